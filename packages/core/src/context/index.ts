@@ -1,0 +1,7 @@
+export {
+  ContextBuilder,
+  describe,
+  ExperimentContext,
+  validateAttributes,
+  validateContext,
+} from "./experiment-context.js";

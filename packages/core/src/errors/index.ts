@@ -1,0 +1,9 @@
+export {
+  BackendError,
+  ExperimentError,
+  type ExperimentErrorCode,
+  type ExperimentErrorHttpStatus,
+  ExperimentErrorStatus,
+  ExperimentNotFoundError,
+  InvalidContextError,
+} from "./experiment-error.js";

@@ -1,0 +1,12 @@
+export type { ExperimentDefinition, ExperimentUnit, VariantDefinition } from "./experiment-definition.js";
+export {
+  type Capability,
+  definePlugin,
+  type ExperimentPlugin,
+  type ExperimentPluginSetup,
+  type FeatureFlagPlugin,
+  isPluginDefinition,
+  type OptionIssue,
+  type PluginDefinition,
+  type PluginSetup,
+} from "./plugins.js";

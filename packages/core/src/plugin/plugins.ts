@@ -1,0 +1,91 @@
+import type { ExperimentContext } from "../context/experiment-context.js";
+import type { ExposureRecord, OutcomeRecord } from "../records/records.js";
+import type { EventStore } from "../store/event-store.js";
+import type { Variant } from "../variant/variant.js";
+import type { ExperimentDefinition } from "./experiment-definition.js";
+
+/**
+ * An experimentation backend. `assign` is synchronous and pure: the same experiment and context give the
+ * same variant, and nothing is recorded. Exposure is the side effect that moves the statistics, so callers
+ * assign, render, and expose only what was shown.
+ */
+export interface ExperimentPlugin {
+  readonly name: string;
+  /**
+   * Which variant of `experiment` this unit sees. Throws ExperimentError: EXPERIMENT_NOT_FOUND for an
+   * undeclared experiment, INVALID_CONTEXT for an unusable context.
+   */
+  assign(experiment: string, ctx: ExperimentContext): Variant;
+  /** Resolves once the exposure is accepted by the event store. */
+  recordExposure(exposure: ExposureRecord): Promise<void>;
+  /** Resolves once the outcome is accepted by the event store. */
+  recordOutcome(outcome: OutcomeRecord): Promise<void>;
+  init?(): Promise<void>;
+  flush?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/**
+ * Feature flags choose what code runs (rollout, kill switch, targeting). They are a separate capability
+ * from experiments and never emit analytics.
+ */
+export interface FeatureFlagPlugin {
+  readonly name: string;
+  isEnabled(flag: string, ctx: ExperimentContext): boolean;
+  variant(flag: string, ctx: ExperimentContext, fallback: string): string;
+  init?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** The capabilities a plugin module can provide. */
+export type Capability = "experiments" | "flags" | "events";
+
+/** A problem with one option of a plugin, reported against the manifest's `options` table. */
+export interface OptionIssue {
+  /** The option key, dotted for nested keys (`"retry.max"`). */
+  readonly key: string;
+  readonly message: string;
+}
+
+/** What the runtime hands every plugin factory. Dependencies are injected; plugins never construct them. */
+export interface PluginSetup {
+  /** The `name` of the manifest entry. */
+  readonly name: string;
+  /** The entry's `options` table, after `validateOptions` accepted it. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Directory of the manifest, for resolving relative paths in options. */
+  readonly manifestDir: string;
+}
+
+/** What an experiment backend's factory receives: its experiments and the event store to record into. */
+export interface ExperimentPluginSetup extends PluginSetup {
+  readonly experiments: readonly ExperimentDefinition[];
+  readonly store: EventStore;
+}
+
+/**
+ * The default export of a plugin module named by a manifest `source`. The runtime checks that the module
+ * provides the capability the manifest entry needs, validates the entry's options with `validateOptions`
+ * and calls the matching factory with its dependencies.
+ */
+export interface PluginDefinition {
+  readonly kind: "assay-plugin";
+  readonly provides: readonly Capability[];
+  /** Return one issue per option the plugin does not accept; an empty list means valid. */
+  validateOptions?(options: Readonly<Record<string, unknown>>): readonly OptionIssue[];
+  createExperimentPlugin?(setup: ExperimentPluginSetup): ExperimentPlugin | Promise<ExperimentPlugin>;
+  createFlagPlugin?(setup: PluginSetup): FeatureFlagPlugin | Promise<FeatureFlagPlugin>;
+  createEventStore?(setup: PluginSetup): EventStore | Promise<EventStore>;
+}
+
+/** Identity helper that gives a plugin module's default export its type. */
+export function definePlugin<const T extends PluginDefinition>(definition: T): T {
+  return definition;
+}
+
+/** True when `value` looks like a PluginDefinition (checked on what a module exports). */
+export function isPluginDefinition(value: unknown): value is PluginDefinition {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Partial<PluginDefinition>;
+  return candidate.kind === "assay-plugin" && Array.isArray(candidate.provides);
+}

@@ -1,0 +1,88 @@
+import type { OutcomeKind, OutcomeValue } from "../records/outcome-value.js";
+
+/** An exposure as stored: the record with its idempotency key made mandatory. */
+export interface ExposureEvent {
+  readonly type: "exposure";
+  readonly eventId: string;
+  readonly experiment: string;
+  readonly variantId: string;
+  readonly userId?: string;
+  readonly sessionId?: string;
+  readonly timestamp: Date;
+}
+
+/** An outcome as stored. */
+export interface OutcomeEvent {
+  readonly type: "outcome";
+  readonly eventId: string;
+  readonly experiment: string;
+  readonly metric: string;
+  readonly value: OutcomeValue;
+  readonly userId?: string;
+  readonly sessionId?: string;
+  readonly timestamp: Date;
+}
+
+export type StoredEvent = ExposureEvent | OutcomeEvent;
+
+/** How many events of a batch were new, and how many were repeats of stored event ids (ignored). */
+export interface AppendResult {
+  readonly inserted: number;
+  readonly duplicates: number;
+}
+
+/** Which id identifies a unit in the analysis: the user id (falling back to the session id) or the session id. */
+export type SummaryUnit = "user" | "session";
+
+export interface SummaryQuery {
+  readonly experiment: string;
+  /** Metrics to summarize; all metrics seen for the experiment when omitted. */
+  readonly metrics?: readonly string[];
+  /** Default "user": a unit is its userId, or its sessionId when anonymous. */
+  readonly unit?: SummaryUnit;
+}
+
+/** Sufficient statistics of one metric in one variant, over exposed units (a unit with no outcome counts as 0). */
+export interface MetricStats {
+  readonly n: number;
+  readonly sum: number;
+  readonly sumSquares: number;
+}
+
+export interface VariantSummary {
+  readonly variantId: string;
+  /** Units whose first exposure was to this variant. */
+  readonly exposedUnits: number;
+  /** Raw exposure events (a unit exposed twice counts twice here). */
+  readonly exposures: number;
+}
+
+export interface MetricSummary {
+  readonly metric: string;
+  readonly kind: OutcomeKind;
+  readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
+}
+
+export interface ExperimentSummary {
+  readonly experiment: string;
+  readonly variants: readonly VariantSummary[];
+  readonly metrics: readonly MetricSummary[];
+  /** Units exposed to more than one variant; attributed to their first. A non-zero count is a data-quality warning. */
+  readonly unitsInSeveralVariants: number;
+  /** Outcomes of the experiment that no exposure at or before them explains (kept, excluded from the analysis). */
+  readonly unattributedOutcomes: number;
+}
+
+/**
+ * Where exposures and outcomes land. `append` is idempotent on `eventId`: a repeated id is ignored, so a
+ * retried batch never counts twice. Summaries are computed by the store so analysis cost does not grow
+ * with the number of raw events shipped to Node.
+ */
+export interface EventStore {
+  readonly name: string;
+  init?(): Promise<void>;
+  append(batch: readonly StoredEvent[]): Promise<AppendResult>;
+  summarize(query: SummaryQuery): Promise<ExperimentSummary>;
+  flush?(): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,33 @@
+import type {
+  AppendResult,
+  EventStore,
+  ExperimentSummary,
+  StoredEvent,
+  SummaryQuery,
+} from "./event-store.js";
+import { summarizeEvents } from "./summarize.js";
+
+/** Keeps events in memory, deduplicated by eventId. For tests and short-lived scripts: nothing survives the process. */
+export class MemoryEventStore implements EventStore {
+  readonly name = "memory";
+  private readonly events = new Map<string, StoredEvent>();
+
+  async append(batch: readonly StoredEvent[]): Promise<AppendResult> {
+    let inserted = 0;
+    for (const event of batch) {
+      if (this.events.has(event.eventId)) continue;
+      this.events.set(event.eventId, event);
+      inserted++;
+    }
+    return { inserted, duplicates: batch.length - inserted };
+  }
+
+  async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
+    return summarizeEvents(this.events.values(), query);
+  }
+
+  /** Every stored event in arrival order; a copy. */
+  all(): StoredEvent[] {
+    return [...this.events.values()];
+  }
+}

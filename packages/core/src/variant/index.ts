@@ -1,0 +1,1 @@
+export { type AssignmentReason, makeVariant, type Variant } from "./variant.js";
