@@ -1,0 +1,4 @@
+export { chiSquarePValue } from "./chi-square.js";
+export { type EventStoreHarness, testEventStore } from "./event-store-suite.js";
+export { type ExperimentPluginHarness, testExperimentPlugin } from "./experiment-plugin-suite.js";
+export { conformanceExperiments, sampleIds } from "./fixtures.js";

@@ -1,0 +1,55 @@
+import { type ExperimentDefinition, makeVariant, type Variant } from "@assay/core";
+import { NativeBucketer } from "@assay/hashing";
+
+/** Which context field holds the unit id. Numeric so the hot path switches on a small integer. */
+export const UnitSource = { User: 0, Session: 1, Attribute: 2 } as const;
+export type UnitSource = (typeof UnitSource)[keyof typeof UnitSource];
+
+/**
+ * One experiment prepared for assignment: the bucketer and every Variant it can return, built and frozen
+ * once, so `assign` only hashes and returns a shared object.
+ */
+export interface CompiledExperiment {
+  readonly definition: ExperimentDefinition;
+  readonly bucketer: NativeBucketer;
+  readonly unitSource: UnitSource;
+  /** The attribute hashed when `unitSource` is Attribute. */
+  readonly attribute: string;
+  readonly enabled: boolean;
+  /** Enrolled variants, in declared order (index = bucket). */
+  readonly enrolled: readonly Variant[];
+  readonly anonymous: Variant;
+  readonly outsideTraffic: Variant;
+  readonly disabled: Variant;
+  readonly variantIds: ReadonlySet<string>;
+}
+
+export function compileExperiment(definition: ExperimentDefinition): CompiledExperiment {
+  const control = definition.variants.find((v) => v.isControl) ?? definition.variants[0];
+  if (control === undefined) throw new RangeError(`experiment ${definition.id} has no variants`);
+  const notEnrolled = (reason: Variant["reason"]) =>
+    makeVariant(definition.id, control.id, true, false, reason);
+  const unitSource: UnitSource =
+    definition.unit === "user"
+      ? UnitSource.User
+      : definition.unit === "session"
+        ? UnitSource.Session
+        : UnitSource.Attribute;
+  return {
+    definition,
+    bucketer: new NativeBucketer({
+      experiment: definition.id,
+      weights: definition.variants.map((v) => v.weight),
+      traffic: definition.traffic,
+      ...(definition.salt !== undefined ? { salt: definition.salt } : {}),
+    }),
+    unitSource,
+    attribute: unitSource === UnitSource.Attribute ? definition.unit : "",
+    enabled: definition.enabled,
+    enrolled: definition.variants.map((v) => makeVariant(definition.id, v.id, v.isControl, true, "hash")),
+    anonymous: notEnrolled("anonymous"),
+    outsideTraffic: notEnrolled("traffic"),
+    disabled: notEnrolled("disabled"),
+    variantIds: new Set(definition.variants.map((v) => v.id)),
+  };
+}

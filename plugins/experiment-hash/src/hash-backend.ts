@@ -1,0 +1,122 @@
+import {
+  describe,
+  type EventStore,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  ExperimentNotFoundError,
+  type ExperimentPlugin,
+  type ExposureRecord,
+  exposureEvent,
+  InvalidContextError,
+  type OutcomeRecord,
+  outcomeEvent,
+  type Variant,
+  validateExposure,
+  validateOutcome,
+} from "@assay/core";
+import { type CompiledExperiment, compileExperiment, UnitSource } from "./compiled-experiment.js";
+
+export interface HashBackendOptions {
+  /** Name reported by the plugin (the manifest entry's name). */
+  readonly name?: string;
+  readonly experiments: readonly ExperimentDefinition[];
+  /** Where exposures and outcomes go. Injected: the backend never constructs its store. */
+  readonly store: EventStore;
+}
+
+/**
+ * The local backend: deterministic assignment by Assay's native hash (FNV-1a + fmix32, see @assay/hashing),
+ * no network. `assign` does no I/O and allocates nothing: it hashes the unit id and returns a pre-built,
+ * frozen Variant.
+ */
+export class HashExperimentBackend implements ExperimentPlugin {
+  readonly name: string;
+  private readonly experiments = new Map<string, CompiledExperiment>();
+  private readonly store: EventStore;
+
+  constructor(options: HashBackendOptions) {
+    this.name = options.name ?? "experiment-hash";
+    this.store = options.store;
+    for (const definition of options.experiments) {
+      if (this.experiments.has(definition.id))
+        throw new RangeError(`experiment ${definition.id} is declared twice`);
+      this.experiments.set(definition.id, compileExperiment(definition));
+    }
+  }
+
+  assign(experiment: string, ctx: ExperimentContext): Variant {
+    const compiled = this.experiments.get(experiment);
+    if (compiled === undefined) throw notFound(experiment);
+    if (typeof ctx !== "object" || ctx === null) {
+      throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
+    }
+    if (!compiled.enabled) return compiled.disabled;
+    let unit: unknown;
+    switch (compiled.unitSource) {
+      case UnitSource.User:
+        unit = ctx.userId;
+        break;
+      case UnitSource.Session:
+        unit = ctx.sessionId;
+        break;
+      default: {
+        const attributes: unknown = ctx.attributes;
+        if (typeof attributes !== "object" || attributes === null) {
+          throw new InvalidContextError(`context.attributes must be an object, got ${describe(attributes)}`);
+        }
+        unit = (attributes as Record<string, unknown>)[compiled.attribute];
+      }
+    }
+    if (unit === undefined) return compiled.anonymous;
+    if (typeof unit !== "string" || unit.length === 0) throw badUnit(compiled, unit);
+    const index = compiled.bucketer.bucket(unit);
+    return index < 0 ? compiled.outsideTraffic : compiled.enrolled[index]!;
+  }
+
+  async recordExposure(exposure: ExposureRecord): Promise<void> {
+    validateExposure(exposure);
+    const compiled = this.experiments.get(exposure.experiment);
+    if (compiled === undefined) throw notFound(exposure.experiment);
+    if (!compiled.variantIds.has(exposure.variantId)) {
+      throw new InvalidContextError(
+        `experiment ${JSON.stringify(exposure.experiment)} has no variant ${JSON.stringify(exposure.variantId)}; its variants are ${[...compiled.variantIds].join(", ")}`,
+      );
+    }
+    await this.store.append([exposureEvent(exposure)]);
+  }
+
+  async recordOutcome(outcome: OutcomeRecord): Promise<void> {
+    validateOutcome(outcome);
+    if (!this.experiments.has(outcome.experiment)) throw notFound(outcome.experiment);
+    await this.store.append([outcomeEvent(outcome)]);
+  }
+
+  async flush(): Promise<void> {
+    await this.store.flush?.();
+  }
+
+  /** Experiments this backend serves, in manifest order. */
+  experimentIds(): string[] {
+    return [...this.experiments.keys()];
+  }
+}
+
+function notFound(experiment: unknown): ExperimentNotFoundError {
+  if (typeof experiment !== "string" || experiment.length === 0) {
+    throw new InvalidContextError(`experiment id must be a non-empty string, got ${describe(experiment)}`);
+  }
+  return new ExperimentNotFoundError(experiment);
+}
+
+function badUnit(compiled: CompiledExperiment, unit: unknown): InvalidContextError {
+  const field =
+    compiled.unitSource === UnitSource.User
+      ? "userId"
+      : compiled.unitSource === UnitSource.Session
+        ? "sessionId"
+        : `attributes.${compiled.attribute}`;
+  const problem = typeof unit === "string" ? "must not be empty" : `must be a string, got ${describe(unit)}`;
+  return new InvalidContextError(
+    `context.${field} ${problem} (the unit of experiment ${compiled.definition.id})`,
+  );
+}
