@@ -1,0 +1,26 @@
+import { readFile } from "node:fs/promises";
+import type { Manifest } from "./manifest.js";
+import { ManifestError } from "./manifest-error.js";
+import { parseManifest } from "./parse-manifest.js";
+
+/**
+ * Reads and parses the manifest at `path` (issues name the file as `path` is written). A file that cannot
+ * be read, missing or a directory, is a {@link ManifestError} too, reported at line 1, column 1.
+ */
+export async function loadManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ManifestError([{ file: path, line: 1, column: 1, key: "", message: readFailure(error) }]);
+  }
+  return parseManifest(text, path);
+}
+
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return "cannot read the manifest: no such file (create assay.toml or pass its path)";
+  if (code === "EISDIR")
+    return "cannot read the manifest: this is a directory; pass the path of the .toml file";
+  return `cannot read the manifest: ${error instanceof Error ? error.message : String(error)}`;
+}

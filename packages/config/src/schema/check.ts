@@ -1,0 +1,29 @@
+import type { LocationTarget } from "../issue.js";
+import type { ManifestPath } from "../path.js";
+import { type SourceLocation, START_OF_FILE } from "../source-location.js";
+
+/** What checks and rules see while validating: somewhere to report, and positions for cross-references. */
+export interface CheckContext {
+  /** Records an issue at `path` (its value unless `target` is "key"). */
+  report(path: ManifestPath, message: string, target?: LocationTarget): void;
+  /** The position of `path` or its nearest written ancestor, e.g. to say where a duplicate was first seen. */
+  locate(path: ManifestPath, target?: LocationTarget): SourceLocation;
+}
+
+/** Returned by a check whose value was reported as invalid. */
+export const INVALID: unique symbol = Symbol("invalid");
+export type Invalid = typeof INVALID;
+
+/**
+ * Validates and converts one raw TOML value found at `path`. On a problem it reports (once, at the most
+ * precise path it can) and returns {@link INVALID}.
+ */
+export type Check<T> = (value: unknown, path: ManifestPath, ctx: CheckContext) => T | Invalid;
+
+const SILENT: CheckContext = { report: () => {}, locate: () => START_OF_FILE };
+
+/** Runs `check` without reporting: the value if valid, otherwise undefined. Rules use it to read siblings. */
+export function peek<T>(check: Check<T>, value: unknown): T | undefined {
+  const result = check(value, [], SILENT);
+  return result === INVALID ? undefined : result;
+}

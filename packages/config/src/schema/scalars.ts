@@ -1,0 +1,49 @@
+import { describeValue } from "../describe.js";
+import type { ManifestPath } from "../path.js";
+import { type Check, type CheckContext, INVALID } from "./check.js";
+
+/** `must be <expected>, got <value>`: the one shape of every type message, so each says what is valid. */
+export function mismatch(
+  ctx: CheckContext,
+  path: ManifestPath,
+  expected: string,
+  value: unknown,
+  hint = "",
+): typeof INVALID {
+  ctx.report(path, `must be ${expected}, got ${describeValue(value)}${hint}`);
+  return INVALID;
+}
+
+/** A string, non-blank unless `allowBlank`; with `pattern`, it must match too. */
+export function text(options: { expected: string; allowBlank?: boolean; pattern?: RegExp }): Check<string> {
+  return (value, path, ctx) => {
+    if (typeof value !== "string") return mismatch(ctx, path, options.expected, value);
+    if (!options.allowBlank && value.trim() === "") return mismatch(ctx, path, options.expected, value);
+    if (options.pattern && !options.pattern.test(value)) return mismatch(ctx, path, options.expected, value);
+    return value;
+  };
+}
+
+/** A finite number (TOML integer or float; `nan` and `inf` are rejected) within `min`..`max` inclusive. */
+export function finiteNumber(options: { expected: string; min?: number; max?: number }): Check<number> {
+  return (value, path, ctx) => {
+    if (typeof value !== "number") {
+      const unquoted = typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value));
+      const hint = unquoted ? `; write the number without quotes: ${value.trim()}` : "";
+      return mismatch(ctx, path, options.expected, value, hint);
+    }
+    if (!Number.isFinite(value)) return mismatch(ctx, path, options.expected, value);
+    if (options.min !== undefined && value < options.min) return mismatch(ctx, path, options.expected, value);
+    if (options.max !== undefined && value > options.max) return mismatch(ctx, path, options.expected, value);
+    return value;
+  };
+}
+
+/** A TOML boolean (`true` / `false`, unquoted). */
+export function flag(options: { expected: string }): Check<boolean> {
+  return (value, path, ctx) => {
+    if (typeof value === "boolean") return value;
+    const quoted = value === "true" || value === "false";
+    return mismatch(ctx, path, options.expected, value, quoted ? `; write it without quotes: ${value}` : "");
+  };
+}
