@@ -33,13 +33,10 @@ function addTable(locator: Locator, table: AST.TOMLTable): void {
   for (let i = 0; i < resolved.length; i++) {
     const segment = resolved[i]!;
     const prefix = resolved.slice(0, i + 1);
-    if (i === resolved.length - 1) {
-      locator.add(prefix, { key: header, value: header });
-    } else if (typeof segment === "string") {
-      const keyNode = keys[keyIndex];
-      const at = keyNode ? start(keyNode) : header;
-      locator.add(prefix, { key: at, value: at });
-    }
+    const keyNode = typeof segment === "string" ? keys[keyIndex] : undefined;
+    const key = keyNode ? start(keyNode) : header;
+    // The table itself is at its header; the keys leading to it at their own segment of the header.
+    locator.add(prefix, i === resolved.length - 1 ? { key, value: header } : { key, value: key });
     if (typeof segment === "string") keyIndex++;
   }
   for (const keyValue of table.body) addKeyValue(locator, keyValue, resolved);

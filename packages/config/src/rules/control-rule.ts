@@ -5,14 +5,15 @@ import { isTable } from "../toml-value.js";
 
 /**
  * Exactly one variant of an experiment is the control. Silent when a variant or its `is_control` is
- * malformed (that is reported where it is), so one mistake gives one message.
+ * malformed or a variant has an unknown key (`is_contol = true`): those are reported where they are, so
+ * one mistake gives one message.
  */
 export const controlRule: TableRule = (experiment, path, ctx) => {
   const variants = experiment.variants;
   if (!Array.isArray(variants) || variants.length === 0) return;
   const controls: number[] = [];
   for (const [index, variant] of variants.entries()) {
-    if (!isTable(variant)) return;
+    if (!isTable(variant) || Object.keys(variant).some((key) => !Object.hasOwn(variantFields, key))) return;
     const isControl =
       variant.is_control === undefined ? false : peek(variantFields.is_control.check, variant.is_control);
     if (isControl === undefined) return;

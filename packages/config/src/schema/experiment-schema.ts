@@ -48,7 +48,7 @@ export const experimentFields = {
 };
 
 export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEntry> = {
-  label: "experiment",
+  where: "in experiment",
   fields: experimentFields,
   rules: [uniqueVariantIdsRule, controlRule, totalWeightRule],
   build: (values) =>

@@ -17,7 +17,7 @@ export const manifestFields = {
 
 /** The whole document; builds the plugin list. */
 export const manifestSchema: TableSchema<typeof manifestFields, readonly PluginEntry[]> = {
-  label: "the top level",
+  where: "at the top level",
   fields: manifestFields,
   rules: [uniquePluginNamesRule, uniqueExperimentIdsRule],
   build: (values) => Object.freeze(values.plugins),

@@ -30,7 +30,7 @@ export const pluginFields = {
 };
 
 export const pluginSchema: TableSchema<typeof pluginFields, PluginEntry> = {
-  label: "plugin",
+  where: "in plugin",
   fields: pluginFields,
   build: (values, path, ctx) =>
     Object.freeze({

@@ -58,8 +58,8 @@ export type TableRule = (
  * checked values become the output type. New keys are one more entry in `fields`.
  */
 export interface TableSchema<F extends Fields, Out> {
-  /** How messages name this kind of table: "unknown key `x` in variant". */
-  readonly label: string;
+  /** Where such a table is, as messages say it: "in variant" gives "unknown key `x` in variant". */
+  readonly where: string;
   readonly fields: F;
   readonly rules?: readonly TableRule[];
   build(values: FieldValues<F>, path: ManifestPath, ctx: CheckContext): Out;
@@ -74,14 +74,18 @@ export function tableOf<F extends Fields, Out>(schema: TableSchema<F, Out>, expe
   return (value, path, ctx) => {
     if (!isTable(value)) return mismatch(ctx, path, expected, value);
     let valid = true;
+    // A misspelt required key is one mistake: "did you mean `weight`?" stands for "missing `weight`".
+    const suggested = new Set<string>();
     for (const key of Object.keys(value)) {
       if (Object.hasOwn(schema.fields, key)) continue;
-      ctx.report([...path, key], unknownKeyMessage(key, schema.label, allowed), "key");
+      const suggestion = nearest(key, allowed);
+      if (suggestion !== undefined) suggested.add(suggestion);
+      ctx.report([...path, key], unknownKeyMessage(key, schema.where, allowed, suggestion), "key");
       valid = false;
     }
     const values: Record<string, unknown> = {};
     for (const [key, field] of Object.entries(schema.fields)) {
-      const checked = checkField(field, key, value, path, ctx);
+      const checked = checkField(field, key, value, path, ctx, suggested.has(key));
       if (checked === INVALID) valid = false;
       else values[key] = checked;
     }
@@ -97,17 +101,22 @@ function checkField(
   table: Readonly<Record<string, unknown>>,
   path: ManifestPath,
   ctx: CheckContext,
+  misspelt: boolean,
 ): unknown {
   if (Object.hasOwn(table, key)) return field.check(table[key], [...path, key], ctx);
   if (field.presence === "required") {
-    ctx.report([...path, key], `missing required key \`${key}\` (${field.about})`);
+    if (!misspelt) ctx.report([...path, key], `missing required key \`${key}\` (${field.about})`);
     return INVALID;
   }
   return field.fallback;
 }
 
-function unknownKeyMessage(key: string, label: string, allowed: readonly string[]): string {
-  const suggestion = nearest(key, allowed);
-  if (suggestion !== undefined) return `unknown key \`${key}\` in ${label}; did you mean \`${suggestion}\`?`;
-  return `unknown key \`${key}\` in ${label}; valid keys: ${allowed.map((k) => `\`${k}\``).join(", ")}`;
+function unknownKeyMessage(
+  key: string,
+  where: string,
+  allowed: readonly string[],
+  suggestion: string | undefined,
+): string {
+  if (suggestion !== undefined) return `unknown key \`${key}\` ${where}; did you mean \`${suggestion}\`?`;
+  return `unknown key \`${key}\` ${where}; valid keys: ${allowed.map((k) => `\`${k}\``).join(", ")}`;
 }

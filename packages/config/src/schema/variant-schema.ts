@@ -16,7 +16,7 @@ export const variantFields = {
 };
 
 export const variantSchema: TableSchema<typeof variantFields, VariantDefinition> = {
-  label: "variant",
+  where: "in variant",
   fields: variantFields,
   build: (values) => Object.freeze({ id: values.id, weight: values.weight, isControl: values.is_control }),
 };
