@@ -1,0 +1,158 @@
+import {
+  describe,
+  type EventStore,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  ExperimentNotFoundError,
+  type ExperimentPlugin,
+  type ExperimentSummary,
+  InvalidContextError,
+  type OutcomeInput,
+  requireId,
+  type SummaryQuery,
+  toOutcomeValue,
+  type Variant,
+} from "@assay/core";
+
+/** Per-call options of `expose` and `track`. */
+export interface RecordOptions {
+  /** When it happened; default now. */
+  readonly timestamp?: Date;
+  /** Idempotency key; a retry with the same id is counted once. Made for you when absent. */
+  readonly eventId?: string;
+}
+
+/** A declared experiment and the backend that serves it. */
+export interface ExperimentRoute {
+  readonly definition: ExperimentDefinition;
+  readonly plugin: ExperimentPlugin;
+}
+
+/**
+ * The one object an app talks to. Assign (pure, synchronous), render, expose what was shown, track what
+ * the unit did; which backend answers is the manifest's business, never the app's.
+ */
+export class Assay {
+  private readonly routes: ReadonlyMap<string, ExperimentRoute>;
+  private closing: Promise<void> | undefined;
+
+  /** @internal built by createAssay. */
+  constructor(
+    routes: ReadonlyMap<string, ExperimentRoute>,
+    private readonly plugins: readonly ExperimentPlugin[],
+    /** The event store every backend records into. */
+    readonly store: EventStore,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    this.routes = routes;
+  }
+
+  /**
+   * Which variant of `experiment` this unit sees. Pure: records nothing. Throws ExperimentError
+   * (EXPERIMENT_NOT_FOUND, INVALID_CONTEXT).
+   */
+  assign(experiment: string, ctx: ExperimentContext): Variant {
+    const route = this.routes.get(experiment);
+    if (route === undefined) throw notFound(experiment);
+    return route.plugin.assign(experiment, ctx);
+  }
+
+  /**
+   * Records that the unit of `ctx` was shown `variant`. Call it once the variant is rendered. Units that are
+   * not enrolled (`variant.inExperiment === false`: anonymous, outside traffic, disabled) are not counted, so
+   * nothing is recorded for them. Resolves once the event store accepted the exposure.
+   */
+  async expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
+    if (typeof variant !== "object" || variant === null) {
+      throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
+    }
+    const route = this.routes.get(variant.experiment);
+    if (route === undefined) throw notFound(variant.experiment);
+    if (!variant.inExperiment) return;
+    await route.plugin.recordExposure({
+      experiment: variant.experiment,
+      variantId: variant.variantId,
+      ...unitOf(ctx),
+      timestamp: options.timestamp ?? new Date(),
+      ...(options.eventId !== undefined ? { eventId: options.eventId } : {}),
+    });
+  }
+
+  /**
+   * Records that the unit of `ctx` did `metric` with `value` in `experiment`: `true`/`false` (converted or
+   * not), a finite number, or `{ kind: "count", value: 3 }`. Outcomes count only for units exposed at or
+   * before the outcome's time. Resolves once the event store accepted it.
+   */
+  async track(
+    experiment: string,
+    metric: string,
+    value: OutcomeInput,
+    ctx: ExperimentContext,
+    options: RecordOptions = {},
+  ): Promise<void> {
+    const route = this.routes.get(experiment);
+    if (route === undefined) throw notFound(experiment);
+    requireId(metric, "metric");
+    await route.plugin.recordOutcome({
+      experiment,
+      metric,
+      value: toOutcomeValue(value),
+      ...unitOf(ctx),
+      timestamp: options.timestamp ?? new Date(),
+      ...(options.eventId !== undefined ? { eventId: options.eventId } : {}),
+    });
+  }
+
+  /** Per-variant exposed units and per-metric sufficient statistics, computed by the event store. */
+  async summarize(
+    experiment: string,
+    query: Omit<SummaryQuery, "experiment"> = {},
+  ): Promise<ExperimentSummary> {
+    const route = this.routes.get(experiment);
+    if (route === undefined) throw notFound(experiment);
+    const unit = route.definition.unit === "session" ? "session" : "user";
+    return this.store.summarize({ unit, ...query, experiment });
+  }
+
+  /** The declared experiments, in manifest order. */
+  experiments(): ExperimentDefinition[] {
+    return [...this.routes.values()].map((r) => r.definition);
+  }
+
+  /** Waits until every record accepted so far is written. */
+  async flush(): Promise<void> {
+    await Promise.all(this.plugins.map((p) => p.flush?.()));
+    await this.store.flush?.();
+  }
+
+  /** Flushes, then closes every backend and the store. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush();
+      await Promise.all(this.plugins.map((p) => p.close?.()));
+      await this.store.close?.();
+      await this.onClose();
+    })();
+    return this.closing;
+  }
+}
+
+function notFound(experiment: unknown): Error {
+  if (typeof experiment !== "string" || experiment.length === 0) {
+    return new InvalidContextError(`experiment id must be a non-empty string, got ${describe(experiment)}`);
+  }
+  return new ExperimentNotFoundError(
+    experiment,
+    `experiment ${JSON.stringify(experiment)} is not declared in the manifest`,
+  );
+}
+
+function unitOf(ctx: ExperimentContext): { userId?: string; sessionId?: string } {
+  if (typeof ctx !== "object" || ctx === null) {
+    throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
+  }
+  return {
+    ...(ctx.userId !== undefined ? { userId: ctx.userId } : {}),
+    ...(ctx.sessionId !== undefined ? { sessionId: ctx.sessionId } : {}),
+  };
+}

@@ -1,0 +1,67 @@
+import { issueAt, loadManifest, type Manifest, ManifestError } from "@assay/config";
+import type { EventStore, ExperimentPlugin } from "@assay/core";
+import { Assay, type ExperimentRoute } from "./assay-client.js";
+import { buildContainer, pluginToken } from "./container.js";
+import { loadPlugins } from "./load-plugins.js";
+import { flushOnSignals } from "./signals.js";
+import { TOKENS } from "./tokens.js";
+
+export interface CreateAssayOptions {
+  /** Path of the manifest (default `ASSAY_MANIFEST`, else `./assay.toml`), or an already parsed manifest. */
+  readonly manifest?: string | Manifest;
+  /** Use this event store instead of the manifest's (tests, embedding). */
+  readonly store?: EventStore;
+  /** Flush on SIGTERM/SIGINT before the process exits. Default true. */
+  readonly handleSignals?: boolean;
+}
+
+/**
+ * Loads the manifest, imports and checks every plugin it names, wires them in an inversify container,
+ * initializes them, and returns the client. Throws ManifestError (every problem, with file:line) when the
+ * manifest or a plugin is not usable: nothing starts with a manifest that does not validate.
+ *
+ * ```ts
+ * const assay = await createAssay({ manifest: "assay.toml" });
+ * const variant = assay.assign("checkout_button_color", ExperimentContext.forUser("alice"));
+ * ```
+ */
+export async function createAssay(options: CreateAssayOptions = {}): Promise<Assay> {
+  const manifest =
+    typeof options.manifest === "object"
+      ? options.manifest
+      : await loadManifest(options.manifest ?? process.env.ASSAY_MANIFEST ?? "assay.toml");
+  const plugins = await loadPlugins(manifest);
+  const container = buildContainer(
+    manifest,
+    plugins,
+    options.store !== undefined ? { store: options.store } : {},
+  );
+
+  const store = await container.getAsync(TOKENS.EventStore);
+  await store.init?.();
+  const routes = new Map<string, ExperimentRoute>();
+  const backends: ExperimentPlugin[] = [];
+  for (const plugin of plugins) {
+    if (!plugin.roles.includes("experiments")) continue;
+    const backend = await container.getAsync(pluginToken<ExperimentPlugin>("experiments", plugin.entry.name));
+    await backend.init?.();
+    backends.push(backend);
+    for (const definition of plugin.entry.experiments)
+      routes.set(definition.id, { definition, plugin: backend });
+  }
+  if (backends.length === 0) {
+    throw new ManifestError([
+      issueAt(
+        manifest,
+        ["plugins"],
+        'no plugin provides experiments; add a [[plugins]] entry with source = "@assay/experiment-hash"',
+        "key",
+      ),
+    ]);
+  }
+
+  let removeSignalHandlers = () => {};
+  const assay = new Assay(routes, backends, store, async () => removeSignalHandlers());
+  if (options.handleSignals !== false) removeSignalHandlers = flushOnSignals(() => assay.close());
+  return assay;
+}

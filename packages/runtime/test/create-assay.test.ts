@@ -1,0 +1,197 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isManifestError, type ManifestError } from "@assay/config";
+import { ExperimentContext, ExperimentError, MemoryEventStore } from "@assay/core";
+import { describe, expect, it } from "vitest";
+import { createAssay } from "../src/index.js";
+import {
+  appDir,
+  CHECKOUT_EXPERIMENT,
+  COUNTING_STORE_MODULE,
+  FIXED_BACKEND_MODULE,
+  HASH_MANIFEST,
+} from "./helpers.js";
+
+async function manifestError(run: () => Promise<unknown>): Promise<ManifestError> {
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isManifestError(error)) throw new Error(`expected a ManifestError, got ${String(error)}`);
+  return error;
+}
+
+describe("createAssay", () => {
+  it("assigns, exposes and tracks on the local hash backend, into the default JSON Lines store", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const assay = await createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false });
+    const alice = ExperimentContext.forUser("alice");
+    const variant = assay.assign("checkout_button_color", alice);
+    expect(["control", "treatment"]).toContain(variant.variantId);
+    expect(variant.inExperiment).toBe(true);
+    await assay.expose(variant, alice);
+    await assay.track("checkout_button_color", "checkout", true, alice);
+    await assay.track("checkout_button_color", "revenue", 42.5, alice);
+    const summary = await assay.summarize("checkout_button_color");
+    expect(summary.variants).toEqual([{ variantId: variant.variantId, exposedUnits: 1, exposures: 1 }]);
+    expect(summary.metrics.map((m) => [m.metric, m.kind, m.variants[0]?.sum])).toEqual([
+      ["checkout", "bool", 1],
+      ["revenue", "numeric", 42.5],
+    ]);
+    await assay.close();
+    const lines = (await readFile(join(dir, ".assay", "events.jsonl"), "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(3);
+  });
+
+  it("does not record exposures of units that are not enrolled", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const store = new MemoryEventStore();
+    const assay = await createAssay({ manifest: join(dir, "assay.toml"), store, handleSignals: false });
+    const anonymous = ExperimentContext.anonymous({ sessionId: "s1" });
+    const variant = assay.assign("checkout_button_color", anonymous);
+    expect(variant).toMatchObject({ variantId: "control", inExperiment: false, reason: "anonymous" });
+    await assay.expose(variant, anonymous);
+    expect(store.all()).toHaveLength(0);
+    await assay.close();
+  });
+
+  it("refuses bad input at every entry with INVALID_CONTEXT or EXPERIMENT_NOT_FOUND", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+    });
+    const ctx = ExperimentContext.forUser("u");
+    const code = async (run: () => unknown) => {
+      try {
+        await run();
+      } catch (e) {
+        return ExperimentError.is(e) ? e.code : `not an ExperimentError: ${String(e)}`;
+      }
+      return "no error";
+    };
+    expect(await code(() => assay.assign("nope", ctx))).toBe("EXPERIMENT_NOT_FOUND");
+    expect(await code(() => assay.assign("", ctx))).toBe("INVALID_CONTEXT");
+    expect(await code(() => assay.assign(42 as unknown as string, ctx))).toBe("INVALID_CONTEXT");
+    expect(
+      await code(() => assay.assign("checkout_button_color", { userId: 7 } as unknown as ExperimentContext)),
+    ).toBe("INVALID_CONTEXT");
+    expect(await code(() => assay.track("checkout_button_color", "m", Number.NaN, ctx))).toBe(
+      "INVALID_CONTEXT",
+    );
+    expect(await code(() => assay.track("checkout_button_color", "m", Number.POSITIVE_INFINITY, ctx))).toBe(
+      "INVALID_CONTEXT",
+    );
+    expect(
+      await code(() => assay.track("checkout_button_color", "m", { kind: "count", value: 2.5 }, ctx)),
+    ).toBe("INVALID_CONTEXT");
+    expect(
+      await code(() => assay.track("checkout_button_color", "m", { kind: "score", value: 1 } as never, ctx)),
+    ).toBe("INVALID_CONTEXT");
+    expect(await code(() => assay.track("checkout_button_color", "", true, ctx))).toBe("INVALID_CONTEXT");
+    expect(await code(() => assay.track("nope", "m", true, ctx))).toBe("EXPERIMENT_NOT_FOUND");
+    expect(await code(() => assay.expose(null as never, ctx))).toBe("INVALID_CONTEXT");
+    expect(await code(() => ExperimentContext.forUser(""))).toBe("INVALID_CONTEXT");
+    await assay.close();
+  });
+
+  it("swaps the backend with a manifest edit: same app code, another plugin module", async () => {
+    const dir = await appDir({
+      "assay.toml": `
+[[plugins]]
+name = "fixed"
+source = "./fixed-backend.mjs"
+options = { always = "treatment" }
+${CHECKOUT_EXPERIMENT}`,
+      "fixed-backend.mjs": FIXED_BACKEND_MODULE,
+    });
+    const store = new MemoryEventStore();
+    const assay = await createAssay({ manifest: join(dir, "assay.toml"), store, handleSignals: false });
+    for (const id of ["a", "b", "c"]) {
+      const ctx = ExperimentContext.forUser(id);
+      const variant = assay.assign("checkout_button_color", ctx);
+      expect(variant.variantId).toBe("treatment");
+      await assay.expose(variant, ctx);
+    }
+    expect(store.all()).toHaveLength(3);
+    await assay.close();
+  });
+
+  it("injects the manifest's event store into the experiment backend", async () => {
+    const dir = await appDir({
+      "assay.toml": `${HASH_MANIFEST}
+[[plugins]]
+name = "events"
+source = "./counting-store.mjs"
+`,
+      "counting-store.mjs": COUNTING_STORE_MODULE,
+    });
+    const assay = await createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false });
+    const ctx = ExperimentContext.forUser("bob");
+    await assay.expose(assay.assign("checkout_button_color", ctx), ctx);
+    const appended = (globalThis as { __countingStoreAppended?: unknown[] }).__countingStoreAppended;
+    expect(appended).toHaveLength(1);
+    expect(assay.store.name).toBe("events");
+    await assay.close();
+  });
+
+  it("reports every unusable plugin of the manifest at its line", async () => {
+    const manifest = `[[plugins]]
+name = "missing"
+source = "@assay/no-such-plugin"
+
+[[plugins]]
+name = "not-a-plugin"
+source = "./plain.mjs"
+
+[[plugins]]
+name = "store-with-experiments"
+source = "./counting-store.mjs"
+${CHECKOUT_EXPERIMENT}
+[[plugins]]
+name = "hash"
+source = "@assay/experiment-hash"
+options = { mode = "growthbook" }
+`;
+    const lineOf = (text: string) => manifest.split("\n").findIndex((l) => l.includes(text)) + 1;
+    const dir = await appDir({
+      "assay.toml": manifest,
+      "plain.mjs": "export const answer = 42;\n",
+      "counting-store.mjs": COUNTING_STORE_MODULE,
+    });
+    const error = await manifestError(() =>
+      createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false }),
+    );
+    const found = error.issues.map((i) => [i.line, i.key, i.message]);
+    expect(found[0]).toEqual([3, "plugins[0].source", expect.stringContaining("is not installed")]);
+    expect(found[1]).toEqual([
+      7,
+      "plugins[1].source",
+      expect.stringContaining("does not export an Assay plugin"),
+    ]);
+    expect(found[2]).toEqual([
+      expect.any(Number),
+      "plugins[2].experiments",
+      expect.stringContaining("not experiments"),
+    ]);
+    expect(found[2]![0]).toBe(lineOf("[[plugins.experiments]]"));
+    expect(found[3]).toEqual([
+      lineOf("mode = "),
+      "plugins[3].options.mode",
+      expect.stringContaining("takes no options"),
+    ]);
+    expect(error.message.split("\n")[0]).toMatch(/assay\.toml:3:\d+: /);
+  });
+
+  it("rejects a manifest with no experiment backend", async () => {
+    const dir = await appDir({
+      "assay.toml": `[[plugins]]\nname = "events"\nsource = "./counting-store.mjs"\n`,
+      "counting-store.mjs": COUNTING_STORE_MODULE,
+    });
+    const error = await manifestError(() =>
+      createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false }),
+    );
+    expect(error.message).toContain("no plugin provides experiments");
+  });
+});
