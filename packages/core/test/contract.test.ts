@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import {
+  BackendError,
+  ExperimentContext,
+  ExperimentError,
+  ExperimentNotFoundError,
+  InvalidContextError,
+  OutcomeValue,
+  toOutcomeValue,
+  validateContext,
+  validateExposure,
+} from "../src/index.js";
+
+describe("ExperimentContext builders", () => {
+  it("builds immutable contexts fluently", () => {
+    const base = ExperimentContext.forUser("alice");
+    const fr = base.withAttribute("country", "FR").withAttribute("plan", "pro");
+    expect(fr).toMatchObject({ userId: "alice", attributes: { country: "FR", plan: "pro" } });
+    expect(base.attributes).toEqual({});
+    expect(Object.isFrozen(fr)).toBe(true);
+    expect(Object.isFrozen(fr.attributes)).toBe(true);
+    expect(ExperimentContext.anonymous({ sessionId: "s1" })).toMatchObject({
+      sessionId: "s1",
+      attributes: {},
+    });
+    expect(ExperimentContext.anonymous().userId).toBeUndefined();
+  });
+
+  it("rejects empty or non-string ids and attribute values with INVALID_CONTEXT naming the field", () => {
+    expect(() => ExperimentContext.forUser("")).toThrowError(/userId must not be empty/);
+    expect(() => ExperimentContext.forUser(5 as unknown as string)).toThrowError(
+      /userId must be a string, got number 5/,
+    );
+    expect(() => ExperimentContext.forUser("a").withAttribute("age", 30 as unknown as string)).toThrowError(
+      /attribute "age" must be a string/,
+    );
+    expect(() => ExperimentContext.from({ userId: "a", attributes: { n: null } })).toThrowError(
+      /attributes.n must be a string, got null/,
+    );
+    expect(() => validateContext({ userId: "a" })).toThrowError(/attributes is missing/);
+    expect(() => validateContext("alice")).toThrow(InvalidContextError);
+  });
+});
+
+describe("OutcomeValue", () => {
+  it("accepts booleans, finite numbers and integer counts", () => {
+    expect(toOutcomeValue(true)).toEqual({ kind: "bool", value: true });
+    expect(toOutcomeValue(2.5)).toEqual({ kind: "numeric", value: 2.5 });
+    expect(OutcomeValue.count(3)).toEqual({ kind: "count", value: 3 });
+  });
+
+  it.each([
+    [Number.NaN, /finite number, got NaN/],
+    [Number.POSITIVE_INFINITY, /finite number/],
+    [{ kind: "count", value: 1.5 }, /count outcome value must be an integer, got number 1.5/],
+    [{ kind: "bool", value: "yes" }, /bool outcome value must be a boolean/],
+    [{ kind: "percent", value: 1 }, /unknown outcome kind string "percent"; valid kinds are/],
+    ["1", /must be a boolean, a finite number or \{ kind, value \}/],
+  ])("rejects %j", (input, message) => {
+    expect(() => toOutcomeValue(input)).toThrowError(message);
+  });
+});
+
+describe("ExperimentError", () => {
+  it("has one subclass per code with the HTTP status", () => {
+    const cases = [
+      [new ExperimentNotFoundError("x"), "EXPERIMENT_NOT_FOUND", 404, "ExperimentNotFoundError"],
+      [new InvalidContextError("bad"), "INVALID_CONTEXT", 400, "InvalidContextError"],
+      [new BackendError("down", { cause: new Error("ECONNREFUSED") }), "BACKEND", 500, "BackendError"],
+    ] as const;
+    for (const [error, code, status, name] of cases) {
+      expect(error).toBeInstanceOf(ExperimentError);
+      expect([error.code, error.status, error.name]).toEqual([code, status, name]);
+      expect(ExperimentError.is(error, code)).toBe(true);
+    }
+    expect(ExperimentError.is(new Error("plain"))).toBe(false);
+    expect((cases[2][0].cause as Error).message).toBe("ECONNREFUSED");
+  });
+});
+
+describe("record validation", () => {
+  it("needs a unit, a valid timestamp and non-empty ids", () => {
+    const now = new Date();
+    expect(() =>
+      validateExposure({ experiment: "e", variantId: "v", userId: "u", timestamp: now }),
+    ).not.toThrow();
+    expect(() => validateExposure({ experiment: "e", variantId: "v", timestamp: now })).toThrowError(
+      /needs a userId or a sessionId/,
+    );
+    expect(() =>
+      validateExposure({ experiment: "e", variantId: "v", userId: "u", timestamp: "now" }),
+    ).toThrowError(/timestamp must be a valid Date/);
+    expect(() =>
+      validateExposure({ experiment: "", variantId: "v", userId: "u", timestamp: now }),
+    ).toThrowError(/experiment must not be empty/);
+  });
+});
