@@ -1,0 +1,2 @@
+export type { Correction } from "./adjust.js";
+export { adjust, CORRECTIONS } from "./adjust.js";

@@ -1,0 +1,241 @@
+import { CORRECTIONS, type Correction } from "../adjust/adjust.js";
+import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
+import type { Scale } from "../moments/types.js";
+import {
+  checkCount,
+  checkNonNegative,
+  checkObject,
+  checkOneOf,
+  checkOpenUnit,
+  checkPositive,
+  show,
+} from "../validation/checks.js";
+import { StatsInputError } from "../validation/stats-input-error.js";
+
+/** Which way a metric should move for the treatment to be better. */
+export type Direction = "increase" | "decrease";
+
+/** The part a metric plays in the decision. */
+export type MetricRole = "primary" | "secondary" | "guardrail";
+
+/** One metric of the plan. */
+export interface PlanMetric {
+  /** Metric name, as in the recorded outcomes. */
+  readonly metric: string;
+  /** Which way is good. Default "increase". */
+  readonly direction?: Direction;
+  /** Effect scale for this metric; default the plan's `scale`. */
+  readonly scale?: Scale;
+  /**
+   * Guardrails only: degradation tolerated before it counts as a breach, in the units of `scale`
+   * (0.02 = 2% relative). Must be ≥ 0. Default 0: any significant degradation is a breach.
+   */
+  readonly margin?: number;
+}
+
+/**
+ * The analysis plan of one experiment, declared in the manifest before results are seen.
+ *
+ * - Primary and secondary metrics form the multiple-comparison family (× every treatment), tested
+ *   two-sided at `alpha` and adjusted with `correction`. A treatment ships only on a significant
+ *   primary win with no significant primary loss.
+ * - Guardrail metrics stay outside that family: each is tested one-sided in its harmful direction at
+ *   `guardrailAlpha`; a significant degradation beyond `margin` is a breach and recommends rollback.
+ * - With `sequential`, the confidence sequence is used, so looking at results early is safe; without
+ *   it, results are fixed-horizon and no decision is made before `minimumSample` units per arm.
+ */
+export interface ExperimentPlan {
+  /** Variant id of the control arm. */
+  readonly control: string;
+  /** At least one. */
+  readonly primary: readonly PlanMetric[];
+  readonly secondary?: readonly PlanMetric[];
+  readonly guardrails?: readonly PlanMetric[];
+  /** Significance level of primary and secondary tests. Default 0.05. */
+  readonly alpha?: number;
+  /** Correction over primary + secondary metrics × treatments. Default "holm". */
+  readonly correction?: Correction;
+  /** Default effect scale. Default "relative". */
+  readonly scale?: Scale;
+  /** Present: sequential testing (always valid under peeking); absent: fixed horizon. */
+  readonly sequential?: { readonly tuning?: number };
+  /** Planned units per arm; no ship/reject decision before every arm has them. Default: none planned. */
+  readonly minimumSample?: number;
+  /** Configured traffic split by variant id (relative weights), for the SRM check. Default: even. */
+  readonly weights?: Readonly<Record<string, number>>;
+  /** Level of the one-sided guardrail tests. Default 0.05. */
+  readonly guardrailAlpha?: number;
+  /** SRM p-value threshold. Default 0.001. */
+  readonly srmThreshold?: number;
+}
+
+/** A plan metric with defaults applied. */
+export interface ResolvedPlanMetric {
+  readonly metric: string;
+  readonly role: MetricRole;
+  readonly direction: Direction;
+  readonly scale: Scale;
+  readonly margin: number;
+}
+
+/** A plan with defaults applied. */
+export interface ResolvedPlan {
+  readonly control: string;
+  readonly metrics: readonly ResolvedPlanMetric[];
+  readonly alpha: number;
+  readonly correction: Correction;
+  readonly method: "fixed" | "sequential";
+  readonly sequentialTuning: number | undefined;
+  readonly minimumSample: number | undefined;
+  readonly weights: Readonly<Record<string, number>> | undefined;
+  readonly guardrailAlpha: number;
+  readonly srmThreshold: number;
+}
+
+const PLAN_KEYS = new Set([
+  "control",
+  "primary",
+  "secondary",
+  "guardrails",
+  "alpha",
+  "correction",
+  "scale",
+  "sequential",
+  "minimumSample",
+  "weights",
+  "guardrailAlpha",
+  "srmThreshold",
+]);
+const METRIC_KEYS = new Set(["metric", "direction", "scale", "margin"]);
+
+/**
+ * Validates a plan and applies its defaults. Throws `StatsInputError` naming the field (for example
+ * `plan.primary[0].direction`) for anything unusable, including unknown keys and a metric listed twice.
+ */
+export function resolvePlan(input: unknown, field = "plan"): ResolvedPlan {
+  const plan = checkObject(input, field);
+  for (const key of Object.keys(plan)) {
+    if (!PLAN_KEYS.has(key)) {
+      throw new StatsInputError(
+        `${field}.${key}`,
+        `is not a plan setting (known: ${[...PLAN_KEYS].join(", ")})`,
+      );
+    }
+  }
+  if (typeof plan.control !== "string" || plan.control === "") {
+    throw new StatsInputError(
+      `${field}.control`,
+      `must be a non-empty variant id, got ${show(plan.control)}`,
+    );
+  }
+  const scale =
+    plan.scale === undefined
+      ? "relative"
+      : checkOneOf(plan.scale, ["relative", "absolute"], `${field}.scale`);
+  const seen = new Set<string>();
+  const metrics: ResolvedPlanMetric[] = [];
+  const roles: ReadonlyArray<readonly [MetricRole, string]> = [
+    ["primary", "primary"],
+    ["secondary", "secondary"],
+    ["guardrail", "guardrails"],
+  ];
+  for (const [role, key] of roles) {
+    const list = plan[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list))
+      throw new StatsInputError(`${field}.${key}`, `must be an array, got ${show(list)}`);
+    list.forEach((item, i) => {
+      const m = resolveMetric(item, role, scale, `${field}.${key}[${i}]`);
+      if (seen.has(m.metric)) {
+        throw new StatsInputError(
+          `${field}.${key}[${i}].metric`,
+          `${JSON.stringify(m.metric)} is listed twice`,
+        );
+      }
+      seen.add(m.metric);
+      metrics.push(m);
+    });
+  }
+  if (!metrics.some((m) => m.role === "primary")) {
+    throw new StatsInputError(`${field}.primary`, "must list at least one metric");
+  }
+  let sequentialTuning: number | undefined;
+  if (plan.sequential !== undefined) {
+    const s = checkObject(plan.sequential, `${field}.sequential`);
+    sequentialTuning =
+      s.tuning === undefined
+        ? DEFAULT_SEQUENTIAL_TUNING
+        : checkPositive(s.tuning, `${field}.sequential.tuning`);
+  }
+  let weights: Record<string, number> | undefined;
+  if (plan.weights !== undefined) {
+    const w = checkObject(plan.weights, `${field}.weights`);
+    weights = {};
+    for (const [variant, value] of Object.entries(w)) {
+      weights[variant] = checkNonNegative(value, `${field}.weights.${variant}`);
+    }
+    if (!(plan.control in weights)) {
+      throw new StatsInputError(
+        `${field}.weights`,
+        `has no weight for the control ${JSON.stringify(plan.control)}`,
+      );
+    }
+    if (Object.keys(weights).length < 2) {
+      throw new StatsInputError(`${field}.weights`, "must list the control and at least one treatment");
+    }
+  }
+  return {
+    control: plan.control,
+    metrics,
+    alpha: plan.alpha === undefined ? 0.05 : checkOpenUnit(plan.alpha, `${field}.alpha`),
+    correction:
+      plan.correction === undefined
+        ? "holm"
+        : checkOneOf(plan.correction, CORRECTIONS, `${field}.correction`),
+    method: sequentialTuning === undefined ? "fixed" : "sequential",
+    sequentialTuning,
+    minimumSample:
+      plan.minimumSample === undefined ? undefined : checkCount(plan.minimumSample, `${field}.minimumSample`),
+    weights,
+    guardrailAlpha:
+      plan.guardrailAlpha === undefined
+        ? 0.05
+        : checkOpenUnit(plan.guardrailAlpha, `${field}.guardrailAlpha`),
+    srmThreshold:
+      plan.srmThreshold === undefined ? 0.001 : checkOpenUnit(plan.srmThreshold, `${field}.srmThreshold`),
+  };
+}
+
+function resolveMetric(
+  input: unknown,
+  role: MetricRole,
+  planScale: Scale,
+  field: string,
+): ResolvedPlanMetric {
+  const m = checkObject(input, field);
+  for (const key of Object.keys(m)) {
+    if (!METRIC_KEYS.has(key)) {
+      throw new StatsInputError(
+        `${field}.${key}`,
+        `is not a metric setting (known: ${[...METRIC_KEYS].join(", ")})`,
+      );
+    }
+  }
+  if (typeof m.metric !== "string" || m.metric === "") {
+    throw new StatsInputError(`${field}.metric`, `must be a non-empty metric name, got ${show(m.metric)}`);
+  }
+  if (m.margin !== undefined && role !== "guardrail") {
+    throw new StatsInputError(`${field}.margin`, "applies to guardrail metrics only");
+  }
+  return {
+    metric: m.metric,
+    role,
+    direction:
+      m.direction === undefined
+        ? "increase"
+        : checkOneOf(m.direction, ["increase", "decrease"], `${field}.direction`),
+    scale:
+      m.scale === undefined ? planScale : checkOneOf(m.scale, ["relative", "absolute"], `${field}.scale`),
+    margin: m.margin === undefined ? 0 : checkNonNegative(m.margin, `${field}.margin`),
+  };
+}

@@ -1,0 +1,63 @@
+import type { ExperimentSummary } from "@assay/core";
+import { checkCount, checkFinite, checkObject, checkOneOf, show } from "../validation/checks.js";
+import { StatsInputError } from "../validation/stats-input-error.js";
+
+/**
+ * What `evaluate` reads from a store summary (`ExperimentSummary` of @assay/core satisfies it): units
+ * per variant, and per metric its kind and per-variant sufficient statistics.
+ */
+export type SummaryInput = Pick<ExperimentSummary, "experiment" | "variants" | "metrics"> &
+  Partial<Pick<ExperimentSummary, "unitsInSeveralVariants" | "unattributedOutcomes">>;
+
+/** Checks the summary's shape and numbers; throws `StatsInputError` naming the bad field. */
+export function checkSummary(input: unknown, field = "summary"): SummaryInput {
+  const s = checkObject(input, field);
+  if (typeof s.experiment !== "string") {
+    throw new StatsInputError(`${field}.experiment`, `must be a string, got ${show(s.experiment)}`);
+  }
+  if (!Array.isArray(s.variants)) {
+    throw new StatsInputError(`${field}.variants`, `must be an array, got ${show(s.variants)}`);
+  }
+  const variantIds = new Set<string>();
+  s.variants.forEach((v: unknown, i: number) => {
+    const f = `${field}.variants[${i}]`;
+    const variant = checkObject(v, f);
+    const id = checkId(variant.variantId, `${f}.variantId`);
+    if (variantIds.has(id))
+      throw new StatsInputError(`${f}.variantId`, `${JSON.stringify(id)} appears twice`);
+    variantIds.add(id);
+    checkCount(variant.exposedUnits, `${f}.exposedUnits`);
+  });
+  if (!Array.isArray(s.metrics)) {
+    throw new StatsInputError(`${field}.metrics`, `must be an array, got ${show(s.metrics)}`);
+  }
+  s.metrics.forEach((m: unknown, i: number) => {
+    const f = `${field}.metrics[${i}]`;
+    const metric = checkObject(m, f);
+    checkId(metric.metric, `${f}.metric`);
+    checkOneOf(metric.kind, ["bool", "numeric", "count"], `${f}.kind`);
+    if (!Array.isArray(metric.variants)) {
+      throw new StatsInputError(`${f}.variants`, `must be an array, got ${show(metric.variants)}`);
+    }
+    metric.variants.forEach((v: unknown, j: number) => {
+      const g = `${f}.variants[${j}]`;
+      const stats = checkObject(v, g);
+      checkId(stats.variantId, `${g}.variantId`);
+      checkCount(stats.n, `${g}.n`);
+      checkFinite(stats.sum, `${g}.sum`);
+      const ss = checkFinite(stats.sumSquares, `${g}.sumSquares`);
+      if (ss < 0) throw new StatsInputError(`${g}.sumSquares`, `must be at least 0, got ${ss}`);
+    });
+  });
+  for (const key of ["unitsInSeveralVariants", "unattributedOutcomes"] as const) {
+    if (s[key] !== undefined) checkCount(s[key], `${field}.${key}`);
+  }
+  return s as unknown as SummaryInput;
+}
+
+function checkId(value: unknown, field: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new StatsInputError(field, `must be a non-empty string, got ${show(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,9 @@
+export type {
+  CompareOptions,
+  CompareResult,
+  ResolvedCompareOptions,
+  SequentialOptions,
+  Sides,
+} from "./compare.js";
+export { compare, resolveCompareOptions } from "./compare.js";
+export { DEFAULT_SEQUENTIAL_TUNING, sequentialMultiplier, sequentialPValue } from "./sequential.js";

@@ -1,0 +1,34 @@
+/**
+ * @assay/stats: Assay's statistical engine. Pure functions on sufficient statistics (n, Σy, Σy²).
+ *
+ * - `compare`: Welch t-test or sequential confidence sequence, relative or absolute, one- or two-sided, CUPED.
+ * - `bayes`: Gaussian effect model with chance to win and risk.
+ * - `srm`: sample ratio mismatch check.
+ * - `adjust`: Bonferroni, Holm and Benjamini–Hochberg adjusted p-values.
+ * - `power`, `sampleSize`, `mde`: fixed-horizon and sequential designs.
+ * - `evaluate`: the decision report of an experiment from its plan and its store summary.
+ */
+export * from "./adjust/index.js";
+export * from "./bayes/index.js";
+export {
+  chiSquareSurvival,
+  normalCdf,
+  normalQuantile,
+  normalSurvival,
+  tCdf,
+  tSurvival,
+  tUpperQuantile,
+} from "./distributions/index.js";
+export * from "./evaluate/index.js";
+export * from "./frequentist/index.js";
+export type {
+  CovariateStats,
+  CupedInput,
+  EstimateWarning,
+  MetricType,
+  SampleStats,
+  Scale,
+} from "./moments/types.js";
+export * from "./power/index.js";
+export * from "./srm/index.js";
+export { StatsInputError } from "./validation/stats-input-error.js";

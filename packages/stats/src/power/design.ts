@@ -1,0 +1,128 @@
+import { normalCdf, normalUpperQuantile } from "../distributions/index.js";
+import type { SequentialOptions, Sides } from "../frequentist/compare.js";
+import { DEFAULT_SEQUENTIAL_TUNING, sequentialMultiplier } from "../frequentist/sequential.js";
+import type { MetricType, Scale } from "../moments/types.js";
+import {
+  checkCount,
+  checkFinite,
+  checkObject,
+  checkOneOf,
+  checkOpenUnit,
+  checkPositive,
+} from "../validation/checks.js";
+import { StatsInputError } from "../validation/stats-input-error.js";
+
+/** The experiment design a power calculation is about. */
+export interface DesignOptions {
+  /** Default "mean". For "proportion", `mean` is the baseline rate and variances are p(1 - p). */
+  readonly type?: MetricType;
+  /** Control (baseline) mean of the metric. */
+  readonly mean: number;
+  /** Per-unit standard deviation; required for "mean" metrics (same in both arms). */
+  readonly standardDeviation?: number;
+  /** Default "relative": `effect` is a lift (0.05 = +5%). "absolute": a difference of means. */
+  readonly scale?: Scale;
+  /** Default 0.05. */
+  readonly alpha?: number;
+  /** Default "two". */
+  readonly sides?: Sides;
+  /** Arms including control, default 2; `sampleSize` is split evenly over them, each compared to control. */
+  readonly variants?: number;
+  /** Plan for the sequential test (its confidence sequence is wider, so power is lower). */
+  readonly sequential?: SequentialOptions;
+}
+
+/** A design with defaults applied. */
+export interface Design {
+  readonly type: MetricType;
+  readonly mean: number;
+  readonly standardDeviation: number;
+  readonly scale: Scale;
+  readonly alpha: number;
+  readonly sides: Sides;
+  readonly variants: number;
+  readonly tuning: number | undefined;
+}
+
+export function resolveDesign(input: DesignOptions): Design {
+  const o = checkObject(input, "options") as unknown as DesignOptions;
+  const type = o.type === undefined ? "mean" : checkOneOf(o.type, ["mean", "proportion"], "options.type");
+  const scale =
+    o.scale === undefined ? "relative" : checkOneOf(o.scale, ["relative", "absolute"], "options.scale");
+  const mean = checkFinite(o.mean, "options.mean");
+  let standardDeviation: number;
+  if (type === "proportion") {
+    if (!(mean > 0 && mean < 1)) {
+      throw new StatsInputError(
+        "options.mean",
+        `a proportion's baseline must be strictly between 0 and 1, got ${mean}`,
+      );
+    }
+    standardDeviation = Math.sqrt(mean * (1 - mean));
+  } else {
+    standardDeviation = checkPositive(o.standardDeviation, "options.standardDeviation");
+  }
+  if (scale === "relative" && mean === 0) {
+    throw new StatsInputError("options.mean", 'must not be 0 for a relative effect (use scale "absolute")');
+  }
+  const variants = o.variants === undefined ? 2 : checkCount(o.variants, "options.variants");
+  if (variants < 2) throw new StatsInputError("options.variants", `must be at least 2, got ${variants}`);
+  return {
+    type,
+    mean,
+    standardDeviation,
+    scale,
+    alpha: o.alpha === undefined ? 0.05 : checkOpenUnit(o.alpha, "options.alpha"),
+    sides: o.sides === undefined ? "two" : checkOneOf(o.sides, ["two", "greater", "less"], "options.sides"),
+    variants,
+    tuning:
+      o.sequential === undefined
+        ? undefined
+        : checkPositive(
+            checkObject(o.sequential, "options.sequential").tuning ?? DEFAULT_SEQUENTIAL_TUNING,
+            "options.sequential.tuning",
+          ),
+  };
+}
+
+/** Treatment mean implied by an effect. */
+export function treatmentMean(d: Design, effect: number): number {
+  return d.scale === "relative" ? d.mean * (1 + effect) : d.mean + effect;
+}
+
+/** Standard error of the estimated effect with `perArm` units in each arm (delta method when relative). */
+export function effectStandardError(d: Design, effect: number, perArm: number): number {
+  const mB = treatmentMean(d, effect);
+  const varA = d.standardDeviation ** 2;
+  const varB = d.type === "proportion" ? mB * (1 - mB) : varA;
+  if (d.scale === "absolute") return Math.sqrt((varA + varB) / perArm);
+  const mA = d.mean;
+  return Math.sqrt(varB / (perArm * mA * mA) + (varA * mB * mB) / (perArm * mA ** 4));
+}
+
+/** The fixed-horizon normal critical value z_{1-α/2} (two-sided) or z_{1-α} (one-sided). */
+export function fixedCritical(d: Design): number {
+  return normalUpperQuantile(d.sides === "two" ? d.alpha / 2 : d.alpha);
+}
+
+/**
+ * Power, by the normal approximation. Fixed horizon: P(reject) = Φ(Δ/SE - z) (+ Φ(-Δ/SE - z) when
+ * two-sided). Sequential: GrowthBook's variance inflation, SE' = SE·m/z with m the confidence-sequence
+ * multiplier at the planned pairwise sample size, then the fixed formula. This is conservative: it is
+ * below the chance of rejecting at the planned sample (and peeking only adds chances to reject), so
+ * sample sizes planned with it err on the large side.
+ */
+export function powerAt(d: Design, effect: number, perArm: number): number {
+  if (d.type === "proportion") {
+    const mB = treatmentMean(d, effect);
+    if (!(mB >= 0 && mB <= 1)) return Number.NaN;
+  }
+  const z = fixedCritical(d);
+  let se = effectStandardError(d, effect, perArm);
+  if (d.tuning !== undefined)
+    se *= sequentialMultiplier(2 * perArm, d.alpha, d.tuning, d.sides !== "two") / z;
+  const shift = effect / se;
+  if (d.sides === "greater") return normalCdf(shift - z);
+  if (d.sides === "less") return normalCdf(-shift - z);
+  return normalCdf(shift - z) + normalCdf(-shift - z);
+}

@@ -1,0 +1,2 @@
+export type { SrmOptions, SrmResult } from "./srm.js";
+export { srm } from "./srm.js";

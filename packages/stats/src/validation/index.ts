@@ -1,0 +1,2 @@
+export * from "./checks.js";
+export { StatsInputError } from "./stats-input-error.js";
