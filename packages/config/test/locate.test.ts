@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { formatIssue, issueAt, optionIssue, parseManifest } from "../src/index.js";
+import { indexSource } from "../src/locate/index-source.js";
 
 const text = [
   "[[plugins]]", //                                  1
@@ -138,5 +139,13 @@ describe("positions in unusual files", () => {
     expect(() => parseManifest(quoted, "q.toml")).toThrowError(
       'q.toml:4:1: plugins[0]."odd key": unknown key `odd key` in plugin; valid keys: `name`, `source`, `options`, `experiments`',
     );
+  });
+});
+
+describe("when the locating parse fails", () => {
+  test("every lookup falls back to the start of the file", () => {
+    const locator = indexSource("this is [not toml");
+    expect(locator.locate(["plugins", 0, "name"])).toEqual({ line: 1, column: 1 });
+    expect(locator.locate(["plugins"], "key")).toEqual({ line: 1, column: 1 });
   });
 });
