@@ -1,1 +1,2 @@
 export * from "./native/index.js";
+export * from "./vendors/index.js";

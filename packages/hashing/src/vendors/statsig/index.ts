@@ -1,0 +1,341 @@
+/**
+ * Statsig-compatible bucketing (`statsig-node` server SDK; Statsig's Rust server core computes the same
+ * formulas), driven by a config payload (`download_config_specs`). See `../README.md` and
+ * `shared/notes/vendors.md` §3.
+ */
+import { createHash } from "node:crypto";
+
+/** Bucket space of pass percentages (rules, gates). */
+export const PASS_PERCENT_BUCKETS = 10000;
+/** Bucket space of `user_bucket` conditions (experiment groups, layer allocation). */
+export const USER_BUCKETS = 1000;
+const TWO_POW_32_MOD_10000 = 4294967296 % 10000;
+
+/** The two big-endian uint32 words of the first 8 bytes of SHA-256(UTF-8 `text`). */
+function words(text: string): [number, number] {
+  const digest = createHash("sha256").update(text, "utf8").digest();
+  return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
+}
+
+/** Statsig's unit hash: the first 8 bytes of SHA-256(UTF-8 `text`) as a big-endian uint64. */
+export function computeUserHash(text: string): bigint {
+  return createHash("sha256").update(text, "utf8").digest().readBigUInt64BE(0);
+}
+
+/**
+ * `computeUserHash(text) % modulus` for a modulus dividing 10000 (1000, 10000, …), computed from the two
+ * 32-bit words without BigInt: `(hi * 2^32 + lo) mod m = ((hi mod m) * (2^32 mod m) + lo mod m) mod m`.
+ */
+export function userHashMod(text: string, modulus: number): number {
+  if (!(modulus > 0 && PASS_PERCENT_BUCKETS % modulus === 0)) {
+    throw new RangeError(`modulus must divide 10000, got ${modulus}`);
+  }
+  const [hi, lo] = words(text);
+  return ((hi % modulus) * (TWO_POW_32_MOD_10000 % modulus) + (lo % modulus)) % modulus;
+}
+
+/** A `user_bucket` condition's value: `computeUserHash(salt + "." + unitId) % 1000`. */
+export function userBucket(salt: string, unitId: string | undefined | null): number {
+  return userHashMod(salt + "." + (unitId ?? ""), USER_BUCKETS);
+}
+
+/** A rule's pass-percentage bucket: `computeUserHash(configSalt + "." + ruleSalt + "." + unitId) % 10000`. */
+export function passPercentageBucket(
+  configSalt: string,
+  ruleSalt: string,
+  unitId: string | undefined | null,
+): number {
+  return userHashMod(configSalt + "." + ruleSalt + "." + (unitId ?? ""), PASS_PERCENT_BUCKETS);
+}
+
+/**
+ * A rule's pass percentage: 0 fails and 100 passes without hashing; otherwise the unit passes when
+ * `passPercentageBucket(config.salt, rule.salt ?? rule.id, unitId) < passPercentage * 100` (STRICT).
+ */
+export function passesPercentage(
+  configSalt: string,
+  rule: { readonly passPercentage: number; readonly salt?: string | null | undefined; readonly id: string },
+  unitId: string | undefined | null,
+): boolean {
+  if (rule.passPercentage === 0) return false;
+  if (rule.passPercentage === 100) return true;
+  return passPercentageBucket(configSalt, rule.salt ?? rule.id, unitId) < rule.passPercentage * 100;
+}
+
+/** A condition of a payload rule. */
+export interface SpecCondition {
+  readonly type: string;
+  readonly operator?: string | null | undefined;
+  readonly targetValue?: unknown;
+  readonly field?: string | null | undefined;
+  readonly idType?: string | null | undefined;
+  readonly additionalValues?: { readonly salt?: string | undefined } | null | undefined;
+}
+
+/** A rule of a payload spec. */
+export interface SpecRule {
+  readonly id: string;
+  readonly name?: string | undefined;
+  readonly salt?: string | null | undefined;
+  readonly passPercentage: number;
+  readonly conditions: readonly SpecCondition[];
+  readonly idType?: string | null | undefined;
+  readonly groupName?: string | null | undefined;
+  readonly isExperimentGroup?: boolean | null | undefined;
+  readonly configDelegate?: string | null | undefined;
+}
+
+/** A gate, dynamic config, experiment or layer of the payload. */
+export interface Spec {
+  readonly name: string;
+  readonly salt: string;
+  readonly enabled: boolean;
+  readonly rules: readonly SpecRule[];
+  readonly idType?: string | null | undefined;
+  readonly entity?: string | undefined;
+  readonly isActive?: boolean | undefined;
+}
+
+/** The parts of a Statsig `download_config_specs` payload that bucketing reads. */
+export interface ConfigSpecsPayload {
+  readonly feature_gates?: readonly Spec[] | undefined;
+  readonly dynamic_configs?: readonly Spec[] | undefined;
+  readonly layer_configs?: readonly Spec[] | undefined;
+}
+
+/** A Statsig user, as far as unit ids go. */
+export interface StatsigUnit {
+  readonly userID?: string | undefined;
+  readonly customIDs?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The outcome of evaluating a spec for a unit. */
+export interface Evaluation {
+  /** For a gate, whether it passes; for configs, whether a rule matched and passed its percentage. */
+  readonly value: boolean;
+  /** The deciding rule's id, `"default"` when no rule matched, `"disabled"` for a disabled spec. */
+  readonly ruleId: string;
+  /** The experiment group's name (`rule.groupName`), or `null`. */
+  readonly groupName: string | null;
+  readonly isExperimentGroup: boolean;
+  /** For a layer: the experiment the unit was delegated to. */
+  readonly configDelegate: string | null;
+}
+
+/** Raised for a condition that a hash cannot decide (user fields, IP, user agent, time, id lists, …). */
+export class UnsupportedConditionError extends Error {
+  constructor(
+    readonly spec: string,
+    readonly conditionType: string,
+  ) {
+    super(`statsig: ${spec} uses a ${conditionType} condition, which needs more than a hash`);
+    this.name = "UnsupportedConditionError";
+  }
+}
+
+function unitIdOf(unit: StatsigUnit, idType: string | null | undefined): string | undefined {
+  if (typeof idType === "string" && idType.toLowerCase() !== "userid") {
+    const ids = unit.customIDs;
+    if (!ids) return undefined;
+    if (ids[idType] !== undefined) return ids[idType];
+    const wanted = idType.toLowerCase();
+    for (const key of Object.keys(ids)) if (key.toLowerCase() === wanted) return ids[key];
+    return undefined;
+  }
+  return unit.userID;
+}
+
+interface CompiledCondition {
+  readonly kind: "public" | "user_bucket" | "pass_gate" | "fail_gate" | "unsupported";
+  readonly type: string;
+  readonly salt: string;
+  readonly idType: string | null | undefined;
+  readonly operator: string;
+  readonly number: number;
+  readonly set: ReadonlySet<string> | null;
+  readonly gate: string;
+}
+
+const NUMERIC_OPS = new Set(["gt", "gte", "lt", "lte"]);
+const SET_OPS = new Set(["any", "none"]);
+
+function compileCondition(c: SpecCondition): CompiledCondition {
+  const type = c.type.toLowerCase();
+  const operator = (c.operator ?? "").toLowerCase();
+  const base = {
+    type: c.type,
+    salt: "",
+    idType: c.idType,
+    operator,
+    number: Number.NaN,
+    set: null,
+    gate: "",
+  };
+  if (type === "public") return { ...base, kind: "public" };
+  if (type === "pass_gate" || type === "fail_gate") {
+    return typeof c.targetValue === "string"
+      ? { ...base, kind: type, gate: c.targetValue }
+      : { ...base, kind: "unsupported" };
+  }
+  if (type === "user_bucket" && (NUMERIC_OPS.has(operator) || SET_OPS.has(operator))) {
+    const salt = String(c.additionalValues?.salt);
+    if (SET_OPS.has(operator)) {
+      const set = new Set<string>();
+      if (Array.isArray(c.targetValue)) for (const t of c.targetValue) set.add(String(t).toLowerCase());
+      return { ...base, kind: "user_bucket", salt, set };
+    }
+    const n = c.targetValue === null || c.targetValue === undefined ? Number.NaN : Number(c.targetValue);
+    return { ...base, kind: "user_bucket", salt, number: n };
+  }
+  return { ...base, kind: "unsupported" };
+}
+
+interface CompiledSpec {
+  readonly spec: Spec;
+  readonly rules: readonly { readonly rule: SpecRule; readonly conditions: readonly CompiledCondition[] }[];
+}
+
+/**
+ * A Statsig payload compiled for local evaluation of the hash-decidable parts: salts, `user_bucket`
+ * conditions (`lt`/`lte`/`gt`/`gte` thresholds and `any`/`none` bucket lists, compiled to sets), rule pass
+ * percentages, gates referenced by `pass_gate`/`fail_gate`, and layer delegation. Evaluation follows the
+ * SDK: a disabled spec gives its default; rules in order, all conditions of a rule must pass, the first
+ * matching rule decides (a delegating layer rule hands over to the experiment), then its pass percentage.
+ *
+ * Experiments: the first rule (`layerAssignment`, operator `none` over the experiment's allocated layer
+ * buckets) catches units outside the allocation, which get the default (not in the experiment); the group
+ * rules are `user_bucket(experiment salt) lt <cumulative threshold>`.
+ *
+ * Not reproducible here (`../README.md`): persistent (sticky) assignments, overrides, id lists, and
+ * conditions on user fields, IP, user agent, environment or time: evaluating a spec that reaches one throws
+ * `UnsupportedConditionError` (statsig-node itself reports such specs as unsupported).
+ */
+export class StatsigEvaluator {
+  private readonly gates = new Map<string, CompiledSpec>();
+  private readonly configs = new Map<string, CompiledSpec>();
+  private readonly layers = new Map<string, CompiledSpec>();
+
+  constructor(payload: ConfigSpecsPayload) {
+    const compile = (spec: Spec): CompiledSpec => ({
+      spec,
+      rules: spec.rules.map((rule) => ({ rule, conditions: rule.conditions.map(compileCondition) })),
+    });
+    for (const s of payload.feature_gates ?? []) this.gates.set(s.name, compile(s));
+    for (const s of payload.dynamic_configs ?? []) this.configs.set(s.name, compile(s));
+    for (const s of payload.layer_configs ?? []) this.layers.set(s.name, compile(s));
+  }
+
+  /** Evaluates a feature gate; an unknown gate fails (`ruleId` `""`). */
+  checkGate(name: string, unit: StatsigUnit): Evaluation {
+    const spec = this.gates.get(name);
+    return spec ? this.evaluate(spec, unit) : unknownSpec();
+  }
+
+  /** Evaluates a dynamic config or experiment. */
+  getConfig(name: string, unit: StatsigUnit): Evaluation {
+    const spec = this.configs.get(name);
+    return spec ? this.evaluate(spec, unit) : unknownSpec();
+  }
+
+  /** Evaluates a layer (following its delegation to an experiment). */
+  getLayer(name: string, unit: StatsigUnit): Evaluation {
+    const spec = this.layers.get(name);
+    return spec ? this.evaluate(spec, unit) : unknownSpec();
+  }
+
+  /**
+   * The experiment group of a unit (`rule.groupName`, e.g. `"Control"`), or `null` when the unit is not in an
+   * experiment group (outside the layer allocation, failed targeting, experiment not started).
+   */
+  getExperimentGroup(experiment: string, unit: StatsigUnit | string): string | null {
+    const u = typeof unit === "string" ? { userID: unit } : unit;
+    const e = this.getConfig(experiment, u);
+    return e.isExperimentGroup && e.value ? e.groupName : null;
+  }
+
+  private evaluate(compiled: CompiledSpec, unit: StatsigUnit): Evaluation {
+    const spec = compiled.spec;
+    if (!spec.enabled) return result(false, "disabled", null, false, null);
+    for (const { rule, conditions } of compiled.rules) {
+      let pass = true;
+      for (const c of conditions) if (!this.condition(spec.name, c, unit)) pass = false;
+      if (!pass) continue;
+      if (rule.configDelegate) {
+        const delegate = this.configs.get(rule.configDelegate);
+        if (delegate) {
+          const e = this.evaluate(delegate, unit);
+          return { ...e, configDelegate: rule.configDelegate };
+        }
+      }
+      const value = passesPercentage(spec.salt, rule, unitIdOf(unit, rule.idType));
+      return result(value, rule.id, rule.groupName ?? null, rule.isExperimentGroup ?? false, null);
+    }
+    return result(false, "default", null, false, null);
+  }
+
+  private condition(specName: string, c: CompiledCondition, unit: StatsigUnit): boolean {
+    switch (c.kind) {
+      case "public":
+        return true;
+      case "pass_gate":
+      case "fail_gate": {
+        const gate = this.checkGate(c.gate, unit).value;
+        return c.kind === "fail_gate" ? !gate : gate;
+      }
+      case "user_bucket": {
+        const bucket = userBucket(c.salt, unitIdOf(unit, c.idType));
+        if (c.set) {
+          const inside = c.set.has(String(bucket));
+          return c.operator === "any" ? inside : !inside;
+        }
+        if (Number.isNaN(c.number)) return false;
+        switch (c.operator) {
+          case "gt":
+            return bucket > c.number;
+          case "gte":
+            return bucket >= c.number;
+          case "lt":
+            return bucket < c.number;
+          default:
+            return bucket <= c.number;
+        }
+      }
+      default:
+        throw new UnsupportedConditionError(specName, c.type);
+    }
+  }
+}
+
+function result(
+  value: boolean,
+  ruleId: string,
+  groupName: string | null,
+  isExperimentGroup: boolean,
+  configDelegate: string | null,
+): Evaluation {
+  return { value, ruleId, groupName, isExperimentGroup, configDelegate };
+}
+
+function unknownSpec(): Evaluation {
+  return result(false, "", null, false, null);
+}
+
+const evaluators = new WeakMap<ConfigSpecsPayload, StatsigEvaluator>();
+
+/**
+ * The experiment group (`"Control"`, `"Test"`, …) of `unitId` (a userID, or the unit of the experiment's id
+ * type when given as a `StatsigUnit`) in experiment `experiment` of a Statsig payload, or `null` when the unit
+ * is not in a group. The payload is compiled once per object and cached.
+ */
+export function getExperimentGroup(
+  payload: ConfigSpecsPayload,
+  experiment: string,
+  unitId: string | StatsigUnit,
+): string | null {
+  let evaluator = evaluators.get(payload);
+  if (!evaluator) {
+    evaluator = new StatsigEvaluator(payload);
+    evaluators.set(payload, evaluator);
+  }
+  return evaluator.getExperimentGroup(experiment, unitId);
+}
