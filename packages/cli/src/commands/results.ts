@@ -1,0 +1,86 @@
+import { parseArgs } from "node:util";
+import type { ExperimentSummary } from "@assay/core";
+import { createAssay } from "@assay/runtime";
+import { CliError, EXIT } from "../exit-codes.js";
+import { type Io, write } from "../io.js";
+import { manifestPath } from "./manifest-path.js";
+import { table } from "./table.js";
+
+const USAGE = "usage: assay results <experiment> [--metric M]... [--json] [--manifest PATH]";
+
+/**
+ * `assay results`: per variant the exposed units, and per metric n / mean / sum, as computed by the event
+ * store the manifest names. Effects and p-values come with the statistics engine.
+ */
+export async function results(args: readonly string[], io: Io): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(args);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
+  }
+  const { values, positionals } = parsed;
+  const experiment = positionals[0];
+  if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
+  const assay = await createAssay({ manifest: manifestPath(values.manifest, io), handleSignals: false });
+  try {
+    const summary = await assay.summarize(
+      experiment,
+      values.metric !== undefined ? { metrics: values.metric } : {},
+    );
+    await write(
+      io.stdout,
+      values.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary, assay.store.name),
+    );
+    return EXIT.OK;
+  } finally {
+    await assay.close();
+  }
+}
+
+function parseOptions(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      metric: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      manifest: { type: "string" },
+    },
+  });
+}
+
+function render(summary: ExperimentSummary, storeName: string): string {
+  const out: string[] = [`${summary.experiment} (events from the ${storeName} store)`, ""];
+  if (summary.variants.length === 0) return `${out.join("\n")}no exposures recorded yet\n`;
+  out.push(
+    table(
+      ["variant", "exposed units", "exposures"],
+      summary.variants.map((v) => [v.variantId, v.exposedUnits, v.exposures]),
+    ),
+  );
+  for (const metric of summary.metrics) {
+    out.push("", `metric ${metric.metric} (${metric.kind})`);
+    out.push(
+      table(
+        ["variant", "n", "mean", "sum"],
+        metric.variants.map((v) => [
+          v.variantId,
+          v.n,
+          v.n === 0 ? "-" : (v.sum / v.n).toFixed(4),
+          Number(v.sum.toPrecision(12)),
+        ]),
+      ),
+    );
+  }
+  if (summary.unitsInSeveralVariants > 0) {
+    out.push(
+      "",
+      `warning: ${summary.unitsInSeveralVariants} units were exposed to more than one variant (counted in their first)`,
+    );
+  }
+  if (summary.unattributedOutcomes > 0) {
+    out.push("", `${summary.unattributedOutcomes} outcomes had no earlier exposure and are not counted`);
+  }
+  return `${out.join("\n")}\n`;
+}
