@@ -241,7 +241,9 @@ describe("GrowthBook SDK as the oracle (10,000 random ids each, ASCII and non-AS
       const gb = new GrowthBook({ attributes: { id }, features });
       expect(gb.isOn("rollout-v1"), id).toBe(growthbook.isIncludedInRollout("rollout-v1", id, null, 0.5, 1));
       expect(gb.isOn("rollout-v2-seed"), id).toBe(growthbook.isIncludedInRollout("s-1", id, null, 0.3, 2));
-      expect(gb.isOn("rollout-range"), id).toBe(growthbook.isIncludedInRollout("r", id, [0.2, 0.6], undefined, 2));
+      expect(gb.isOn("rollout-range"), id).toBe(
+        growthbook.isIncludedInRollout("r", id, [0.2, 0.6], undefined, 2),
+      );
       if (growthbook.hash("rollout-v1", id, 1) === 0.5) boundary++;
     }
     expect(boundary).toBeGreaterThan(0); // ids exactly on the inclusive boundary were checked
