@@ -43,7 +43,7 @@ describe("PostHog vectors", () => {
 
 describe("PostHog hash exactness", () => {
   it("LONG_SCALE is the double PostHog's 15-hex-digit literal evaluates to", () => {
-    expect(posthog.LONG_SCALE).toBe(0xfffffffffffffff);
+    expect(posthog.LONG_SCALE).toBe(Number.parseInt("f".repeat(15), 16));
   });
 
   it("the two-word 60-bit value equals parseInt of 15 hex digits and the BigInt value, on 10,000 ids", () => {
@@ -262,9 +262,9 @@ describe("posthog-node local evaluation as the oracle (10,000 random ids, ASCII 
         const got = flag.evaluate(id);
         if (got !== expected)
           expect({ id, flag: flag.key, got }).toEqual({ id, flag: flag.key, got: expected });
-        let values = seen.get(flag.key);
-        if (!values) seen.set(flag.key, (values = new Set()));
+        const values = seen.get(flag.key) ?? new Set();
         values.add(got);
+        seen.set(flag.key, values);
       }
     }
     // the comparison covered every outcome of each flag
