@@ -1,0 +1,188 @@
+import { createInstance, createStaticProjectConfigManager } from "@optimizely/optimizely-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { murmur3LowBytes, murmur3Utf8, optimizely } from "../../src/index.js";
+import { randomIds } from "./helpers.js";
+
+describe("Optimizely vectors", () => {
+  it("bucket values from the SDK's bucket_value_generator tests (shared/vectors/README.md)", () => {
+    expect(optimizely.bucketValueFor("ppid1", "1886780721")).toBe(5254);
+    expect(optimizely.bucketValueFor("ppid2", "1886780721")).toBe(4299);
+    expect(optimizely.bucketValueFor("ppid2", "1886780722")).toBe(2434);
+    expect(optimizely.bucketValueFor("ppid3", "1886780721")).toBe(5439);
+  });
+
+  it("murmur3 x86_32 reference values, and UTF-8 (not UTF-16) input", () => {
+    expect(murmur3Utf8("", 1)).toBe(1364076727);
+    expect(murmur3Utf8("hello", 0)).toBe(0x248bfa47);
+    expect(murmur3Utf8("", 0)).toBe(0);
+    // "é" is the UTF-8 bytes C3 A9, which are the low bytes of "\u00c3\u00a9"
+    expect(murmur3Utf8("é", 1)).toBe(murmur3LowBytes("\u00c3\u00a9", 1));
+    expect(murmur3Utf8("é", 1)).not.toBe(murmur3LowBytes("é", 1));
+  });
+
+  it("ranges are exclusive at endOfRange; past the last end is null; an empty entity is a hole", () => {
+    const alloc = [
+      { entityId: "a", endOfRange: 5000 },
+      { entityId: "", endOfRange: 6000 },
+      { entityId: "b", endOfRange: 9000 },
+    ];
+    expect(optimizely.findBucket(4999, alloc)).toBe("a");
+    expect(optimizely.findBucket(5000, alloc)).toBe("");
+    expect(optimizely.findBucket(8999, alloc)).toBe("b");
+    expect(optimizely.findBucket(9000, alloc)).toBeNull();
+  });
+});
+
+/** A v4 datafile: two plain experiments (one with a traffic hole and partial traffic), and a random group. */
+const datafile = {
+  version: "4",
+  rollouts: [],
+  typedAudiences: [],
+  anonymizeIP: true,
+  projectId: "10001",
+  variables: [],
+  featureFlags: [],
+  experiments: [
+    {
+      status: "Running",
+      key: "checkout",
+      layerId: "20001",
+      trafficAllocation: [
+        { entityId: "30001", endOfRange: 3333 },
+        { entityId: "30002", endOfRange: 6666 },
+        { entityId: "30003", endOfRange: 10000 },
+      ],
+      audienceIds: [],
+      variations: [
+        { variables: [], id: "30001", key: "control" },
+        { variables: [], id: "30002", key: "treatment-a" },
+        { variables: [], id: "30003", key: "treatment-b" },
+      ],
+      forcedVariations: { "forced-user": "treatment-b" },
+      id: "1886780721",
+    },
+    {
+      status: "Running",
+      key: "partial",
+      layerId: "20002",
+      trafficAllocation: [
+        { entityId: "30011", endOfRange: 1500 },
+        { entityId: "", endOfRange: 2500 },
+        { entityId: "30012", endOfRange: 7000 },
+      ],
+      audienceIds: [],
+      variations: [
+        { variables: [], id: "30011", key: "off" },
+        { variables: [], id: "30012", key: "on" },
+      ],
+      forcedVariations: {},
+      id: "1886780722",
+    },
+    {
+      status: "Paused",
+      key: "paused",
+      layerId: "20003",
+      trafficAllocation: [{ entityId: "30021", endOfRange: 10000 }],
+      audienceIds: [],
+      variations: [{ variables: [], id: "30021", key: "only" }],
+      forcedVariations: {},
+      id: "1886780723",
+    },
+  ],
+  audiences: [],
+  groups: [
+    {
+      policy: "random",
+      trafficAllocation: [
+        { entityId: "40001", endOfRange: 4000 },
+        { entityId: "40002", endOfRange: 9000 },
+      ],
+      experiments: [
+        {
+          status: "Running",
+          key: "group-exp-1",
+          layerId: "20011",
+          trafficAllocation: [
+            { entityId: "50001", endOfRange: 5000 },
+            { entityId: "50002", endOfRange: 10000 },
+          ],
+          audienceIds: [],
+          variations: [
+            { variables: [], id: "50001", key: "g1-control" },
+            { variables: [], id: "50002", key: "g1-test" },
+          ],
+          forcedVariations: {},
+          id: "40001",
+        },
+        {
+          status: "Running",
+          key: "group-exp-2",
+          layerId: "20012",
+          trafficAllocation: [
+            { entityId: "50011", endOfRange: 2000 },
+            { entityId: "50012", endOfRange: 10000 },
+          ],
+          audienceIds: [],
+          variations: [
+            { variables: [], id: "50011", key: "g2-control" },
+            { variables: [], id: "50012", key: "g2-test" },
+          ],
+          forcedVariations: {},
+          id: "40002",
+        },
+      ],
+      id: "60001",
+    },
+  ],
+  attributes: [],
+  botFiltering: false,
+  accountId: "70001",
+  events: [],
+  revision: "1",
+};
+
+describe("@optimizely/optimizely-sdk as the oracle (10,000 random ids, ASCII and non-ASCII)", () => {
+  let client: ReturnType<typeof createInstance>;
+
+  beforeAll(async () => {
+    // a static datafile and no event processor: nothing leaves the process
+    client = createInstance({
+      projectConfigManager: createStaticProjectConfigManager({ datafile: JSON.stringify(datafile) }),
+    });
+    await client.onReady({ timeout: 5000 });
+  });
+
+  afterAll(async () => {
+    await client.close();
+  });
+
+  const keys = ["checkout", "partial", "paused", "group-exp-1", "group-exp-2"];
+
+  it("getVariation for every experiment and id, including $opt_bucketing_id", () => {
+    const compiled = keys.map((k) => optimizely.compileExperiment(datafile, k));
+    const ids = randomIds(10000, 31337);
+    const seen = new Map<string, Set<string | null>>();
+    for (let i = 0; i < ids.length; i++) {
+      const userId = ids[i]!;
+      const bucketingId = i % 5 === 0 ? `b-${ids[(i + 1) % ids.length]}` : undefined;
+      const attributes = bucketingId ? { $opt_bucketing_id: bucketingId } : {};
+      for (const exp of compiled) {
+        const expected = client.getVariation(exp.key, userId, attributes);
+        const got = exp.variation(userId, bucketingId ?? userId);
+        if (got !== expected)
+          expect({ userId, exp: exp.key, got }).toEqual({ userId, exp: exp.key, got: expected });
+        const values = seen.get(exp.key) ?? new Set();
+        values.add(got);
+        seen.set(exp.key, values);
+      }
+    }
+    expect(seen.get("checkout")).toEqual(new Set(["control", "treatment-a", "treatment-b"]));
+    expect(seen.get("partial")).toEqual(new Set(["off", "on", null]));
+    expect(seen.get("paused")).toEqual(new Set([null]));
+    expect(seen.get("group-exp-1")).toEqual(new Set(["g1-control", "g1-test", null]));
+    expect(seen.get("group-exp-2")).toEqual(new Set(["g2-control", "g2-test", null]));
+    // whitelisted user
+    expect(compiled[0]!.variation("forced-user")).toBe(client.getVariation("checkout", "forced-user"));
+    expect(compiled[0]!.variation("forced-user")).toBe("treatment-b");
+  });
+});
