@@ -11,6 +11,7 @@ GrowthBook docs, evaluated with scipy's normal distribution.
 
 Usage (Debian: apt-get install python3-scipy):
     /usr/bin/python3 scripts/generate_scipy_fixture.py [--seed 20261121] [--out test/fixtures/scipy-reference.json]
+    npx biome format --write test/fixtures   # the repository keeps JSON in biome's layout
 """
 import argparse
 import json

@@ -39,7 +39,8 @@ export function adjust(pValues: readonly number[], method: Correction): number[]
   const order = pValues.map((_, i) => i).sort((a, b) => (pValues[b] ?? 0) - (pValues[a] ?? 0) || a - b);
   let running = 1;
   order.forEach((idx, i) => {
-    running = Math.min(running, Math.min(1, ((pValues[idx] ?? 0) * m) / (m - i)));
+    // p · (m / rank): the factor is ≥ 1 after rounding, so an adjusted p is never below the raw one.
+    running = Math.min(running, Math.min(1, (pValues[idx] ?? 0) * (m / (m - i))));
     out[idx] = running;
   });
   return out;
