@@ -1,4 +1,4 @@
-import Statsig from "statsig-node";
+import { Statsig } from "statsig-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statsig } from "../../src/index.js";
 import { hasNonAscii, prng, randomIds, readVector } from "./helpers.js";
