@@ -1,7 +1,10 @@
-import { Statsig } from "statsig-node";
+import statsigModule from "statsig-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statsig } from "../../src/index.js";
 import { hasNonAscii, prng, randomIds, readVector } from "./helpers.js";
+
+// statsig-node is CommonJS whose module.exports is the Statsig singleton itself
+const Statsig = statsigModule as unknown as typeof import("statsig-node")["Statsig"];
 
 const payload = readVector<statsig.ConfigSpecsPayload & Record<string, unknown>>(
   "statsig-download-config-specs.json",
