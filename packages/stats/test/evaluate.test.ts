@@ -236,7 +236,7 @@ describe("evaluate", () => {
           outcomeEvent({
             experiment: "checkout",
             metric: "purchase",
-            value: true,
+            value: { kind: "bool", value: true },
             userId,
             timestamp: new Date(t0 + 1),
           }),
