@@ -46,11 +46,14 @@ const NON_ASCII = [
   "\u0301",
   "Ā",
   "ǅ",
+  // unpaired surrogates (not valid Unicode, but a JS string can hold them): each SDK has its own answer
+  "\ud800",
+  "\udfff",
 ];
 
 /**
  * `count` distinct ids: half ASCII (uuid-like, numeric, emails, short words), half with non-ASCII characters
- * mixed in (two-, three- and four-byte UTF-8, surrogate pairs, combining marks).
+ * mixed in (two-, three- and four-byte UTF-8, surrogate pairs, combining marks, unpaired surrogates).
  */
 export function randomIds(count: number, seed: number): string[] {
   const rand = prng(seed);

@@ -11,15 +11,58 @@ export const PASS_PERCENT_BUCKETS = 10000;
 export const USER_BUCKETS = 1000;
 const TWO_POW_32_MOD_10000 = 4294967296 % 10000;
 
-/** The two big-endian uint32 words of the first 8 bytes of SHA-256(UTF-8 `text`). */
+function isWellFormed(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const next = text.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
+ * The bytes statsig-node's own SHA-256 reads from a string: UTF-8 for well-formed strings; a surrogate code
+ * unit that is not part of a pair (high or low) is still taken as the lead of a pair with whatever unit
+ * follows (`0x10000 + ((c & 0x3ff) << 10 | (next & 0x3ff))`, 0 past the end), and written as four bytes.
+ */
+function statsigBytes(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) bytes.push(c);
+    else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0xd800 || c >= 0xe000)
+      bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else {
+      i++;
+      const next = i < text.length ? text.charCodeAt(i) : 0;
+      c = 0x10000 + (((c & 0x3ff) << 10) | (next & 0x3ff));
+      bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+function sha256(text: string): Buffer {
+  const hash = createHash("sha256");
+  return (isWellFormed(text) ? hash.update(text, "utf8") : hash.update(statsigBytes(text))).digest();
+}
+
+/** The two big-endian uint32 words of the first 8 bytes of `sha256(text)`. */
 function words(text: string): [number, number] {
-  const digest = createHash("sha256").update(text, "utf8").digest();
+  const digest = sha256(text);
   return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
 }
 
-/** Statsig's unit hash: the first 8 bytes of SHA-256(UTF-8 `text`) as a big-endian uint64. */
+/**
+ * Statsig's unit hash: the first 8 bytes of SHA-256 of `text` as a big-endian uint64. The bytes are UTF-8;
+ * for strings with unpaired surrogates, the bytes statsig-node's own SHA-256 reads (see `statsigBytes`).
+ */
 export function computeUserHash(text: string): bigint {
-  return createHash("sha256").update(text, "utf8").digest().readBigUInt64BE(0);
+  return sha256(text).readBigUInt64BE(0);
 }
 
 /**
