@@ -168,7 +168,7 @@ function measure(
           ? "breach"
           : "ok"
         : "inconclusive";
-  return {
+  const result: Mutable<MetricResult> = {
     metric: m.metric,
     role: m.role,
     direction: m.direction,
@@ -187,16 +187,21 @@ function measure(
     adjustedPValue: r.pValue,
     significant,
     verdict,
-    ...(warning === undefined ? {} : { warning }),
   };
+  if (warning !== undefined) result.warning = warning;
+  return result;
 }
 
-function withVerdict(r: MetricResult, adjustedPValue: number, alpha: number): MetricResult {
-  if (r.warning !== undefined) return { ...r, adjustedPValue };
-  const significant = adjustedPValue < alpha;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Sets the adjusted p-value and the verdict of a primary/secondary result (a fresh object from measure). */
+function withVerdict(r: Mutable<MetricResult>, adjustedPValue: number, alpha: number): MetricResult {
+  r.adjustedPValue = adjustedPValue;
+  if (r.warning !== undefined) return r;
+  r.significant = adjustedPValue < alpha;
   const good = r.direction === "increase" ? r.estimate > 0 : r.estimate < 0;
-  const verdict: MetricVerdict = !significant ? "inconclusive" : good ? "win" : "loss";
-  return { ...r, adjustedPValue, significant, verdict };
+  r.verdict = !r.significant ? "inconclusive" : good ? "win" : "loss";
+  return r;
 }
 
 function decide(

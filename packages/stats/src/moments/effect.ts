@@ -65,7 +65,7 @@ export function effectMoments(
   }
   const standardError = Math.sqrt(variance);
   if (!(standardError > 0) || !Number.isFinite(standardError)) return degenerate(base, "zero-variance");
-  return { ...base, estimate, standardError, df: welchDf(a, b) };
+  return { control, treatment, theta, estimate, standardError, df: welchDf(a, b) };
 }
 
 /** Welch–Satterthwaite degrees of freedom; a zero-variance arm contributes nothing to the denominator. */
@@ -81,7 +81,16 @@ function degenerate(
   base: Pick<EffectMoments, "control" | "treatment" | "theta">,
   warning: EstimateWarning,
 ): EffectMoments {
-  return { ...base, estimate: 0, standardError: 0, df: 0, warning };
+  // Plain literals, no object spread: this runs in evaluate()'s inner loop.
+  return {
+    control: base.control,
+    treatment: base.treatment,
+    theta: base.theta,
+    estimate: 0,
+    standardError: 0,
+    df: 0,
+    warning,
+  };
 }
 
 interface ArmParts {
