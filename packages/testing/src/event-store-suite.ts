@@ -1,4 +1,10 @@
-import type { EventStore, OutcomeValue, StoredEvent } from "@assay/core";
+import {
+  type EventStore,
+  type ExperimentSummary,
+  type OutcomeValue,
+  type StoredEvent,
+  summarizeEvents,
+} from "@assay/core";
 import { describe, expect, it } from "vitest";
 
 /** How the suite builds the store under test. */
@@ -10,6 +16,7 @@ export interface EventStoreHarness {
 }
 
 const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+const DAY_MINUTES = 24 * 60;
 let counter = 0;
 const id = () => `evt-${process.pid}-${Date.now()}-${counter++}`;
 
@@ -128,6 +135,211 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
+    it("orders exposures with equal timestamps by eventId", async () => {
+      const store = await open();
+      const exp = experimentId("tie");
+      const at = t(3);
+      await store.append([
+        {
+          type: "exposure",
+          eventId: `${exp}-b`,
+          experiment: exp,
+          variantId: "a_variant",
+          userId: "u",
+          timestamp: at,
+        },
+      ]);
+      await store.append([
+        {
+          type: "exposure",
+          eventId: `${exp}-a`,
+          experiment: exp,
+          variantId: "b_variant",
+          userId: "u",
+          timestamp: at,
+        },
+      ]);
+      const summary = await store.summarize({ experiment: exp });
+      expect(summary.variants).toEqual([{ variantId: "b_variant", exposedUnits: 1, exposures: 1 }]);
+      expect(summary.unitsInSeveralVariants).toBe(1);
+      await store.close?.();
+    });
+
+    it("counts raw exposures per variant (for SRM) apart from exposed units", async () => {
+      const store = await open();
+      const exp = experimentId("srm");
+      const batch: StoredEvent[] = [];
+      for (let u = 0; u < 30; u++) {
+        const variant = u % 3 === 0 ? "treatment" : "control";
+        for (let k = 0; k <= u % 4; k++) batch.push(exposure(exp, variant, `u${u}`, k));
+      }
+      await store.append(batch);
+      const summary = await store.summarize({ experiment: exp });
+      // control: 20 units (u % 3 != 0); exposures 1 + (u % 4) each
+      const exposuresOf = (pick: (u: number) => boolean) =>
+        Array.from({ length: 30 }, (_, u) => u)
+          .filter(pick)
+          .reduce((n, u) => n + 1 + (u % 4), 0);
+      expect(summary.variants).toEqual([
+        { variantId: "control", exposedUnits: 20, exposures: exposuresOf((u) => u % 3 !== 0) },
+        { variantId: "treatment", exposedUnits: 10, exposures: exposuresOf((u) => u % 3 === 0) },
+      ]);
+      expect(summary.unitsInSeveralVariants).toBe(0);
+      expect(summary.metrics).toEqual([]);
+      await store.close?.();
+    });
+
+    it("keys units by user id, else session id, or by session id alone when the unit is the session", async () => {
+      const store = await open();
+      const exp = experimentId("units");
+      const ev = (
+        type: "exposure" | "outcome",
+        unit: { userId?: string; sessionId?: string },
+        minute: number,
+      ): StoredEvent =>
+        type === "exposure"
+          ? { type, eventId: id(), experiment: exp, variantId: "control", ...unit, timestamp: t(minute) }
+          : {
+              type,
+              eventId: id(),
+              experiment: exp,
+              metric: "buy",
+              value: { kind: "bool", value: true },
+              ...unit,
+              timestamp: t(minute),
+            };
+      await store.append([
+        ev("exposure", { sessionId: "s1" }, 1), // anonymous visitor
+        ev("exposure", { userId: "alice", sessionId: "s2" }, 1),
+        ev("exposure", { userId: "alice", sessionId: "s3" }, 2), // same user, new session
+        ev("outcome", { sessionId: "s1" }, 2),
+        ev("outcome", { userId: "alice" }, 3), // no session: only a user-level outcome
+        ev("outcome", { userId: "bob", sessionId: "s3" }, 4), // another user in alice's s3 session
+      ]);
+      const byUser = await store.summarize({ experiment: exp });
+      expect(byUser.variants).toEqual([{ variantId: "control", exposedUnits: 2, exposures: 3 }]);
+      expect(byUser.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 2, sum: 2, sumSquares: 2 });
+      expect(byUser.unattributedOutcomes).toBe(1); // bob was never exposed
+      const bySession = await store.summarize({ experiment: exp, unit: "session" });
+      expect(bySession.variants).toEqual([{ variantId: "control", exposedUnits: 3, exposures: 3 }]);
+      expect(bySession.metrics[0]?.variants[0]).toEqual({
+        variantId: "control",
+        n: 3,
+        sum: 2,
+        sumSquares: 2,
+      });
+      expect(bySession.unattributedOutcomes).toBe(1); // alice's outcome has no session
+      await store.close?.();
+    });
+
+    it("returns the cumulative per-day series", async () => {
+      const store = await open();
+      const exp = experimentId("daily");
+      const day = (d: number, minute = 0) => d * DAY_MINUTES + minute;
+      await store.append([
+        exposure(exp, "control", "a", day(0, 10)),
+        exposure(exp, "treatment", "b", day(0, 20)),
+        outcome(exp, "revenue", { kind: "numeric", value: 3 }, { userId: "a" }, day(0, 30)),
+        // day 1: nothing happens
+        exposure(exp, "control", "c", day(2, 5)),
+        exposure(exp, "control", "a", day(2, 6)), // repeat exposure: counted in exposures only
+        outcome(exp, "revenue", { kind: "numeric", value: 2 }, { userId: "a" }, day(2, 7)),
+        outcome(exp, "revenue", { kind: "numeric", value: 5 }, { userId: "b" }, day(2, 8)),
+        outcome(exp, "revenue", { kind: "numeric", value: 7 }, { userId: "c" }, day(2, 1)), // before c's exposure
+        outcome(exp, "revenue", { kind: "numeric", value: 1 }, { userId: "c" }, day(3, 0)),
+      ]);
+      const summary = await store.summarize({ experiment: exp, daily: true });
+      expect(summary.daily?.map((d) => d.day)).toEqual([
+        "2026-01-01",
+        "2026-01-02",
+        "2026-01-03",
+        "2026-01-04",
+      ]);
+      const [d0, d1, d2, d3] = summary.daily!;
+      expect(d0!.variants).toEqual([
+        { variantId: "control", exposedUnits: 1, exposures: 1 },
+        { variantId: "treatment", exposedUnits: 1, exposures: 1 },
+      ]);
+      expect(d0!.metrics).toEqual([
+        {
+          metric: "revenue",
+          variants: [
+            { variantId: "control", n: 1, sum: 3, sumSquares: 9 },
+            { variantId: "treatment", n: 1, sum: 0, sumSquares: 0 },
+          ],
+        },
+      ]);
+      expect(d1).toEqual({ ...d0, day: "2026-01-02" });
+      expect(d2!.variants).toEqual([
+        { variantId: "control", exposedUnits: 2, exposures: 3 },
+        { variantId: "treatment", exposedUnits: 1, exposures: 1 },
+      ]);
+      // a: 3 + 2 = 5, c: 0 (its 7 came before its exposure); b: 5
+      expect(d2!.metrics[0]!.variants).toEqual([
+        { variantId: "control", n: 2, sum: 5, sumSquares: 25 },
+        { variantId: "treatment", n: 1, sum: 5, sumSquares: 25 },
+      ]);
+      expect(d3!.metrics[0]!.variants[0]).toEqual({ variantId: "control", n: 2, sum: 6, sumSquares: 26 });
+      // the last point is the whole summary
+      expect(d3!.variants).toEqual(summary.variants);
+      expect(d3!.metrics[0]!.variants).toEqual(summary.metrics[0]!.variants);
+      expect((await store.summarize({ experiment: exp })).daily).toBeUndefined();
+      await store.close?.();
+    });
+
+    it("refuses to summarize a metric recorded with two kinds", async () => {
+      const store = await open();
+      const exp = experimentId("kinds");
+      await store.append([
+        exposure(exp, "control", "a", 0),
+        outcome(exp, "m", { kind: "count", value: 1 }, { userId: "a" }, 1),
+        outcome(exp, "m", { kind: "numeric", value: 1.5 }, { userId: "a" }, 2),
+      ]);
+      await expect(store.summarize({ experiment: exp })).rejects.toMatchObject({ code: "INVALID_CONTEXT" });
+      await store.close?.();
+    });
+
+    it("summarizes an experiment with no events as empty", async () => {
+      const store = await open();
+      const exp = experimentId("empty");
+      expect(await store.summarize({ experiment: exp, daily: true })).toEqual({
+        experiment: exp,
+        variants: [],
+        metrics: [],
+        unitsInSeveralVariants: 0,
+        unattributedOutcomes: 0,
+        daily: [],
+      });
+      await store.close?.();
+    });
+
+    it("agrees with the in-memory reference on random streams with late and repeated events", async () => {
+      const store = await open();
+      for (let seed = 1; seed <= 3; seed++) {
+        const exp = experimentId(`random${seed}`);
+        const events = randomStream(exp, seed, 600);
+        // shuffled arrival, in batches, with about 10% of the events sent again
+        const random = mulberry32(seed * 7919);
+        const arrival = [...events].sort(() => random() - 0.5);
+        const sent: StoredEvent[] = [];
+        for (const e of arrival) {
+          sent.push(e);
+          if (random() < 0.1) sent.push(events[Math.floor(random() * events.length)]!);
+        }
+        let inserted = 0;
+        for (let i = 0; i < sent.length; i += 97)
+          inserted += (await store.append(sent.slice(i, i + 97))).inserted;
+        expect(inserted).toBe(events.length);
+        for (const unit of ["user", "session"] as const) {
+          const query = { experiment: exp, unit, daily: true };
+          expectSummariesClose(await store.summarize(query), summarizeEvents(events, query));
+        }
+        const some = { experiment: exp, metrics: ["revenue", "nothing"] };
+        expectSummariesClose(await store.summarize(some), summarizeEvents(events, some));
+      }
+      await store.close?.();
+    });
+
     if (harness.reopen !== undefined) {
       const reopen = harness.reopen;
       it("keeps appended events across a reopen", async () => {
@@ -144,4 +356,61 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       });
     }
   });
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Events over five days for 60 units (some anonymous, some in several variants), times to the millisecond. */
+function randomStream(experiment: string, seed: number, size: number): StoredEvent[] {
+  const random = mulberry32(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const start = Date.UTC(2026, 2, 1);
+  const events: StoredEvent[] = [];
+  for (let i = 0; i < size; i++) {
+    const u = Math.floor(random() * 60);
+    const unit = u < 40 ? { userId: `user-${u}`, sessionId: `sess-${u % 25}` } : { sessionId: `sess-${u}` };
+    const timestamp = new Date(start + Math.floor(random() * 5 * 86_400_000));
+    const eventId = `${experiment}-${i}`;
+    if (random() < 0.35) {
+      const variantId = random() < 0.05 ? "b" : pick(["a", "b", "c"]);
+      events.push({ type: "exposure", eventId, experiment, variantId, ...unit, timestamp });
+    } else {
+      const metric = pick(["buy", "revenue", "items"]);
+      const value: OutcomeValue =
+        metric === "buy"
+          ? { kind: "bool", value: random() < 0.6 }
+          : metric === "revenue"
+            ? { kind: "numeric", value: Math.round((random() * 200 - 20) * 100) / 100 }
+            : { kind: "count", value: Math.floor(random() * 5) };
+      events.push({ type: "outcome", eventId, experiment, metric, value, ...unit, timestamp });
+    }
+  }
+  return events;
+}
+
+/** Equal counts and order; sums equal up to floating-point rounding (stores add in another order). */
+function expectSummariesClose(actual: ExperimentSummary, expected: ExperimentSummary): void {
+  // Where both sides hold numbers within 1e-9 (relative) of each other, take the expected one; then compare
+  // exactly, so a real difference shows in a readable diff.
+  const snap = (a: unknown, e: unknown): unknown => {
+    if (typeof a === "number" && typeof e === "number")
+      return Math.abs(a - e) <= 1e-9 * Math.max(1, Math.abs(e)) ? e : a;
+    if (Array.isArray(a) && Array.isArray(e)) return a.map((x, i) => snap(x, e[i]));
+    if (typeof a === "object" && a !== null && typeof e === "object" && e !== null) {
+      return Object.fromEntries(
+        Object.entries(a).map(([k, v]) => [k, snap(v, (e as Record<string, unknown>)[k])]),
+      );
+    }
+    return a;
+  };
+  expect(snap(actual, expected)).toEqual(expected);
 }

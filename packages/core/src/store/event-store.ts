@@ -40,6 +40,8 @@ export interface SummaryQuery {
   readonly metrics?: readonly string[];
   /** Default "user": a unit is its userId, or its sessionId when anonymous. */
   readonly unit?: SummaryUnit;
+  /** Also return the cumulative per-day series (`ExperimentSummary.daily`). Default false. */
+  readonly daily?: boolean;
 }
 
 /** Sufficient statistics of one metric in one variant, over exposed units (a unit with no outcome counts as 0). */
@@ -51,7 +53,10 @@ export interface MetricStats {
 
 export interface VariantSummary {
   readonly variantId: string;
-  /** Units whose first exposure was to this variant. */
+  /**
+   * Units whose first exposure was to this variant (first by timestamp; equal timestamps are ordered by
+   * eventId).
+   */
   readonly exposedUnits: number;
   /** Raw exposure events (a unit exposed twice counts twice here). */
   readonly exposures: number;
@@ -63,6 +68,20 @@ export interface MetricSummary {
   readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
 }
 
+/**
+ * The summary as it stood at the end of one UTC day: every unit first exposed before the day ended, each
+ * with the outcomes it had by then. Same variants and metrics, in the same order, as the whole summary.
+ */
+export interface DailySummary {
+  /** `YYYY-MM-DD`, UTC. */
+  readonly day: string;
+  readonly variants: readonly VariantSummary[];
+  readonly metrics: ReadonlyArray<{
+    readonly metric: string;
+    readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
+  }>;
+}
+
 export interface ExperimentSummary {
   readonly experiment: string;
   readonly variants: readonly VariantSummary[];
@@ -71,6 +90,11 @@ export interface ExperimentSummary {
   readonly unitsInSeveralVariants: number;
   /** Outcomes of the experiment that no exposure at or before them explains (kept, excluded from the analysis). */
   readonly unattributedOutcomes: number;
+  /**
+   * With `daily: true`: one point per UTC day from the day of the first exposure to the day of the last
+   * counted event, cumulative (for plots of the effect over time and SRM over time).
+   */
+  readonly daily?: readonly DailySummary[];
 }
 
 /**

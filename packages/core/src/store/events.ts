@@ -1,13 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { toOutcomeValue } from "../records/outcome-value.js";
 import type { ExposureRecord, OutcomeRecord } from "../records/records.js";
 import type { ExposureEvent, OutcomeEvent } from "./event-store.js";
+import { uuidv7 } from "./uuidv7.js";
 
-/** The stored form of an exposure; keeps the caller's eventId or makes one. */
+/** The stored form of an exposure; keeps the caller's eventId or makes a UUIDv7. */
 export function exposureEvent(record: ExposureRecord): ExposureEvent {
   return {
     type: "exposure",
-    eventId: record.eventId ?? randomUUID(),
+    eventId: record.eventId ?? uuidv7(),
     experiment: record.experiment,
     variantId: record.variantId,
     ...(record.userId !== undefined ? { userId: record.userId } : {}),
@@ -16,11 +16,11 @@ export function exposureEvent(record: ExposureRecord): ExposureEvent {
   };
 }
 
-/** The stored form of an outcome; keeps the caller's eventId or makes one. */
+/** The stored form of an outcome; keeps the caller's eventId or makes a UUIDv7. */
 export function outcomeEvent(record: OutcomeRecord): OutcomeEvent {
   return {
     type: "outcome",
-    eventId: record.eventId ?? randomUUID(),
+    eventId: record.eventId ?? uuidv7(),
     experiment: record.experiment,
     metric: record.metric,
     value: toOutcomeValue(record.value),

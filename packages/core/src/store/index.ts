@@ -1,5 +1,6 @@
 export type {
   AppendResult,
+  DailySummary,
   EventStore,
   ExperimentSummary,
   ExposureEvent,
@@ -15,3 +16,5 @@ export { exposureEvent, outcomeEvent } from "./events.js";
 export { JsonLinesEventStore } from "./jsonl-store.js";
 export { MemoryEventStore } from "./memory-store.js";
 export { summarizeEvents } from "./summarize.js";
+export { type SummaryRows, summaryFromRows } from "./summary-rows.js";
+export { uuidv7, uuidv7Time } from "./uuidv7.js";

@@ -1,6 +1,7 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
 import type {
+  DailySummary,
   ExperimentSummary,
   MetricSummary,
   StoredEvent,
@@ -12,18 +13,76 @@ import type {
 interface FirstExposure {
   variantId: string;
   time: number;
+  eventId: string;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * The reference semantics of `EventStore.summarize`, over events held in memory. Stores with a query
  * engine compute the same numbers in SQL; this function is what they are tested against.
  *
- * - A unit's variant is the variant of its first exposure (by timestamp, not arrival).
+ * - A unit's variant is the variant of its first exposure (by timestamp, not arrival; equal timestamps are
+ *   ordered by eventId, so every store agrees whatever the arrival order).
  * - An outcome counts only if its timestamp is at or after the unit's first exposure.
  * - Per unit: bool = converted at least once (0/1); numeric and count = sum of values.
  * - Every exposed unit contributes one observation per metric (0 when it has no counted outcome).
+ * - The daily series (`query.daily`) is, for each UTC day, this same summary over the events timestamped
+ *   before the day ended, computed here by brute force (one pass per day) so it is easy to trust.
  */
 export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQuery): ExperimentSummary {
+  const all = [...events].filter((e) => e.experiment === query.experiment);
+  const { summary, firstDay, lastDay } = summarizeOnce(all, query);
+  if (query.daily !== true) return summary;
+  const daily: DailySummary[] = [];
+  const unitOf = unitKey(query.unit ?? "user");
+  if (firstDay !== undefined && lastDay !== undefined) {
+    for (let day = firstDay; day <= lastDay; day++) {
+      const end = (day + 1) * DAY_MS;
+      const prefix = summarizeOnce(
+        all.filter((e) => e.timestamp.getTime() < end),
+        query,
+      ).summary;
+      daily.push({
+        day: new Date(day * DAY_MS).toISOString().slice(0, 10),
+        variants: summary.variants.map((v) => ({
+          variantId: v.variantId,
+          exposedUnits: prefix.variants.find((p) => p.variantId === v.variantId)?.exposedUnits ?? 0,
+          exposures: all.filter(
+            (e) =>
+              e.type === "exposure" &&
+              e.variantId === v.variantId &&
+              unitOf(e) !== undefined &&
+              e.timestamp.getTime() < end,
+          ).length,
+        })),
+        metrics: summary.metrics.map((m) => {
+          const found = prefix.metrics.find((p) => p.metric === m.metric);
+          return {
+            metric: m.metric,
+            variants: summary.variants.map((v) => {
+              const stats = found?.variants.find((p) => p.variantId === v.variantId);
+              const n = prefix.variants.find((p) => p.variantId === v.variantId)?.exposedUnits ?? 0;
+              return {
+                variantId: v.variantId,
+                n,
+                sum: stats?.sum ?? 0,
+                sumSquares: stats?.sumSquares ?? 0,
+              };
+            }),
+          };
+        }),
+      });
+    }
+  }
+  return { ...summary, daily };
+}
+
+function summarizeOnce(
+  events: readonly StoredEvent[],
+  query: SummaryQuery,
+): { summary: ExperimentSummary; firstDay: number | undefined; lastDay: number | undefined } {
+  let lastTime = Number.NEGATIVE_INFINITY;
   const unitOf = unitKey(query.unit ?? "user");
   const first = new Map<string, FirstExposure>();
   const exposureCounts = new Map<string, number>();
@@ -31,7 +90,6 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
   const outcomes: StoredEvent[] = [];
 
   for (const event of events) {
-    if (event.experiment !== query.experiment) continue;
     if (event.type === "outcome") {
       outcomes.push(event);
       continue;
@@ -40,8 +98,11 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
     if (unit === undefined) continue;
     exposureCounts.set(event.variantId, (exposureCounts.get(event.variantId) ?? 0) + 1);
     const time = event.timestamp.getTime();
+    lastTime = Math.max(lastTime, time);
     const seen = first.get(unit);
-    if (seen === undefined || time < seen.time) first.set(unit, { variantId: event.variantId, time });
+    if (seen === undefined || time < seen.time || (time === seen.time && event.eventId < seen.eventId)) {
+      first.set(unit, { variantId: event.variantId, time, eventId: event.eventId });
+    }
     const variants = variantsOfUnit.get(unit) ?? new Set<string>();
     variants.add(event.variantId);
     variantsOfUnit.set(unit, variants);
@@ -68,6 +129,7 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
       unattributed++;
       continue;
     }
+    lastTime = Math.max(lastTime, event.timestamp.getTime());
     const values = perUnit.get(event.metric) ?? new Map<string, number>();
     perUnit.set(event.metric, values);
     const previous = values.get(unit) ?? 0;
@@ -110,12 +172,18 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
   let unitsInSeveralVariants = 0;
   for (const set of variantsOfUnit.values()) if (set.size > 1) unitsInSeveralVariants++;
 
+  let firstTime = Number.POSITIVE_INFINITY;
+  for (const f of first.values()) firstTime = Math.min(firstTime, f.time);
   return {
-    experiment: query.experiment,
-    variants,
-    metrics,
-    unitsInSeveralVariants,
-    unattributedOutcomes: unattributed,
+    summary: {
+      experiment: query.experiment,
+      variants,
+      metrics,
+      unitsInSeveralVariants,
+      unattributedOutcomes: unattributed,
+    },
+    firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
+    lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),
   };
 }
 
