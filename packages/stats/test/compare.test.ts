@@ -47,6 +47,11 @@ describe("compare: input validation", () => {
       "options.scale",
     ],
     ["tuning 0", () => compare(ok, ok, { sequential: { tuning: 0 } }), "options.sequential.tuning"],
+    [
+      "alpha 0.5, one-sided sequential",
+      () => compare(ok, ok, { alpha: 0.5, sides: "less", sequential: {} }),
+      "options.alpha",
+    ],
     ["not an object", () => compare(null as unknown as SampleStats, ok), "control"],
     ["n 0 with a sum", () => compare({ n: 0, sum: 3, sumSquares: 9 }, ok), "control.sum"],
   ];

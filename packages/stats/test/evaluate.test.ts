@@ -297,6 +297,11 @@ describe("evaluate: validation", () => {
     ["a fractional minimum sample", { ...plan, minimumSample: 10.5 }, "plan.minimumSample"],
     ["a bad sequential tuning", { ...plan, sequential: { tuning: -5 } }, "plan.sequential.tuning"],
     ["a missing control", { primary: [{ metric: "purchase" }] }, "plan.control"],
+    [
+      "a sequential guardrail alpha of 0.5",
+      { ...plan, sequential: {}, guardrailAlpha: 0.5 },
+      "plan.guardrailAlpha",
+    ],
   ];
   for (const [name, p, field] of bad) {
     it(`rejects a plan with ${name}`, () => {

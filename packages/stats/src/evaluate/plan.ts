@@ -1,5 +1,5 @@
 import { CORRECTIONS, type Correction } from "../adjust/adjust.js";
-import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
+import { checkSequentialAlpha, resolveTuning } from "../frequentist/sequential.js";
 import type { Scale } from "../moments/types.js";
 import {
   checkCount,
@@ -7,7 +7,6 @@ import {
   checkObject,
   checkOneOf,
   checkOpenUnit,
-  checkPositive,
   show,
 } from "../validation/checks.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
@@ -159,14 +158,8 @@ export function resolvePlan(input: unknown, field = "plan"): ResolvedPlan {
   if (!metrics.some((m) => m.role === "primary")) {
     throw new StatsInputError(`${field}.primary`, "must list at least one metric");
   }
-  let sequentialTuning: number | undefined;
-  if (plan.sequential !== undefined) {
-    const s = checkObject(plan.sequential, `${field}.sequential`);
-    sequentialTuning =
-      s.tuning === undefined
-        ? DEFAULT_SEQUENTIAL_TUNING
-        : checkPositive(s.tuning, `${field}.sequential.tuning`);
-  }
+  const sequentialTuning =
+    plan.sequential === undefined ? undefined : resolveTuning(plan.sequential, `${field}.sequential`);
   let weights: Record<string, number> | undefined;
   if (plan.weights !== undefined) {
     const w = checkObject(plan.weights, `${field}.weights`);
@@ -184,7 +177,7 @@ export function resolvePlan(input: unknown, field = "plan"): ResolvedPlan {
       throw new StatsInputError(`${field}.weights`, "must list the control and at least one treatment");
     }
   }
-  return {
+  const resolved: ResolvedPlan = {
     control: plan.control,
     metrics,
     alpha: plan.alpha === undefined ? 0.05 : checkOpenUnit(plan.alpha, `${field}.alpha`),
@@ -204,6 +197,11 @@ export function resolvePlan(input: unknown, field = "plan"): ResolvedPlan {
     srmThreshold:
       plan.srmThreshold === undefined ? 0.001 : checkOpenUnit(plan.srmThreshold, `${field}.srmThreshold`),
   };
+  // Guardrails are one-sided; a one-sided confidence sequence needs alpha < 0.5.
+  if (sequentialTuning !== undefined && metrics.some((m) => m.role === "guardrail")) {
+    checkSequentialAlpha(resolved.guardrailAlpha, true, `${field}.guardrailAlpha`);
+  }
+  return resolved;
 }
 
 function resolveMetric(

@@ -1,8 +1,8 @@
 import { tCdf, tSurvival, tUpperQuantile } from "../distributions/index.js";
 import { effectMoments } from "../moments/effect.js";
 import type { CupedInput, EstimateWarning, MetricType, SampleStats, Scale } from "../moments/types.js";
-import { checkFinite, checkObject, checkOneOf, checkOpenUnit, checkPositive } from "../validation/checks.js";
-import { DEFAULT_SEQUENTIAL_TUNING, sequentialMultiplier, sequentialPValue } from "./sequential.js";
+import { checkFinite, checkObject, checkOneOf, checkOpenUnit } from "../validation/checks.js";
+import { checkSequentialAlpha, resolveTuning, sequentialMultiplier, sequentialPValue } from "./sequential.js";
 
 /** Which alternative the test looks for: any difference, treatment greater, or treatment less than control. */
 export type Sides = "two" | "greater" | "less";
@@ -63,21 +63,18 @@ export interface ResolvedCompareOptions {
 
 export function resolveCompareOptions(options: CompareOptions | undefined): ResolvedCompareOptions {
   const o = (options === undefined ? {} : checkObject(options, "options")) as CompareOptions;
-  return {
+  const resolved: ResolvedCompareOptions = {
     type: o.type === undefined ? "mean" : checkOneOf(o.type, ["mean", "proportion"], "options.type"),
     scale:
       o.scale === undefined ? "relative" : checkOneOf(o.scale, ["relative", "absolute"], "options.scale"),
     alpha: o.alpha === undefined ? 0.05 : checkOpenUnit(o.alpha, "options.alpha"),
     sides: o.sides === undefined ? "two" : checkOneOf(o.sides, ["two", "greater", "less"], "options.sides"),
     nullEffect: o.nullEffect === undefined ? 0 : checkFinite(o.nullEffect, "options.nullEffect"),
-    tuning:
-      o.sequential === undefined
-        ? undefined
-        : checkPositive(
-            checkObject(o.sequential, "options.sequential").tuning ?? DEFAULT_SEQUENTIAL_TUNING,
-            "options.sequential.tuning",
-          ),
+    tuning: o.sequential === undefined ? undefined : resolveTuning(o.sequential, "options.sequential"),
   };
+  if (resolved.tuning !== undefined)
+    checkSequentialAlpha(resolved.alpha, resolved.sides !== "two", "options.alpha");
+  return resolved;
 }
 
 /**

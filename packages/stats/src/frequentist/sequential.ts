@@ -4,8 +4,24 @@
  * `tuning` (N*) is the total sample size of the two arms at which the boundary is tightest.
  */
 
+import { checkObject, checkPositive } from "../validation/checks.js";
+import { StatsInputError } from "../validation/stats-input-error.js";
+
 /** Default N*, GrowthBook's. */
 export const DEFAULT_SEQUENTIAL_TUNING = 5000;
+
+/** Validates `{ tuning? }` and returns N* (default 5000). */
+export function resolveTuning(sequential: unknown, field: string): number {
+  const s = checkObject(sequential, field);
+  return s.tuning === undefined ? DEFAULT_SEQUENTIAL_TUNING : checkPositive(s.tuning, `${field}.tuning`);
+}
+
+/** A one-sided boundary is built at 2α, so it needs α < 0.5 (GrowthBook rejects it too). */
+export function checkSequentialAlpha(alpha: number, oneSided: boolean, field: string): void {
+  if (oneSided && alpha >= 0.5) {
+    throw new StatsInputError(field, `must be below 0.5 for a one-sided sequential test, got ${alpha}`);
+  }
+}
 
 /** The mixture parameter ρ² for a level-alpha boundary (one-sided boundaries use 2α, as GrowthBook). */
 export function sequentialRhoSquared(alpha: number, tuning: number, oneSided: boolean): number {

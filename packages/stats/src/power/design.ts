@@ -1,6 +1,6 @@
 import { normalCdf, normalUpperQuantile } from "../distributions/index.js";
 import type { SequentialOptions, Sides } from "../frequentist/compare.js";
-import { DEFAULT_SEQUENTIAL_TUNING, sequentialMultiplier } from "../frequentist/sequential.js";
+import { checkSequentialAlpha, resolveTuning, sequentialMultiplier } from "../frequentist/sequential.js";
 import type { MetricType, Scale } from "../moments/types.js";
 import {
   checkCount,
@@ -67,7 +67,7 @@ export function resolveDesign(input: DesignOptions): Design {
   }
   const variants = o.variants === undefined ? 2 : checkCount(o.variants, "options.variants");
   if (variants < 2) throw new StatsInputError("options.variants", `must be at least 2, got ${variants}`);
-  return {
+  const design: Design = {
     type,
     mean,
     standardDeviation,
@@ -75,14 +75,11 @@ export function resolveDesign(input: DesignOptions): Design {
     alpha: o.alpha === undefined ? 0.05 : checkOpenUnit(o.alpha, "options.alpha"),
     sides: o.sides === undefined ? "two" : checkOneOf(o.sides, ["two", "greater", "less"], "options.sides"),
     variants,
-    tuning:
-      o.sequential === undefined
-        ? undefined
-        : checkPositive(
-            checkObject(o.sequential, "options.sequential").tuning ?? DEFAULT_SEQUENTIAL_TUNING,
-            "options.sequential.tuning",
-          ),
+    tuning: o.sequential === undefined ? undefined : resolveTuning(o.sequential, "options.sequential"),
   };
+  if (design.tuning !== undefined)
+    checkSequentialAlpha(design.alpha, design.sides !== "two", "options.alpha");
+  return design;
 }
 
 /** Treatment mean implied by an effect. */
