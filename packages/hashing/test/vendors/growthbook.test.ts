@@ -1,4 +1,4 @@
-import { GrowthBook } from "@growthbook/growthbook";
+import { type FeatureDefinition, GrowthBook } from "@growthbook/growthbook";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { fnv1a32, growthbook } from "../../src/index.js";
 import { hasNonAscii, randomIds, readVector } from "./helpers.js";
@@ -223,6 +223,72 @@ describe("GrowthBook SDK as the oracle (10,000 random ids each, ASCII and non-AS
       else expect(inside).toBe(0);
     });
   }
+
+  it("numeric hash attributes: stringified like JS `+`, and 0 (falsy) is never in", () => {
+    const compiled = [
+      growthbook.compileExperiment({ key: "num-v1", variations: 2 }),
+      growthbook.compileExperiment({ key: "num-v2", variations: 3, hashVersion: 2, coverage: 0.9 }),
+    ];
+    for (let i = 0; i < 10000; i++) {
+      const id = i % 3 === 0 ? i : i + 0.5;
+      const gb = new GrowthBook({ attributes: { id } });
+      for (const exp of compiled) {
+        const result = gb.run({
+          key: exp.key,
+          variations: exp.key === "num-v1" ? [0, 1] : [0, 1, 2],
+          ...(exp.key === "num-v2" ? { hashVersion: 2, coverage: 0.9 } : {}),
+        });
+        expect(exp.bucket(id), `${exp.key} ${id}`).toBe(result.inExperiment ? result.variationId : -1);
+      }
+    }
+    expect(compiled[0]!.bucket(0)).toBe(-1);
+  });
+
+  it("feature experiment rules (key = rule.key || feature id, seed = rule.seed || key)", () => {
+    const rules = {
+      "feat-exp": {
+        key: "tracking-key",
+        seed: "phase-seed-2",
+        hashVersion: 2,
+        variations: ["a", "b", "c"],
+        weights: [0.5, 0.25, 0.25],
+        coverage: 0.6,
+        meta: [{ key: "a" }, { key: "b" }, { key: "c" }],
+      },
+      "feat-ranges": {
+        hashVersion: 2,
+        variations: [1, 2],
+        ranges: [
+          [0, 0.2],
+          [0.6, 0.8],
+        ] as [number, number][],
+        filters: [{ seed: "ns-seed", ranges: [[0.1, 0.9]] as [number, number][] }],
+      },
+      "feat-v1-namespace": {
+        variations: [false, true],
+        namespace: ["ns-x", 0, 0.5] as [string, number, number],
+      },
+    };
+    // (the SDK's FeatureRule type wants filter.hashVersion; the SDK itself defaults it to 2, tested here)
+    const features = Object.fromEntries(
+      Object.entries(rules).map(([id, rule]) => [id, { defaultValue: "default", rules: [rule] }]),
+    ) as unknown as Record<string, FeatureDefinition>;
+    const compiled = Object.entries(rules).map(([id, rule]) => ({
+      id,
+      exp: growthbook.compileExperiment({ ...rule, key: ("key" in rule ? rule.key : undefined) || id }),
+    }));
+    const inside = new Map<string, number>();
+    for (const userId of ids) {
+      const gb = new GrowthBook({ attributes: { id: userId }, features });
+      for (const { id, exp } of compiled) {
+        const res = gb.evalFeature(id);
+        const expected = res.source === "experiment" ? res.experimentResult!.variationId : -1;
+        expect(exp.bucket(userId), `${id} ${userId}`).toBe(expected);
+        if (expected >= 0) inside.set(id, (inside.get(id) ?? 0) + 1);
+      }
+    }
+    for (const { id } of compiled) expect(inside.get(id) ?? 0, id).toBeGreaterThan(1000);
+  });
 
   it("feature rollout rules: coverage (inclusive) and range, v1 and v2", () => {
     const features = {

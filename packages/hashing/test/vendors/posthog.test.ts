@@ -206,6 +206,30 @@ const oracleFlags: (posthog.FlagDefinition & { id: number; name: string })[] = [
     },
   },
   {
+    id: 11,
+    name: "",
+    key: "company-flag",
+    active: true,
+    filters: {
+      aggregation_group_type_index: 0,
+      groups: [{ properties: [], rollout_percentage: 70 }],
+      multivariate: {
+        variants: [
+          { key: "control", rollout_percentage: 40 },
+          { key: "test", rollout_percentage: 60 },
+        ],
+      },
+    },
+  },
+  {
+    id: 12,
+    name: "",
+    key: "device-flag",
+    active: true,
+    bucketing_identifier: "device_id",
+    filters: { groups: [{ properties: [], rollout_percentage: 50 }] },
+  },
+  {
     id: 9,
     name: "",
     key: "inactive",
@@ -230,10 +254,13 @@ describe("posthog-node local evaluation as the oracle (10,000 random ids, ASCII 
     const fetch = async (url: string): Promise<Response> => {
       requests.push(url);
       if (url.includes("/flags/definitions")) {
-        return new Response(JSON.stringify({ flags: oracleFlags, group_type_mapping: {}, cohorts: {} }), {
-          status: 200,
-          headers: { "content-type": "application/json" },
-        });
+        return new Response(
+          JSON.stringify({ flags: oracleFlags, group_type_mapping: { "0": "company" }, cohorts: {} }),
+          {
+            status: 200,
+            headers: { "content-type": "application/json" },
+          },
+        );
       }
       return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
     };
@@ -254,12 +281,28 @@ describe("posthog-node local evaluation as the oracle (10,000 random ids, ASCII 
 
   it("every flag, every id: variant / true / false as the SDK gives it", async () => {
     const compiled = oracleFlags.map((f) => posthog.compileFlag(f));
+    const definitions = new Map(oracleFlags.map((f) => [f.key, f]));
     const seen = new Map<string, Set<string | boolean>>();
-    for (const id of randomIds(10000, 424242)) {
-      const all = await client.getAllFlags(id, { onlyEvaluateLocally: true });
+    const ids = randomIds(10000, 424242);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      // group flags bucket by the group key, device_id flags by $device_id, the rest by the distinct id
+      const company = ids[(i + 1) % ids.length]!;
+      const device = `dev-${ids[(i + 2) % ids.length]}`;
+      const all = await client.getAllFlags(id, {
+        onlyEvaluateLocally: true,
+        groups: { company },
+        personProperties: { $device_id: device },
+      });
       for (const flag of compiled) {
         const expected = all[flag.key] ?? false;
-        const got = flag.evaluate(id);
+        const bucketingValue = posthog.bucketingValueFor(definitions.get(flag.key)!, {
+          distinctId: id,
+          deviceId: device,
+          groups: { company },
+          groupTypeMapping: { "0": "company" },
+        });
+        const got = bucketingValue === undefined ? false : flag.evaluate(bucketingValue);
         if (got !== expected)
           expect({ id, flag: flag.key, got }).toEqual({ id, flag: flag.key, got: expected });
         const values = seen.get(flag.key) ?? new Set();
@@ -273,6 +316,8 @@ describe("posthog-node local evaluation as the oracle (10,000 random ids, ASCII 
     expect(seen.get("holdout-20")!.has("holdout-42")).toBe(true);
     expect(seen.get("early-exit")!).toEqual(new Set([true, false]));
     expect(seen.get("inactive")!).toEqual(new Set([false]));
+    expect(seen.get("company-flag")!).toEqual(new Set(["control", "test", false]));
+    expect(seen.get("device-flag")!).toEqual(new Set([true, false]));
     expect(requests.every((u) => u.startsWith("http://posthog.invalid/"))).toBe(true);
   });
 });

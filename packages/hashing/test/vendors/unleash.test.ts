@@ -145,6 +145,21 @@ const features: unleash.FeatureDefinition[] = [
     variants: [{ name: "feature-level", weight: 1000 }],
   },
   {
+    // strategy variants without a group id: the SDK hashes "undefined:<id>"
+    name: "strategy-variants-no-group",
+    enabled: true,
+    strategies: [
+      {
+        name: "flexibleRollout",
+        parameters: { rollout: "100", stickiness: "default" },
+        variants: [
+          { name: "n-a", weight: 500 },
+          { name: "n-b", weight: 500 },
+        ],
+      },
+    ],
+  },
+  {
     name: "overrides",
     enabled: true,
     strategies: [],
@@ -216,5 +231,6 @@ describe("unleash-client as the oracle (10,000 random ids, ASCII and non-ASCII)"
       new Set(["true/s-a", "true/s-b", "true/s-c", "false/disabled"]),
     );
     expect(seen.get("overrides")).toEqual(new Set(["true/ctl", "true/trt"]));
+    expect(seen.get("strategy-variants-no-group")).toEqual(new Set(["true/n-a", "true/n-b"]));
   });
 });

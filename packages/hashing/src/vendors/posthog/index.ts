@@ -134,6 +134,8 @@ export interface FlagDefinition {
   readonly key: string;
   readonly active: boolean;
   readonly ensure_experience_continuity?: boolean | null | undefined;
+  /** `"device_id"` buckets by the person property `$device_id` instead of the distinct id. */
+  readonly bucketing_identifier?: string | null | undefined;
   readonly filters?:
     | {
         readonly groups?: readonly Condition[] | null | undefined;
@@ -144,6 +146,37 @@ export interface FlagDefinition {
       }
     | null
     | undefined;
+}
+
+/** Who is being evaluated: the distinct id, and what group flags and device-id flags bucket by. */
+export interface BucketingContext {
+  readonly distinctId: string;
+  /** The `$device_id` person property. */
+  readonly deviceId?: string | null | undefined;
+  /** Group type name → group key, e.g. `{ company: "acme" }`. */
+  readonly groups?: Readonly<Record<string, string>> | undefined;
+  /** Group type index (as a string) → group type name, from the flag definitions response. */
+  readonly groupTypeMapping?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The value a flag hashes, as posthog-node picks it: for a group flag (`aggregation_group_type_index` set) the
+ * key of that group (`undefined` when the group type is unknown or the group is not given: the SDK then
+ * gives `false` or defers to the server); for `bucketing_identifier: "device_id"` the `$device_id`
+ * (`undefined` when missing or empty: the SDK defers to the server); otherwise the distinct id.
+ */
+export function bucketingValueFor(flag: FlagDefinition, context: BucketingContext): string | undefined {
+  const index = flag.filters?.aggregation_group_type_index;
+  if (index !== undefined && index !== null) {
+    const groupName = context.groupTypeMapping?.[String(index)];
+    if (!groupName || !context.groups || !Object.hasOwn(context.groups, groupName)) return undefined;
+    return context.groups[groupName];
+  }
+  if (flag.bucketing_identifier === "device_id") {
+    const device = context.deviceId;
+    return device === null || device === undefined || device === "" ? undefined : device;
+  }
+  return context.distinctId;
 }
 
 /** Tells whether condition `index` of the flag matches the unit's properties (only called for conditions that have property filters). */
