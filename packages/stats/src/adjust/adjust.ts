@@ -7,6 +7,7 @@ import { StatsInputError } from "../validation/stats-input-error.js";
  */
 export type Correction = "none" | "bonferroni" | "holm" | "bh";
 
+/** Every accepted `Correction` value. */
 export const CORRECTIONS: readonly Correction[] = ["none", "bonferroni", "holm", "bh"];
 
 /**

@@ -13,6 +13,7 @@ export interface GaussianPrior {
   readonly variance: number;
 }
 
+/** Options of `bayes`; all optional. */
 export interface BayesOptions {
   /** Default "mean". */
   readonly type?: MetricType;

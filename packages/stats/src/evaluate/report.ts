@@ -14,6 +14,7 @@ export type MetricVerdict = "win" | "loss" | "inconclusive" | "breach" | "ok" | 
 /** Why an effect is missing: the estimate warnings of `compare`, or a plan metric absent from the summary. */
 export type MetricWarning = EstimateWarning | "metric-not-recorded";
 
+/** One planned metric compared between one treatment and the control. */
 export interface MetricResult {
   readonly metric: string;
   readonly role: MetricRole;
@@ -54,6 +55,7 @@ export type TreatmentDecision = "rollback" | "investigate-srm" | "continue" | "s
 /** The experiment-level recommendation; "keep-control" when every treatment is "reject" or "no-effect". */
 export type ExperimentDecision = "rollback" | "investigate-srm" | "continue" | "ship" | "keep-control";
 
+/** The metrics and the decision for one treatment arm. */
 export interface TreatmentReport {
   readonly variant: string;
   readonly decision: TreatmentDecision;
@@ -61,6 +63,7 @@ export interface TreatmentReport {
   readonly metrics: readonly MetricResult[];
 }
 
+/** Units observed and expected in one arm (the SRM check's inputs and outputs). */
 export interface ArmReport {
   readonly variant: string;
   readonly units: number;
@@ -70,6 +73,7 @@ export interface ArmReport {
   readonly expectedUnits: number;
 }
 
+/** The decision report `evaluate` returns for one experiment. */
 export interface ExperimentReport {
   readonly experiment: string;
   readonly control: string;

@@ -13,6 +13,7 @@ export interface SequentialOptions {
   readonly tuning?: number;
 }
 
+/** Options of `compare`; all optional. */
 export interface CompareOptions {
   /** "mean" (sample variance, needs sumSquares) or "proportion" (p(1 - p)). Default "mean". */
   readonly type?: MetricType;
@@ -51,7 +52,7 @@ export interface CompareResult {
   readonly warning?: EstimateWarning;
 }
 
-/** Options after validation and defaults. */
+/** `CompareOptions` after validation, with defaults applied. */
 export interface ResolvedCompareOptions {
   readonly type: MetricType;
   readonly scale: Scale;
@@ -61,6 +62,7 @@ export interface ResolvedCompareOptions {
   readonly tuning: number | undefined;
 }
 
+/** Validates compare options and applies the defaults; throws `StatsInputError` naming the bad option. */
 export function resolveCompareOptions(options: CompareOptions | undefined): ResolvedCompareOptions {
   const o = (options === undefined ? {} : checkObject(options, "options")) as CompareOptions;
   const resolved: ResolvedCompareOptions = {

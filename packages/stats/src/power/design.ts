@@ -44,6 +44,7 @@ export interface Design {
   readonly tuning: number | undefined;
 }
 
+/** Validates a design and applies its defaults; throws `StatsInputError` naming the bad option. */
 export function resolveDesign(input: DesignOptions): Design {
   const o = checkObject(input, "options") as unknown as DesignOptions;
   const type = o.type === undefined ? "mean" : checkOneOf(o.type, ["mean", "proportion"], "options.type");

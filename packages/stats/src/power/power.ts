@@ -2,6 +2,7 @@ import { checkFinite, checkOpenUnit, checkPositive } from "../validation/checks.
 import { StatsInputError } from "../validation/stats-input-error.js";
 import { type Design, type DesignOptions, powerAt, resolveDesign } from "./design.js";
 
+/** Options of `power`: a design, the true effect and the total sample size. */
 export interface PowerOptions extends DesignOptions {
   /** The true effect to detect, in the units of `scale`. */
   readonly effect: number;
@@ -9,12 +10,14 @@ export interface PowerOptions extends DesignOptions {
   readonly sampleSize: number;
 }
 
+/** Options of `sampleSize`: a design, the effect to detect and the target power. */
 export interface SampleSizeOptions extends DesignOptions {
   readonly effect: number;
   /** Target power, default 0.8. */
   readonly power?: number;
 }
 
+/** Options of `mde`: a design, the total sample size and the target power. */
 export interface MdeOptions extends DesignOptions {
   /** Total units over all arms. */
   readonly sampleSize: number;

@@ -2,6 +2,7 @@ import { chiSquareSurvival } from "../distributions/index.js";
 import { checkCount, checkNonNegative, checkObject, checkOpenUnit, show } from "../validation/checks.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
 
+/** Options of `srm`; all optional. */
 export interface SrmOptions {
   /** p-value below which the split is a mismatch. Default 0.001. */
   readonly threshold?: number;
