@@ -1,5 +1,6 @@
 import type { Manifest } from "@assay/config";
 import type { EventStore, ExperimentPlugin, FeatureFlagPlugin, PluginSetup } from "@assay/core";
+import { BatchingEventStore, type BatchingOptions } from "@assay/pipeline";
 import { Container, type ServiceIdentifier } from "inversify";
 import { defaultEventStore } from "./default-store.js";
 import type { LoadedPlugin } from "./load-plugins.js";
@@ -9,12 +10,15 @@ import { TOKENS } from "./tokens.js";
 export interface ContainerOverrides {
   /** Use this store instead of the manifest's (or the default one). */
   readonly store?: EventStore;
+  /** Options of the batching pipeline every store is wrapped in (group commit, backpressure, retries). */
+  readonly pipeline?: BatchingOptions;
 }
 
 /**
  * Binds the manifest, the event store and every plugin into an inversify container. Each plugin's factory
  * runs once (singleton) with its options and its dependencies resolved from the container: an experiment
- * backend receives the EventStore, it never constructs one.
+ * backend receives the EventStore, it never constructs one. The store is wrapped in the batching pipeline
+ * (@assay/pipeline): backends append one event at a time, the pipeline commits them in groups.
  */
 export function buildContainer(
   manifest: Manifest,
@@ -31,15 +35,19 @@ export function buildContainer(
   });
 
   const storePlugin = plugins.find((p) => p.roles.includes("events"));
+  const batched = (store: EventStore): EventStore =>
+    store instanceof BatchingEventStore ? store : new BatchingEventStore(store, overrides.pipeline);
   if (overrides.store !== undefined) {
-    container.bind(TOKENS.EventStore).toConstantValue(overrides.store);
+    container.bind(TOKENS.EventStore).toConstantValue(batched(overrides.store));
   } else if (storePlugin !== undefined) {
     container
       .bind(TOKENS.EventStore)
-      .toDynamicValue(async () => storePlugin.definition.createEventStore!(setupOf(storePlugin)))
+      .toDynamicValue(async () =>
+        batched(await storePlugin.definition.createEventStore!(setupOf(storePlugin))),
+      )
       .inSingletonScope();
   } else {
-    container.bind(TOKENS.EventStore).toConstantValue(defaultEventStore(manifest.dir));
+    container.bind(TOKENS.EventStore).toConstantValue(batched(defaultEventStore(manifest.dir)));
   }
 
   for (const plugin of plugins) {

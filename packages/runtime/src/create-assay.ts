@@ -1,5 +1,6 @@
 import { issueAt, loadManifest, type Manifest, ManifestError } from "@assay/config";
 import type { EventStore, ExperimentPlugin } from "@assay/core";
+import type { BatchingOptions } from "@assay/pipeline";
 import { Assay, type ExperimentRoute } from "./assay-client.js";
 import { buildContainer, pluginToken } from "./container.js";
 import { loadPlugins } from "./load-plugins.js";
@@ -11,6 +12,8 @@ export interface CreateAssayOptions {
   readonly manifest?: string | Manifest;
   /** Use this event store instead of the manifest's (tests, embedding). */
   readonly store?: EventStore;
+  /** Group commit, queue bound and retries of the event pipeline in front of the store. */
+  readonly pipeline?: BatchingOptions;
   /** Flush on SIGTERM/SIGINT before the process exits. Default true. */
   readonly handleSignals?: boolean;
 }
@@ -31,11 +34,10 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
       ? options.manifest
       : await loadManifest(options.manifest ?? process.env.ASSAY_MANIFEST ?? "assay.toml");
   const plugins = await loadPlugins(manifest);
-  const container = buildContainer(
-    manifest,
-    plugins,
-    options.store !== undefined ? { store: options.store } : {},
-  );
+  const container = buildContainer(manifest, plugins, {
+    ...(options.store !== undefined ? { store: options.store } : {}),
+    ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
+  });
 
   const store = await container.getAsync(TOKENS.EventStore);
   await store.init?.();

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isManifestError, type ManifestError } from "@assay/config";
 import { ExperimentContext, ExperimentError, MemoryEventStore } from "@assay/core";
+import { SqliteEventStore } from "@assay/store-sqlite";
 import { describe, expect, it } from "vitest";
 import { createAssay } from "../src/index.js";
 import {
@@ -22,7 +23,7 @@ async function manifestError(run: () => Promise<unknown>): Promise<ManifestError
 }
 
 describe("createAssay", () => {
-  it("assigns, exposes and tracks on the local hash backend, into the default JSON Lines store", async () => {
+  it("assigns, exposes and tracks on the local hash backend, into the default SQLite store", async () => {
     const dir = await appDir({ "assay.toml": HASH_MANIFEST });
     const assay = await createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false });
     const alice = ExperimentContext.forUser("alice");
@@ -38,9 +39,58 @@ describe("createAssay", () => {
       ["checkout", "bool", 1],
       ["revenue", "numeric", 42.5],
     ]);
+    expect(assay.store.name).toBe("sqlite");
     await assay.close();
-    const lines = (await readFile(join(dir, ".assay", "events.jsonl"), "utf8")).trim().split("\n");
-    expect(lines).toHaveLength(3);
+    // durable: a new store over the same file sees the three events
+    const reopened = new SqliteEventStore({ path: join(dir, ".assay", "events.db") });
+    expect(reopened.count("checkout_button_color")).toBe(3);
+    await reopened.close();
+  });
+
+  it("records into JSON Lines when the manifest chooses @assay/runtime/store-jsonl", async () => {
+    const dir = await appDir({
+      "assay.toml": `${HASH_MANIFEST}
+[[plugins]]
+name = "events"
+source = "@assay/runtime/store-jsonl"
+options = { path = "data/events.jsonl" }
+`,
+    });
+    const assay = await createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false });
+    const bob = ExperimentContext.forUser("bob");
+    await assay.expose(assay.assign("checkout_button_color", bob), bob);
+    await assay.track("checkout_button_color", "checkout", true, bob);
+    await assay.close();
+    const lines = (await readFile(join(dir, "data", "events.jsonl"), "utf8")).trim().split("\n");
+    expect(lines.map((l) => JSON.parse(l).type)).toEqual(["exposure", "outcome"]);
+  });
+
+  it("batches concurrent records into group commits; flush and close drain them", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const store = new MemoryEventStore();
+    const appends: number[] = [];
+    const spy: typeof store.append = (batch) => {
+      appends.push(batch.length);
+      return MemoryEventStore.prototype.append.call(store, batch);
+    };
+    store.append = spy;
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store,
+      handleSignals: false,
+      pipeline: { maxBatch: 100, maxDelayMs: 50 },
+    });
+    for (let i = 0; i < 250; i++) {
+      const ctx = ExperimentContext.forUser(`user-${i}`);
+      void assay.expose(assay.assign("checkout_button_color", ctx), ctx);
+    }
+    expect(store.all()).toHaveLength(0); // enqueued, not yet committed
+    await assay.flush();
+    expect(store.all()).toHaveLength(250);
+    expect(appends).toEqual([100, 100, 50]);
+    const ids = store.all().map((e) => e.eventId);
+    expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(id))).toBe(true);
+    await assay.close();
   });
 
   it("does not record exposures of units that are not enrolled", async () => {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { SqliteEventStore } from "@assay/store-sqlite";
 import { describe, expect, it } from "vitest";
 import { appDir, HASH_MANIFEST } from "./helpers.js";
 
@@ -19,6 +19,7 @@ const ctx = { userId: "sig", attributes: {} };
 const variant = assay.assign("checkout_button_color", ctx);
 void assay.expose(variant, ctx);
 void assay.track("checkout_button_color", "checkout", true, ctx);
+for (let i = 0; i < 500; i++) void assay.track("checkout_button_color", "items", { kind: "count", value: 1 }, ctx);
 process.kill(process.pid, "SIGTERM");
 setTimeout(() => { console.log("still alive"); process.exit(3); }, 10_000);
 `,
@@ -33,7 +34,14 @@ setTimeout(() => { console.log("still alive"); process.exit(3); }, 10_000);
     );
     expect(stderr).toBe("");
     expect({ code, signal }).toEqual({ code: null, signal: "SIGTERM" });
-    const lines = (await readFile(join(dir, ".assay", "events.jsonl"), "utf8")).trim().split("\n");
-    expect(lines.map((l) => JSON.parse(l).type)).toEqual(["exposure", "outcome"]);
+    // the default store: SQLite beside the manifest
+    const store = new SqliteEventStore({ path: join(dir, ".assay", "events.db") });
+    const summary = await store.summarize({ experiment: "checkout_button_color" });
+    await store.close();
+    expect(summary.variants.map((v) => v.exposures)).toEqual([1]);
+    expect(summary.metrics.map((m) => [m.metric, m.variants[0]?.sum])).toEqual([
+      ["checkout", 1],
+      ["items", 500],
+    ]);
   });
 });

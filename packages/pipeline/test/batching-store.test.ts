@@ -1,0 +1,221 @@
+import {
+  type AppendResult,
+  type EventStore,
+  MemoryEventStore,
+  type StoredEvent,
+  type SummaryQuery,
+} from "@assay/core";
+import { testEventStore } from "@assay/testing";
+import { describe, expect, it } from "vitest";
+import { BatchingEventStore } from "../src/index.js";
+
+testEventStore("memory behind the batching pipeline", {
+  create: () => new BatchingEventStore(new MemoryEventStore(), { maxDelayMs: 1 }),
+});
+
+let n = 0;
+const exposure = (id = `e${n++}`): StoredEvent => ({
+  type: "exposure",
+  eventId: id,
+  experiment: "x",
+  variantId: "control",
+  userId: `u${n++}`,
+  timestamp: new Date(1_767_225_600_000),
+});
+
+/** A store whose appends the test releases by hand, and can make fail. */
+class ControlledStore implements EventStore {
+  readonly name = "controlled";
+  readonly memory = new MemoryEventStore();
+  readonly calls: number[] = [];
+  /** When set, the next appends wait for `release()`. */
+  hold = false;
+  /** Fail this many next appends; `lostAck` fails after writing (the reply is lost, the write is not). */
+  failures = 0;
+  lostAck = false;
+  closed = false;
+  private gates: Array<() => void> = [];
+
+  async append(batch: readonly StoredEvent[]): Promise<AppendResult> {
+    this.calls.push(batch.length);
+    if (this.hold) await new Promise<void>((resolve) => this.gates.push(resolve));
+    if (this.failures > 0) {
+      this.failures--;
+      if (this.lostAck) await this.memory.append(batch);
+      throw new Error("connection refused");
+    }
+    return this.memory.append(batch);
+  }
+  summarize(query: SummaryQuery) {
+    return this.memory.summarize(query);
+  }
+  release(): void {
+    this.hold = false;
+    for (const gate of this.gates.splice(0)) gate();
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("BatchingEventStore", () => {
+  it("commits concurrent appends as a few groups and resolves each once its group is committed", async () => {
+    const inner = new ControlledStore();
+    const store = new BatchingEventStore(inner, { maxBatch: 300, maxDelayMs: 5 });
+    let resolved = 0;
+    const promises = Array.from({ length: 1000 }, () =>
+      store.append([exposure()]).then((r) => {
+        resolved++;
+        return r;
+      }),
+    );
+    expect(resolved).toBe(0);
+    const results = await Promise.all(promises);
+    expect(results.every((r) => r.inserted === 1 && r.duplicates === 0)).toBe(true);
+    expect(inner.calls).toEqual([300, 300, 300, 100]);
+    expect(inner.memory.all()).toHaveLength(1000);
+  });
+
+  it("does not resolve before the store has committed", async () => {
+    const inner = new ControlledStore();
+    inner.hold = true;
+    const store = new BatchingEventStore(inner, { maxDelayMs: 1 });
+    let done = false;
+    const p = store.append([exposure()]).then(() => {
+      done = true;
+    });
+    await tick(20);
+    expect(inner.calls).toEqual([1]);
+    expect(done).toBe(false);
+    inner.release();
+    await p;
+    expect(done).toBe(true);
+  });
+
+  it("commits a lone event after maxDelayMs without a flush", async () => {
+    const inner = new ControlledStore();
+    const store = new BatchingEventStore(inner, { maxDelayMs: 10 });
+    const started = Date.now();
+    await store.append([exposure()]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9);
+    expect(inner.calls).toEqual([1]);
+  });
+
+  it("answers repeated ids inside one group itself and counts per append", async () => {
+    const inner = new ControlledStore();
+    const store = new BatchingEventStore(inner, { maxDelayMs: 5 });
+    const e = exposure("same");
+    const [a, b] = await Promise.all([store.append([e, exposure()]), store.append([e])]);
+    expect(inner.calls).toEqual([2]);
+    expect(a).toEqual({ inserted: 2, duplicates: 0 });
+    expect(b).toEqual({ inserted: 0, duplicates: 1 });
+    expect(await store.append([e])).toEqual({ inserted: 0, duplicates: 1 });
+  });
+
+  it("makes callers wait when the queue is full, and drops nothing", async () => {
+    const inner = new ControlledStore();
+    inner.hold = true;
+    const store = new BatchingEventStore(inner, { maxBatch: 4, maxQueue: 10, maxDelayMs: 1 });
+    const order: number[] = [];
+    const promises = Array.from({ length: 25 }, (_, i) =>
+      store.append([exposure()]).then(() => order.push(i)),
+    );
+    await tick(20);
+    expect(store.pending).toBe(25);
+    // one group of 4 in flight; at most 10 accepted, the other 15 wait for room
+    expect(inner.calls).toEqual([4]);
+    inner.release();
+    await Promise.all(promises);
+    expect(inner.memory.all()).toHaveLength(25);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(Math.max(...inner.calls)).toBeLessThanOrEqual(4);
+  });
+
+  it("retries a failing store with backoff; a lost acknowledgement never counts twice", async () => {
+    const inner = new ControlledStore();
+    inner.failures = 3;
+    inner.lostAck = true; // the first failed attempt wrote the events anyway
+    const retries: number[] = [];
+    const store = new BatchingEventStore(inner, {
+      maxDelayMs: 1,
+      retry: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 5000 },
+      onRetry: (_error, attempt) => retries.push(attempt),
+    });
+    const events = Array.from({ length: 50 }, () => exposure());
+    await Promise.all(events.map((e) => store.append([e])));
+    expect(retries).toEqual([1, 2, 3]);
+    expect(inner.memory.all()).toHaveLength(50);
+    const summary = await store.summarize({ experiment: "x" });
+    expect(summary.variants[0]?.exposures).toBe(50);
+  });
+
+  it("keeps events while the store is down and commits them when it is back", async () => {
+    const inner = new ControlledStore();
+    inner.failures = 1_000_000;
+    const store = new BatchingEventStore(inner, {
+      maxDelayMs: 1,
+      retry: { initialDelayMs: 5, maxDelayMs: 10, deadlineMs: 10_000 },
+    });
+    const all = Promise.all(Array.from({ length: 200 }, () => store.append([exposure()])));
+    await tick(60);
+    expect(inner.calls.length).toBeGreaterThan(2);
+    expect(inner.memory.all()).toHaveLength(0);
+    inner.failures = 0; // the store comes back
+    await all;
+    expect(inner.memory.all()).toHaveLength(200);
+  });
+
+  it("rejects with a BackendError once the store stays down past the deadline", async () => {
+    const inner = new ControlledStore();
+    inner.failures = 1_000_000;
+    const store = new BatchingEventStore(inner, {
+      maxDelayMs: 1,
+      retry: { initialDelayMs: 5, maxDelayMs: 10, deadlineMs: 80 },
+    });
+    const started = Date.now();
+    const error = await store.append([exposure()]).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error).toMatchObject({
+      name: "BackendError",
+      code: "BACKEND",
+      status: 500,
+      message: expect.stringMatching(/did not accept 1 events within 80 ms .*connection refused/),
+    });
+    // the pipeline keeps working for later events once the store is back
+    inner.failures = 0;
+    expect(await store.append([exposure()])).toEqual({ inserted: 1, duplicates: 0 });
+  });
+
+  it("flush and close drain the queue; appends after close are refused", async () => {
+    const inner = new ControlledStore();
+    const store = new BatchingEventStore(inner, { maxDelayMs: 10_000 });
+    for (let i = 0; i < 10; i++) void store.append([exposure()]);
+    await store.flush();
+    expect(inner.memory.all()).toHaveLength(10);
+    for (let i = 0; i < 5; i++) void store.append([exposure()]);
+    await store.close();
+    expect(inner.memory.all()).toHaveLength(15);
+    expect(inner.closed).toBe(true);
+    await expect(store.append([exposure()])).rejects.toMatchObject({ code: "BACKEND" });
+  });
+
+  it("refuses malformed events at once", async () => {
+    const store = new BatchingEventStore(new MemoryEventStore());
+    const base = { eventId: "b", experiment: "x", userId: "u", timestamp: new Date() };
+    const bad: unknown[] = [
+      { ...base, type: "outcome", metric: "m", value: { kind: "numeric", value: Number.NaN } },
+      { ...base, type: "outcome", metric: "m", value: { kind: "numeric", value: Number.POSITIVE_INFINITY } },
+      { ...base, type: "outcome", metric: "m", value: { kind: "count", value: 1.5 } },
+      { ...base, type: "exposure", variantId: "v", timestamp: new Date("nope") },
+      { ...base, type: "exposure", variantId: "" },
+      { ...base, type: "exposure", variantId: "v", userId: undefined },
+      { ...base, type: "click" },
+    ];
+    for (const event of bad) {
+      await expect(store.append([event as StoredEvent])).rejects.toMatchObject({ code: "INVALID_CONTEXT" });
+    }
+    expect(store.pending).toBe(0);
+  });
+});
