@@ -94,6 +94,8 @@ describe("PostHog hash exactness", () => {
     expect(posthog.compileFlag(flag).evaluate("u", () => true)).toBe(true);
     expect(posthog.compileFlag(flag).evaluate("u", () => false)).toBe(false);
     expect(() => posthog.compileFlag({ ...flag, ensure_experience_continuity: true })).toThrow(/continuity/);
+    const inactive = { ...flag, active: false, ensure_experience_continuity: true };
+    expect(posthog.compileFlag(inactive).evaluate("u")).toBe(false);
   });
 });
 

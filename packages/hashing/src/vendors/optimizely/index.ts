@@ -103,7 +103,7 @@ export class CompiledExperiment {
     }
     this.id = experiment.id;
     this.key = experiment.key;
-    this.running = experiment.status === undefined || experiment.status === "Running";
+    this.running = experiment.status === "Running";
     this.allocation = experiment.trafficAllocation;
     this.variationKeys = new Map(experiment.variations.map((v) => [v.id, v.key]));
     this.variationKeySet = new Set(this.variationKeys.values());

@@ -190,7 +190,8 @@ export type ConditionMatcher = (condition: Condition, index: number) => boolean;
  * first condition that is out of its rollout. Returns the variant key, `true`, or `false`.
  *
  * Not reproducible here (`../README.md`): experience continuity (hash-key overrides live in PostHog's
- * database; `compileFlag` throws), cohorts and property filters (supply `matches`), and flag dependencies.
+ * database; `compileFlag` throws for an active flag that has it), cohorts, property filters and flag
+ * dependencies (supply `matches`), and conditions aggregated by another group type than the flag's.
  */
 export class CompiledFlag {
   readonly key: string;
@@ -202,7 +203,8 @@ export class CompiledFlag {
   private readonly earlyExit: boolean;
 
   constructor(flag: FlagDefinition) {
-    if (flag.ensure_experience_continuity) {
+    // (an inactive flag is simply false, as in the SDK, which checks `active` first)
+    if (flag.active && flag.ensure_experience_continuity) {
       throw new Error(`flag ${flag.key}: experience continuity needs PostHog's stored hash-key overrides`);
     }
     this.key = flag.key;
