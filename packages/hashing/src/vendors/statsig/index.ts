@@ -51,12 +51,6 @@ function sha256(text: string): Buffer {
   return (isWellFormed(text) ? hash.update(text, "utf8") : hash.update(statsigBytes(text))).digest();
 }
 
-/** The two big-endian uint32 words of the first 8 bytes of `sha256(text)`. */
-function words(text: string): [number, number] {
-  const digest = sha256(text);
-  return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
-}
-
 /**
  * Statsig's unit hash: the first 8 bytes of SHA-256 of `text` as a big-endian uint64. The bytes are UTF-8;
  * for strings with unpaired surrogates, the bytes statsig-node's own SHA-256 reads (see `statsigBytes`).
@@ -73,7 +67,9 @@ export function userHashMod(text: string, modulus: number): number {
   if (!(modulus > 0 && PASS_PERCENT_BUCKETS % modulus === 0)) {
     throw new RangeError(`modulus must divide 10000, got ${modulus}`);
   }
-  const [hi, lo] = words(text);
+  const digest = sha256(text);
+  const hi = digest.readUInt32BE(0);
+  const lo = digest.readUInt32BE(4);
   return ((hi % modulus) * (TWO_POW_32_MOD_10000 % modulus) + (lo % modulus)) % modulus;
 }
 

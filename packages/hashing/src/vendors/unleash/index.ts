@@ -207,10 +207,10 @@ export interface EvaluateOptions {
 /**
  * A feature's `isEnabled` and `getVariant` as the Node SDK computes them, for the hash-based strategies
  * (`default`, `flexibleRollout`, `gradualRolloutUserId`): strategies in order, the first enabled one wins; a
- * feature with no strategies is enabled; strategy variants (groupId = `parameters.groupId`, stickiness =
- * `variants[0].stickiness || parameters.stickiness`) beat feature variants (groupId = the feature name,
- * stickiness = `variants[0].stickiness`). Throws on other strategies, on dependencies, and on constraints or
- * segments without `options.constraints`.
+ * feature with an empty strategy list is enabled (one without a list is disabled); strategy variants
+ * (groupId = `parameters.groupId`, stickiness = `variants[0].stickiness || parameters.stickiness`) beat
+ * feature variants (groupId = the feature name, stickiness = `variants[0].stickiness`). Throws on other
+ * strategies, on dependencies, and on constraints or segments without `options.constraints`.
  */
 export function evaluateFeature(
   feature: FeatureDefinition | undefined,
@@ -224,7 +224,9 @@ export function evaluateFeature(
   });
   if (!feature?.enabled) return { enabled: false, variant: disabled(false) };
   if (feature.dependencies?.length) throw new Error(`unleash: feature ${feature.name} has dependencies`);
-  const strategies = feature.strategies ?? [];
+  // a malformed feature (strategies not an array) is disabled, as in the SDK
+  if (!Array.isArray(feature.strategies)) return { enabled: false, variant: disabled(false) };
+  const strategies = feature.strategies;
   let enabled = strategies.length === 0;
   let strategyVariant: VariantDefinition | null = null;
   for (const strategy of strategies) {
