@@ -1,0 +1,47 @@
+import { definePlugin, type OptionIssue } from "@assay/core";
+import { PostgresEventStore } from "./postgres-store.js";
+
+export { PostgresEventStore, type PostgresEventStoreOptions } from "./postgres-store.js";
+export { checkSchemaName, MIGRATIONS, migrate, POSTGRES_SCHEMA_VERSION } from "./schema.js";
+
+/**
+ * The plugin module a manifest loads with `source = "@assay/store-postgres"`. Options: `url` (default the
+ * `ASSAY_POSTGRES_URL`, then `DATABASE_URL` environment variable), `schema` (default "assay"),
+ * `max_connections` (default 4).
+ */
+export default definePlugin({
+  kind: "assay-plugin",
+  provides: ["events"],
+  validateOptions(options) {
+    const issues: OptionIssue[] = [];
+    for (const [key, value] of Object.entries(options)) {
+      if (key === "url") {
+        if (typeof value !== "string" || !/^postgres(ql)?:\/\//.test(value))
+          issues.push({ key, message: "must be a postgres:// connection URL" });
+      } else if (key === "schema") {
+        if (typeof value !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(value))
+          issues.push({ key, message: "must be lower-case letters, digits and _ (at most 63)" });
+      } else if (key === "max_connections") {
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+          issues.push({ key, message: "must be a positive integer" });
+      } else {
+        issues.push({ key, message: "unknown option; store-postgres accepts url, schema, max_connections" });
+      }
+    }
+    if (options.url === undefined && !process.env.ASSAY_POSTGRES_URL && !process.env.DATABASE_URL) {
+      issues.push({ key: "url", message: "is required (or set ASSAY_POSTGRES_URL or DATABASE_URL)" });
+    }
+    return issues;
+  },
+  createEventStore(setup) {
+    const o = setup.options;
+    return new PostgresEventStore({
+      connectionString:
+        typeof o.url === "string"
+          ? o.url
+          : (process.env.ASSAY_POSTGRES_URL ?? process.env.DATABASE_URL ?? ""),
+      ...(typeof o.schema === "string" ? { schema: o.schema } : {}),
+      ...(typeof o.max_connections === "number" ? { maxConnections: o.max_connections } : {}),
+    });
+  },
+});

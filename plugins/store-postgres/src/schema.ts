@@ -1,0 +1,72 @@
+import type { PoolClient } from "pg";
+
+/** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
+export const POSTGRES_SCHEMA_VERSION = 2;
+
+/** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
+export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
+  1: (s) => `
+    CREATE TABLE ${s}.events (
+      event_id   text PRIMARY KEY,
+      experiment text NOT NULL,
+      type       smallint NOT NULL,           -- 0 exposure, 1 outcome
+      variant_id text,                        -- exposures
+      metric     text,                        -- outcomes
+      kind       text,                        -- outcomes: bool | numeric | count
+      value      double precision,            -- outcomes: bool as 0/1
+      user_id    text,
+      session_id text,
+      ts         bigint NOT NULL              -- Unix milliseconds
+    )`,
+  2: (s) => `CREATE INDEX events_by_experiment ON ${s}.events (experiment, type)`,
+};
+
+/** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */
+export function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new RangeError(
+      `PostgreSQL schema name must be lower-case letters, digits and _ (at most 63), got ${JSON.stringify(schema)}`,
+    );
+  }
+  return schema;
+}
+
+/**
+ * Creates the schema and brings it to `target` (default: the latest version). Runs under an advisory lock
+ * keyed by the schema name, so several app instances starting at once migrate it exactly once. Refuses a
+ * database whose version is newer than this code.
+ */
+export async function migrate(
+  client: PoolClient,
+  schema: string,
+  target: number = POSTGRES_SCHEMA_VERSION,
+): Promise<number> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`assay-migrate:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${schema}.assay_migrations (
+         version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ v: number | null }>(
+      `SELECT max(version) AS v FROM ${schema}.assay_migrations`,
+    );
+    let version = rows[0]?.v ?? 0;
+    if (version > POSTGRES_SCHEMA_VERSION) {
+      throw new Error(
+        `schema ${schema} is at version ${version}, newer than this @assay/store-postgres (${POSTGRES_SCHEMA_VERSION}); upgrade the package`,
+      );
+    }
+    while (version < target) {
+      version++;
+      await client.query(MIGRATIONS[version]!(schema));
+      await client.query(`INSERT INTO ${schema}.assay_migrations (version) VALUES ($1)`, [version]);
+    }
+    await client.query("COMMIT");
+    return version;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}

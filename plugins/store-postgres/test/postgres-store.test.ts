@@ -1,0 +1,108 @@
+import type { StoredEvent } from "@assay/core";
+import { testEventStore } from "@assay/testing";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import plugin, { migrate, POSTGRES_SCHEMA_VERSION, PostgresEventStore } from "../src/index.js";
+import { POSTGRES_URL, uniqueSchema } from "./postgres-url.js";
+
+const schemas: string[] = [];
+const schemaFor = (label: string) => {
+  const schema = uniqueSchema(label);
+  schemas.push(schema);
+  return schema;
+};
+
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+const suiteSchema = schemaFor("suite");
+testEventStore("postgres", {
+  create: () => new PostgresEventStore({ connectionString: POSTGRES_URL, schema: suiteSchema }),
+  reopen: async (store) => {
+    await store.close?.();
+    return new PostgresEventStore({ connectionString: POSTGRES_URL, schema: suiteSchema });
+  },
+});
+
+const exposure = (eventId: string, userId: string): StoredEvent => ({
+  type: "exposure",
+  eventId,
+  experiment: "x",
+  variantId: "control",
+  userId,
+  timestamp: new Date(1_767_225_600_000),
+});
+
+describe("PostgresEventStore", () => {
+  it("creates its schema, and migrates an older one step by step", async () => {
+    const schema = schemaFor("migrate");
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+    const client = await pool.connect();
+    expect(await migrate(client, schema, 1)).toBe(1); // a database left at version 1
+    client.release();
+    const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
+    await store.init();
+    const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+    const index = await pool.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1", [
+      schema,
+    ]);
+    expect(index.rows.map((r) => r.indexname)).toContain("events_by_experiment");
+    // a newer database is refused
+    await pool.query(`INSERT INTO ${schema}.assay_migrations (version) VALUES ($1)`, [
+      POSTGRES_SCHEMA_VERSION + 1,
+    ]);
+    const newer = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
+    await expect(newer.init()).rejects.toMatchObject({
+      code: "BACKEND",
+      message: expect.stringContaining("newer than this @assay/store-postgres"),
+    });
+    await Promise.all([store.close(), newer.close(), pool.end()]);
+  });
+
+  it("migrates once when several instances start together, and stores each event once across them", async () => {
+    const schema = schemaFor("shared");
+    const stores = Array.from(
+      { length: 4 },
+      () => new PostgresEventStore({ connectionString: POSTGRES_URL, schema }),
+    );
+    await Promise.all(stores.map((s) => s.init()));
+    const batch = Array.from({ length: 500 }, (_, i) => exposure(`e${i}`, `u${i}`));
+    const results = await Promise.all(stores.map((s) => s.append(batch)));
+    expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(500);
+    expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(1500);
+    expect(await stores[0]!.count("x")).toBe(500);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("reports an unreachable server as a BackendError", async () => {
+    const store = new PostgresEventStore({
+      connectionString: "postgres://postgres@127.0.0.1:1/test",
+      connectTimeoutMs: 1000,
+    });
+    await expect(store.append([exposure("e", "u")])).rejects.toMatchObject({
+      name: "BackendError",
+      message: expect.stringContaining("could not connect to PostgreSQL"),
+    });
+    await store.close();
+  });
+
+  it("is a plugin module that validates its options", () => {
+    expect(plugin.provides).toEqual(["events"]);
+    expect(plugin.validateOptions({ url: POSTGRES_URL, schema: "app_events", max_connections: 8 })).toEqual(
+      [],
+    );
+    expect(
+      plugin
+        .validateOptions({ url: "mysql://x", schema: "Bad-Name", max_connections: 0, pool: 1 })
+        .map((i) => i.key),
+    ).toEqual(["url", "schema", "max_connections", "pool"]);
+    expect(() => new PostgresEventStore({ connectionString: POSTGRES_URL, schema: "x; DROP" })).toThrow(
+      RangeError,
+    );
+  });
+});
