@@ -6,11 +6,12 @@ import { type Io, write } from "../io.js";
 import { manifestPath } from "./manifest-path.js";
 import { table } from "./table.js";
 
-const USAGE = "usage: assay results <experiment> [--metric M]... [--json] [--manifest PATH]";
+const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]";
 
 /**
  * `assay results`: per variant the exposed units, and per metric n / mean / sum, as computed by the event
- * store the manifest names. Effects and p-values come with the statistics engine.
+ * store the manifest names; `--daily` adds the cumulative per-day series. Effects and p-values come with the
+ * statistics engine.
  */
 export async function results(args: readonly string[], io: Io): Promise<number> {
   let parsed: ReturnType<typeof parseOptions>;
@@ -24,10 +25,10 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   const assay = await createAssay({ manifest: manifestPath(values.manifest, io), handleSignals: false });
   try {
-    const summary = await assay.summarize(
-      experiment,
-      values.metric !== undefined ? { metrics: values.metric } : {},
-    );
+    const summary = await assay.summarize(experiment, {
+      ...(values.metric !== undefined ? { metrics: values.metric } : {}),
+      ...(values.daily === true ? { daily: true } : {}),
+    });
     await write(
       io.stdout,
       values.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary, assay.store.name),
@@ -45,6 +46,7 @@ function parseOptions(args: readonly string[]) {
     options: {
       metric: { type: "string", multiple: true },
       json: { type: "boolean" },
+      daily: { type: "boolean" },
       manifest: { type: "string" },
     },
   });
@@ -69,6 +71,24 @@ function render(summary: ExperimentSummary, storeName: string): string {
           v.n,
           v.n === 0 ? "-" : (v.sum / v.n).toFixed(4),
           Number(v.sum.toPrecision(12)),
+        ]),
+      ),
+    );
+  }
+  if (summary.daily !== undefined && summary.daily.length > 0) {
+    const variantIds = summary.variants.map((v) => v.variantId);
+    out.push("", "daily, cumulative (UTC): exposed units, and the mean of each metric per variant");
+    out.push(
+      table(
+        [
+          "day",
+          ...variantIds.map((v) => `${v} units`),
+          ...summary.metrics.flatMap((m) => variantIds.map((v) => `${m.metric} ${v}`)),
+        ],
+        summary.daily.map((d) => [
+          d.day,
+          ...d.variants.map((v) => v.exposedUnits),
+          ...d.metrics.flatMap((m) => m.variants.map((v) => (v.n === 0 ? "-" : (v.sum / v.n).toFixed(4)))),
         ]),
       ),
     );
