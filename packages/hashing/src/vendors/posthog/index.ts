@@ -2,7 +2,7 @@
  * PostHog-compatible bucketing (posthog-node local evaluation, and the PostHog server's flag matcher). See
  * `../README.md` and `shared/notes/vendors.md` §2.
  */
-import { createHash } from "node:crypto";
+import { digest } from "../digest.js";
 
 /**
  * PostHog's divisor, written `0xfffffffffffffff` (15 hex digits, 2^60 - 1) in its sources; as a double that
@@ -17,9 +17,9 @@ export const LONG_SCALE = 2 ** 60;
  * exactly (the tests check this against BigInt on many ids).
  */
 export function sha1Point(text: string): number {
-  const digest = createHash("sha1").update(text, "utf8").digest();
-  const hi = digest.readUInt32BE(0);
-  const lo = digest.readUInt32BE(4);
+  const sha1 = digest("sha1", text);
+  const hi = sha1.readUInt32BE(0);
+  const lo = sha1.readUInt32BE(4);
   return (hi * 268435456 + (lo >>> 4)) / LONG_SCALE;
 }
 

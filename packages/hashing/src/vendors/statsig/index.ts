@@ -3,7 +3,7 @@
  * formulas), driven by a config payload (`download_config_specs`). See `../README.md` and
  * `shared/notes/vendors.md` §3.
  */
-import { createHash } from "node:crypto";
+import { digest } from "../digest.js";
 
 /** Bucket space of pass percentages (rules, gates). */
 export const PASS_PERCENT_BUCKETS = 10000;
@@ -47,8 +47,7 @@ function statsigBytes(text: string): Buffer {
 }
 
 function sha256(text: string): Buffer {
-  const hash = createHash("sha256");
-  return (isWellFormed(text) ? hash.update(text, "utf8") : hash.update(statsigBytes(text))).digest();
+  return digest("sha256", isWellFormed(text) ? text : statsigBytes(text));
 }
 
 /**
@@ -67,9 +66,9 @@ export function userHashMod(text: string, modulus: number): number {
   if (!(modulus > 0 && PASS_PERCENT_BUCKETS % modulus === 0)) {
     throw new RangeError(`modulus must divide 10000, got ${modulus}`);
   }
-  const digest = sha256(text);
-  const hi = digest.readUInt32BE(0);
-  const lo = digest.readUInt32BE(4);
+  const sha = sha256(text);
+  const hi = sha.readUInt32BE(0);
+  const lo = sha.readUInt32BE(4);
   return ((hi % modulus) * (TWO_POW_32_MOD_10000 % modulus) + (lo % modulus)) % modulus;
 }
 
@@ -253,6 +252,9 @@ export class StatsigEvaluator {
   private readonly gates = new Map<string, CompiledSpec>();
   private readonly configs = new Map<string, CompiledSpec>();
   private readonly layers = new Map<string, CompiledSpec>();
+  // user_bucket values by hash input: an experiment's group rules share one salt, so one evaluation would
+  // otherwise hash the same input once per rule. Small and cleared when full (the values are pure).
+  private readonly buckets = new Map<string, number>();
 
   constructor(payload: ConfigSpecsPayload) {
     const compile = (spec: Spec): CompiledSpec => ({
@@ -322,7 +324,13 @@ export class StatsigEvaluator {
         return c.kind === "fail_gate" ? !gate : gate;
       }
       case "user_bucket": {
-        const bucket = userBucket(c.salt, unitIdOf(unit, c.idType));
+        const input = c.salt + "." + (unitIdOf(unit, c.idType) ?? "");
+        let bucket = this.buckets.get(input);
+        if (bucket === undefined) {
+          bucket = userHashMod(input, USER_BUCKETS);
+          if (this.buckets.size >= 64) this.buckets.clear();
+          this.buckets.set(input, bucket);
+        }
         if (c.set) {
           const inside = c.set.has(String(bucket));
           return c.operator === "any" ? inside : !inside;
