@@ -69,10 +69,10 @@ const bucketRule = (salt: string, operator: string, targetValue: unknown) => ({
   isDeviceBased: false,
   idType: "userID",
 });
-const groupRule = (id: string, groupName: string, threshold: number) => ({
+const groupRule = (id: string, groupName: string, threshold: number, passPercentage = 100) => ({
   name: id,
   groupName,
-  passPercentage: 100,
+  passPercentage,
   conditions: [bucketRule("exp-salt-x", "lt", threshold)],
   returnValue: { group: groupName },
   id,
@@ -112,6 +112,18 @@ const augmented = {
   ],
   dynamic_configs: [
     ...(payload.dynamic_configs ?? []),
+    {
+      // not a shape Statsig's console writes: a group rule that passes only half of its units
+      name: "half_pass_experiment",
+      type: "dynamic_config",
+      salt: "exp-salt-x",
+      enabled: true,
+      defaultValue: {},
+      rules: [groupRule("half-a", "A", 500, 50), groupRule("half-b", "B", 1000)],
+      idType: "userID",
+      entity: "experiment",
+      isActive: true,
+    },
     {
       name: "alloc_experiment",
       type: "dynamic_config",
@@ -202,7 +214,7 @@ describe("statsig-node as the oracle (10,000 random ids, ASCII and non-ASCII)", 
     const groups = new Map<string | null, number>();
     for (let i = 0; i < ids.length; i++) {
       const user = { userID: ids[i]!, customIDs: { companyID: ids[(i + 7) % ids.length]! } };
-      for (const name of ["alloc_experiment", "sample_experiment"]) {
+      for (const name of ["alloc_experiment", "sample_experiment", "half_pass_experiment"]) {
         const expected = Statsig.getExperimentWithExposureLoggingDisabledSync(user, name);
         const ours = evaluator.getConfig(name, user);
         expect(ours.ruleId, `${name} ${user.userID}`).toBe(expected.getRuleID());

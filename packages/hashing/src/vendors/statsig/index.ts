@@ -285,13 +285,14 @@ export class StatsigEvaluator {
   }
 
   /**
-   * The experiment group of a unit (`rule.groupName`, e.g. `"Control"`), or `null` when the unit is not in an
-   * experiment group (outside the layer allocation, failed targeting, experiment not started).
+   * The experiment group of a unit (`rule.groupName` of the deciding rule, e.g. `"Control"`), or `null` when
+   * the deciding rule is not a group (outside the layer allocation, failed targeting, experiment not started).
+   * Like the SDK's `getGroupName()`, a group rule whose pass percentage fails still names its group (the unit
+   * then gets the default value; Statsig's group rules pass 100%).
    */
   getExperimentGroup(experiment: string, unit: StatsigUnit | string): string | null {
     const u = typeof unit === "string" ? { userID: unit } : unit;
-    const e = this.getConfig(experiment, u);
-    return e.isExperimentGroup && e.value ? e.groupName : null;
+    return this.getConfig(experiment, u).groupName;
   }
 
   private evaluate(compiled: CompiledSpec, unit: StatsigUnit): Evaluation {
