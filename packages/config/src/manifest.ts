@@ -1,12 +1,23 @@
 import type { ExperimentDefinition } from "@assay/core";
+import type { ExperimentPlan } from "@assay/stats";
 import type { Locatable, LocationTarget } from "./issue.js";
 import type { ManifestPath } from "./path.js";
 import type { SourceLocation } from "./source-location.js";
 
-/** An experiment as declared under `[[plugins.experiments]]`: the core definition plus its description. */
+/**
+ * An experiment as declared under `[[plugins.experiments]]`: the core definition plus its description and
+ * its analysis plan.
+ */
 export interface ExperimentEntry extends ExperimentDefinition {
   /** Free text for people; no effect on assignment. */
   readonly description?: string;
+  /**
+   * The analysis plan of `[plugins.experiments.analysis]`, ready for `evaluate` of @assay/stats: `control`
+   * and `weights` taken from the variants, every default written out (alpha, correction, per-metric
+   * direction and scale, guardrail margins, guardrailAlpha, srmThreshold). Absent when the experiment
+   * declares none.
+   */
+  readonly analysis?: ExperimentPlan;
 }
 
 /** One `[[plugins]]` entry, validated. */

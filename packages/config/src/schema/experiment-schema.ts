@@ -2,6 +2,9 @@ import type { ExperimentEntry } from "../manifest.js";
 import { controlRule } from "../rules/control-rule.js";
 import { totalWeightRule } from "../rules/total-weight-rule.js";
 import { uniqueVariantIdsRule } from "../rules/unique-variant-ids-rule.js";
+import { analysisPlan } from "./analysis-plan.js";
+import { analysisTable } from "./analysis-schema.js";
+import { INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { finiteNumber, flag, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
@@ -45,14 +48,18 @@ export const experimentFields = {
   ),
   enabled: withDefault(flag({ expected: "true or false" }), true),
   description: optional(text({ expected: "a string", allowBlank: true })),
+  analysis: optional(analysisTable),
 };
 
 export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEntry> = {
   where: "in experiment",
   fields: experimentFields,
   rules: [uniqueVariantIdsRule, controlRule, totalWeightRule],
-  build: (values) =>
-    Object.freeze({
+  build: (values, path, ctx) => {
+    const analysis =
+      values.analysis === undefined ? undefined : analysisPlan(values.analysis, values.variants, path, ctx);
+    if (analysis === INVALID) return INVALID;
+    return Object.freeze({
       id: values.id,
       variants: Object.freeze(values.variants),
       unit: values.unit,
@@ -60,5 +67,7 @@ export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEn
       enabled: values.enabled,
       ...(values.salt === undefined ? {} : { salt: values.salt }),
       ...(values.description === undefined ? {} : { description: values.description }),
-    }),
+      ...(analysis === undefined ? {} : { analysis }),
+    });
+  },
 };

@@ -1,7 +1,7 @@
 import type { ManifestPath } from "../path.js";
 import { nearest } from "../suggest.js";
 import { isTable } from "../toml-value.js";
-import { type Check, type CheckContext, INVALID } from "./check.js";
+import { type Check, type CheckContext, INVALID, type Invalid } from "./check.js";
 import { mismatch } from "./scalars.js";
 
 /** Whether a key must be written, may be left out, or falls back to a default when left out. */
@@ -62,7 +62,8 @@ export interface TableSchema<F extends Fields, Out> {
   readonly where: string;
   readonly fields: F;
   readonly rules?: readonly TableRule[];
-  build(values: FieldValues<F>, path: ManifestPath, ctx: CheckContext): Out;
+  /** The output from valid fields; INVALID when building finds (and reports) a problem the fields could not. */
+  build(values: FieldValues<F>, path: ManifestPath, ctx: CheckContext): Out | Invalid;
 }
 
 /**
