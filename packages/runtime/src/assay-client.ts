@@ -35,6 +35,10 @@ export interface ExperimentRoute {
 export class Assay {
   private readonly routes: ReadonlyMap<string, ExperimentRoute>;
   private closing: Promise<void> | undefined;
+  // The route of the last experiment assigned. A request usually assigns the same few experiments again and
+  // again; comparing the id with the last one (a pointer comparison for the same string) skips the Map.
+  private lastExperiment = "";
+  private lastRoute: ExperimentRoute | undefined;
 
   /** @internal built by createAssay. */
   constructor(
@@ -52,8 +56,11 @@ export class Assay {
    * (EXPERIMENT_NOT_FOUND, INVALID_CONTEXT).
    */
   assign(experiment: string, ctx: ExperimentContext): Variant {
+    if (experiment === this.lastExperiment) return this.lastRoute!.plugin.assign(experiment, ctx);
     const route = this.routes.get(experiment);
     if (route === undefined) throw notFound(experiment);
+    this.lastExperiment = experiment;
+    this.lastRoute = route;
     return route.plugin.assign(experiment, ctx);
   }
 

@@ -33,6 +33,9 @@ export class HashExperimentBackend implements ExperimentPlugin {
   readonly name: string;
   private readonly experiments = new Map<string, CompiledExperiment>();
   private readonly store: EventStore;
+  // Last experiment assigned and its compiled form: skips the Map when the same experiment repeats.
+  private lastId = "";
+  private last: CompiledExperiment | undefined;
 
   constructor(options: HashBackendOptions) {
     this.name = options.name ?? "experiment-hash";
@@ -45,8 +48,13 @@ export class HashExperimentBackend implements ExperimentPlugin {
   }
 
   assign(experiment: string, ctx: ExperimentContext): Variant {
-    const compiled = this.experiments.get(experiment);
-    if (compiled === undefined) throw notFound(experiment);
+    let compiled = this.last;
+    if (experiment !== this.lastId || compiled === undefined) {
+      compiled = this.experiments.get(experiment);
+      if (compiled === undefined) throw notFound(experiment);
+      this.lastId = experiment;
+      this.last = compiled;
+    }
     if (typeof ctx !== "object" || ctx === null) {
       throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
     }

@@ -1,4 +1,4 @@
-import { fmix32, fnv1a32, fnv1a32Continue } from "./fnv1a.js";
+import { fmix32, fmix32Int32, fnv1a32, fnv1a32Continue, fnv1a32ContinueInt32 } from "./fnv1a.js";
 import { type BucketRange, variantRanges } from "./ranges.js";
 
 const TWO_POW_32 = 4294967296;
@@ -57,7 +57,8 @@ export class NativeBucketer {
 
   /** Index of the unit's variant in declared order, or -1 when the unit is outside the traffic share. */
   bucket(unit: string): number {
-    const h = fmix32(fnv1a32Continue(this.prefixState, unit));
+    // int32 across the calls, uint32 only here: no heap number per call.
+    const h = fmix32Int32(fnv1a32ContinueInt32(this.prefixState, unit)) >>> 0;
     const ends = this.ends;
     if (this.fullTraffic) {
       for (let i = 0; i < ends.length; i++) if (h < ends[i]!) return i;
