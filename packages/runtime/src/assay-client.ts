@@ -56,7 +56,8 @@ export class Assay {
    * (EXPERIMENT_NOT_FOUND, INVALID_CONTEXT).
    */
   assign(experiment: string, ctx: ExperimentContext): Variant {
-    if (experiment === this.lastExperiment) return this.lastRoute!.plugin.assign(experiment, ctx);
+    const last = this.lastRoute;
+    if (experiment === this.lastExperiment && last !== undefined) return last.plugin.assign(experiment, ctx);
     const route = this.routes.get(experiment);
     if (route === undefined) throw notFound(experiment);
     this.lastExperiment = experiment;
