@@ -7,6 +7,7 @@ import {
   type ExperimentPlugin,
   type ExperimentSummary,
   InvalidContextError,
+  makeVariant,
   type OutcomeInput,
   requireId,
   type SummaryQuery,
@@ -47,6 +48,7 @@ export class Assay {
     /** The event store every backend records into. */
     readonly store: EventStore,
     private readonly onClose: () => Promise<void>,
+    private readonly onError: (error: unknown, experiment: string) => void = () => {},
   ) {
     this.routes = routes;
   }
@@ -63,6 +65,23 @@ export class Assay {
     this.lastExperiment = experiment;
     this.lastRoute = route;
     return route.plugin.assign(experiment, ctx);
+  }
+
+  /**
+   * `assign` that never throws: on any error (an undeclared experiment, a bad context, a failing backend) it
+   * serves the experiment's control, not enrolled, with `reason: "error"`, and reports the error to the
+   * `onError` hook given to createAssay. For an undeclared experiment, whose control is unknown, the variant
+   * id is `fallback`. For pages that must render whatever happens (the OpenFeature habit).
+   */
+  assignOrControl(experiment: string, ctx: ExperimentContext, fallback = "control"): Variant {
+    try {
+      return this.assign(experiment, ctx);
+    } catch (error) {
+      this.onError(error, experiment);
+      const route = typeof experiment === "string" ? this.routes.get(experiment) : undefined;
+      const control = route?.definition.variants.find((v) => v.isControl)?.id ?? fallback;
+      return makeVariant(String(experiment), control, true, false, "error");
+    }
   }
 
   /**

@@ -16,6 +16,11 @@ export interface CreateAssayOptions {
   readonly pipeline?: BatchingOptions;
   /** Flush on SIGTERM/SIGINT before the process exits. Default true. */
   readonly handleSignals?: boolean;
+  /**
+   * Told about errors that `assignOrControl` swallowed. Default: one console warning per experiment and
+   * error code, so a broken page is visible in the logs without flooding them.
+   */
+  readonly onError?: (error: unknown, experiment: string) => void;
 }
 
 /**
@@ -63,7 +68,26 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
   }
 
   let removeSignalHandlers = () => {};
-  const assay = new Assay(routes, backends, store, async () => removeSignalHandlers());
+  const assay = new Assay(
+    routes,
+    backends,
+    store,
+    async () => removeSignalHandlers(),
+    options.onError ?? warnOncePerCode(),
+  );
   if (options.handleSignals !== false) removeSignalHandlers = flushOnSignals(() => assay.close());
   return assay;
+}
+
+function warnOncePerCode(): (error: unknown, experiment: string) => void {
+  const seen = new Set<string>();
+  return (error, experiment) => {
+    const code = (error as { code?: unknown })?.code;
+    const key = `${experiment}\u0000${String(code)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    console.warn(
+      `assay: serving control of ${JSON.stringify(experiment)} after an error (${String(code ?? "unknown")}): ${(error as Error)?.message ?? String(error)}; further ${String(code)} errors of this experiment are not logged`,
+    );
+  };
 }

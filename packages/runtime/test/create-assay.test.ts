@@ -245,3 +245,36 @@ options = { mode = "growthbook" }
     expect(error.message).toContain("no plugin provides experiments");
   });
 });
+
+describe("assignOrControl", () => {
+  it("serves control with reason error instead of throwing, and reports each error", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const errors: Array<[string, unknown]> = [];
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+      onError: (error, experiment) => errors.push([experiment, (error as ExperimentError).code]),
+    });
+    const ok = assay.assignOrControl("checkout_button_color", ExperimentContext.forUser("alice"));
+    expect(ok).toEqual(assay.assign("checkout_button_color", ExperimentContext.forUser("alice")));
+    const bad = assay.assignOrControl("checkout_button_color", {
+      userId: 42,
+    } as unknown as ExperimentContext);
+    expect(bad).toEqual({
+      experiment: "checkout_button_color",
+      variantId: "control",
+      isControl: true,
+      inExperiment: false,
+      reason: "error",
+    });
+    const unknown = assay.assignOrControl("nope", ExperimentContext.forUser("alice"), "off");
+    expect(unknown).toMatchObject({ variantId: "off", inExperiment: false, reason: "error" });
+    expect(errors).toEqual([
+      ["checkout_button_color", "INVALID_CONTEXT"],
+      ["nope", "EXPERIMENT_NOT_FOUND"],
+    ]);
+    await assay.expose(bad, ExperimentContext.forUser("alice"));
+    await assay.close();
+  });
+});
