@@ -1,5 +1,6 @@
 import { type ExperimentDefinition, makeVariant, type Variant } from "@assay/core";
 import { NativeBucketer } from "@assay/hashing";
+import { compileVendorBucketer, type VendorBucketer, type VendorModeOptions } from "./vendor-modes.js";
 
 /** Which context field holds the unit id. Numeric so the hot path switches on a small integer. */
 export const UnitSource = { User: 0, Session: 1, Attribute: 2 } as const;
@@ -12,6 +13,8 @@ export type UnitSource = (typeof UnitSource)[keyof typeof UnitSource];
 export interface CompiledExperiment {
   readonly definition: ExperimentDefinition;
   readonly bucketer: NativeBucketer;
+  /** The vendor-compatible bucketer (`hashing.mode`), or undefined for the native mode. */
+  readonly vendor: VendorBucketer | undefined;
   readonly unitSource: UnitSource;
   /** The attribute hashed when `unitSource` is Attribute. */
   readonly attribute: string;
@@ -24,7 +27,10 @@ export interface CompiledExperiment {
   readonly variantIds: ReadonlySet<string>;
 }
 
-export function compileExperiment(definition: ExperimentDefinition): CompiledExperiment {
+export function compileExperiment(
+  definition: ExperimentDefinition,
+  options: VendorModeOptions = { baseDir: process.cwd() },
+): CompiledExperiment {
   const control = definition.variants.find((v) => v.isControl) ?? definition.variants[0];
   if (control === undefined) throw new RangeError(`experiment ${definition.id} has no variants`);
   const notEnrolled = (reason: Variant["reason"]) =>
@@ -43,6 +49,7 @@ export function compileExperiment(definition: ExperimentDefinition): CompiledExp
       traffic: definition.traffic,
       ...(definition.salt !== undefined ? { salt: definition.salt } : {}),
     }),
+    vendor: compileVendorBucketer(definition, options),
     unitSource,
     attribute: unitSource === UnitSource.Attribute ? definition.unit : "",
     enabled: definition.enabled,

@@ -22,11 +22,13 @@ export interface HashBackendOptions {
   readonly experiments: readonly ExperimentDefinition[];
   /** Where exposures and outcomes go. Injected: the backend never constructs its store. */
   readonly store: EventStore;
+  /** Where relative paths of hashing modes (a Statsig payload) resolve from: the manifest's directory. Default: the working directory. */
+  readonly baseDir?: string;
 }
 
 /**
  * The local backend: deterministic assignment by Assay's native hash (FNV-1a + fmix32, see @assay/hashing),
- * no network. `assign` does no I/O and allocates nothing: it hashes the unit id and returns a pre-built,
+ * or per experiment by a vendor-compatible mode (`hashing`), no network. `assign` does no I/O and allocates nothing: it hashes the unit id and returns a pre-built,
  * frozen Variant.
  */
 export class HashExperimentBackend implements ExperimentPlugin {
@@ -40,10 +42,11 @@ export class HashExperimentBackend implements ExperimentPlugin {
   constructor(options: HashBackendOptions) {
     this.name = options.name ?? "experiment-hash";
     this.store = options.store;
+    const baseDir = options.baseDir ?? process.cwd();
     for (const definition of options.experiments) {
       if (this.experiments.has(definition.id))
         throw new RangeError(`experiment ${definition.id} is declared twice`);
-      this.experiments.set(definition.id, compileExperiment(definition));
+      this.experiments.set(definition.id, compileExperiment(definition, { baseDir }));
     }
   }
 
@@ -77,7 +80,8 @@ export class HashExperimentBackend implements ExperimentPlugin {
     }
     if (unit === undefined) return compiled.anonymous;
     if (typeof unit !== "string" || unit.length === 0) throw badUnit(compiled, unit);
-    const index = compiled.bucketer.bucket(unit);
+    const index =
+      compiled.vendor === undefined ? compiled.bucketer.bucket(unit) : compiled.vendor.bucket(unit, ctx);
     return index < 0 ? compiled.outsideTraffic : compiled.enrolled[index]!;
   }
 

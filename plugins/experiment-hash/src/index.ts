@@ -2,6 +2,7 @@ import { definePlugin } from "@assay/core";
 import { HashExperimentBackend } from "./hash-backend.js";
 
 export { type HashBackendOptions, HashExperimentBackend } from "./hash-backend.js";
+export type { VendorBucketer } from "./vendor-modes.js";
 
 /**
  * The plugin module the manifest loads with `source = "@assay/experiment-hash"`. It takes no options; its
@@ -21,6 +22,7 @@ export default definePlugin({
       name: setup.name,
       experiments: setup.experiments,
       store: setup.store,
+      baseDir: setup.manifestDir,
     });
   },
 });

@@ -1,3 +1,5 @@
+import type { HashingMode } from "./hashing-mode.js";
+
 /** One arm of an experiment as declared in the manifest. Weights are relative (`90/10` = `9/1`). */
 export interface VariantDefinition {
   readonly id: string;
@@ -22,4 +24,6 @@ export interface ExperimentDefinition {
   readonly salt?: string;
   /** False switches the experiment off: everyone gets control, nobody is enrolled. */
   readonly enabled: boolean;
+  /** How units are bucketed: Assay's native hash when absent, or a vendor-compatible mode. */
+  readonly hashing?: HashingMode;
 }

@@ -1,4 +1,16 @@
 export type { ExperimentDefinition, ExperimentUnit, VariantDefinition } from "./experiment-definition.js";
+export type {
+  FeatureSignalsHashing,
+  GrowthBookHashing,
+  HashingMode,
+  HashingModeName,
+  HashRange,
+  NativeHashing,
+  OptimizelyHashing,
+  PostHogHashing,
+  StatsigHashing,
+  UnleashHashing,
+} from "./hashing-mode.js";
 export {
   type Capability,
   definePlugin,

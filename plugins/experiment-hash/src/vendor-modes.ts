@@ -1,0 +1,230 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import type {
+  ExperimentContext,
+  ExperimentDefinition,
+  FeatureSignalsHashing,
+  GrowthBookHashing,
+  OptimizelyHashing,
+  PostHogHashing,
+  StatsigHashing,
+  UnleashHashing,
+} from "@assay/core";
+import { featuresignals, growthbook, optimizely, posthog, statsig, unleash } from "@assay/hashing";
+
+/**
+ * One experiment's vendor-compatible bucketing, compiled once: `bucket` returns the index of the variant (in
+ * declared order) or -1 when the unit is not in the experiment. `unit` is the non-empty unit id; `ctx` is
+ * read only by modes that look at more than the unit (Optimizely's bucketing id attribute).
+ */
+export interface VendorBucketer {
+  readonly mode: string;
+  bucket(unit: string, ctx: ExperimentContext): number;
+}
+
+/** Where relative paths in hashing tables (a Statsig payload) resolve from. */
+export interface VendorModeOptions {
+  readonly baseDir: string;
+}
+
+/** The vendor bucketer of an experiment, or undefined for the native mode. Throws RangeError on a definition the mode cannot serve. */
+export function compileVendorBucketer(
+  definition: ExperimentDefinition,
+  options: VendorModeOptions,
+): VendorBucketer | undefined {
+  const hashing = definition.hashing;
+  if (hashing === undefined) return undefined;
+  switch (hashing.mode) {
+    case "native":
+      return undefined;
+    case "growthbook":
+      return growthBookBucketer(definition, hashing);
+    case "posthog":
+      return postHogBucketer(definition, hashing);
+    case "optimizely":
+      return optimizelyBucketer(definition, hashing);
+    case "unleash":
+      return unleashBucketer(definition, hashing);
+    case "featuresignals":
+      return featureSignalsBucketer(definition, hashing);
+    case "statsig":
+      return statsigBucketer(definition, hashing, options);
+  }
+}
+
+const weightsOf = (d: ExperimentDefinition) => d.variants.map((v) => v.weight);
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * Weights on the vendor's scale: kept as written when they already sum to `scale` (so imported weights keep
+ * their exact floating-point values), else rescaled.
+ */
+function onScale(weights: readonly number[], scale: number, tolerance = 0): number[] {
+  const total = sum(weights);
+  if (Math.abs(total - scale) <= tolerance) return [...weights];
+  return weights.map((w) => (w / total) * scale);
+}
+
+function growthBookBucketer(d: ExperimentDefinition, h: GrowthBookHashing): VendorBucketer {
+  const compiled = growthbook.compileExperiment({
+    key: d.id,
+    seed: h.seed,
+    hashVersion: h.version,
+    variations: d.variants.length,
+    coverage: d.traffic,
+    // GrowthBook keeps weights summing to 0.99..1.01 as they are
+    weights: onScale(weightsOf(d), 1, 0.01),
+    ranges: h.ranges ?? null,
+    namespace: h.namespace ? [h.namespace.id, h.namespace.start, h.namespace.end] : null,
+    filters: h.filters
+      ? h.filters.map((f) => ({ seed: f.seed, ranges: f.ranges, hashVersion: f.version }))
+      : null,
+  });
+  return { mode: "growthbook", bucket: (unit) => compiled.bucket(unit) };
+}
+
+function postHogBucketer(d: ExperimentDefinition, h: PostHogHashing): VendorBucketer {
+  const table = posthog.variantLookupTable(
+    onScale(weightsOf(d), 100).map((pct, i) => ({ key: d.variants[i]!.id, rollout_percentage: pct })),
+  );
+  const mins = Float64Array.from(table, (r) => r.valueMin);
+  const maxs = Float64Array.from(table, (r) => r.valueMax);
+  const holdout = h.holdout ? { id: h.holdout.id, exclusion_percentage: h.holdout.percentage } : null;
+  const rollout = d.traffic;
+  const key = h.key;
+  return {
+    mode: "posthog",
+    bucket(unit) {
+      if (holdout && posthog.holdoutVariant(holdout, unit) !== undefined) return -1;
+      // PostHog: `hash > rollout_percentage / 100` is out; the import writes traffic = rollout_percentage / 100
+      if (rollout < 1 && posthog.hash(key, unit) > rollout) return -1;
+      const n = posthog.hash(key, unit, "variant");
+      for (let i = 0; i < maxs.length; i++) if (n >= mins[i]! && n < maxs[i]!) return i;
+      return -1;
+    },
+  };
+}
+
+function optimizelyBucketer(d: ExperimentDefinition, h: OptimizelyHashing): VendorBucketer {
+  const ends = h.ends ? Float64Array.from(h.ends) : defaultEnds(weightsOf(d), d.traffic);
+  if (ends.length !== d.variants.length) {
+    throw new RangeError(
+      `experiment ${d.id}: hashing.ends has ${ends.length} entries for ${d.variants.length} variants`,
+    );
+  }
+  const experimentId = h.experimentId;
+  const attribute = h.bucketingId;
+  return {
+    mode: "optimizely",
+    bucket(unit, ctx) {
+      let id = unit;
+      if (attribute !== undefined) {
+        const value: unknown = ctx.attributes?.[attribute];
+        if (typeof value === "string") id = value;
+      }
+      const v = optimizely.bucketValueFor(id, experimentId);
+      for (let i = 0; i < ends.length; i++) if (v < ends[i]!) return i;
+      return -1;
+    },
+  };
+}
+
+/** Optimizely's allocation of relative weights and a traffic share: cumulative ends over 0..10000. */
+function defaultEnds(weights: readonly number[], traffic: number): Float64Array {
+  const total = sum(weights);
+  let cumulative = 0;
+  return Float64Array.from(weights, (w) => {
+    cumulative += w;
+    return Math.round((cumulative / total) * traffic * optimizely.MAX_TRAFFIC_VALUE);
+  });
+}
+
+function unleashBucketer(d: ExperimentDefinition, h: UnleashHashing): VendorBucketer {
+  const weights = weightsOf(d);
+  if (!weights.every(Number.isInteger)) {
+    throw new RangeError(
+      `experiment ${d.id}: unleash mode needs integer weights (Unleash writes them out of 1000)`,
+    );
+  }
+  const total = sum(weights);
+  const groupId = h.groupId;
+  // rollout values are integers 1..100: the epsilon keeps traffic * 100 from rounding below a whole percent
+  const rollout = d.traffic * 100 + 1e-9;
+  return {
+    mode: "unleash",
+    bucket(unit) {
+      if (d.traffic <= 0 || unleash.normalizedStrategyValue(unit, groupId) > rollout) return -1;
+      const target = unleash.normalizedVariantValue(unit, groupId, total);
+      let counter = 0;
+      for (let i = 0; i < weights.length; i++) {
+        const w = weights[i]!;
+        if (w === 0) continue;
+        counter += w;
+        if (counter >= target) return i;
+      }
+      return -1;
+    },
+  };
+}
+
+function featureSignalsBucketer(d: ExperimentDefinition, h: FeatureSignalsHashing): VendorBucketer {
+  const basis = onScale(weightsOf(d), featuresignals.BUCKETS).map(Math.round);
+  const rollout = Math.round(d.traffic * featuresignals.BUCKETS);
+  const flagKey = h.flagKey;
+  return {
+    mode: "featuresignals",
+    bucket(unit) {
+      const b = featuresignals.bucketUser(flagKey, unit);
+      if (!featuresignals.inRollout(b, rollout)) return -1;
+      let cumulative = 0;
+      for (let i = 0; i < basis.length; i++) {
+        cumulative += basis[i]!;
+        if (b < cumulative) return i;
+      }
+      return basis.length - 1;
+    },
+  };
+}
+
+function statsigBucketer(
+  d: ExperimentDefinition,
+  h: StatsigHashing,
+  options: VendorModeOptions,
+): VendorBucketer {
+  const path = isAbsolute(h.payload) ? h.payload : resolve(options.baseDir, h.payload);
+  let payload: statsig.ConfigSpecsPayload;
+  try {
+    payload = JSON.parse(readFileSync(path, "utf8")) as statsig.ConfigSpecsPayload;
+  } catch (error) {
+    throw new RangeError(
+      `experiment ${d.id}: cannot read the Statsig payload ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const name = h.experiment ?? d.id;
+  const spec = payload.dynamic_configs?.find((s) => s.name === name);
+  if (!spec) throw new RangeError(`experiment ${d.id}: no experiment ${JSON.stringify(name)} in ${path}`);
+  const index = new Map(d.variants.map((v, i) => [v.id, i]));
+  for (const rule of spec.rules) {
+    if (rule.groupName && !index.has(rule.groupName)) {
+      throw new RangeError(
+        `experiment ${d.id}: the Statsig group ${JSON.stringify(rule.groupName)} is not one of the variants (${[...index.keys()].join(", ")}); name the variants after the groups`,
+      );
+    }
+  }
+  const evaluator = new statsig.StatsigEvaluator(payload);
+  const unitName = d.unit;
+  return {
+    mode: "statsig",
+    bucket(unit, ctx) {
+      const who: statsig.StatsigUnit =
+        unitName === "user"
+          ? { userID: unit }
+          : { ...(ctx.userId === undefined ? {} : { userID: ctx.userId }), customIDs: { [unitName]: unit } };
+      const group = evaluator.getExperimentGroup(name, who);
+      return group === null ? -1 : (index.get(group) ?? -1);
+    },
+  };
+}
