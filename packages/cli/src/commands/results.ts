@@ -4,14 +4,17 @@ import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { manifestPath } from "./manifest-path.js";
+import { plannedMetrics, renderReport, reportOf } from "./report.js";
 import { table } from "./table.js";
 
 const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]";
 
 /**
  * `assay results`: per variant the exposed units, and per metric n / mean / sum, as computed by the event
- * store the manifest names; `--daily` adds the cumulative per-day series. Effects and p-values come with the
- * statistics engine.
+ * store the manifest names; `--daily` adds the cumulative per-day series. Then the statistics engine's
+ * report: `evaluate` of the experiment's analysis plan (effects, CIs, raw and adjusted p-values, guardrails,
+ * SRM, sample, decision), or without a plan an exploratory comparison of every metric with no decision.
+ * `--json` prints the report (plus `daily` with `--daily`).
  */
 export async function results(args: readonly string[], io: Io): Promise<number> {
   let parsed: ReturnType<typeof parseOptions>;
@@ -25,13 +28,32 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   const assay = await createAssay({ manifest: manifestPath(values.manifest, io), handleSignals: false });
   try {
+    const definition = assay.experiments().find((e) => e.id === experiment);
+    const planned = definition === undefined ? undefined : plannedMetrics(definition);
+    const unplanned = values.metric?.filter((m) => planned !== undefined && !planned.includes(m)) ?? [];
+    if (unplanned.length > 0) {
+      throw new CliError(
+        `--metric ${unplanned.join(", ")}: not in the analysis plan of ${experiment} (${planned?.join(", ")})`,
+        EXIT.USAGE,
+      );
+    }
     const summary = await assay.summarize(experiment, {
-      ...(values.metric !== undefined ? { metrics: values.metric } : {}),
+      // A plan's decision needs all its metrics; --metric then only narrows what is shown.
+      ...(values.metric !== undefined ? { metrics: planned ?? values.metric } : {}),
       ...(values.daily === true ? { daily: true } : {}),
     });
+    const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
+    const json = { ...report, ...(summary.daily === undefined ? {} : { daily: summary.daily }) };
+    const shown = values.metric;
+    const shownSummary =
+      shown === undefined
+        ? summary
+        : { ...summary, metrics: summary.metrics.filter((m) => shown.includes(m.metric)) };
     await write(
       io.stdout,
-      values.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary, assay.store.name),
+      values.json
+        ? `${JSON.stringify(json, null, 2)}\n`
+        : `${render(shownSummary, assay.store.name)}${report === undefined ? "" : `\n${renderReport(report)}`}`,
     );
     return EXIT.OK;
   } finally {

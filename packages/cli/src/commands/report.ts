@@ -1,0 +1,279 @@
+import type { ExperimentEntry } from "@assay/config";
+import type { ExperimentDefinition, ExperimentSummary } from "@assay/core";
+import {
+  type ExperimentPlan,
+  type ExperimentReport,
+  evaluate,
+  type MetricResult,
+  srm,
+  type TreatmentReport,
+} from "@assay/stats";
+import { table } from "./table.js";
+
+/** A metric of the exploratory report: no role and no direction were declared, so no win or loss either. */
+export interface ExploratoryMetricResult extends Omit<MetricResult, "role" | "direction" | "verdict"> {
+  /** Which way the treatment moved the metric, when significant after the correction. */
+  readonly verdict: "higher" | "lower" | "inconclusive" | "insufficient-data";
+}
+
+/**
+ * What `assay results` reports for an experiment without `[plugins.experiments.analysis]`: every recorded
+ * metric compared with the control, two-sided, fixed horizon, alpha 0.05, Holm-corrected over all metrics ×
+ * treatments; the SRM check against the variants' weights; and no decision, since nothing was planned.
+ */
+export interface ExploratoryReport
+  extends Omit<ExperimentReport, "treatments" | "decision" | "winner" | "guardrailAlpha"> {
+  readonly exploratory: true;
+  readonly decision: "none";
+  readonly treatments: ReadonlyArray<{
+    readonly variant: string;
+    readonly metrics: readonly ExploratoryMetricResult[];
+  }>;
+}
+
+export type ResultsReport = ExperimentReport | ExploratoryReport;
+
+const NO_PLAN_REASON =
+  "no analysis plan in the manifest: exploratory comparison of every recorded metric, no decision; " +
+  "declare [plugins.experiments.analysis] with the primary metric to get one";
+
+const NO_SAMPLE =
+  "no sample size was planned: fixed-horizon p-values are valid only at a sample size fixed in advance";
+
+/**
+ * The report of `summary`: `evaluate` of the experiment's plan when the manifest declares one, otherwise
+ * the exploratory report. `only` restricts the metric rows shown (the decision still uses the whole plan).
+ */
+export function reportOf(
+  definition: ExperimentDefinition,
+  summary: ExperimentSummary,
+  only: readonly string[] | undefined,
+): ResultsReport {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return exploratory(definition, summary);
+  const report = evaluate(plan, summary);
+  if (only === undefined) return report;
+  return {
+    ...report,
+    treatments: report.treatments.map((t) => ({
+      ...t,
+      metrics: t.metrics.filter((m) => only.includes(m.metric)),
+    })),
+  };
+}
+
+/** The metrics of the experiment's plan, when it has one. */
+export function plannedMetrics(definition: ExperimentDefinition): string[] | undefined {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return undefined;
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].map((m) => m.metric);
+}
+
+function exploratory(definition: ExperimentDefinition, summary: ExperimentSummary): ExploratoryReport {
+  const control = definition.variants.find((v) => v.isControl)?.id ?? definition.variants[0]?.id ?? "";
+  const weights = Object.fromEntries(definition.variants.map((v) => [v.id, v.weight]));
+  const [first, ...rest] = summary.metrics.map((m) => ({ metric: m.metric }));
+  if (first === undefined) return withoutMetrics(definition, summary, control, weights);
+  // Roles only matter for the decision, which is dropped: primary and secondary form one correction family.
+  const plan: ExperimentPlan = { control, primary: [first], secondary: rest, weights, correction: "holm" };
+  const { decision: _d, winner: _w, guardrailAlpha: _g, treatments, ...report } = evaluate(plan, summary);
+  return {
+    ...report,
+    warnings: report.warnings.map((w) => (w.startsWith("the plan sets no minimumSample") ? NO_SAMPLE : w)),
+    exploratory: true,
+    decision: "none",
+    reasons: [NO_PLAN_REASON],
+    treatments: treatments.map((t) => ({ variant: t.variant, metrics: t.metrics.map(undirected) })),
+  };
+}
+
+function undirected(r: MetricResult): ExploratoryMetricResult {
+  const { role: _r, direction: _d, verdict, ...rest } = r;
+  return {
+    ...rest,
+    verdict:
+      verdict === "insufficient-data"
+        ? verdict
+        : !r.significant
+          ? "inconclusive"
+          : r.estimate > 0
+            ? "higher"
+            : "lower",
+  };
+}
+
+/** No outcome recorded yet: the arms and the SRM check only. */
+function withoutMetrics(
+  definition: ExperimentDefinition,
+  summary: ExperimentSummary,
+  control: string,
+  weights: Readonly<Record<string, number>>,
+): ExploratoryReport {
+  const ids = [control, ...definition.variants.map((v) => v.id).filter((id) => id !== control)];
+  const exposed = new Map(summary.variants.map((v) => [v.variantId, v.exposedUnits]));
+  const units = ids.map((id) => exposed.get(id) ?? 0);
+  const w = ids.map((id) => weights[id] ?? 0);
+  const total = w.reduce((a, b) => a + b, 0);
+  const check = srm(units, w);
+  return {
+    experiment: summary.experiment,
+    control,
+    method: "fixed",
+    alpha: 0.05,
+    correction: "holm",
+    arms: ids.map((variant, i) => ({
+      variant,
+      units: units[i] ?? 0,
+      weight: (w[i] ?? 0) / total,
+      expectedUnits: check.expected[i] ?? 0,
+    })),
+    srm: { pValue: check.pValue, mismatch: check.mismatch, threshold: 0.001 },
+    sample: { reached: true },
+    treatments: ids.slice(1).map((variant) => ({ variant, metrics: [] })),
+    exploratory: true,
+    decision: "none",
+    reasons: [NO_PLAN_REASON],
+    warnings: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- text
+
+/** The report as the text `assay results` prints after the store summary. */
+export function renderReport(report: ResultsReport): string {
+  const out: string[] = [];
+  const planned = !("exploratory" in report);
+  if (planned) {
+    const r = report as ExperimentReport;
+    const method =
+      r.method === "sequential"
+        ? `sequential (confidence sequences tuned for ${r.sequentialTuning} units: safe to look at any time)`
+        : "fixed horizon";
+    out.push(
+      `analysis plan: ${method}; primary and secondary metrics two-sided, ${formatPercent(1 - r.alpha)} CIs, ` +
+        `${correctionName(r.correction)}; guardrails one-sided at ${r.guardrailAlpha} against their margin, not corrected`,
+    );
+  } else {
+    out.push(
+      `exploratory analysis (no plan in the manifest): every metric two-sided, ${formatPercent(1 - report.alpha)} CIs, ` +
+        `${correctionName(report.correction)}, fixed horizon`,
+    );
+  }
+  out.push(sampleLine(report), srmLine(report));
+  for (const t of report.treatments) {
+    out.push("", `${t.variant} vs ${report.control}`);
+    if (t.metrics.length === 0) {
+      out.push("  no metric recorded yet");
+    } else {
+      out.push(
+        table(
+          [
+            "metric",
+            ...(planned ? ["role"] : []),
+            `${report.control} mean`,
+            `${t.variant} mean`,
+            "effect",
+            "CI",
+            "p",
+            "adj. p",
+            "significant",
+            "result",
+          ],
+          t.metrics.map((m) => metricRow(m, planned)),
+        ),
+      );
+    }
+    if ("decision" in t) {
+      const tr = t as TreatmentReport;
+      out.push(`decision for ${tr.variant}: ${tr.decision}: ${tr.reasons.join("; ")}`);
+    }
+  }
+  out.push("");
+  if (planned) {
+    const r = report as ExperimentReport;
+    out.push(`decision: ${r.decision.toUpperCase()}: ${r.reasons.join("; ")}`);
+  } else {
+    out.push(`decision: none: ${report.reasons.join("; ")}`);
+  }
+  for (const w of report.warnings) out.push(`warning: ${w}`);
+  return `${out.join("\n")}\n`;
+}
+
+function metricRow(m: MetricResult | ExploratoryMetricResult, planned: boolean): string[] {
+  const guardrail = "role" in m && m.role === "guardrail";
+  const missing = m.verdict === "insufficient-data";
+  return [
+    m.metric,
+    ...(planned && "role" in m ? [m.role] : []),
+    formatMean(m.controlMean, m.controlUnits),
+    formatMean(m.treatmentMean, m.treatmentUnits),
+    missing ? "-" : formatEffect(m.estimate, m.scale),
+    missing ? "-" : `[${formatEffect(m.ci[0], m.scale)}, ${formatEffect(m.ci[1], m.scale)}]`,
+    missing ? "-" : formatP(m.pValue),
+    missing || guardrail ? "-" : formatP(m.adjustedPValue),
+    missing ? "-" : m.significant ? "yes" : "no",
+    verdictText(m, guardrail),
+  ];
+}
+
+function verdictText(m: MetricResult | ExploratoryMetricResult, guardrail: boolean): string {
+  if (m.verdict === "insufficient-data") return `insufficient data (${m.warning ?? "no estimate"})`;
+  if (guardrail) return m.verdict === "breach" ? "BREACH" : "ok";
+  return m.verdict;
+}
+
+function sampleLine(report: ResultsReport): string {
+  const units = report.arms.map((a) => `${a.variant} ${a.units}`).join(", ");
+  const min = report.sample.minimumPerArm;
+  if (min === undefined) return `sample: ${units} units (no minimum sample planned)`;
+  const smallest = Math.min(...report.arms.filter((a) => a.weight > 0).map((a) => a.units));
+  const progress = `${formatPercent(Math.min(smallest / min, 1))}`;
+  return `sample: ${units} units; planned ${min} per arm: ${report.sample.reached ? "reached" : `not reached (${progress})`}`;
+}
+
+function srmLine(report: ResultsReport): string {
+  const expected = report.arms.map((a) => `${a.variant} ${formatCount(a.expectedUnits)}`).join(", ");
+  const verdict = report.srm.mismatch ? "MISMATCH: the split does not match the weights" : "ok";
+  return `sample ratio: p = ${formatP(report.srm.pValue)} (alarm below ${report.srm.threshold}; expected ${expected}): ${verdict}`;
+}
+
+function correctionName(c: string): string {
+  switch (c) {
+    case "holm":
+      return "Holm-corrected";
+    case "bonferroni":
+      return "Bonferroni-corrected";
+    case "bh":
+      return "Benjamini-Hochberg-corrected";
+    default:
+      return "not corrected";
+  }
+}
+
+/** Means to 4 decimals (as the summary table), "-" for an arm with no units. */
+export function formatMean(mean: number, units: number): string {
+  return units === 0 ? "-" : mean.toFixed(4);
+}
+
+/** An effect with its sign: relative as a percentage with 2 decimals, absolute to 4 significant digits; ±∞. */
+export function formatEffect(value: number, scale: "relative" | "absolute"): string {
+  if (value === Number.POSITIVE_INFINITY) return "∞";
+  if (value === Number.NEGATIVE_INFINITY) return "-∞";
+  const sign = value > 0 ? "+" : "";
+  if (scale === "relative") return `${sign}${(value * 100).toFixed(2)}%`;
+  return `${sign}${Number(value.toPrecision(4))}`;
+}
+
+/** p-values: 4 decimals, or 2 significant digits in exponent form below 0.0001. */
+export function formatP(p: number): string {
+  if (p === 0) return "0";
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+function formatPercent(x: number): string {
+  return `${Number((x * 100).toPrecision(4))}%`;
+}
+
+function formatCount(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(1);
+}
