@@ -344,7 +344,13 @@ async function runExperiment(
     ...(recorder.assay !== undefined ? { assay: recorder.assay } : {}),
   };
 
-  const selected = await memo.memoize(id, async () => {
+  const selected = await memo.memoize(id, () =>
+    choose().catch((error: unknown) => {
+      // Inside the adapter's selection step: fail it as non-retriable there, before the SDK records it.
+      throw error instanceof StepExperimentError ? memo.fail(error) : error;
+    }),
+  );
+  async function choose(): Promise<MemoizedSelection> {
     const selection = await select.select(input);
     const variant: unknown = selection.variant;
     if (typeof variant !== "string" || !names.includes(variant)) {
@@ -354,7 +360,7 @@ async function runExperiment(
     }
     await recorder.exposure(select.target(input), variant, input.runId, selection.assigned);
     return { variant, runId: input.runId };
-  });
+  }
   if (!names.includes(selected.variant)) {
     throw new StepExperimentError(
       `${call}: this run selected ${JSON.stringify(selected.variant)} before, which is no longer a variant (valid: ${quoteList(names)}); keep a variant until the runs that selected it have finished`,

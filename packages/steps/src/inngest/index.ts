@@ -1,4 +1,4 @@
-import { NonRetriableError } from "inngest";
+import { type Context, NonRetriableError } from "inngest";
 import { createGroup, type MemoizedSelection, markDurableStep, type StepGroup } from "../engine.js";
 import type { StepExperiments } from "../step-experiments.js";
 
@@ -68,7 +68,7 @@ export function assayTools<C extends InngestContextLike>(
  * );
  * ```
  */
-export function withAssay<C extends InngestContextLike, R>(
+export function withAssay<C extends InngestContextLike = Context, R = unknown>(
   steps: StepExperiments,
   handler: (ctx: AssayInngestContext<C>) => R,
 ): (ctx: C) => R {

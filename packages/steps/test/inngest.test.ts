@@ -1,0 +1,236 @@
+import { MemoryEventStore } from "@assay/core";
+import { InngestTestEngine } from "@inngest/test";
+import { type Context, Inngest, NonRetriableError } from "inngest";
+import { describe, expect, it, vi } from "vitest";
+import { createStepExperiments, experiment } from "../src/index.js";
+import { type AssayInngestContext, selectionStepId, withAssay } from "../src/inngest/index.js";
+import { exposures, outcomes } from "./helpers.js";
+
+const inngest = new Inngest({ id: "assay-steps-test" });
+
+function setup() {
+  const store = new MemoryEventStore();
+  const steps = createStepExperiments({ store });
+  return { store, steps };
+}
+
+describe("Inngest adapter (real SDK execution through @inngest/test)", () => {
+  it("selects once, runs only the selected variant through the SDK's steps, records one exposure", async () => {
+    const { store, steps } = setup();
+    const fn = inngest.createFunction(
+      { id: "generate-invoice", triggers: [{ event: "billing/invoice.requested" }] },
+      withAssay(steps, async ({ event, step, group }) =>
+        group.experiment("invoice-engine", {
+          variants: {
+            current: () => step.run("generate-current", () => `v1:${event.data.id}`),
+            rewrite: () => step.run("generate-rewrite", () => `v2:${event.data.id}`),
+          },
+          select: experiment.weighted({ current: 0, rewrite: 1 }),
+          withVariant: true,
+        }),
+      ),
+    );
+    const t = new InngestTestEngine({ function: fn });
+    const { result, ctx } = await t.execute({
+      events: [{ name: "billing/invoice.requested", data: { id: 7 } }],
+    });
+    expect(result).toMatchObject({ result: "v2:7", variant: "rewrite" });
+    expect(ctx.step.run).toHaveBeenCalledWith(selectionStepId("invoice-engine"), expect.any(Function));
+    expect(ctx.step.run).toHaveBeenCalledWith("generate-rewrite", expect.any(Function));
+    expect(ctx.step.run).not.toHaveBeenCalledWith("generate-current", expect.any(Function));
+    expect(exposures(store.all(), "invoice-engine")).toHaveLength(1);
+    expect(exposures(store.all())[0]).toMatchObject({ variantId: "rewrite" });
+  });
+});
+
+/** The completed steps of an execution, as the state an Inngest retry of the run starts from. */
+async function memoizedState(state: Record<string, Promise<unknown>>) {
+  return Promise.all(
+    Object.entries(state).map(async ([id, output]) => {
+      const value = await output;
+      return { id, idIsHashed: true, handler: () => value };
+    }),
+  );
+}
+
+describe("Inngest adapter: retries, errors and scores", () => {
+  it("a run that fails after selection and is retried gets the same variant without calling the selector again", async () => {
+    const { store, steps } = setup();
+    const selector = vi.fn<() => string>().mockReturnValueOnce("rewrite").mockReturnValue("current");
+    const work = { current: vi.fn(() => "v1"), rewrite: vi.fn(() => "v2") };
+    let failNotify = true;
+    const fn = inngest.createFunction(
+      { id: "invoice", triggers: [{ event: "billing/invoice.requested" }] },
+      withAssay(steps, async ({ step, group }) => {
+        const invoice = await group.experiment("invoice-engine", {
+          variants: {
+            current: () => step.run("generate-current", work.current),
+            rewrite: () => step.run("generate-rewrite", work.rewrite),
+          },
+          select: experiment.custom(selector),
+          withVariant: true,
+        });
+        await step.run("notify", () => {
+          if (failNotify) throw new Error("SMTP timeout");
+          return "sent";
+        });
+        return invoice;
+      }),
+    );
+
+    const first = await new InngestTestEngine({ function: fn }).execute();
+    expect((first as { error?: { message: string } }).error?.message).toBe("SMTP timeout");
+    expect(selector).toHaveBeenCalledTimes(1);
+
+    // The retry: a new execution that starts from the steps the first attempt completed.
+    failNotify = false;
+    const retry = await new InngestTestEngine({ function: fn }).execute({
+      steps: await memoizedState(first.state),
+    });
+    expect(retry.result).toMatchObject({ result: "v2", variant: "rewrite" });
+    expect(selector).toHaveBeenCalledTimes(1);
+    expect(work.rewrite).toHaveBeenCalledTimes(1);
+    expect(work.current).not.toHaveBeenCalled();
+    expect(exposures(store.all(), "invoice-engine")).toHaveLength(1);
+  });
+
+  it("weighted selection survives replays even where each request sees another run id", async () => {
+    const { store, steps } = setup();
+    const executed: string[] = [];
+    const ran = (x: string) => {
+      executed.push(x);
+      return x;
+    };
+    const fn = inngest.createFunction(
+      { id: "multi-step", triggers: [{ event: "x" }] },
+      withAssay(steps, async ({ step, group }) => {
+        const out = await group.experiment("canary", {
+          variants: {
+            a: async () => `${await step.run("a1", () => ran("a"))}${await step.run("a2", () => ran("A"))}`,
+            b: async () => `${await step.run("b1", () => ran("b"))}${await step.run("b2", () => ran("B"))}`,
+          },
+          select: experiment.weighted({ a: 50, b: 50 }),
+          withVariant: true,
+        });
+        await step.run("after", () => 1);
+        return out;
+      }),
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      executed.length = 0;
+      const { result } = await new InngestTestEngine({ function: fn }).execute();
+      const { variant, result: value } = result as { variant: string; result: string };
+      seen.add(variant);
+      expect(value).toBe(variant === "a" ? "aA" : "bB");
+      // No request of the run ever ran a step of the other variant.
+      expect(executed.map((x) => x.toLowerCase())).toEqual([variant, variant]);
+    }
+    expect(seen.size).toBe(2);
+    expect(exposures(store.all(), "canary")).toHaveLength(20);
+  });
+
+  it("configuration errors fail the run with a NonRetriableError that says what to fix", async () => {
+    const { steps } = setup();
+    const run = async (
+      handler: (ctx: AssayInngestContext<Context>) => unknown,
+    ): Promise<{ error: Error & { name: string } }> => {
+      const fn = inngest.createFunction(
+        { id: `bad-${Math.random()}`, triggers: [{ event: "x" }] },
+        withAssay(steps, handler),
+      );
+      return (await new InngestTestEngine({ function: fn }).execute()) as never;
+    };
+
+    const unknown = await run(({ step, group }) =>
+      group.experiment("copy", {
+        variants: { short: () => step.run("s", () => 1), long: () => step.run("l", () => 2) },
+        select: experiment.custom(() => "medium"),
+      }),
+    );
+    expect(unknown.error.name).toBe(NonRetriableError.name);
+    expect(unknown.error.message).toBe(
+      'group.experiment("copy"): the custom selector returned string "medium", which is not a variant; valid variants: "short", "long"',
+    );
+
+    const lazy = await run(({ group }) =>
+      group.experiment("lazy", { variants: { a: async () => "no step" }, select: experiment.fixed("a") }),
+    );
+    expect(lazy.error.name).toBe(NonRetriableError.name);
+    expect(lazy.error.message).toContain('variant "a" performed no durable step; wrap its work in step.run(');
+
+    const twice = await run(async ({ step, group }) => {
+      const variants = { a: () => step.run("a", () => 1) };
+      await group.experiment("dup", { variants, select: experiment.fixed("a") });
+      return group.experiment("dup", { variants, select: experiment.fixed("a") });
+    });
+    expect(twice.error.name).toBe(NonRetriableError.name);
+    expect(twice.error.message).toContain('group.experiment("dup"): the id is used twice in one run');
+
+    const nan = await run(({ step, group }) =>
+      group.experiment("scored", {
+        variants: {
+          a: async (v) => {
+            const ms = await step.run("a", () => 0);
+            await v.score("per-item", ms / 0 - ms / 0);
+          },
+        },
+        select: experiment.fixed("a"),
+      }),
+    );
+    expect(nan.error.name).toBe(NonRetriableError.name);
+    expect(nan.error.message).toContain(
+      'score("per-item") in group.experiment("scored"): the value must be a finite number or a boolean, got NaN',
+    );
+  });
+
+  it("scores inside the variant and later through the ref are attributed to the run's variant, once each", async () => {
+    const { store, steps } = setup();
+    const fn = inngest.createFunction(
+      { id: "summarize", triggers: [{ event: "doc/uploaded" }] },
+      withAssay(steps, async ({ step, group }) => {
+        const out = await group.experiment("model", {
+          variants: {
+            small: async (v) => {
+              const summary = await step.run("small", () => "short summary");
+              await v.score("words", summary.split(" ").length);
+              return summary;
+            },
+            large: async (v) => {
+              const summary = await step.run("large", () => "a much longer summary");
+              await v.score("words", summary.split(" ").length);
+              return summary;
+            },
+          },
+          select: experiment.fixed("large"),
+          withVariant: true,
+        });
+        await step.run("store-summary", () => true);
+        return out.ref;
+      }),
+    );
+    const { result } = await new InngestTestEngine({ function: fn }).execute();
+    const ref = JSON.parse(JSON.stringify(result));
+    await steps.score(ref, "thumbs-up", true);
+    const scores = outcomes(store.all(), "model");
+    expect(scores.map((o) => [o.metric, o.value])).toEqual([
+      ["words", { kind: "numeric", value: 4 }],
+      ["thumbs-up", { kind: "bool", value: true }],
+    ]);
+    const exposure = exposures(store.all(), "model")[0]!;
+    expect(scores.every((o) => o.userId === exposure.userId)).toBe(true);
+  });
+
+  it("keeps the SDK's other group tools and leaves uninstrumented functions alone", async () => {
+    const { steps } = setup();
+    const fn = inngest.createFunction(
+      { id: "parallel", triggers: [{ event: "x" }] },
+      withAssay(steps, async ({ step, group }) => {
+        expect(typeof group.parallel).toBe("function");
+        return step.run("only", () => 42);
+      }),
+    );
+    const { result } = await new InngestTestEngine({ function: fn }).execute();
+    expect(result).toBe(42);
+  });
+});
