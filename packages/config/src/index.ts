@@ -6,4 +6,5 @@ export { optionIssue } from "./option-issue.js";
 export { parseManifest } from "./parse-manifest.js";
 export { formatPath, type ManifestPath } from "./path.js";
 export { UNIT_PATTERN } from "./schema/experiment-schema.js";
+export { HASHING_MODES } from "./schema/hashing-schema.js";
 export type { SourceLocation } from "./source-location.js";

@@ -115,3 +115,52 @@ describe("valid manifests", () => {
     expect(Object.isFrozen(experiment.variants[0])).toBe(true);
   });
 });
+
+describe("vendor hashing modes", () => {
+  test("each mode's table becomes ExperimentDefinition.hashing (native is left out)", () => {
+    const manifest = parseManifest(
+      readFileSync(new URL("fixtures/valid/vendor-hashing.toml", import.meta.url), "utf8"),
+      "vendor-hashing.toml",
+    );
+    const hashing = Object.fromEntries(manifest.plugins[0]!.experiments.map((e) => [e.id, e.hashing]));
+    expect(hashing).toEqual({
+      gb_checkout: {
+        mode: "growthbook",
+        version: 2,
+        seed: "phase-2",
+        namespace: { id: "pricing", start: 0, end: 0.5 },
+        filters: [
+          {
+            seed: "layer",
+            version: 2,
+            ranges: [
+              [0, 0.25],
+              [0.5, 1],
+            ],
+          },
+        ],
+      },
+      gb_ranges: {
+        mode: "growthbook",
+        version: 1,
+        seed: "gb_ranges",
+        ranges: [
+          [0, 0.3],
+          [0.5, 0.8],
+        ],
+      },
+      ph_flow: { mode: "posthog", key: "new-flow", holdout: { id: 3, percentage: 10 } },
+      opt_banner: {
+        mode: "optimizely",
+        experimentId: "1886780721",
+        bucketingId: "opt_bucketing_id",
+        ends: [2500, 5000],
+      },
+      unleash_menu: { mode: "unleash", groupId: "menu" },
+      fs_search: { mode: "featuresignals", flagKey: "search" },
+      statsig_sample: { mode: "statsig", payload: "./statsig.json", experiment: "sample_experiment" },
+      native_explicit: undefined,
+    });
+    expect(Object.hasOwn(manifest.plugins[0]!.experiments[7]!, "hashing")).toBe(false);
+  });
+});

@@ -1,11 +1,13 @@
 import type { ExperimentEntry } from "../manifest.js";
 import { controlRule } from "../rules/control-rule.js";
+import { hashingRule } from "../rules/hashing-rule.js";
 import { totalWeightRule } from "../rules/total-weight-rule.js";
 import { uniqueVariantIdsRule } from "../rules/unique-variant-ids-rule.js";
 import { analysisPlan } from "./analysis-plan.js";
 import { analysisTable } from "./analysis-schema.js";
 import { INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
+import { hashingTable } from "./hashing-schema.js";
 import { finiteNumber, flag, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
 import { variantSchema } from "./variant-schema.js";
@@ -49,12 +51,13 @@ export const experimentFields = {
   enabled: withDefault(flag({ expected: "true or false" }), true),
   description: optional(text({ expected: "a string", allowBlank: true })),
   analysis: optional(analysisTable),
+  hashing: optional(hashingTable),
 };
 
 export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEntry> = {
   where: "in experiment",
   fields: experimentFields,
-  rules: [uniqueVariantIdsRule, controlRule, totalWeightRule],
+  rules: [uniqueVariantIdsRule, controlRule, totalWeightRule, hashingRule],
   build: (values, path, ctx) => {
     const analysis =
       values.analysis === undefined ? undefined : analysisPlan(values.analysis, values.variants, path, ctx);
@@ -68,6 +71,9 @@ export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEn
       ...(values.salt === undefined ? {} : { salt: values.salt }),
       ...(values.description === undefined ? {} : { description: values.description }),
       ...(analysis === undefined ? {} : { analysis }),
+      ...(values.hashing === undefined || values.hashing.mode === "native"
+        ? {}
+        : { hashing: values.hashing }),
     });
   },
 };
