@@ -6,7 +6,7 @@ import { PostHog } from "posthog-node";
 import statsigModule from "statsig-node";
 import { InMemStorageProvider, Unleash } from "unleash-client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { HashExperimentBackend } from "../src/index.js";
+import hashPlugin, { HashExperimentBackend } from "../src/index.js";
 import { type ExperimentDefinition, MemoryEventStore, randomIds, VECTORS } from "./helpers.js";
 
 // statsig-node is CommonJS whose module.exports is the Statsig singleton itself
@@ -434,5 +434,30 @@ describe("statsig mode (payload file relative to the manifest)", () => {
       /group "Control" is not one of the variants/,
     );
     expect(() => backendOf([def], "/nonexistent")).toThrow(/cannot read the Statsig payload/);
+  });
+});
+
+describe("the plugin module", () => {
+  it("resolves a Statsig payload from the manifest's directory", async () => {
+    const plugin = await hashPlugin.createExperimentPlugin({
+      name: "local",
+      options: {},
+      manifestDir: fileURLToPath(VECTORS),
+      store: new MemoryEventStore(),
+      experiments: [
+        {
+          id: "sample_experiment",
+          variants: [
+            { id: "Control", weight: 1, isControl: true },
+            { id: "Test", weight: 1, isControl: false },
+          ],
+          unit: "user",
+          traffic: 1,
+          enabled: true,
+          hashing: { mode: "statsig", payload: "statsig-download-config-specs.json" },
+        },
+      ],
+    });
+    expect(plugin.assign("sample_experiment", { userId: "random", attributes: {} }).variantId).toBe("Test");
   });
 });
