@@ -12,6 +12,11 @@ export interface SqliteMemoStoreOptions {
   readonly path: string;
   /** How long a writer waits for another process's lock. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * "full" (default): every write is fsynced before it resolves. "normal": survives a crash of the process,
+   * may lose the last writes on power loss (a run then selects or runs that step again); much faster.
+   */
+  readonly synchronous?: "full" | "normal";
 }
 
 const SCHEMA = `
@@ -103,6 +108,7 @@ export class SqliteMemoStore implements MemoStore {
     const db = new Database(this.path);
     db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
     db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${this.options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
     db.exec(SCHEMA);
     this.db = db;
     this.statements = {
