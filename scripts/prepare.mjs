@@ -4,7 +4,13 @@
 import { spawnSync } from "node:child_process";
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
-const result = spawnSync("turbo", ["run", "build", "--output-logs=errors-only"], { stdio: "inherit", env, shell: true });
+const result = spawnSync("turbo", ["run", "build", "--output-logs=errors-only"], {
+  stdio: "inherit",
+  env,
+  shell: true,
+});
 if (result.status !== 0) {
-  console.warn("\nassay: building the workspace after install failed; see the errors above (`pnpm build` retries).");
+  console.warn(
+    "\nassay: building the workspace after install failed; see the errors above (`pnpm build` retries).",
+  );
 }
