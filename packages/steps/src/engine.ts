@@ -333,8 +333,13 @@ async function runExperiment(
     }
   }
   if (!isSelectionStrategy(select)) {
+    const fromSdk = typeof select === "function" && "__experimentConfig" in select;
     throw new StepExperimentError(
-      `${call}: select must come from experiment.weighted(), experiment.bucket(), experiment.custom() or experiment.fixed(), got ${describe(select)}`,
+      `${call}: select must come from experiment.weighted(), experiment.bucket(), experiment.custom() or experiment.fixed()${
+        fromSdk
+          ? ' of @assay/steps; this one is the Inngest SDK\'s: import { experiment } from "@assay/steps" instead of "inngest"'
+          : `, got ${describe(select)}`
+      }`,
     );
   }
   const input: SelectionInput = {

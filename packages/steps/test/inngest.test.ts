@@ -3,7 +3,7 @@ import { InngestTestEngine } from "@inngest/test";
 import { type Context, Inngest, NonRetriableError } from "inngest";
 import { describe, expect, it, vi } from "vitest";
 import { createStepExperiments, experiment } from "../src/index.js";
-import { type AssayInngestContext, selectionStepId, withAssay } from "../src/inngest/index.js";
+import { type AssayInngestContext, assayTools, selectionStepId, withAssay } from "../src/inngest/index.js";
 import { exposures, outcomes } from "./helpers.js";
 
 const inngest = new Inngest({ id: "assay-steps-test" });
@@ -232,5 +232,38 @@ describe("Inngest adapter: retries, errors and scores", () => {
     );
     const { result } = await new InngestTestEngine({ function: fn }).execute();
     expect(result).toBe(42);
+  });
+});
+
+describe("Inngest adapter: assayTools inside a plain handler", () => {
+  it("gives typed ctx access and points out the SDK's own experiment helpers", async () => {
+    const { store, steps } = setup();
+    const { experiment: sdkExperiment } = await import("inngest");
+    const fn = inngest.createFunction({ id: "tools", triggers: [{ event: "app/signup" }] }, async (ctx) => {
+      const { step, group } = assayTools(steps, ctx);
+      const greeting = await group.experiment("greeting", {
+        variants: {
+          formal: () => step.run("formal", () => `Dear ${ctx.event.data.name}`),
+          casual: () => step.run("casual", () => `Hi ${ctx.event.data.name}`),
+        },
+        select: experiment.bucket(ctx.event.data.name as string),
+      });
+      const misuse = await group
+        .experiment("sdk-helper", {
+          variants: { a: () => step.run("a", () => 1) },
+          select: sdkExperiment.fixed("a") as never,
+        })
+        .catch((e: Error) => e.message);
+      return { greeting, misuse };
+    });
+    const { result } = await new InngestTestEngine({ function: fn }).execute({
+      events: [{ name: "app/signup", data: { name: "Ada" } }],
+    });
+    const { greeting, misuse } = result as { greeting: string; misuse: string };
+    expect(["Dear Ada", "Hi Ada"]).toContain(greeting);
+    expect(misuse).toContain(
+      `this one is the Inngest SDK's: import { experiment } from "@assay/steps" instead of "inngest"`,
+    );
+    expect(exposures(store.all(), "greeting")[0]?.userId).toBe("Ada");
   });
 });
