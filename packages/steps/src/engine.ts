@@ -108,6 +108,8 @@ export interface SelectionMemo {
   memoize(experiment: string, choose: () => Promise<MemoizedSelection>): Promise<MemoizedSelection>;
   /** Turns a configuration error into the adapter's non-retriable failure. */
   fail(error: StepExperimentError): Error;
+  /** Which step tools count as durable, appended to the zero-step error. */
+  readonly stepHint?: string;
 }
 
 export interface MemoizedSelection {
@@ -392,7 +394,7 @@ async function runExperiment(
   const result = await scopes.run({ tracker, context }, () => callback(context));
   if (!tracker.found) {
     throw new StepExperimentError(
-      `${call}: variant ${JSON.stringify(selected.variant)} performed no durable step; wrap its work in step.run("...", () => ...) so a retry or replay does not run it again`,
+      `${call}: variant ${JSON.stringify(selected.variant)} performed no durable step; wrap its work in step.run("...", () => ...) so a retry or replay does not run it again${memo.stepHint ?? ""}`,
     );
   }
   return options.withVariant === true ? { result, variant: selected.variant, ref } : result;

@@ -40,6 +40,8 @@ export function assayTools<C extends InngestContextLike>(
         return stored;
       },
       fail: (error) => new NonRetriableError(error.message, { cause: error }),
+      stepHint:
+        " (use the step that withAssay or assayTools hands you: the zero-step guard sees only its tools)",
     },
     steps.recorder,
   );
