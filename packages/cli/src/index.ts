@@ -1,3 +1,12 @@
 export { CliError, EXIT } from "./exit-codes.js";
+export {
+  experimentToml,
+  ImportError,
+  type ImportedExperiment,
+  type ImportResult,
+  importGrowthBook,
+  importPostHog,
+  manifestToml,
+} from "./import/index.js";
 export type { Io } from "./io.js";
 export { run } from "./main.js";

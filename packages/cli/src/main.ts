@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { formatIssue, isManifestError } from "@assay/config";
 import { ExperimentError } from "@assay/core";
 import { assign } from "./commands/assign.js";
+import { importCommand } from "./commands/import.js";
 import { results } from "./commands/results.js";
 import { validate } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
@@ -14,6 +15,8 @@ usage:
   assay assign <experiment> --user ID        which variant a unit gets, as JSON lines
                [--session ID | --users FILE | --sessions FILE] [--attr key=value]... [--manifest PATH]
   assay results <experiment> [--metric M] [--json] [--manifest PATH]
+  assay import growthbook <payload.json> [-o FILE]       an assay.toml reproducing GrowthBook's assignments
+  assay import posthog <flag-definitions.json> [-o FILE] the same from PostHog flag definitions
   assay --version | --help
 
 exit codes: 0 ok, 1 invalid manifest or input file, 2 usage error or experiment error (code on stderr)
@@ -23,6 +26,7 @@ const COMMANDS: Record<string, (args: readonly string[], io: Io) => Promise<numb
   validate,
   assign,
   results,
+  import: importCommand,
 };
 
 /** Runs the assay command with `argv` (without node and the script) and returns the exit code. */

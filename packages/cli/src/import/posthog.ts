@@ -1,0 +1,154 @@
+import type { PostHogHashing, VariantDefinition } from "@assay/core";
+import {
+  ImportError,
+  type ImportedExperiment,
+  type ImportResult,
+  isObject,
+  uniqueIds,
+  unitFor,
+} from "./imported.js";
+
+/**
+ * Translates PostHog flag definitions (the local-evaluation response `{ flags, group_type_mapping }`, or a
+ * bare array of flags) into manifest experiments in `posthog` hashing mode: one per multivariate flag. Variant
+ * ids are the variant keys, weights their rollout percentages, `traffic` the rollout of the conditions without
+ * property filters (`rollout_percentage / 100`), the holdout kept. Conditions with property, cohort or flag
+ * filters, variant overrides and experience continuity are listed per experiment, never dropped.
+ */
+export function importPostHog(definitions: unknown): ImportResult {
+  const body = Array.isArray(definitions) ? { flags: definitions } : definitions;
+  if (!isObject(body) || !Array.isArray(body.flags)) {
+    throw new ImportError("PostHog flag definitions are a JSON object with `flags` (or an array of flags)");
+  }
+  const groupTypes = isObject(body.group_type_mapping) ? body.group_type_mapping : {};
+  const experiments: ImportedExperiment[] = [];
+  const skipped: string[] = [];
+  body.flags.forEach((flag, index) => {
+    if (!isObject(flag) || typeof flag.key !== "string" || flag.key === "") {
+      skipped.push(`flags[${index}]: not a flag with a key`);
+      return;
+    }
+    const filters = isObject(flag.filters) ? flag.filters : {};
+    const multivariate = isObject(filters.multivariate) ? filters.multivariate : undefined;
+    const variants =
+      multivariate && Array.isArray(multivariate.variants) ? multivariate.variants.filter(isObject) : [];
+    if (variants.length < 2) {
+      skipped.push(`flag ${JSON.stringify(flag.key)}: not multivariate (a boolean flag, not an experiment)`);
+      return;
+    }
+    experiments.push(
+      translate(flag as Record<string, unknown> & { key: string }, filters, variants, groupTypes),
+    );
+  });
+  return { vendor: "posthog", experiments: uniqueIds(experiments), skipped };
+}
+
+function translate(
+  flag: Record<string, unknown> & { key: string },
+  filters: Record<string, unknown>,
+  rawVariants: Record<string, unknown>[],
+  groupTypes: Record<string, unknown>,
+): ImportedExperiment {
+  const notes: string[] = [];
+  const keys = rawVariants.map((v, i) =>
+    typeof v.key === "string" && v.key !== "" ? v.key : `variant_${i}`,
+  );
+  const controlIndex = Math.max(0, keys.indexOf("control"));
+  if (!keys.includes("control"))
+    notes.push(`no variant is called "control": ${JSON.stringify(keys[0])} is taken as the control`);
+  const variants: VariantDefinition[] = rawVariants.map((v, i) => ({
+    id: keys[i]!,
+    weight: typeof v.rollout_percentage === "number" && v.rollout_percentage >= 0 ? v.rollout_percentage : 0,
+    isControl: i === controlIndex,
+  }));
+  let total = 0;
+  for (const v of variants) total += v.weight;
+  if (total < 100 - 1e-9)
+    notes.push(
+      `variant percentages add up to ${total}: PostHog returns true (no variant) for the rest; here they are spread over the variants`,
+    );
+
+  // unit: the distinct id, a group key (group flags), or $device_id
+  let unit = "user";
+  const groupIndex = filters.aggregation_group_type_index;
+  if (typeof groupIndex === "number") {
+    const name = groupTypes[String(groupIndex)];
+    const candidate = typeof name === "string" ? unitFor(name, "") : undefined;
+    if (candidate) {
+      unit = candidate;
+      notes.push(
+        `a group flag: bucketed by the ${name} group key; put it in the context as attributes.${candidate}`,
+      );
+    } else
+      notes.push(
+        `a group flag of unknown group type ${groupIndex}: imported with the user id as unit; fix by hand`,
+      );
+  } else if (flag.bucketing_identifier === "device_id") {
+    unit = "device_id";
+    notes.push("bucketed by $device_id: put it in the context as attributes.device_id");
+  }
+
+  // rollout: conditions without property filters match everyone and share one hash, so the largest rollout wins
+  const conditions = Array.isArray(filters.groups) ? filters.groups.filter(isObject) : [];
+  const earlyExit = filters.early_exit === true;
+  let traffic: number | undefined;
+  conditions.forEach((c, i) => {
+    const properties = Array.isArray(c.properties) ? c.properties : [];
+    if (typeof c.variant === "string" && c.variant !== "") {
+      notes.push(
+        `condition ${i} overrides the variant to ${JSON.stringify(c.variant)}: forced users / overrides`,
+      );
+    }
+    if (properties.length > 0) {
+      notes.push(
+        `condition ${i} targets ${JSON.stringify(properties)}: targeting (units matching it follow its rollout ${c.rollout_percentage ?? 100}% in PostHog)`,
+      );
+      return;
+    }
+    if (earlyExit && traffic !== undefined) return;
+    const share = typeof c.rollout_percentage === "number" ? c.rollout_percentage / 100 : 1;
+    traffic = traffic === undefined ? share : Math.max(traffic, share);
+  });
+  if (traffic === undefined) {
+    traffic = 0;
+    notes.push(
+      "every condition has property filters: only targeted units are in the PostHog experiment (imported with traffic = 0)",
+    );
+  }
+  traffic = Math.min(1, Math.max(0, traffic));
+
+  const hashing: { -readonly [K in keyof PostHogHashing]: PostHogHashing[K] } = {
+    mode: "posthog",
+    key: flag.key,
+  };
+  const holdout = isObject(filters.holdout) ? filters.holdout : undefined;
+  if (holdout && holdout.id !== undefined && holdout.id !== null) {
+    const percentage = Number(holdout.exclusion_percentage);
+    if (typeof holdout.id === "number" && Number.isFinite(percentage)) {
+      hashing.holdout = { id: holdout.id, percentage: Math.min(100, Math.max(0, percentage)) };
+      notes.push(
+        `holdout ${holdout.id} (${percentage}%): held-out units are reproduced as not enrolled (PostHog serves them "holdout-${holdout.id}")`,
+      );
+    } else notes.push(`holdout ${JSON.stringify(holdout)}: not reproduced`);
+  }
+  if (flag.ensure_experience_continuity === true) {
+    notes.push(
+      "experience continuity: PostHog keeps hash-key overrides (anonymous -> identified) in its database; units with an override may move",
+    );
+  }
+  if (filters.super_groups !== undefined || filters.feature_enrollment !== undefined) {
+    notes.push("early-access enrollment (super_groups): targeting");
+  }
+  const enabled = flag.active !== false && flag.deleted !== true;
+  if (!enabled) notes.push("inactive: PostHog returns false for everyone (imported with enabled = false)");
+  return {
+    id: flag.key,
+    origin: `flag ${JSON.stringify(flag.key)}${typeof flag.id === "number" ? ` (id ${flag.id})` : ""}`,
+    variants,
+    unit,
+    traffic,
+    enabled,
+    hashing,
+    notReproduced: notes,
+  };
+}
