@@ -199,6 +199,8 @@ export class Recorder {
   ): Promise<void> {
     validateRef(ref);
     validateScore(ref.experiment, name, value);
+    // A keyless run of a manifest experiment is an anonymous unit: not enrolled, so its scores count nowhere.
+    if (ref.unit.userId === undefined && ref.unit.sessionId === undefined) return;
     const eventId = options.eventId ?? `step:${ref.runId}:${ref.experiment}:score:${name}`;
     const timestamp = options.timestamp ?? this.now();
     if (ref.via === "assay") {

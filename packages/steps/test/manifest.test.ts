@@ -126,6 +126,29 @@ describe("experiment.bucket delegating to assay.toml", () => {
     expect(metrics).toEqual(["charge_succeeded", "refunded"]);
   });
 
+  it("a keyless run, when allowed, is an anonymous unit: control, no exposure, scores ignored", async () => {
+    const steps = createStepExperiments({ assay, memo: new MemoryMemoStore() });
+    const before = store.all().length;
+    const out = await steps.run("keyless", ({ step, group }) =>
+      group.experiment("payments_provider", {
+        variants: {
+          stripe: async (v) => {
+            await step.run("charge-stripe", () => "ok");
+            await v.score("charge_succeeded", true);
+            return "stripe";
+          },
+          adyen: () => step.run("charge-adyen", () => "adyen"),
+        },
+        select: experiment.bucket(undefined, { manifest: true, allowMissingKey: true }),
+        withVariant: true,
+      }),
+    );
+    expect(out.variant).toBe("stripe");
+    await steps.score(out.ref, "refunded", true);
+    await assay.flush();
+    expect(store.all().length).toBe(before);
+  });
+
   it("fails with what to fix when the manifest and the code disagree", async () => {
     const steps = createStepExperiments({ assay, memo: new MemoryMemoStore() });
     const run = (id: string, variants: string[], manifest: string | true) =>
