@@ -59,10 +59,23 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
  * Weights on the vendor's scale: kept as written when they already sum to `scale` (so imported weights keep
  * their exact floating-point values), else rescaled.
  */
-function onScale(weights: readonly number[], scale: number, tolerance = 0): number[] {
+function onScale(weights: readonly number[], scale: number): number[] {
   const total = sum(weights);
-  if (Math.abs(total - scale) <= tolerance) return [...weights];
+  // (a float sum such as 33.33 + 33.33 + 33.34 may miss the scale by an ulp: still "as written")
+  if (Math.abs(total - scale) <= scale * 1e-9) return [...weights];
   return weights.map((w) => (w / total) * scale);
+}
+
+/**
+ * GrowthBook keeps weights summing to 0.99..1.01 (added in its order) exactly as written, which is how an
+ * import writes them; other relative weights (`1, 3`) are normalised, where GrowthBook would fall back to equal
+ * weights.
+ */
+function growthBookWeights(weights: readonly number[]): number[] {
+  let total = 0;
+  for (const w of weights) total = w + total;
+  if (total < 0.99 || total > 1.01) return weights.map((w) => w / sum(weights));
+  return [...weights];
 }
 
 function growthBookBucketer(d: ExperimentDefinition, h: GrowthBookHashing): VendorBucketer {
@@ -72,8 +85,7 @@ function growthBookBucketer(d: ExperimentDefinition, h: GrowthBookHashing): Vend
     hashVersion: h.version,
     variations: d.variants.length,
     coverage: d.traffic,
-    // GrowthBook keeps weights summing to 0.99..1.01 as they are
-    weights: onScale(weightsOf(d), 1, 0.01),
+    weights: growthBookWeights(weightsOf(d)),
     ranges: h.ranges ?? null,
     namespace: h.namespace ? [h.namespace.id, h.namespace.start, h.namespace.end] : null,
     filters: h.filters
