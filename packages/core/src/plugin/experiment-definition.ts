@@ -1,3 +1,4 @@
+import type { Targeting } from "../targeting/targeting.js";
 import type { HashingMode } from "./hashing-mode.js";
 
 /** One arm of an experiment as declared in the manifest. Weights are relative (`90/10` = `9/1`). */
@@ -26,4 +27,37 @@ export interface ExperimentDefinition {
   readonly enabled: boolean;
   /** How units are bucketed: Assay's native hash when absent, or a vendor-compatible mode. */
   readonly hashing?: HashingMode;
+  /**
+   * Who may enter: evaluated by the runtime before the backend (targeting, then traffic, then variant).
+   * Units failing it get control, not enrolled, with `reason: "targeting"`.
+   */
+  readonly targeting?: Targeting;
+  /**
+   * Variants pinned for listed unit ids (QA accounts, demos): unit id -> variant id. Served with
+   * `reason: "forced"` and `inExperiment: false`, so they never count in the analysis.
+   */
+  readonly forced?: Readonly<Record<string, string>>;
+  /**
+   * Sticky assignments: a unit's first enrolled variant is stored and served again (`reason: "sticky"`)
+   * whatever later weight changes say. Bumping `version` discards the stored assignments of older versions.
+   */
+  readonly sticky?: StickySettings;
+  /** The slot of a mutually exclusive layer this experiment owns: units outside it are not enrolled. */
+  readonly layer?: LayerSlot;
+}
+
+export interface StickySettings {
+  /** Assignments are stored per version; a new version starts afresh. Default 1. */
+  readonly version: number;
+}
+
+/**
+ * A share `[start, end)` of a layer's unit interval. A unit is hashed once per layer (murmur3 of
+ * `layer:unit`, independent of every experiment's own hash); each experiment of the layer owns a disjoint
+ * slot, so a unit is in at most one of them.
+ */
+export interface LayerSlot {
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
 }

@@ -1,4 +1,10 @@
-export type { ExperimentDefinition, ExperimentUnit, VariantDefinition } from "./experiment-definition.js";
+export type {
+  ExperimentDefinition,
+  ExperimentUnit,
+  LayerSlot,
+  StickySettings,
+  VariantDefinition,
+} from "./experiment-definition.js";
 export type {
   FeatureSignalsHashing,
   GrowthBookHashing,
@@ -17,6 +23,8 @@ export {
   type ExperimentPlugin,
   type ExperimentPluginSetup,
   type FeatureFlagPlugin,
+  type FlagDefinition,
+  type FlagPluginSetup,
   isPluginDefinition,
   type OptionIssue,
   type PluginDefinition,

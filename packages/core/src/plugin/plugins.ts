@@ -1,6 +1,7 @@
 import type { ExperimentContext } from "../context/experiment-context.js";
 import type { ExposureRecord, OutcomeRecord } from "../records/records.js";
 import type { EventStore } from "../store/event-store.js";
+import type { Targeting } from "../targeting/targeting.js";
 import type { Variant } from "../variant/variant.js";
 import type { ExperimentDefinition } from "./experiment-definition.js";
 
@@ -35,6 +36,29 @@ export interface FeatureFlagPlugin {
   variant(flag: string, ctx: ExperimentContext, fallback: string): string;
   init?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** A feature flag as the manifest declares it under `[[plugins.flags]]`, after validation. */
+export interface FlagDefinition {
+  readonly key: string;
+  /** As for experiments: "user", "session" or an attribute name; hashed for the rollout. */
+  readonly unit: string;
+  /** Kill switch: false serves the off value to everyone. */
+  readonly enabled: boolean;
+  /** Share of units (0..1) that get the flag on, hashed independently of experiments; raising it only adds units. */
+  readonly rollout: number;
+  /** String flags: the values served to units that have the flag on, by relative weight. Absent for boolean flags. */
+  readonly variants?: readonly { readonly id: string; readonly weight: number }[];
+  /** String flags: the value served when the flag is off for the unit. */
+  readonly off?: string;
+  readonly targeting?: Targeting;
+  /** Prepended to the rollout hash key; changing it reshuffles who is in the rollout. */
+  readonly salt?: string;
+}
+
+/** What a flag backend's factory receives: the flags declared under its manifest entry. */
+export interface FlagPluginSetup extends PluginSetup {
+  readonly flags: readonly FlagDefinition[];
 }
 
 /** The capabilities a plugin module can provide. */
@@ -74,7 +98,7 @@ export interface PluginDefinition {
   /** Return one issue per option the plugin does not accept; an empty list means valid. */
   validateOptions?(options: Readonly<Record<string, unknown>>): readonly OptionIssue[];
   createExperimentPlugin?(setup: ExperimentPluginSetup): ExperimentPlugin | Promise<ExperimentPlugin>;
-  createFlagPlugin?(setup: PluginSetup): FeatureFlagPlugin | Promise<FeatureFlagPlugin>;
+  createFlagPlugin?(setup: FlagPluginSetup): FeatureFlagPlugin | Promise<FeatureFlagPlugin>;
   createEventStore?(setup: PluginSetup): EventStore | Promise<EventStore>;
 }
 

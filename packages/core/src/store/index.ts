@@ -15,6 +15,13 @@ export type {
 export { exposureEvent, outcomeEvent } from "./events.js";
 export { JsonLinesEventStore } from "./jsonl-store.js";
 export { MemoryEventStore } from "./memory-store.js";
+export {
+  hasStickyAssignments,
+  MemoryStickyStore,
+  type StickyAssignment,
+  type StickyAssignmentStore,
+  type StickyQuery,
+} from "./sticky-store.js";
 export { summarizeEvents } from "./summarize.js";
 export { type SummaryRows, summaryFromRows } from "./summary-rows.js";
 export { uuidv7, uuidv7Time } from "./uuidv7.js";

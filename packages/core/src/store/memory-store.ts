@@ -5,6 +5,7 @@ import type {
   StoredEvent,
   SummaryQuery,
 } from "./event-store.js";
+import { MemoryStickyStore, type StickyAssignment, type StickyQuery } from "./sticky-store.js";
 import { summarizeEvents } from "./summarize.js";
 
 /** Keeps events in memory, deduplicated by eventId. For tests and short-lived scripts: nothing survives the process. */
@@ -24,6 +25,17 @@ export class MemoryEventStore implements EventStore {
 
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
     return summarizeEvents(this.events.values(), query);
+  }
+
+  private readonly sticky = new MemoryStickyStore();
+
+  /** Sticky assignments, kept in memory like the events. */
+  loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
+    return this.sticky.loadStickyAssignments(query);
+  }
+
+  saveStickyAssignments(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): Promise<void> {
+    return this.sticky.saveStickyAssignments(rows);
   }
 
   /** Every stored event in arrival order; a copy. */
