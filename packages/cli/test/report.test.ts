@@ -28,7 +28,7 @@ describe("report formatting", () => {
     expect(formatEffect(Number.NEGATIVE_INFINITY, "absolute")).toBe("-∞");
     expect(formatEffect(0.12345, "relative")).toBe("+12.35%");
     expect(formatEffect(-0.5, "relative")).toBe("-50.00%");
-    expect(formatEffect(-3.14159, "absolute")).toBe("-3.142");
+    expect(formatEffect(-3.21456, "absolute")).toBe("-3.215");
     expect(formatEffect(1234.5678, "absolute")).toBe("+1235");
     expect(formatP(0.04999)).toBe("0.0500");
     expect(formatP(0.000123)).toBe("0.0001");
