@@ -1,0 +1,351 @@
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import {
+  BackendError,
+  describe,
+  type EventStore,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  ExperimentNotFoundError,
+  type ExperimentPlugin,
+  type ExposureRecord,
+  exposureEvent,
+  InvalidContextError,
+  makeVariant,
+  type OutcomeRecord,
+  outcomeEvent,
+  type StoredEvent,
+  type Variant,
+  validateExposure,
+  validateOutcome,
+} from "@assay/core";
+import {
+  type Experiment,
+  type FeatureApiResponse,
+  type FeatureRule,
+  GrowthBookClient,
+  type Result,
+  type TrackingUserContext,
+  type UserContext,
+} from "@growthbook/growthbook";
+import type { GrowthBookPluginOptions } from "./options.js";
+
+/** Where an Assay experiment lives in the GrowthBook payload. */
+type Route =
+  | { readonly kind: "feature"; readonly featureId: string; readonly key: string }
+  | { readonly kind: "inline"; readonly key: string };
+
+interface Served {
+  readonly definition: ExperimentDefinition;
+  readonly growthbookKey: string;
+  readonly variantIds: ReadonlySet<string>;
+  /** Enrolled variants by GrowthBook result key (`meta[].key` or the index). */
+  readonly byKey: ReadonlyMap<string, Variant>;
+  /** Enrolled variants by variation index, when the keys do not match. */
+  readonly byIndex: readonly Variant[];
+  readonly sticky: readonly Variant[];
+  readonly anonymous: Variant;
+  readonly outside: Variant;
+  readonly targeted: Variant;
+  readonly disabled: Variant;
+  route: Route | undefined;
+}
+
+export interface GrowthBookBackendOptions extends GrowthBookPluginOptions {
+  /** Name reported by the plugin (the manifest entry's name). Default "growthbook". */
+  readonly name?: string;
+  readonly experiments: readonly ExperimentDefinition[];
+  /** Where exposures and outcomes go. */
+  readonly store: EventStore;
+}
+
+/**
+ * An Assay experiment backend over the GrowthBook SDK (`GrowthBookClient`). `init` loads the payload (from
+ * the API with a client key, optionally refreshed in the background, or from a payload / file); `assign`
+ * evaluates the GrowthBook experiment mapped to the Assay id synchronously, with tracking off, so it is pure.
+ * `recordExposure` evaluates again with tracking on: the exposure reaches the event store (and `onExposure`)
+ * through GrowthBook's tracking callback. Outcomes go to the event store.
+ */
+export class GrowthBookBackend implements ExperimentPlugin {
+  readonly name: string;
+  private readonly options: GrowthBookBackendOptions;
+  private readonly served = new Map<string, Served>();
+  private readonly store: EventStore;
+  private client: GrowthBookClient | undefined;
+  private routedPayload: FeatureApiResponse | undefined;
+  /** Set while `recordExposure` evaluates: the tracking callback turns GrowthBook's view into this event. */
+  private tracking:
+    | {
+        readonly record: ExposureRecord;
+        readonly served: Served;
+        event?: StoredEvent;
+        hook?: Promise<void> | void;
+      }
+    | undefined;
+
+  constructor(options: GrowthBookBackendOptions) {
+    this.name = options.name ?? "growthbook";
+    this.options = options;
+    this.store = options.store;
+    for (const definition of options.experiments) {
+      if (this.served.has(definition.id))
+        throw new RangeError(`experiment ${definition.id} is declared twice`);
+      this.served.set(
+        definition.id,
+        serve(definition, options.experimentKeys?.[definition.id] ?? definition.id),
+      );
+    }
+  }
+
+  /** Loads the payload and checks that every declared experiment is in it with as many variations as variants. */
+  async init(): Promise<void> {
+    if (this.client) return;
+    const o = this.options;
+    const client = new GrowthBookClient({
+      ...(o.apiHost === undefined ? {} : { apiHost: o.apiHost }),
+      ...(o.clientKey === undefined ? {} : { clientKey: o.clientKey }),
+      ...(o.decryptionKey === undefined ? {} : { decryptionKey: o.decryptionKey }),
+      disableCache: true,
+      trackingCallback: (experiment, result, user) => this.onTrack(experiment, result, user),
+    });
+    let payload = o.payload;
+    if (payload === undefined && o.payloadFile !== undefined) {
+      const path = isAbsolute(o.payloadFile)
+        ? o.payloadFile
+        : resolve(o.baseDir ?? process.cwd(), o.payloadFile);
+      try {
+        payload = JSON.parse(await readFile(path, "utf8")) as FeatureApiResponse;
+      } catch (error) {
+        throw new BackendError(`growthbook: cannot read the payload ${path}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+    if (payload === undefined && o.clientKey === undefined) {
+      throw new BackendError("growthbook: give a client key and API host, a payload, or a payload file");
+    }
+    const response = await client.init({
+      ...(payload === undefined ? {} : { payload }),
+      timeout: (o.timeoutSeconds ?? 10) * 1000,
+      skipCache: true,
+      // (not `streaming: false`: the SDK reads that as "no background sync" for every instance, polling included)
+      ...(o.pollingIntervalSeconds === undefined ? {} : { pollingInterval: o.pollingIntervalSeconds * 1000 }),
+    });
+    if (!response.success) {
+      client.destroy();
+      throw new BackendError(
+        `growthbook: could not load features from ${o.apiHost}: ${response.error?.message ?? response.source}`,
+        { cause: response.error },
+      );
+    }
+    this.client = client;
+    this.route(true);
+  }
+
+  assign(experiment: string, ctx: ExperimentContext): Variant {
+    const served = this.lookup(experiment);
+    if (typeof ctx !== "object" || ctx === null) {
+      throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
+    }
+    const definition = served.definition;
+    if (!definition.enabled) return served.disabled;
+    const unit = unitOf(definition, ctx);
+    if (unit === undefined) return served.anonymous;
+    if (typeof unit !== "string" || unit.length === 0) {
+      throw new InvalidContextError(
+        `context unit of experiment ${definition.id} must be a non-empty string, got ${describe(unit)}`,
+      );
+    }
+    const evaluated = this.evaluate(served, ctx);
+    if (evaluated === undefined) return served.outside;
+    const { result, forced } = evaluated;
+    if (forced) return served.targeted;
+    if (!result || !result.inExperiment) return served.outside;
+    return this.variantOf(served, result);
+  }
+
+  async recordExposure(exposure: ExposureRecord): Promise<void> {
+    validateExposure(exposure);
+    const served = this.lookup(exposure.experiment);
+    if (!served.variantIds.has(exposure.variantId)) {
+      throw new InvalidContextError(
+        `experiment ${JSON.stringify(exposure.experiment)} has no variant ${JSON.stringify(exposure.variantId)}; its variants are ${[...served.variantIds].join(", ")}`,
+      );
+    }
+    // Evaluate again with tracking on: GrowthBook's tracking callback builds the event (see onTrack).
+    const tracking: NonNullable<GrowthBookBackend["tracking"]> = { record: exposure, served };
+    this.tracking = tracking;
+    try {
+      const attributes: Record<string, string> = {};
+      if (exposure.userId !== undefined) attributes.id = exposure.userId;
+      this.evaluate(served, { ...exposure, attributes });
+    } finally {
+      this.tracking = undefined;
+    }
+    // A unit GrowthBook does not track (not in its experiment, or hashed on an attribute the record does not
+    // carry) is still recorded as the caller says it was shown: no exposure is dropped.
+    await this.store.append([tracking.event ?? exposureEvent(exposure)]);
+    await tracking.hook;
+  }
+
+  async recordOutcome(outcome: OutcomeRecord): Promise<void> {
+    validateOutcome(outcome);
+    this.lookup(outcome.experiment);
+    await this.store.append([outcomeEvent(outcome)]);
+  }
+
+  async flush(): Promise<void> {
+    await this.store.flush?.();
+  }
+
+  /** Stops the background refresh. */
+  async close(): Promise<void> {
+    this.client?.destroy();
+    this.client = undefined;
+  }
+
+  /** The GrowthBook payload in use (after init). */
+  payload(): FeatureApiResponse | undefined {
+    return this.client?.getDecryptedPayload();
+  }
+
+  private lookup(experiment: string): Served {
+    const served = this.served.get(experiment);
+    if (served === undefined) {
+      if (typeof experiment !== "string" || experiment.length === 0) {
+        throw new InvalidContextError(
+          `experiment id must be a non-empty string, got ${describe(experiment)}`,
+        );
+      }
+      throw new ExperimentNotFoundError(experiment);
+    }
+    return served;
+  }
+
+  /** GrowthBook's result for this unit, or undefined when the payload has no such experiment (any more). */
+  private evaluate(
+    served: Served,
+    ctx: { readonly userId?: string | undefined; readonly attributes?: Readonly<Record<string, string>> },
+  ): { result: Result<unknown> | null; forced: boolean } | undefined {
+    const client = this.client;
+    if (client === undefined)
+      throw new BackendError(`growthbook: ${this.name} is not initialised (call init)`);
+    this.route(false);
+    const route = served.route;
+    if (route === undefined) return undefined;
+    const attributes: Record<string, unknown> = { ...ctx.attributes };
+    if (ctx.userId !== undefined) attributes.id = ctx.userId;
+    const user: UserContext = { attributes };
+    if (route.kind === "inline") {
+      const experiment = (client.getDecryptedPayload().experiments ?? []).find((e) => e.key === route.key);
+      if (experiment === undefined) return undefined;
+      return { result: client.runInlineExperiment(experiment as Experiment<unknown>, user), forced: false };
+    }
+    const feature = client.evalFeature(route.featureId, user);
+    const result = feature.experimentResult ?? null;
+    if (result && feature.experiment?.key !== route.key) return { result: null, forced: false };
+    return { result, forced: feature.source === "force" || feature.source === "override" };
+  }
+
+  private variantOf(served: Served, result: Result<unknown>): Variant {
+    if (result.stickyBucketUsed) return served.sticky[result.variationId] ?? served.outside;
+    return served.byKey.get(result.key) ?? served.byIndex[result.variationId] ?? served.outside;
+  }
+
+  private onTrack(experiment: Experiment<unknown>, result: Result<unknown>, user: TrackingUserContext): void {
+    const tracking = this.tracking;
+    if (tracking === undefined || experiment.key !== tracking.served.growthbookKey) return;
+    const variant = this.variantOf(tracking.served, result);
+    const record: ExposureRecord = { ...tracking.record, variantId: variant.variantId };
+    tracking.event = exposureEvent(record);
+    const hook = this.options.onExposure;
+    if (hook) {
+      tracking.hook = hook({
+        experiment: record.experiment,
+        variantId: record.variantId,
+        growthbookExperiment: experiment,
+        result,
+        user,
+        timestamp: record.timestamp,
+        ...(record.eventId === undefined ? {} : { eventId: record.eventId }),
+      });
+    }
+  }
+
+  /** Finds each experiment in the payload; on the first load, a missing or mismatched experiment is an error. */
+  private route(strict: boolean): void {
+    const payload = this.client!.getDecryptedPayload();
+    if (payload === this.routedPayload) return;
+    this.routedPayload = payload;
+    const problems: string[] = [];
+    for (const served of this.served.values()) {
+      const found = findExperiment(payload, served.growthbookKey);
+      served.route = found?.route;
+      if (!found)
+        problems.push(
+          `no experiment rule, feature or inline experiment with key ${JSON.stringify(served.growthbookKey)} (for ${served.definition.id})`,
+        );
+      else if (found.variations !== served.byIndex.length) {
+        problems.push(
+          `${served.growthbookKey} has ${found.variations} variations, ${served.definition.id} declares ${served.byIndex.length} variants`,
+        );
+      }
+    }
+    if (strict && problems.length > 0) throw new BackendError(`growthbook: ${problems.join("; ")}`);
+  }
+}
+
+function findExperiment(
+  payload: FeatureApiResponse,
+  key: string,
+): { route: Route; variations: number } | undefined {
+  const features = payload.features ?? {};
+  for (const [featureId, feature] of Object.entries(features)) {
+    for (const rule of (feature.rules ?? []) as FeatureRule[]) {
+      if (rule.variations && (rule.key || featureId) === key) {
+        return { route: { kind: "feature", featureId, key }, variations: rule.variations.length };
+      }
+    }
+  }
+  const feature = features[key];
+  const rule = (feature?.rules ?? []).find((r) => r.variations);
+  if (rule?.variations) {
+    return {
+      route: { kind: "feature", featureId: key, key: rule.key || key },
+      variations: rule.variations.length,
+    };
+  }
+  const inline = (payload.experiments ?? []).find((e) => e.key === key);
+  if (inline) return { route: { kind: "inline", key }, variations: inline.variations.length };
+  return undefined;
+}
+
+function unitOf(definition: ExperimentDefinition, ctx: ExperimentContext): unknown {
+  if (definition.unit === "user") return ctx.userId;
+  if (definition.unit === "session") return ctx.sessionId;
+  const attributes: unknown = ctx.attributes;
+  if (typeof attributes !== "object" || attributes === null) {
+    throw new InvalidContextError(`context.attributes must be an object, got ${describe(attributes)}`);
+  }
+  return (attributes as Record<string, unknown>)[definition.unit];
+}
+
+function serve(definition: ExperimentDefinition, growthbookKey: string): Served {
+  const control = definition.variants.find((v) => v.isControl) ?? definition.variants[0];
+  if (control === undefined) throw new RangeError(`experiment ${definition.id} has no variants`);
+  const out = (reason: Variant["reason"]) => makeVariant(definition.id, control.id, true, false, reason);
+  const byIndex = definition.variants.map((v) => makeVariant(definition.id, v.id, v.isControl, true, "hash"));
+  return {
+    definition,
+    growthbookKey,
+    variantIds: new Set(definition.variants.map((v) => v.id)),
+    byKey: new Map(byIndex.map((v) => [v.variantId, v])),
+    byIndex,
+    sticky: definition.variants.map((v) => makeVariant(definition.id, v.id, v.isControl, true, "sticky")),
+    anonymous: out("anonymous"),
+    outside: out("traffic"),
+    targeted: out("targeting"),
+    disabled: out("disabled"),
+    route: undefined,
+  };
+}
