@@ -1,7 +1,8 @@
-import type { ExperimentDefinition } from "@assay/core";
+import type { ExperimentDefinition, FlagDefinition } from "@assay/core";
 import type { ExperimentPlan } from "@assay/stats";
 import type { Locatable, LocationTarget } from "./issue.js";
 import type { ManifestPath } from "./path.js";
+import type { LayerEntry } from "./schema/layer-schema.js";
 import type { SourceLocation } from "./source-location.js";
 
 /**
@@ -30,11 +31,15 @@ export interface PluginEntry {
   readonly options: Readonly<Record<string, unknown>>;
   /** The experiments this plugin serves, in declared order ([] when none). */
   readonly experiments: readonly ExperimentEntry[];
+  /** The feature flags of `[[plugins.flags]]` this plugin serves, in declared order ([] when none). */
+  readonly flags: readonly FlagDefinition[];
   /** This entry's path, `["plugins", index]`: extend it to report on its keys, e.g. `[...path, "options", "url"]`. */
   readonly path: ManifestPath;
   /** Where the entry starts (its `[[plugins]]` header). */
   readonly location: SourceLocation;
 }
+
+export type { LayerEntry } from "./schema/layer-schema.js";
 
 /** A validated `assay.toml`. */
 export interface Manifest extends Locatable {
@@ -44,6 +49,15 @@ export interface Manifest extends Locatable {
   readonly dir: string;
   /** The `[[plugins]]` entries in declared order; at least one. */
   readonly plugins: readonly PluginEntry[];
+  /**
+   * The environment whose `env.<name>` blocks were applied: the one asked for when parsing (`ASSAY_ENV`,
+   * `--env`), else the manifest's `environment` key; undefined when none (the base values).
+   */
+  readonly environment: string | undefined;
+  /** Every environment the manifest knows: its `environments` list and the names of its `env` blocks. */
+  readonly environments: readonly string[];
+  /** The `[[layers]]` of mutually exclusive experiments, in declared order. */
+  readonly layers: readonly LayerEntry[];
   /**
    * Where `path` is written: the start of its value (or of its key with `target` "key"). A path the file
    * does not spell out gives its nearest written ancestor, so a problem found later (a `source` that does

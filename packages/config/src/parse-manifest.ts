@@ -6,31 +6,89 @@ import { indexSource } from "./locate/index-source.js";
 import type { Manifest } from "./manifest.js";
 import { ManifestError } from "./manifest-error.js";
 import type { ManifestPath } from "./path.js";
+import { environmentBlocks } from "./rules/environment-names-rule.js";
 import { type CheckContext, INVALID } from "./schema/check.js";
+import { ENVIRONMENT_PATTERN } from "./schema/environment-schema.js";
 import { manifestSchema } from "./schema/manifest-schema.js";
 import { tableOf } from "./schema/table.js";
+import { nearest } from "./suggest.js";
 
 const checkDocument = tableOf(manifestSchema, "a TOML document");
+
+export interface ParseOptions {
+  /**
+   * The environment to run: its `env.<name>` blocks are applied on top of the base values. Default: the
+   * manifest's `environment` key; none when absent. Callers pass `ASSAY_ENV` here (the parser reads no
+   * process state). Every environment block is validated, merged, whichever is selected.
+   */
+  readonly env?: string | undefined;
+}
 
 /**
  * Parses and validates the text of an `assay.toml`. `file` names the manifest in issues and anchors
  * relative paths (`dir`). Throws a {@link ManifestError} carrying every issue of the file, in line order:
  * a TOML syntax error alone (nothing can be checked past it), otherwise all schema and rule violations.
  */
-export function parseManifest(text: string, file: string): Manifest {
+export function parseManifest(text: string, file: string, options: ParseOptions = {}): Manifest {
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const document = parseToml(source, file);
   const locator = indexSource(source);
   const locate = (path: ManifestPath, target?: LocationTarget) => locator.locate(path, target);
   const located = { file, locate };
   const issues: ManifestIssue[] = [];
+  const written = typeof document.environment === "string" ? document.environment : undefined;
+  const env = options.env === undefined || options.env === "" ? written : options.env;
   const ctx: CheckContext = {
     report: (path, message, target) => issues.push(issueAt(located, path, message, target)),
     locate,
+    env,
   };
-  const plugins = checkDocument(document, [], ctx);
-  if (issues.length > 0 || plugins === INVALID) throw new ManifestError(issues);
-  return Object.freeze({ file, dir: dirname(resolve(file)), plugins, locate });
+  const body = checkDocument(document, [], ctx);
+  const environments = knownEnvironments(document);
+  if (options.env !== undefined && options.env !== "" && options.env !== written) {
+    checkSelected(options.env, environments, ctx);
+  }
+  if (issues.length > 0 || body === INVALID) throw new ManifestError(issues);
+  return Object.freeze({
+    file,
+    dir: dirname(resolve(file)),
+    plugins: body.plugins,
+    environment: env,
+    environments: Object.freeze(environments),
+    layers: body.layers,
+    locate,
+  });
+}
+
+/** The `environments` list, then the names of `env` blocks it does not list, in order of appearance. */
+function knownEnvironments(document: Record<string, unknown>): string[] {
+  const names = new Set<string>();
+  if (Array.isArray(document.environments)) {
+    for (const name of document.environments) if (typeof name === "string") names.add(name);
+  }
+  if (typeof document.environment === "string") names.add(document.environment);
+  for (const [name] of environmentBlocks(document)) names.add(name);
+  return [...names];
+}
+
+/**
+ * An environment asked for from outside (ASSAY_ENV, --env) must be one the manifest knows, when it knows
+ * any: a misspelt `--env stagin` would otherwise run the base values without a word. A manifest without
+ * environments accepts any name (nothing to apply).
+ */
+function checkSelected(env: string, known: readonly string[], ctx: CheckContext): void {
+  if (!ENVIRONMENT_PATTERN.test(env)) {
+    ctx.report(
+      [],
+      `environment ${JSON.stringify(env)} (ASSAY_ENV or --env) must be letters, digits, _ and -`,
+    );
+  } else if (known.length > 0 && !known.includes(env)) {
+    const near = nearest(env, known);
+    ctx.report(
+      [],
+      `environment ${JSON.stringify(env)} (ASSAY_ENV or --env) is not one of this manifest's environments (${known.join(", ")})${near === undefined ? "" : `; did you mean ${JSON.stringify(near)}?`}; declare it with environments = [...] to run the base values there`,
+    );
+  }
 }
 
 function parseToml(source: string, file: string): Record<string, unknown> {

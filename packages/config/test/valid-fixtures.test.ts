@@ -39,6 +39,7 @@ describe("valid manifests", () => {
           description: "Green or blue checkout button",
         },
       ],
+      flags: [],
     });
     expect(events).toMatchObject({
       name: "events",

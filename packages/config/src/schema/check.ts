@@ -8,6 +8,8 @@ export interface CheckContext {
   report(path: ManifestPath, message: string, target?: LocationTarget): void;
   /** The position of `path` or its nearest written ancestor, e.g. to say where a duplicate was first seen. */
   locate(path: ManifestPath, target?: LocationTarget): SourceLocation;
+  /** The selected environment, whose `env.<name>` blocks are applied; undefined: none (the base values). */
+  readonly env?: string | undefined;
 }
 
 /** Returned by a check whose value was reported as invalid. */

@@ -7,9 +7,17 @@ import { analysisPlan } from "./analysis-plan.js";
 import { analysisTable } from "./analysis-schema.js";
 import { INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
+import {
+  applyEnvironment,
+  type Effective,
+  environmentsTable,
+  forcedByUnit,
+  forcedTable,
+} from "./environment-schema.js";
 import { hashingTable } from "./hashing-schema.js";
-import { finiteNumber, flag, text } from "./scalars.js";
+import { finiteNumber, flag, integer, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
+import { targetingTable } from "./targeting-schema.js";
 import { variantSchema } from "./variant-schema.js";
 
 /** `unit` values: "user", "session", or a context attribute name for cluster randomization. */
@@ -52,6 +60,13 @@ export const experimentFields = {
   description: optional(text({ expected: "a string", allowBlank: true })),
   analysis: optional(analysisTable),
   hashing: optional(hashingTable),
+  targeting: optional(targetingTable),
+  forced: optional(forcedTable),
+  sticky: withDefault(flag({ expected: "true or false (true: a unit keeps its first variant)" }), false),
+  version: optional(
+    integer({ expected: "an integer >= 1 (bump it to start sticky assignments afresh)", min: 1 }),
+  ),
+  env: optional(environmentsTable),
 };
 
 export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEntry> = {
@@ -59,15 +74,27 @@ export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEn
   fields: experimentFields,
   rules: [uniqueVariantIdsRule, controlRule, totalWeightRule, hashingRule],
   build: (values, path, ctx) => {
+    const effective = effectiveExperiment(values, path, ctx);
+    if (effective === INVALID) return INVALID;
     const analysis =
-      values.analysis === undefined ? undefined : analysisPlan(values.analysis, values.variants, path, ctx);
+      values.analysis === undefined
+        ? undefined
+        : analysisPlan(values.analysis, effective.variants, path, ctx);
     if (analysis === INVALID) return INVALID;
     return Object.freeze({
       id: values.id,
-      variants: Object.freeze(values.variants),
+      variants: Object.freeze(effective.variants),
       unit: values.unit,
-      traffic: values.traffic,
-      enabled: values.enabled,
+      traffic: effective.traffic,
+      enabled: effective.enabled,
+      ...(values.targeting === undefined ||
+      (values.targeting.include.length === 0 && values.targeting.exclude.length === 0)
+        ? {}
+        : { targeting: values.targeting }),
+      ...(effective.forced === undefined || Object.keys(effective.forced).length === 0
+        ? {}
+        : { forced: effective.forced }),
+      ...(values.sticky ? { sticky: Object.freeze({ version: values.version ?? 1 }) } : {}),
       ...(values.salt === undefined ? {} : { salt: values.salt }),
       ...(values.description === undefined ? {} : { description: values.description }),
       ...(analysis === undefined ? {} : { analysis }),
@@ -77,3 +104,44 @@ export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEn
     });
   },
 };
+
+type ExperimentValues = Parameters<(typeof experimentSchema)["build"]>[0];
+
+/**
+ * The experiment as the selected environment runs it. Every `env.<name>` block is merged and checked, the
+ * selected one or not, so `assay validate` catches a broken staging block while production is selected.
+ */
+function effectiveExperiment(
+  values: ExperimentValues,
+  path: readonly (string | number)[],
+  ctx: Parameters<(typeof experimentSchema)["build"]>[2],
+): Effective | typeof INVALID {
+  let valid = true;
+  let forced: Effective["forced"];
+  if (values.forced !== undefined) {
+    const byUnit = forcedByUnit(values.forced, values.variants, [...path, "forced"], ctx);
+    if (byUnit === INVALID) valid = false;
+    else forced = byUnit;
+  }
+  if (values.version !== undefined && !values.sticky) {
+    ctx.report(
+      [...path, "version"],
+      "applies to sticky experiments only (it versions stored assignments); add sticky = true or remove it",
+      "key",
+    );
+    valid = false;
+  }
+  const base: Effective = {
+    variants: values.variants,
+    traffic: values.traffic,
+    enabled: values.enabled,
+    forced,
+  };
+  let selected = base;
+  for (const [name, override] of Object.entries(values.env ?? {})) {
+    const merged = applyEnvironment(base, override, [...path, "env", name], ctx);
+    if (merged === INVALID) valid = false;
+    else if (name === ctx.env) selected = merged;
+  }
+  return valid ? selected : INVALID;
+}

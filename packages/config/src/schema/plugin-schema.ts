@@ -1,6 +1,7 @@
 import type { PluginEntry } from "../manifest.js";
 import { anyTable, arrayOf } from "./collections.js";
 import { experimentSchema } from "./experiment-schema.js";
+import { flagTable } from "./flag-schema.js";
 import { text } from "./scalars.js";
 import { required, type TableSchema, tableOf, withDefault } from "./table.js";
 
@@ -27,6 +28,10 @@ export const pluginFields = {
     }),
     [],
   ),
+  flags: withDefault(
+    arrayOf(flagTable, { expected: "an array of tables, written as [[plugins.flags]] sections" }),
+    [],
+  ),
 };
 
 export const pluginSchema: TableSchema<typeof pluginFields, PluginEntry> = {
@@ -38,6 +43,7 @@ export const pluginSchema: TableSchema<typeof pluginFields, PluginEntry> = {
       source: values.source,
       options: values.options,
       experiments: Object.freeze(values.experiments),
+      flags: Object.freeze(values.flags),
       path: Object.freeze([...path]),
       location: ctx.locate(path),
     }),
