@@ -11,6 +11,7 @@ import {
   summaryFromRows,
 } from "@assay/core";
 import Database from "better-sqlite3";
+import { ROLLUP_TABLES, Rollup, type UnitMode } from "./rollups.js";
 
 export interface SqliteEventStoreOptions {
   /** File of the database (created with its directory), or ":memory:". */
@@ -22,6 +23,12 @@ export interface SqliteEventStoreOptions {
   readonly synchronous?: "full" | "normal";
   /** How long a writer waits for another process's lock before failing. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Fold new events into the per-unit rollups in the background once this many are waiting (in steps of
+   * this size, between appends), so a summary finds them nearly current. 0 folds only when summarizing.
+   * Default 50,000.
+   */
+  readonly rollupStep?: number;
 }
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
@@ -41,7 +48,7 @@ const MIGRATIONS: Record<number, string> = {
       session_id TEXT,
       ts         INTEGER NOT NULL       -- Unix milliseconds
     );
-    CREATE INDEX events_by_experiment ON events (experiment, type);
+    ${ROLLUP_TABLES}
   `,
 };
 
@@ -51,8 +58,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * The embedded event store: one SQLite file in WAL mode (readers never block the writer), idempotent on
- * eventId (`ON CONFLICT DO NOTHING`), every batch one transaction. Summaries are computed by SQLite: only
- * rows grouped by variant, metric and day reach JavaScript.
+ * eventId (`ON CONFLICT DO NOTHING`), every batch one transaction. Summaries are computed by SQLite from
+ * per-unit rollups (see rollups.ts) kept current incrementally, so their cost grows with units, not events;
+ * only rows grouped by variant, metric and day reach JavaScript.
  */
 export class SqliteEventStore implements EventStore {
   readonly name = "sqlite";
@@ -61,6 +69,10 @@ export class SqliteEventStore implements EventStore {
   private insertMany: Database.Statement | undefined;
   private insertOne: Database.Statement | undefined;
   private closed = false;
+  private readonly rollups = new Map<UnitMode, Rollup>();
+  /** Modes kept current in the background: the user mode, and the session mode once it was asked for. */
+  private readonly activeModes = new Set<UnitMode>(["u"]);
+  private refreshScheduled = false;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     this.path = options.path;
@@ -74,6 +86,7 @@ export class SqliteEventStore implements EventStore {
     const db = this.open();
     try {
       const inserted = this.writeBatch(db, batch);
+      if (inserted > 0) this.scheduleRefresh();
       return { inserted, duplicates: batch.length - inserted };
     } catch (cause) {
       throw new BackendError(`could not append to ${this.path}: ${(cause as Error).message}`, { cause });
@@ -83,8 +96,12 @@ export class SqliteEventStore implements EventStore {
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
     const db = this.open();
     let rows: SummaryRows;
+    const mode: UnitMode = query.unit === "session" ? "s" : "u";
+    this.activeModes.add(mode);
     try {
-      rows = db.transaction(() => this.summaryRows(db, query))();
+      const rollup = this.rollup(db, mode);
+      while (rollup.refresh(200_000) > 0) {}
+      rows = db.transaction(() => this.summaryRows(db, query, mode))();
     } catch (cause) {
       throw new BackendError(`could not summarize from ${this.path}: ${(cause as Error).message}`, { cause });
     }
@@ -92,6 +109,48 @@ export class SqliteEventStore implements EventStore {
   }
 
   async flush(): Promise<void> {}
+
+  /** Folds every event not yet in the rollups into them (summaries do it themselves; for benchmarks). */
+  refreshRollups(): number {
+    const db = this.open();
+    let folded = 0;
+    for (const mode of this.activeModes) {
+      const rollup = this.rollup(db, mode);
+      for (let n = rollup.refresh(200_000); n > 0; n = rollup.refresh(200_000)) folded += n;
+    }
+    return folded;
+  }
+
+  private rollup(db: Database.Database, mode: UnitMode): Rollup {
+    let rollup = this.rollups.get(mode);
+    if (rollup === undefined) {
+      rollup = new Rollup(db, mode);
+      this.rollups.set(mode, rollup);
+    }
+    return rollup;
+  }
+
+  private scheduleRefresh(): void {
+    const step = this.options.rollupStep ?? 50_000;
+    if (step <= 0 || this.refreshScheduled) return;
+    this.refreshScheduled = true;
+    setImmediate(() => {
+      this.refreshScheduled = false;
+      const db = this.db;
+      if (db === undefined) return;
+      try {
+        for (const mode of this.activeModes) {
+          const rollup = this.rollup(db, mode);
+          if (rollup.backlog() >= step) {
+            rollup.refresh(step);
+            this.scheduleRefresh(); // more may be waiting: one step per turn of the event loop
+          }
+        }
+      } catch {
+        // Busy or closing: the next append or summary tries again.
+      }
+    });
+  }
 
   async close(): Promise<void> {
     this.closed = true;
@@ -118,6 +177,8 @@ export class SqliteEventStore implements EventStore {
       const db = new Database(this.path, { timeout: this.options.busyTimeoutMs ?? 5000 });
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${this.options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+      db.pragma("temp_store = MEMORY");
+      db.pragma("cache_size = -65536"); // 64 MiB: keeps the event-id index in memory for fast appends
       migrate(db, this.path);
       this.insertOne = db.prepare(insertSql(1));
       this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
@@ -153,74 +214,69 @@ export class SqliteEventStore implements EventStore {
       .immediate();
   }
 
-  private summaryRows(db: Database.Database, query: SummaryQuery): SummaryRows {
-    const unit =
-      query.unit === "session" ? "'s:' || session_id" : "COALESCE('u:' || user_id, 's:' || session_id)";
+  private summaryRows(db: Database.Database, query: SummaryQuery, mode: UnitMode): SummaryRows {
     const metricFilter =
       query.metrics === undefined ? "" : "AND metric IN (SELECT value FROM json_each(@metrics))";
     const params = {
       experiment: query.experiment,
+      mode,
       ...(query.metrics === undefined ? {} : { metrics: JSON.stringify(query.metrics) }),
     };
-    const firsts = `
-      x AS (
-        SELECT ${unit} AS unit, variant_id, ts, event_id FROM events
-        WHERE experiment = @experiment AND type = 0 AND ${unit} IS NOT NULL
-      ),
-      f AS (
-        SELECT unit, variant_id, ts FROM (
-          SELECT unit, variant_id, ts, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY ts, event_id) AS rn FROM x
-        ) WHERE rn = 1
-      )`;
     const exposures = db
       .prepare(
-        `WITH ${firsts}
-         SELECT variant_id AS variantId, ts / ${DAY_MS} AS day, 0 AS firstUnits, COUNT(*) AS exposures
-           FROM x GROUP BY 1, 2
+        `SELECT variant_id AS variantId, day, 0 AS firstUnits, exposures FROM variant_days
+         WHERE experiment = @experiment AND mode = @mode
          UNION ALL
-         SELECT variant_id, ts / ${DAY_MS}, COUNT(*), 0 FROM f GROUP BY 1, 2`,
+         SELECT variant_id, first_ts / ${DAY_MS}, count(*), 0 FROM units
+         WHERE experiment = @experiment AND mode = @mode GROUP BY 1, 2`,
       )
       .all(params) as SummaryRows["exposures"];
     const kinds = db
       .prepare(
-        `SELECT metric, kind, COUNT(*) AS outcomes FROM events
-         WHERE experiment = @experiment AND type = 1 ${metricFilter} GROUP BY 1, 2`,
+        `SELECT metric, kind, outcomes FROM metric_kinds
+         WHERE experiment = @experiment AND mode = @mode ${metricFilter}`,
       )
       .all(params) as SummaryRows["kinds"];
-    const metrics = db
-      .prepare(
-        `WITH ${firsts},
-         o AS (
-           SELECT ${unit} AS unit, metric, kind, value, ts FROM events
-           WHERE experiment = @experiment AND type = 1 ${metricFilter}
-         ),
-         d AS (
-           SELECT o.metric, f.unit, f.variant_id, o.ts / ${DAY_MS} AS day, MIN(o.kind) AS kind,
-                  CASE WHEN MIN(o.kind) = 'bool' THEN MAX(o.value) ELSE SUM(o.value) END AS v, COUNT(*) AS c
-           FROM o JOIN f ON f.unit = o.unit AND o.ts >= f.ts
-           GROUP BY o.metric, f.unit, day
-         ),
-         cum AS (
-           SELECT metric, unit, variant_id, day, c,
-                  CASE WHEN kind = 'bool' THEN MAX(v) OVER w ELSE SUM(v) OVER w END AS cv
-           FROM d WINDOW w AS (PARTITION BY metric, unit ORDER BY day)
-         ),
-         delta AS (
-           SELECT metric, variant_id, day, c, cv,
-                  COALESCE(LAG(cv) OVER (PARTITION BY metric, unit ORDER BY day), 0) AS pv
-           FROM cum
-         )
-         SELECT metric, variant_id AS variantId, day, SUM(cv - pv) AS sum, SUM(cv * cv - pv * pv) AS sumSquares,
-                SUM(c) AS counted
-         FROM delta GROUP BY 1, 2, 3`,
-      )
-      .all(params) as SummaryRows["metrics"];
+    const metricSql =
+      query.daily === true
+        ? // per unit-day deltas of the cumulative value, for the series
+          `WITH d AS (
+             SELECT m.unit, m.metric, m.day, m.kind, m.value AS v, m.outcomes AS c, u.variant_id
+             FROM unit_metric_days m
+             JOIN units u ON u.experiment = m.experiment AND u.mode = m.mode AND u.unit = m.unit
+             WHERE m.experiment = @experiment AND m.mode = @mode ${metricFilter.replace("metric", "m.metric")}
+           ),
+           cum AS (
+             SELECT unit, metric, variant_id, day, c,
+                    CASE WHEN kind = 'bool' THEN max(v) OVER w ELSE sum(v) OVER w END AS cv
+             FROM d WINDOW w AS (PARTITION BY unit, metric ORDER BY day)
+           ),
+           delta AS (
+             SELECT metric, variant_id, day, c, cv,
+                    coalesce(lag(cv) OVER (PARTITION BY unit, metric ORDER BY day), 0) AS pv
+             FROM cum
+           )
+           SELECT metric, variant_id AS variantId, day, sum(cv - pv) AS sum,
+                  sum(cv * cv - pv * pv) AS sumSquares, sum(c) AS counted
+           FROM delta GROUP BY 1, 2, 3`
+        : // per unit totals (the rows come in primary-key order: no sort), then per variant
+          `WITH t AS (
+             SELECT unit, metric,
+                    CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
+             FROM unit_metric_days
+             WHERE experiment = @experiment AND mode = @mode ${metricFilter}
+             GROUP BY unit, metric
+           )
+           SELECT t.metric, u.variant_id AS variantId, 0 AS day, sum(t.v) AS sum, sum(t.v * t.v) AS sumSquares,
+                  sum(t.c) AS counted
+           FROM t JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = t.unit
+           GROUP BY 1, 2`;
+    const metrics = db.prepare(metricSql).all(params) as SummaryRows["metrics"];
     const several = db
       .prepare(
-        `SELECT COUNT(*) AS n FROM (
-           SELECT ${unit} AS unit FROM events
-           WHERE experiment = @experiment AND type = 0 AND ${unit} IS NOT NULL
-           GROUP BY 1 HAVING COUNT(DISTINCT variant_id) > 1
+        `SELECT count(*) AS n FROM (
+           SELECT unit FROM unit_variants WHERE experiment = @experiment AND mode = @mode
+           GROUP BY unit HAVING count(*) > 1
          )`,
       )
       .get(params) as { n: number };

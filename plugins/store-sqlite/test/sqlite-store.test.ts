@@ -16,6 +16,18 @@ testEventStore("sqlite", {
   },
 });
 
+/** Folds events into the rollups after every append, so the suite checks the incremental path step by step. */
+class RefreshingStore extends SqliteEventStore {
+  override async append(batch: Parameters<SqliteEventStore["append"]>[0]) {
+    const result = await super.append(batch);
+    this.refreshRollups();
+    return result;
+  }
+}
+testEventStore("sqlite, rollups folded after every append", {
+  create: async () => new RefreshingStore({ path: await tempPath(), rollupStep: 0, synchronous: "normal" }),
+});
+
 describe("SqliteEventStore", () => {
   it("uses WAL, records its schema version, and refuses a newer schema", async () => {
     const path = await tempPath();

@@ -1,0 +1,175 @@
+import type { EventStore, StoredEvent } from "@assay/core";
+import { uuidv7 } from "@assay/core";
+
+/**
+ * Workloads shared by the event-store benchmarks (`pnpm bench` in each store package), so every store is
+ * measured the same way. Imported from `@assay/testing/bench`, apart from the vitest suites.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** A synthetic experiment: `units` units, each exposed once then doing `perUnit - 1` outcomes over 14 days. */
+export interface Workload {
+  readonly experiment: string;
+  readonly units: number;
+  readonly perUnit: number;
+}
+
+/** Event `i` of the workload (0 <= i < units * perUnit), with a fresh UUIDv7 id. */
+export function workloadEvent(w: Workload, i: number, start = Date.UTC(2026, 10, 1)): StoredEvent {
+  const unit = i % w.units;
+  const k = Math.floor(i / w.units);
+  const exposedAt = start + Math.floor((unit / w.units) * 14 * DAY_MS);
+  const userId = `user-${unit}`;
+  if (k === 0) {
+    return {
+      type: "exposure",
+      eventId: uuidv7(),
+      experiment: w.experiment,
+      variantId: unit % 2 === 0 ? "control" : "treatment",
+      userId,
+      timestamp: new Date(exposedAt),
+    };
+  }
+  const timestamp = new Date(exposedAt + k * 60_000);
+  return k % 2 === 1
+    ? {
+        type: "outcome",
+        eventId: uuidv7(),
+        experiment: w.experiment,
+        metric: "purchase",
+        value: { kind: "bool", value: (unit * 7 + k) % 10 < 3 },
+        userId,
+        timestamp,
+      }
+    : {
+        type: "outcome",
+        eventId: uuidv7(),
+        experiment: w.experiment,
+        metric: "revenue",
+        value: { kind: "numeric", value: ((unit * 13 + k) % 100) / 4 },
+        userId,
+        timestamp,
+      };
+}
+
+export interface IngestResult {
+  readonly sent: number;
+  readonly unique: number;
+  readonly inserted: number;
+  readonly duplicates: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  /** Latency of one awaited append, milliseconds. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * Sends the workload's events through `store` (the pipeline in front of a real store) one `append` per event,
+ * as many request handlers would: up to `window` events outstanding (then it waits for the oldest), every
+ * promise awaited. `duplicateRate` of the appends resend an earlier event (same id). Returns the counts,
+ * throughput and the latency of an append (from the call to its resolution, sampled one in 16).
+ */
+export async function ingest(
+  store: EventStore,
+  w: Workload,
+  options: { window: number; duplicateRate: number; from?: number; to?: number },
+): Promise<IngestResult> {
+  const from = options.from ?? 0;
+  const to = options.to ?? w.units * w.perUnit;
+  const recent: StoredEvent[] = [];
+  let sent = 0;
+  let inserted = 0;
+  let duplicates = 0;
+  const latencies: number[] = [];
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const count = (r: { inserted: number; duplicates: number }) => {
+    inserted += r.inserted;
+    duplicates += r.duplicates;
+  };
+  const outstanding: Array<Promise<unknown>> = [];
+  let head = 0;
+  const started = performance.now();
+  for (let next = from; next < to; ) {
+    let event: StoredEvent;
+    if (recent.length > 0 && random() < options.duplicateRate) {
+      event = recent[Math.floor(random() * recent.length)]!;
+    } else {
+      event = workloadEvent(w, next++);
+      if (recent.length < 4096) recent.push(event);
+      else recent[Math.floor(random() * 4096)] = event;
+    }
+    sent++;
+    let promise: Promise<unknown>;
+    if ((sent & 15) === 0) {
+      const t0 = performance.now();
+      promise = store.append([event]).then((r) => {
+        latencies.push(performance.now() - t0);
+        count(r);
+      });
+    } else promise = store.append([event]).then(count);
+    outstanding.push(promise);
+    if (outstanding.length - head >= options.window) {
+      await outstanding[head];
+      // commits are in order: everything up to the oldest is settled
+      head = outstanding.length - Math.floor(options.window / 2);
+      await outstanding[head - 1];
+      if (head > 100_000) {
+        outstanding.splice(0, head);
+        head = 0;
+      }
+    }
+  }
+  await Promise.all(outstanding.slice(head));
+  await store.flush?.();
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    sent,
+    unique: to - from,
+    inserted,
+    duplicates,
+    seconds,
+    eventsPerSecond: sent / seconds,
+    p50Ms: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+    p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+  };
+}
+
+/** Median wall time (ms) of `runs` calls of `summarize` for the workload's experiment. */
+export async function timeSummary(
+  store: EventStore,
+  experiment: string,
+  runs = 3,
+): Promise<{ medianMs: number; units: number }> {
+  const times: number[] = [];
+  let units = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const summary = await store.summarize({ experiment });
+    times.push(performance.now() - started);
+    units = summary.variants.reduce((n, v) => n + v.exposedUnits, 0);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[Math.floor(times.length / 2)]!, units };
+}
+
+/** A fixed-width line for the benchmark report. */
+export function row(...cells: Array<string | number>): string {
+  return cells
+    .map((c, i) => {
+      const text = typeof c === "number" ? format(c) : c;
+      return i === 0 ? text.padEnd(44) : text.padStart(14);
+    })
+    .join("");
+}
+
+function format(n: number): string {
+  if (Number.isInteger(n)) return n.toLocaleString("en-US");
+  return n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 3);
+}

@@ -1,0 +1,118 @@
+// `pnpm bench`: the recordExposure hot path, durable ingest through the pipeline into SQLite (10% duplicate
+// ids), awaited-record latency, and summary latency as events grow. Runs on the built packages (turbo builds
+// them first). ASSAY_BENCH_MILLIONS=1,10,30 sets the sizes summarized (default 1).
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { HashExperimentBackend } from "@assay/experiment-hash";
+import { BatchingEventStore } from "@assay/pipeline";
+import { SqliteEventStore } from "@assay/store-sqlite";
+import { ingest, row, timeSummary } from "@assay/testing/bench";
+
+const millions = (process.env.ASSAY_BENCH_MILLIONS ?? "1").split(",").map(Number);
+const dir = mkdtempSync(join(tmpdir(), "assay-bench-sqlite-"));
+const ms = (n) => n.toFixed(2);
+console.log(
+  `SQLite ${"(better-sqlite3 12, WAL, synchronous=FULL)"} on ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}`,
+);
+
+// 1. Hot path: recordExposure not awaited (validation, UUIDv7, enqueue) through the real backend, timed in
+// chunks of 1,000 calls with the event loop free between them, so commits run as they would in a server.
+{
+  const inner = new SqliteEventStore({ path: join(dir, "hot.db") });
+  const store = new BatchingEventStore(inner);
+  const backend = new HashExperimentBackend({
+    experiments: [
+      {
+        id: "hot",
+        variants: [
+          { id: "control", weight: 1, isControl: true },
+          { id: "treatment", weight: 1, isControl: false },
+        ],
+        unit: "user",
+        traffic: 1,
+        enabled: true,
+      },
+    ],
+    store,
+  });
+  const ids = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
+  let ns = 0n;
+  const chunks = 1000;
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const timestamp = new Date();
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < 1000; i++) {
+      void backend.recordExposure({ experiment: "hot", variantId: "control", userId: ids[i], timestamp });
+    }
+    ns += process.hrtime.bigint() - t;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await store.flush();
+  console.log(row("recordExposure, not awaited (µs per call)", Number(ns) / (chunks * 1000) / 1000));
+  console.log(row("  events stored (1,000,000 expected)", inner.count("hot")));
+  await store.close();
+}
+
+// 2. Durable ingest, 10% duplicates, up to 20,000 records outstanding; rollups folded in the background
+// (default) or only when summarizing (rollupStep 0).
+for (const rollupStep of [50_000, 0]) {
+  const inner = new SqliteEventStore({ path: join(dir, `ingest-${rollupStep}.db`), rollupStep });
+  const store = new BatchingEventStore(inner, { maxBatch: 5000 });
+  const w = { experiment: "bench", units: 100_000, perUnit: 10 };
+  const r = await ingest(store, w, { window: 20_000, duplicateRate: 0.1 });
+  const label = rollupStep === 0 ? "rollups folded at summary" : "rollups folded in background";
+  console.log(row(`ingest 1M, ${label} (events/s)`, r.eventsPerSecond));
+  console.log(row("  sent / inserted / duplicates", `${r.sent}/${r.inserted}/${r.duplicates}`));
+  console.log(row("  rows stored == unique events", String(inner.count("bench") === r.unique)));
+  console.log(row("  append p50 / p99 ms (20k outstanding)", `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
+  await store.close();
+}
+
+// 3. Latency of an awaited record: one caller at a time, then 64 callers.
+for (const window of [1, 64]) {
+  const inner = new SqliteEventStore({ path: join(dir, `latency-${window}.db`) });
+  const store = new BatchingEventStore(inner);
+  const r = await ingest(
+    store,
+    { experiment: "lat", units: 500 * Math.sqrt(window), perUnit: 10 },
+    { window, duplicateRate: 0 },
+  );
+  console.log(row(`awaited record, ${window} caller(s): p50 / p99 ms`, `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
+  console.log(row("  events/s", r.eventsPerSecond));
+  await store.close();
+}
+
+// 4. Summary latency as the experiment grows (10 events per unit), rollups current, and the one-off cost of
+// folding the events in when nothing was folded before.
+{
+  const inner = new SqliteEventStore({ path: join(dir, "summary.db"), rollupStep: 0, synchronous: "normal" });
+  const store = new BatchingEventStore(inner, { maxBatch: 10_000 });
+  let stored = 0;
+  for (const m of millions) {
+    const w = { experiment: "bench", units: m * 100_000, perUnit: 10 };
+    const total = w.units * w.perUnit;
+    // only new units are added, so earlier units keep their 10 events
+    for (let k = 0; k < w.perUnit; k++) {
+      const firstNew = Math.floor(stored / 10);
+      await ingest(store, w, {
+        window: 50_000,
+        duplicateRate: 0,
+        from: k * w.units + firstNew,
+        to: (k + 1) * w.units,
+      });
+    }
+    stored = total;
+    const t = performance.now();
+    const folded = inner.refreshRollups();
+    const foldMs = performance.now() - t;
+    const s = await timeSummary(store, "bench");
+    console.log(row(`summary at ${m}M events, ${s.units} units (ms)`, s.medianMs));
+    console.log(row(`  folding ${folded} new events first (ms)`, foldMs));
+    const d = performance.now();
+    await store.summarize({ experiment: "bench", daily: true });
+    console.log(row("  with the daily series (ms)", performance.now() - d));
+  }
+  await store.close();
+}
+rmSync(dir, { recursive: true, force: true });

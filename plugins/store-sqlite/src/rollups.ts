@@ -1,0 +1,184 @@
+import type Database from "better-sqlite3";
+
+/**
+ * Per-unit rollups: what makes a summary cost grow with units, not events.
+ *
+ * The raw `events` table is append-only and SQLite's writers are serialized, so rowids grow in commit order
+ * and "every event after rowid W" is exactly what a rollup has not seen yet. `refresh` folds the events past
+ * the watermark into small tables, per unit-key mode ("u": user id, else session id; "s": session id):
+ *
+ * - `units`: each unit's first exposure (timestamp, then eventId) and its variant; a late exposure that
+ *   happened earlier moves it back;
+ * - `unit_metric_days`: per unit, metric and UTC day, the aggregate (bool: max, else sum) of the outcomes at or
+ *   after the unit's first exposure;
+ * - `pending_outcomes`: outcomes with no exposure at or before them yet; when an exposure arrives (or moves
+ *   earlier) the ones it now covers move into `unit_metric_days`. Usually empty: exposures come first;
+ * - `unit_variants`, `variant_days`, `metric_kinds`: exposures per unit and variant, per variant and day, and
+ *   outcomes per metric and kind.
+ *
+ * Attributed outcomes stay attributed when a first exposure moves earlier (at or after the old time means at
+ * or after the new one), and a unit's variant is read from `units` at summary time, so no rollup row is ever
+ * recomputed. A summary then reads rows per unit-day, never per event.
+ */
+export const ROLLUP_TABLES = `
+  CREATE TABLE rollup_state (mode TEXT PRIMARY KEY, watermark INTEGER NOT NULL);
+  CREATE TABLE units (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, unit TEXT NOT NULL,
+    variant_id TEXT NOT NULL, first_ts INTEGER NOT NULL, first_event_id TEXT NOT NULL,
+    PRIMARY KEY (experiment, mode, unit)
+  ) WITHOUT ROWID;
+  CREATE TABLE unit_variants (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, unit TEXT NOT NULL, variant_id TEXT NOT NULL,
+    exposures INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, unit, variant_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE variant_days (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, variant_id TEXT NOT NULL, day INTEGER NOT NULL,
+    exposures INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, variant_id, day)
+  ) WITHOUT ROWID;
+  CREATE TABLE metric_kinds (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, metric TEXT NOT NULL, kind TEXT NOT NULL,
+    outcomes INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, metric, kind)
+  ) WITHOUT ROWID;
+  CREATE TABLE unit_metric_days (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, unit TEXT NOT NULL, metric TEXT NOT NULL, day INTEGER NOT NULL,
+    kind TEXT NOT NULL, value REAL NOT NULL, outcomes INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, unit, metric, day)
+  ) WITHOUT ROWID;
+  CREATE TABLE pending_outcomes (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, unit TEXT NOT NULL, metric TEXT NOT NULL,
+    kind TEXT NOT NULL, value REAL NOT NULL, ts INTEGER NOT NULL
+  );
+  CREATE INDEX pending_by_unit ON pending_outcomes (experiment, mode, unit);
+`;
+
+export type UnitMode = "u" | "s";
+
+const DAY_MS = 86_400_000;
+
+/** SQL of a unit key over the `events` columns, per mode. Prefixes keep a user id apart from a session id. */
+export function unitExpression(mode: UnitMode): string {
+  return mode === "s" ? "('s:' || session_id)" : "COALESCE('u:' || user_id, 's:' || session_id)";
+}
+
+const AGGREGATE = `ON CONFLICT (experiment, mode, unit, metric, day) DO UPDATE SET
+  value = CASE WHEN unit_metric_days.kind = 'bool' THEN max(unit_metric_days.value, excluded.value)
+               ELSE unit_metric_days.value + excluded.value END,
+  outcomes = unit_metric_days.outcomes + excluded.outcomes`;
+
+/** The statements of one refresh step for one mode, prepared once per connection. */
+export class Rollup {
+  private readonly steps: Array<{ statement: Database.Statement; ranged: boolean }>;
+  private readonly getWatermark: Database.Statement;
+  private readonly setWatermark: Database.Statement;
+  private readonly maxRowid: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly mode: UnitMode,
+  ) {
+    const U = unitExpression(mode);
+    const range = "rowid > @w AND rowid <= @m";
+    db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS nx_${mode} (
+        experiment TEXT, unit TEXT, variant_id TEXT, ts INTEGER, event_id TEXT, PRIMARY KEY (experiment, unit)
+      ) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS no_${mode} (
+        experiment TEXT, unit TEXT, metric TEXT, kind TEXT, value REAL, ts INTEGER
+      );
+      CREATE TEMP TABLE IF NOT EXISTS moved_${mode} (
+        rid INTEGER, experiment TEXT, unit TEXT, metric TEXT, kind TEXT, value REAL, ts INTEGER
+      );`);
+    const sql = [
+      `DELETE FROM temp.nx_${mode}`,
+      `DELETE FROM temp.no_${mode}`,
+      `DELETE FROM temp.moved_${mode}`,
+      // the earliest new exposure of each unit
+      `INSERT INTO temp.nx_${mode}
+       SELECT experiment, unit, variant_id, ts, event_id FROM (
+         SELECT experiment, ${U} AS unit, variant_id, ts, event_id,
+                row_number() OVER (PARTITION BY experiment, ${U} ORDER BY ts, event_id) AS rn
+         FROM events WHERE ${range} AND type = 0 AND ${U} IS NOT NULL
+       ) WHERE rn = 1`,
+      // first exposures: new units, or earlier than the known first
+      `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id)
+       SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM temp.nx_${mode} WHERE true
+       ON CONFLICT (experiment, mode, unit) DO UPDATE SET
+         variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id
+       WHERE (excluded.first_ts, excluded.first_event_id) < (units.first_ts, units.first_event_id)`,
+      `INSERT INTO unit_variants (experiment, mode, unit, variant_id, exposures)
+       SELECT experiment, '${mode}', ${U}, variant_id, count(*) FROM events
+       WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, ${U}, variant_id
+       ON CONFLICT (experiment, mode, unit, variant_id) DO UPDATE SET exposures = exposures + excluded.exposures`,
+      `INSERT INTO variant_days (experiment, mode, variant_id, day, exposures)
+       SELECT experiment, '${mode}', variant_id, ts / ${DAY_MS}, count(*) FROM events
+       WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, variant_id, ts / ${DAY_MS}
+       ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET exposures = exposures + excluded.exposures`,
+      // new outcomes
+      `INSERT INTO temp.no_${mode}
+       SELECT experiment, ${U}, metric, kind, value, ts FROM events WHERE ${range} AND type = 1`,
+      `INSERT INTO metric_kinds (experiment, mode, metric, kind, outcomes)
+       SELECT experiment, '${mode}', metric, kind, count(*) FROM temp.no_${mode} WHERE true
+       GROUP BY experiment, metric, kind
+       ON CONFLICT (experiment, mode, metric, kind) DO UPDATE SET outcomes = outcomes + excluded.outcomes`,
+      `INSERT INTO unit_metric_days (experiment, mode, unit, metric, day, kind, value, outcomes)
+       SELECT o.experiment, '${mode}', o.unit, o.metric, o.ts / ${DAY_MS}, min(o.kind),
+              CASE WHEN min(o.kind) = 'bool' THEN max(o.value) ELSE sum(o.value) END, count(*)
+       FROM temp.no_${mode} o
+       JOIN units u ON u.experiment = o.experiment AND u.mode = '${mode}' AND u.unit = o.unit AND o.ts >= u.first_ts
+       WHERE true GROUP BY o.experiment, o.unit, o.metric, o.ts / ${DAY_MS}
+       ${AGGREGATE}`,
+      `INSERT INTO pending_outcomes (experiment, mode, unit, metric, kind, value, ts)
+       SELECT o.experiment, '${mode}', o.unit, o.metric, o.kind, o.value, o.ts
+       FROM temp.no_${mode} o
+       LEFT JOIN units u ON u.experiment = o.experiment AND u.mode = '${mode}' AND u.unit = o.unit
+       WHERE o.unit IS NOT NULL AND (u.unit IS NULL OR o.ts < u.first_ts)`,
+      // earlier outcomes that a new (or earlier) first exposure now covers
+      `INSERT INTO temp.moved_${mode}
+       SELECT p.rowid, p.experiment, p.unit, p.metric, p.kind, p.value, p.ts
+       FROM temp.nx_${mode} n
+       JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit
+       JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+       WHERE p.ts >= u.first_ts`,
+      `INSERT INTO unit_metric_days (experiment, mode, unit, metric, day, kind, value, outcomes)
+       SELECT experiment, '${mode}', unit, metric, ts / ${DAY_MS}, min(kind),
+              CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END, count(*)
+       FROM temp.moved_${mode} WHERE true GROUP BY experiment, unit, metric, ts / ${DAY_MS}
+       ${AGGREGATE}`,
+      `DELETE FROM pending_outcomes WHERE rowid IN (SELECT rid FROM temp.moved_${mode})`,
+    ];
+    this.steps = sql.map((s) => ({ statement: db.prepare(s), ranged: s.includes("@w") }));
+    this.getWatermark = db.prepare("SELECT watermark FROM rollup_state WHERE mode = ?").pluck();
+    this.setWatermark = db.prepare(
+      "INSERT INTO rollup_state (mode, watermark) VALUES (?, ?) ON CONFLICT (mode) DO UPDATE SET watermark = excluded.watermark",
+    );
+    this.maxRowid = db.prepare("SELECT coalesce(max(rowid), 0) FROM events").pluck();
+  }
+
+  /** Events not folded into the rollups yet. */
+  backlog(): number {
+    return (this.maxRowid.get() as number) - ((this.getWatermark.get(this.mode) as number | undefined) ?? 0);
+  }
+
+  /**
+   * Folds up to `limit` unseen events into the rollups, in one write transaction. Returns how many it took
+   * (0 when up to date).
+   */
+  refresh(limit: number): number {
+    return this.db
+      .transaction(() => {
+        const w = (this.getWatermark.get(this.mode) as number | undefined) ?? 0;
+        const m = Math.min(this.maxRowid.get() as number, w + limit);
+        if (m <= w) return 0;
+        for (const { statement, ranged } of this.steps) {
+          if (ranged) statement.run({ w, m });
+          else statement.run();
+        }
+        this.setWatermark.run(this.mode, m);
+        return m - w;
+      })
+      .immediate();
+  }
+}
