@@ -1,6 +1,4 @@
 import type { ManifestPath } from "../path.js";
-import { peek } from "../schema/check.js";
-import { manifestFields } from "../schema/manifest-schema.js";
 import type { TableRule } from "../schema/table.js";
 import { nearest } from "../suggest.js";
 import { isTable } from "../toml-value.js";
@@ -28,8 +26,11 @@ export function* environmentBlocks(
  * them (a misspelt `stagin` block would otherwise never apply, silently).
  */
 export const environmentNamesRule: TableRule = (manifest, _path, ctx) => {
-  const declared = peek(manifestFields.environments.check, manifest.environments);
-  if (declared === undefined) return;
+  // Read raw (the fields report their own type errors); this module must not import the manifest schema,
+  // which imports it.
+  const list = manifest.environments;
+  if (!Array.isArray(list) || !list.every((n) => typeof n === "string")) return;
+  const declared = list as string[];
   const unknown = (name: string) => {
     const near = nearest(name, declared);
     return `environment \`${name}\` is not in \`environments\` (${declared.join(", ")})${near === undefined ? "" : `; did you mean \`${near}\`?`}`;
@@ -37,6 +38,7 @@ export const environmentNamesRule: TableRule = (manifest, _path, ctx) => {
   for (const [name, path] of environmentBlocks(manifest)) {
     if (!declared.includes(name)) ctx.report(path, unknown(name), "key");
   }
-  const selected = peek(manifestFields.environment.check, manifest.environment);
-  if (selected !== undefined && !declared.includes(selected)) ctx.report(["environment"], unknown(selected));
+  const selected = manifest.environment;
+  if (typeof selected === "string" && !declared.includes(selected))
+    ctx.report(["environment"], unknown(selected));
 };
