@@ -198,7 +198,9 @@ export class BatchingEventStore implements EventStore {
     if (delayMs === 0) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
-      queueMicrotask(() => void this.commitLoop());
+      // A macrotask, not a microtask: a producer that awaits its appends in a tight loop still lets timers
+      // and I/O run between commits.
+      setImmediate(() => void this.commitLoop());
       this.committing = true;
       return;
     }
