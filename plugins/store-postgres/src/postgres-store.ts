@@ -9,6 +9,7 @@ import {
   summaryFromRows,
 } from "@assay/core";
 import pg from "pg";
+import { fold } from "./fold.js";
 import { checkSchemaName, migrate } from "./schema.js";
 
 export interface PostgresEventStoreOptions {
@@ -20,6 +21,11 @@ export interface PostgresEventStoreOptions {
   readonly maxConnections?: number;
   /** Give up connecting after this long. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Fold new events into the per-unit rollups in the background once this instance stored this many since
+   * its last fold (the server does the work). 0 folds only when summarizing. Default 50,000.
+   */
+  readonly foldStep?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -28,7 +34,8 @@ const DAY_MS = 86_400_000;
  * The shared event store for apps with several instances: PostgreSQL, idempotent on eventId (`ON CONFLICT
  * DO NOTHING`), one statement (hence one transaction) per batch, committed with the server's durability
  * (`synchronous_commit`). The schema is created and migrated by the store on `init`, versioned in
- * `<schema>.assay_migrations`. Summaries are computed by PostgreSQL: only rows grouped by variant, metric and
+ * `<schema>.assay_migrations`. Summaries are computed by PostgreSQL from per-unit rollups (fold.ts) kept
+ * current incrementally, so their cost grows with units, not events; only rows grouped by variant, metric and
  * day reach JavaScript.
  */
 export class PostgresEventStore implements EventStore {
@@ -36,9 +43,13 @@ export class PostgresEventStore implements EventStore {
   readonly schema: string;
   private readonly pool: pg.Pool;
   private ready: Promise<void> | undefined;
+  private readonly foldStep: number;
+  private sinceFold = 0;
+  private folding: Promise<unknown> | undefined;
 
   constructor(options: PostgresEventStoreOptions) {
     this.schema = checkSchemaName(options.schema ?? "assay");
+    this.foldStep = options.foldStep ?? 50_000;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 4,
@@ -108,14 +119,27 @@ export class PostgresEventStore implements EventStore {
     }
     try {
       const result = await this.pool.query(
-        `INSERT INTO ${this.schema}.events
-           (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::text[],
-                              $7::float8[], $8::text[], $9::text[], $10::int8[])
-         ON CONFLICT (event_id) DO NOTHING`,
+        `WITH stored AS (
+           INSERT INTO ${this.schema}.events
+             (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::text[],
+                                $7::float8[], $8::text[], $9::text[], $10::int8[])
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING *
+         )
+         INSERT INTO ${this.schema}.unfolded SELECT * FROM stored`,
         [ids, experiments, types, variants, metrics, kinds, values, users, sessions, times],
       );
       const inserted = result.rowCount ?? 0;
+      this.sinceFold += inserted;
+      if (this.foldStep > 0 && this.sinceFold >= this.foldStep && this.folding === undefined) {
+        this.sinceFold = 0;
+        this.folding = this.foldOnce(this.foldStep, false)
+          .catch(() => undefined) // the next fold or summary tries again
+          .finally(() => {
+            this.folding = undefined;
+          });
+      }
       return { inserted, duplicates: n - inserted };
     } catch (cause) {
       throw new BackendError(`could not append to PostgreSQL: ${(cause as Error).message}`, { cause });
@@ -125,6 +149,13 @@ export class PostgresEventStore implements EventStore {
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
     await this.init();
     let rows: SummaryRows;
+    try {
+      await this.foldAll();
+    } catch (cause) {
+      throw new BackendError(`could not fold new events into the rollups: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
     const client = await this.pool.connect().catch((cause: unknown) => {
       throw new BackendError(`could not connect to PostgreSQL: ${(cause as Error).message}`, { cause });
     });
@@ -144,7 +175,26 @@ export class PostgresEventStore implements EventStore {
 
   async flush(): Promise<void> {}
 
+  /** Folds every queued event into the rollups (summaries do it themselves; for benchmarks). */
+  async foldAll(): Promise<number> {
+    await this.init();
+    let total = 0;
+    for (let n = await this.foldOnce(200_000, true); n > 0; n = await this.foldOnce(200_000, true))
+      total += n;
+    return total;
+  }
+
+  private async foldOnce(limit: number, wait: boolean): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      return await fold(client, this.schema, limit, wait);
+    } finally {
+      client.release();
+    }
+  }
+
   async close(): Promise<void> {
+    await this.folding;
     await this.pool.end();
   }
 
@@ -159,66 +209,62 @@ export class PostgresEventStore implements EventStore {
 
   private async summaryRows(client: pg.PoolClient, query: SummaryQuery): Promise<SummaryRows> {
     const s = this.schema;
-    const unit =
-      query.unit === "session" ? "'s:' || session_id" : "COALESCE('u:' || user_id, 's:' || session_id)";
-    const metricFilter = query.metrics === undefined ? "" : "AND metric = ANY($2::text[])";
+    const mode = query.unit === "session" ? "s" : "u";
+    const metricFilter = query.metrics === undefined ? "" : "AND metric = ANY($3::text[])";
     const params: unknown[] =
-      query.metrics === undefined ? [query.experiment] : [query.experiment, query.metrics];
-    const firsts = `
-      x AS (
-        SELECT ${unit} AS unit, variant_id, ts, event_id FROM ${s}.events
-        WHERE experiment = $1 AND type = 0 AND ${unit} IS NOT NULL
-      ),
-      f AS (
-        SELECT DISTINCT ON (unit) unit, variant_id, ts FROM x ORDER BY unit, ts, event_id COLLATE "C"
-      )`;
+      query.metrics === undefined ? [query.experiment, mode] : [query.experiment, mode, query.metrics];
     const exposures = await client.query(
-      `WITH ${firsts}
-       SELECT variant_id AS "variantId", (ts / ${DAY_MS})::int AS day, 0 AS "firstUnits", count(*)::int AS exposures
-         FROM x GROUP BY 1, 2
+      `SELECT variant_id AS "variantId", day, 0 AS "firstUnits", exposures::int AS exposures FROM ${s}.variant_days
+       WHERE experiment = $1 AND mode = $2
        UNION ALL
-       SELECT variant_id, (ts / ${DAY_MS})::int, count(*)::int, 0 FROM f GROUP BY 1, 2`,
-      [query.experiment],
+       SELECT variant_id, (first_ts / ${DAY_MS})::int, count(*)::int, 0 FROM ${s}.units
+       WHERE experiment = $1 AND mode = $2 GROUP BY 1, 2`,
+      [query.experiment, mode],
     );
     const kinds = await client.query(
-      `SELECT metric, kind, count(*)::int AS outcomes FROM ${s}.events
-       WHERE experiment = $1 AND type = 1 ${metricFilter} GROUP BY 1, 2`,
+      `SELECT metric, kind, outcomes::int AS outcomes FROM ${s}.metric_kinds
+       WHERE experiment = $1 AND mode = $2 ${metricFilter}`,
       params,
     );
-    const metrics = await client.query(
-      `WITH ${firsts},
-       o AS (
-         SELECT ${unit} AS unit, metric, kind, value, ts FROM ${s}.events
-         WHERE experiment = $1 AND type = 1 ${metricFilter}
-       ),
-       d AS (
-         SELECT o.metric, f.unit, f.variant_id, (o.ts / ${DAY_MS})::int AS day, min(o.kind) AS kind,
-                CASE WHEN min(o.kind) = 'bool' THEN max(o.value) ELSE sum(o.value) END AS v, count(*) AS c
-         FROM o JOIN f ON f.unit = o.unit AND o.ts >= f.ts
-         GROUP BY o.metric, f.unit, f.variant_id, 4
-       ),
-       cum AS (
-         SELECT metric, unit, variant_id, day, c,
-                CASE WHEN kind = 'bool' THEN max(v) OVER w ELSE sum(v) OVER w END AS cv
-         FROM d WINDOW w AS (PARTITION BY metric, unit ORDER BY day)
-       ),
-       delta AS (
-         SELECT metric, variant_id, day, c, cv,
-                COALESCE(lag(cv) OVER (PARTITION BY metric, unit ORDER BY day), 0) AS pv
-         FROM cum
-       )
-       SELECT metric, variant_id AS "variantId", day, sum(cv - pv) AS sum, sum(cv * cv - pv * pv) AS "sumSquares",
-              sum(c)::int AS counted
-       FROM delta GROUP BY 1, 2, 3`,
-      params,
-    );
+    const metricSql =
+      query.daily === true
+        ? `WITH d AS (
+             SELECT m.unit, m.metric, m.day, m.kind, m.value AS v, m.outcomes AS c, u.variant_id
+             FROM ${s}.unit_metric_days m
+             JOIN ${s}.units u ON u.experiment = m.experiment AND u.mode = m.mode AND u.unit = m.unit
+             WHERE m.experiment = $1 AND m.mode = $2 ${metricFilter.replace("metric", "m.metric")}
+           ),
+           cum AS (
+             SELECT unit, metric, variant_id, day, c,
+                    CASE WHEN kind = 'bool' THEN max(v) OVER w ELSE sum(v) OVER w END AS cv
+             FROM d WINDOW w AS (PARTITION BY unit, metric ORDER BY day)
+           ),
+           delta AS (
+             SELECT metric, variant_id, day, c, cv,
+                    coalesce(lag(cv) OVER (PARTITION BY unit, metric ORDER BY day), 0) AS pv
+             FROM cum
+           )
+           SELECT metric, variant_id AS "variantId", day, sum(cv - pv) AS sum,
+                  sum(cv * cv - pv * pv) AS "sumSquares", sum(c)::int AS counted
+           FROM delta GROUP BY 1, 2, 3`
+        : `WITH t AS (
+             SELECT unit, metric,
+                    CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
+             FROM ${s}.unit_metric_days
+             WHERE experiment = $1 AND mode = $2 ${metricFilter}
+             GROUP BY unit, metric
+           )
+           SELECT t.metric, u.variant_id AS "variantId", 0 AS day, sum(t.v) AS sum,
+                  sum(t.v * t.v) AS "sumSquares", sum(t.c)::int AS counted
+           FROM t JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = t.unit
+           GROUP BY 1, 2`;
+    const metrics = await client.query(metricSql, params);
     const several = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM (
-         SELECT ${unit} AS unit FROM ${s}.events
-         WHERE experiment = $1 AND type = 0 AND ${unit} IS NOT NULL
-         GROUP BY 1 HAVING count(DISTINCT variant_id) > 1
+         SELECT unit FROM ${s}.unit_variants WHERE experiment = $1 AND mode = $2
+         GROUP BY unit HAVING count(*) > 1
        ) t`,
-      [query.experiment],
+      [query.experiment, mode],
     );
     return {
       exposures: exposures.rows,

@@ -18,7 +18,42 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
       session_id text,
       ts         bigint NOT NULL              -- Unix milliseconds
     )`,
-  2: (s) => `CREATE INDEX events_by_experiment ON ${s}.events (experiment, type)`,
+  // Per-unit rollups (see fold.ts), and the queue of events not folded in yet, seeded with every event
+  // already stored.
+  2: (s) => `
+    CREATE TABLE ${s}.unfolded (LIKE ${s}.events);
+    INSERT INTO ${s}.unfolded SELECT * FROM ${s}.events;
+    CREATE TABLE ${s}.units (
+      experiment text NOT NULL, mode char(1) NOT NULL, unit text NOT NULL,
+      variant_id text NOT NULL, first_ts bigint NOT NULL, first_event_id text COLLATE "C" NOT NULL,
+      PRIMARY KEY (experiment, mode, unit)
+    );
+    CREATE TABLE ${s}.unit_variants (
+      experiment text NOT NULL, mode char(1) NOT NULL, unit text NOT NULL, variant_id text NOT NULL,
+      exposures bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, unit, variant_id)
+    );
+    CREATE TABLE ${s}.variant_days (
+      experiment text NOT NULL, mode char(1) NOT NULL, variant_id text NOT NULL, day integer NOT NULL,
+      exposures bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, variant_id, day)
+    );
+    CREATE TABLE ${s}.metric_kinds (
+      experiment text NOT NULL, mode char(1) NOT NULL, metric text NOT NULL, kind text NOT NULL,
+      outcomes bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, metric, kind)
+    );
+    CREATE TABLE ${s}.unit_metric_days (
+      experiment text NOT NULL, mode char(1) NOT NULL, unit text NOT NULL, metric text NOT NULL,
+      day integer NOT NULL, kind text NOT NULL, value double precision NOT NULL, outcomes bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, unit, metric, day)
+    );
+    CREATE TABLE ${s}.pending_outcomes (
+      id bigserial PRIMARY KEY,
+      experiment text NOT NULL, mode char(1) NOT NULL, unit text NOT NULL, metric text NOT NULL,
+      kind text NOT NULL, value double precision NOT NULL, ts bigint NOT NULL
+    );
+    CREATE INDEX pending_by_unit ON ${s}.pending_outcomes (experiment, mode, unit);`,
 };
 
 /** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */

@@ -1,0 +1,84 @@
+// `pnpm bench`: durable ingest through the pipeline into PostgreSQL (10% duplicate ids), awaited-record
+// latency, and summary latency. Runs on the built packages against ASSAY_TEST_POSTGRES_URL (default the local
+// server), in a schema of its own that is dropped afterwards. ASSAY_BENCH_MILLIONS=1,10 sets the sizes.
+import { randomBytes } from "node:crypto";
+import { cpus } from "node:os";
+import { BatchingEventStore } from "@assay/pipeline";
+import { PostgresEventStore } from "@assay/store-postgres";
+import { ingest, row, timeSummary } from "@assay/testing/bench";
+import pg from "pg";
+
+const url = process.env.ASSAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const millions = (process.env.ASSAY_BENCH_MILLIONS ?? "1").split(",").map(Number);
+const schema = `assay_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+const ms = (n) => n.toFixed(2);
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+const version = (await admin.query("SHOW server_version")).rows[0].server_version;
+const sync = (await admin.query("SHOW synchronous_commit")).rows[0].synchronous_commit;
+const fsync = (await admin.query("SHOW fsync")).rows[0].fsync;
+console.log(
+  `PostgreSQL ${version} (synchronous_commit=${sync}, fsync=${fsync}) on ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}`,
+);
+try {
+  // 1. Durable ingest, 10% duplicates, up to 20,000 records outstanding.
+  {
+    const inner = new PostgresEventStore({ connectionString: url, schema });
+    const store = new BatchingEventStore(inner, { maxBatch: 5000 });
+    await store.init();
+    const r = await ingest(
+      store,
+      { experiment: "ingest", units: 100_000, perUnit: 10 },
+      { window: 20_000, duplicateRate: 0.1 },
+    );
+    console.log(row("ingest 1M (events/s)", r.eventsPerSecond));
+    console.log(row("  sent / inserted / duplicates", `${r.sent}/${r.inserted}/${r.duplicates}`));
+    console.log(row("  rows stored == unique events", String((await inner.count("ingest")) === r.unique)));
+    console.log(row("  append p50 / p99 ms (20k outstanding)", `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
+    await store.close();
+  }
+  // 2. Latency of an awaited record: one caller at a time, then 64 callers.
+  for (const window of [1, 64]) {
+    const store = new BatchingEventStore(new PostgresEventStore({ connectionString: url, schema }));
+    const r = await ingest(
+      store,
+      { experiment: `lat${window}`, units: 500 * Math.sqrt(window), perUnit: 10 },
+      { window, duplicateRate: 0 },
+    );
+    console.log(row(`awaited record, ${window} caller(s): p50 / p99 ms`, `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
+    console.log(row("  events/s", r.eventsPerSecond));
+    await store.close();
+  }
+  // 3. Summary latency as the experiment grows (10 events per unit).
+  {
+    const inner = new PostgresEventStore({ connectionString: url, schema, foldStep: 0 });
+    const store = new BatchingEventStore(inner, { maxBatch: 10_000 });
+    let stored = 0;
+    for (const m of millions) {
+      const w = { experiment: "bench", units: m * 100_000, perUnit: 10 };
+      for (let k = 0; k < w.perUnit; k++) {
+        const firstNew = Math.floor(stored / 10);
+        await ingest(store, w, {
+          window: 50_000,
+          duplicateRate: 0,
+          from: k * w.units + firstNew,
+          to: (k + 1) * w.units,
+        });
+      }
+      stored = w.units * w.perUnit;
+      const t = performance.now();
+      const folded = await inner.foldAll();
+      const foldMs = performance.now() - t;
+      const s = await timeSummary(store, "bench");
+      console.log(row(`summary at ${m}M events, ${s.units} units (ms)`, s.medianMs));
+      console.log(row(`  folding ${folded} queued events first (ms)`, foldMs));
+      const d = performance.now();
+      await store.summarize({ experiment: "bench", daily: true });
+      console.log(row("  with the daily series (ms)", performance.now() - d));
+    }
+    await store.close();
+  }
+} finally {
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+}

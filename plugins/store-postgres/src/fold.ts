@@ -1,0 +1,129 @@
+import type { PoolClient } from "pg";
+
+/**
+ * Per-unit rollups in PostgreSQL, the same design as @assay/store-sqlite's (see its rollups.ts): every new
+ * event is also written to `unfolded` in the statement that stores it, and a fold moves the queue into the
+ * rollups, for both unit modes ("u": user id, else session id; "s": session id):
+ *
+ * - `units`: each unit's first exposure (timestamp, then eventId) and its variant;
+ * - `unit_metric_days`: per unit, metric and UTC day, the aggregate (bool: max, else sum) of the outcomes at
+ *   or after the first exposure;
+ * - `pending_outcomes`: outcomes no exposure covers yet; moved into `unit_metric_days` once one does;
+ * - `unit_variants`, `variant_days`, `metric_kinds`: exposure and outcome counters.
+ *
+ * Folds are serialized by an advisory lock, so instances never fold the same events twice; an event committed
+ * while a fold runs stays in the queue for the next one (the fold deletes only rows its snapshot sees).
+ */
+
+const DAY_MS = 86_400_000;
+
+function unitExpression(mode: "u" | "s"): string {
+  return mode === "s" ? "('s:' || session_id)" : "COALESCE('u:' || user_id, 's:' || session_id)";
+}
+
+function aggregate(s: string): string {
+  return `ON CONFLICT (experiment, mode, unit, metric, day) DO UPDATE SET
+    value = CASE WHEN ${s}.unit_metric_days.kind = 'bool' THEN greatest(${s}.unit_metric_days.value, excluded.value)
+                 ELSE ${s}.unit_metric_days.value + excluded.value END,
+    outcomes = ${s}.unit_metric_days.outcomes + excluded.outcomes`;
+}
+
+function modeSteps(s: string, mode: "u" | "s"): string[] {
+  const U = unitExpression(mode);
+  return [
+    `CREATE TEMP TABLE new_exposures ON COMMIT DROP AS
+     SELECT DISTINCT ON (experiment, unit) experiment, unit, variant_id, ts, event_id FROM (
+       SELECT experiment, ${U} AS unit, variant_id, ts, event_id COLLATE "C" AS event_id FROM fold_batch
+       WHERE type = 0 AND ${U} IS NOT NULL
+     ) x ORDER BY experiment, unit, ts, event_id`,
+    `INSERT INTO ${s}.units (experiment, mode, unit, variant_id, first_ts, first_event_id)
+     SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM new_exposures
+     ON CONFLICT (experiment, mode, unit) DO UPDATE SET
+       variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id
+     WHERE (excluded.first_ts, excluded.first_event_id) < (${s}.units.first_ts, ${s}.units.first_event_id)`,
+    `INSERT INTO ${s}.unit_variants (experiment, mode, unit, variant_id, exposures)
+     SELECT experiment, '${mode}', ${U}, variant_id, count(*) FROM fold_batch
+     WHERE type = 0 AND ${U} IS NOT NULL GROUP BY experiment, ${U}, variant_id
+     ON CONFLICT (experiment, mode, unit, variant_id) DO UPDATE SET
+       exposures = ${s}.unit_variants.exposures + excluded.exposures`,
+    `INSERT INTO ${s}.variant_days (experiment, mode, variant_id, day, exposures)
+     SELECT experiment, '${mode}', variant_id, (ts / ${DAY_MS})::int, count(*) FROM fold_batch
+     WHERE type = 0 AND ${U} IS NOT NULL GROUP BY experiment, variant_id, (ts / ${DAY_MS})::int
+     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
+       exposures = ${s}.variant_days.exposures + excluded.exposures`,
+    `CREATE TEMP TABLE new_outcomes ON COMMIT DROP AS
+     SELECT experiment, ${U} AS unit, metric, kind, value, ts FROM fold_batch WHERE type = 1`,
+    `INSERT INTO ${s}.metric_kinds (experiment, mode, metric, kind, outcomes)
+     SELECT experiment, '${mode}', metric, kind, count(*) FROM new_outcomes GROUP BY experiment, metric, kind
+     ON CONFLICT (experiment, mode, metric, kind) DO UPDATE SET
+       outcomes = ${s}.metric_kinds.outcomes + excluded.outcomes`,
+    `INSERT INTO ${s}.unit_metric_days (experiment, mode, unit, metric, day, kind, value, outcomes)
+     SELECT o.experiment, '${mode}', o.unit, o.metric, (o.ts / ${DAY_MS})::int, min(o.kind),
+            CASE WHEN min(o.kind) = 'bool' THEN max(o.value) ELSE sum(o.value) END, count(*)
+     FROM new_outcomes o
+     JOIN ${s}.units u ON u.experiment = o.experiment AND u.mode = '${mode}' AND u.unit = o.unit AND o.ts >= u.first_ts
+     GROUP BY o.experiment, o.unit, o.metric, (o.ts / ${DAY_MS})::int
+     ${aggregate(s)}`,
+    `INSERT INTO ${s}.pending_outcomes (experiment, mode, unit, metric, kind, value, ts)
+     SELECT o.experiment, '${mode}', o.unit, o.metric, o.kind, o.value, o.ts FROM new_outcomes o
+     LEFT JOIN ${s}.units u ON u.experiment = o.experiment AND u.mode = '${mode}' AND u.unit = o.unit
+     WHERE o.unit IS NOT NULL AND (u.unit IS NULL OR o.ts < u.first_ts)`,
+    `CREATE TEMP TABLE moved ON COMMIT DROP AS
+     SELECT p.id, p.experiment, p.unit, p.metric, p.kind, p.value, p.ts
+     FROM new_exposures n
+     JOIN ${s}.pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit
+     JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+     WHERE p.ts >= u.first_ts`,
+    `INSERT INTO ${s}.unit_metric_days (experiment, mode, unit, metric, day, kind, value, outcomes)
+     SELECT experiment, '${mode}', unit, metric, (ts / ${DAY_MS})::int, min(kind),
+            CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END, count(*)
+     FROM moved GROUP BY experiment, unit, metric, (ts / ${DAY_MS})::int
+     ${aggregate(s)}`,
+    `DELETE FROM ${s}.pending_outcomes WHERE id IN (SELECT id FROM moved)`,
+    "DROP TABLE new_exposures",
+    "DROP TABLE new_outcomes",
+    "DROP TABLE moved",
+  ];
+}
+
+/**
+ * Folds up to `limit` queued events into the rollups in one transaction. With `wait` false it gives up at
+ * once when another fold holds the lock. Returns how many events it folded.
+ */
+export async function fold(
+  client: PoolClient,
+  schema: string,
+  limit: number,
+  wait: boolean,
+): Promise<number> {
+  await client.query("BEGIN");
+  try {
+    const { rows } = await client.query<{ locked: boolean | null }>(
+      wait
+        ? "SELECT true AS locked, pg_advisory_xact_lock(hashtext($1))"
+        : "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked",
+      [`assay-fold:${schema}`],
+    );
+    if (!wait && rows[0]?.locked !== true) {
+      await client.query("ROLLBACK");
+      return 0;
+    }
+    const taken = await client.query(
+      `CREATE TEMP TABLE fold_batch ON COMMIT DROP AS
+       WITH d AS (
+         DELETE FROM ${schema}.unfolded WHERE ctid IN (SELECT ctid FROM ${schema}.unfolded LIMIT ${Math.floor(limit)})
+         RETURNING *
+       ) SELECT * FROM d`,
+    );
+    const n = taken.rowCount ?? 0;
+    if (n > 0) {
+      for (const mode of ["u", "s"] as const)
+        for (const sql of modeSteps(schema, mode)) await client.query(sql);
+    }
+    await client.query("COMMIT");
+    return n;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
