@@ -62,8 +62,8 @@ export interface GrowthBookBackendOptions extends GrowthBookPluginOptions {
 /**
  * An Assay experiment backend over the GrowthBook SDK (`GrowthBookClient`). `init` loads the payload (from
  * the API with a client key, optionally refreshed in the background, or from a payload / file); `assign`
- * evaluates the GrowthBook experiment mapped to the Assay id synchronously, with tracking off, so it is pure.
- * `recordExposure` evaluates again with tracking on: the exposure reaches the event store (and `onExposure`)
+ * evaluates the GrowthBook experiment mapped to the Assay id synchronously, with no tracking callback set, so
+ * it is pure. `recordExposure` sets the tracking callback and evaluates again: the exposure reaches the event store (and `onExposure`)
  * through GrowthBook's tracking callback. Outcomes go to the event store.
  */
 export class GrowthBookBackend implements ExperimentPlugin {
@@ -72,7 +72,10 @@ export class GrowthBookBackend implements ExperimentPlugin {
   private readonly served = new Map<string, Served>();
   private readonly store: EventStore;
   private client: GrowthBookClient | undefined;
-  private routedPayload: FeatureApiResponse | undefined;
+  /** The feature map the routes were computed from: the SDK replaces it on every payload refresh. */
+  private routedFeatures: unknown;
+  /** Inline experiments by key, from the routed payload. */
+  private inline = new Map<string, Experiment<unknown>>();
   /** Set while `recordExposure` evaluates: the tracking callback turns GrowthBook's view into this event. */
   private tracking:
     | {
@@ -106,7 +109,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
       ...(o.clientKey === undefined ? {} : { clientKey: o.clientKey }),
       ...(o.decryptionKey === undefined ? {} : { decryptionKey: o.decryptionKey }),
       disableCache: true,
-      trackingCallback: (experiment, result, user) => this.onTrack(experiment, result, user),
+      // no tracking callback while assigning: GrowthBook would fire it (through promises) on every evaluation
     });
     let payload = o.payload;
     if (payload === undefined && o.payloadFile !== undefined) {
@@ -175,12 +178,17 @@ export class GrowthBookBackend implements ExperimentPlugin {
     // Evaluate again with tracking on: GrowthBook's tracking callback builds the event (see onTrack).
     const tracking: NonNullable<GrowthBookBackend["tracking"]> = { record: exposure, served };
     this.tracking = tracking;
+    const client = this.requireClient();
+    client.setTrackingCallback((experiment, result, user) => this.onTrack(experiment, result, user));
     try {
       const attributes: Record<string, string> = {};
       if (exposure.userId !== undefined) attributes.id = exposure.userId;
       this.evaluate(served, { ...exposure, attributes });
     } finally {
       this.tracking = undefined;
+      client.setTrackingCallback(
+        undefined as unknown as Parameters<GrowthBookClient["setTrackingCallback"]>[0],
+      );
     }
     // A unit GrowthBook does not track (not in its experiment, or hashed on an attribute the record does not
     // carry) is still recorded as the caller says it was shown: no exposure is dropped.
@@ -207,6 +215,12 @@ export class GrowthBookBackend implements ExperimentPlugin {
   /** The GrowthBook payload in use (after init). */
   payload(): FeatureApiResponse | undefined {
     return this.client?.getDecryptedPayload();
+  }
+
+  private requireClient(): GrowthBookClient {
+    if (this.client === undefined)
+      throw new BackendError(`growthbook: ${this.name} is not initialised (call init)`);
+    return this.client;
   }
 
   private lookup(experiment: string): Served {
@@ -237,7 +251,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
     if (ctx.userId !== undefined) attributes.id = ctx.userId;
     const user: UserContext = { attributes };
     if (route.kind === "inline") {
-      const experiment = (client.getDecryptedPayload().experiments ?? []).find((e) => e.key === route.key);
+      const experiment = this.inline.get(route.key);
       if (experiment === undefined) return undefined;
       return { result: client.runInlineExperiment(experiment as Experiment<unknown>, user), forced: false };
     }
@@ -274,9 +288,13 @@ export class GrowthBookBackend implements ExperimentPlugin {
 
   /** Finds each experiment in the payload; on the first load, a missing or mismatched experiment is an error. */
   private route(strict: boolean): void {
-    const payload = this.client!.getDecryptedPayload();
-    if (payload === this.routedPayload) return;
-    this.routedPayload = payload;
+    const client = this.client!;
+    // getFeatures() is the SDK's own map, replaced on refresh; getDecryptedPayload() may build a new object per call
+    const features = client.getFeatures();
+    if (features === this.routedFeatures) return;
+    this.routedFeatures = features;
+    const payload = client.getDecryptedPayload();
+    this.inline = new Map((payload.experiments ?? []).map((e) => [e.key, e as Experiment<unknown>]));
     const problems: string[] = [];
     for (const served of this.served.values()) {
       const found = findExperiment(payload, served.growthbookKey);
