@@ -14,6 +14,10 @@ import {
   toOutcomeValue,
   type Variant,
 } from "@assay/core";
+import type { FlagClient } from "./flag-client.js";
+import type { ExperimentPolicy } from "./policy/experiment-policy.js";
+import type { StickyAssignments } from "./policy/sticky-assignments.js";
+import { annotateActiveSpan, tracingRegistered } from "./telemetry.js";
 
 /** Per-call options of `expose` and `track`. */
 export interface RecordOptions {
@@ -27,6 +31,11 @@ export interface RecordOptions {
 export interface ExperimentRoute {
   readonly definition: ExperimentDefinition;
   readonly plugin: ExperimentPlugin;
+  /**
+   * What the runtime evaluates before the backend (kill switch, forced units, targeting, layer, sticky),
+   * compiled once; undefined when the experiment uses none of it, and then `assign` calls the backend only.
+   */
+  readonly policy?: ExperimentPolicy | undefined;
 }
 
 /**
@@ -40,6 +49,11 @@ export class Assay {
   // again; comparing the id with the last one (a pointer comparison for the same string) skips the Map.
   private lastExperiment = "";
   private lastRoute: ExperimentRoute | undefined;
+  // Whether an OpenTelemetry SDK is registered. A field read on the hot path: reading the API's global (a
+  // symbol-keyed property of globalThis) on every call costs about 15% of an assign. Checked at start and
+  // then once a second until an SDK appears (see telemetry.ts).
+  private tracing = tracingRegistered();
+  private tracingProbe: ReturnType<typeof setInterval> | undefined;
 
   /** @internal built by createAssay. */
   constructor(
@@ -49,22 +63,44 @@ export class Assay {
     readonly store: EventStore,
     private readonly onClose: () => Promise<void>,
     private readonly onError: (error: unknown, experiment: string) => void = () => {},
+    /** Feature flags (`assay.flags.isEnabled(key, ctx)`): never recorded, never exposed. */
+    readonly flags: FlagClient,
+    private readonly sticky: StickyAssignments | undefined = undefined,
+    private readonly flagPlugins: ReadonlyArray<{ close?(): Promise<void> }> = [],
   ) {
     this.routes = routes;
+    if (!this.tracing) {
+      this.tracingProbe = setInterval(() => {
+        if (!tracingRegistered()) return;
+        this.tracing = true;
+        clearInterval(this.tracingProbe);
+      }, TRACING_PROBE_MS);
+      this.tracingProbe.unref?.();
+    }
   }
 
   /**
-   * Which variant of `experiment` this unit sees. Pure: records nothing. Throws ExperimentError
-   * (EXPERIMENT_NOT_FOUND, INVALID_CONTEXT).
+   * Which variant of `experiment` this unit sees. Throws ExperimentError (EXPERIMENT_NOT_FOUND,
+   * INVALID_CONTEXT). Records nothing, except that a sticky experiment stores a unit's first enrolled
+   * variant (in the background; the answer is synchronous). Order: kill switch, forced units, targeting,
+   * layer slot, stored sticky assignment, then the backend (traffic, then variant). With tracing set up, the
+   * active span gets the feature-flag attributes.
    */
   assign(experiment: string, ctx: ExperimentContext): Variant {
-    const last = this.lastRoute;
-    if (experiment === this.lastExperiment && last !== undefined) return last.plugin.assign(experiment, ctx);
-    const route = this.routes.get(experiment);
-    if (route === undefined) throw notFound(experiment);
-    this.lastExperiment = experiment;
-    this.lastRoute = route;
-    return route.plugin.assign(experiment, ctx);
+    let route = this.lastRoute;
+    if (experiment !== this.lastExperiment || route === undefined) {
+      route = this.routes.get(experiment);
+      if (route === undefined) throw notFound(experiment);
+      this.lastExperiment = experiment;
+      this.lastRoute = route;
+    }
+    const policy = route.policy;
+    const variant =
+      policy === undefined
+        ? route.plugin.assign(experiment, ctx)
+        : policy.assign(route.plugin, experiment, ctx);
+    if (this.tracing) annotateActiveSpan(variant, ctx, route.plugin.name);
+    return variant;
   }
 
   /**
@@ -86,8 +122,10 @@ export class Assay {
 
   /**
    * Records that the unit of `ctx` was shown `variant`. Call it once the variant is rendered. Units that are
-   * not enrolled (`variant.inExperiment === false`: anonymous, outside traffic, disabled) are not counted, so
-   * nothing is recorded for them. Resolves once the event store accepted the exposure.
+   * not enrolled (`variant.inExperiment === false`: anonymous, outside targeting, traffic or the layer slot,
+   * disabled, forced) are not counted, so nothing is recorded for them. Resolves once the event store
+   * accepted the exposure. With tracing set up, the active span gets the feature-flag attributes and an
+   * `assay.exposure` event, whether or not the exposure counts.
    */
   async expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
     if (typeof variant !== "object" || variant === null) {
@@ -95,7 +133,11 @@ export class Assay {
     }
     const route = this.routes.get(variant.experiment);
     if (route === undefined) throw notFound(variant.experiment);
-    if (!variant.inExperiment) return;
+    if (this.tracing || tracingRegistered()) {
+      annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure");
+    }
+    // Forced units are never counted, even if a caller rebuilt the Variant as enrolled.
+    if (!variant.inExperiment || variant.reason === "forced") return;
     await route.plugin.recordExposure({
       experiment: variant.experiment,
       variantId: variant.variantId,
@@ -146,23 +188,35 @@ export class Assay {
     return [...this.routes.values()].map((r) => r.definition);
   }
 
-  /** Waits until every record accepted so far is written. */
+  /** Waits until every record accepted so far is written (and every sticky assignment stored). */
   async flush(): Promise<void> {
+    await this.sticky?.flush();
     await Promise.all(this.plugins.map((p) => p.flush?.()));
     await this.store.flush?.();
   }
 
+  /** Reloads the sticky assignments other instances stored since the last refresh (also done periodically). */
+  async refreshSticky(): Promise<void> {
+    await this.sticky?.refresh();
+  }
+
   /** Flushes, then closes every backend and the store. Idempotent. */
   close(): Promise<void> {
+    clearInterval(this.tracingProbe);
     this.closing ??= (async () => {
       await this.flush();
+      await this.sticky?.close();
       await Promise.all(this.plugins.map((p) => p.close?.()));
+      await Promise.all(this.flagPlugins.map((p) => p.close?.()));
       await this.store.close?.();
       await this.onClose();
     })();
     return this.closing;
   }
 }
+
+/** How often a client without tracing looks for an OpenTelemetry SDK registered after it started. */
+const TRACING_PROBE_MS = 1000;
 
 function notFound(experiment: unknown): Error {
   if (typeof experiment !== "string" || experiment.length === 0) {

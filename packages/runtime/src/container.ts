@@ -69,7 +69,9 @@ export function buildContainer(
       const id = pluginToken<FeatureFlagPlugin>("flags", plugin.entry.name);
       container
         .bind(id)
-        .toDynamicValue(async () => plugin.definition.createFlagPlugin!(setupOf(plugin)))
+        .toDynamicValue(async () =>
+          plugin.definition.createFlagPlugin!({ ...setupOf(plugin), flags: plugin.entry.flags }),
+        )
         .inSingletonScope();
       container.bind(TOKENS.FeatureFlagPlugin).toService(id);
     }

@@ -1,15 +1,31 @@
 import { issueAt, loadManifest, type Manifest, ManifestError } from "@assay/config";
-import type { EventStore, ExperimentPlugin } from "@assay/core";
-import type { BatchingOptions } from "@assay/pipeline";
+import {
+  type EventStore,
+  type ExperimentPlugin,
+  type FeatureFlagPlugin,
+  hasStickyAssignments,
+  type StickyAssignmentStore,
+} from "@assay/core";
+import { BatchingEventStore, type BatchingOptions } from "@assay/pipeline";
 import { Assay, type ExperimentRoute } from "./assay-client.js";
 import { buildContainer, pluginToken } from "./container.js";
+import { FlagClient } from "./flag-client.js";
 import { loadPlugins } from "./load-plugins.js";
+import { ExperimentPolicy, needsPolicy } from "./policy/experiment-policy.js";
+import { StickyAssignments, type StickyOptions } from "./policy/sticky-assignments.js";
 import { flushOnSignals } from "./signals.js";
 import { TOKENS } from "./tokens.js";
 
 export interface CreateAssayOptions {
   /** Path of the manifest (default `ASSAY_MANIFEST`, else `./assay.toml`), or an already parsed manifest. */
   readonly manifest?: string | Manifest;
+  /**
+   * The environment whose `env.<name>` blocks apply (default `ASSAY_ENV`, else the manifest's `environment`
+   * key). Ignored when `manifest` is already parsed (it was chosen when parsing).
+   */
+  readonly env?: string;
+  /** How the sticky map is refreshed from the store (other instances' first assignments). */
+  readonly sticky?: StickyOptions;
   /** Use this event store instead of the manifest's (tests, embedding). */
   readonly store?: EventStore;
   /** Group commit, queue bound and retries of the event pipeline in front of the store. */
@@ -37,7 +53,9 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
   const manifest =
     typeof options.manifest === "object"
       ? options.manifest
-      : await loadManifest(options.manifest ?? process.env.ASSAY_MANIFEST ?? "assay.toml");
+      : await loadManifest(options.manifest ?? process.env.ASSAY_MANIFEST ?? "assay.toml", {
+          env: options.env ?? process.env.ASSAY_ENV,
+        });
   const plugins = await loadPlugins(manifest);
   const container = buildContainer(manifest, plugins, {
     ...(options.store !== undefined ? { store: options.store } : {}),
@@ -46,6 +64,9 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
 
   const store = await container.getAsync(TOKENS.EventStore);
   await store.init?.();
+  const onError = options.onError ?? warnOncePerCode();
+  const sticky = stickyAssignments(manifest, store, onError, options.sticky);
+  await sticky?.load();
   const routes = new Map<string, ExperimentRoute>();
   const backends: ExperimentPlugin[] = [];
   for (const plugin of plugins) {
@@ -53,8 +74,19 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     const backend = await container.getAsync(pluginToken<ExperimentPlugin>("experiments", plugin.entry.name));
     await backend.init?.();
     backends.push(backend);
-    for (const definition of plugin.entry.experiments)
-      routes.set(definition.id, { definition, plugin: backend });
+    for (const definition of plugin.entry.experiments) {
+      const policy = needsPolicy(definition) ? new ExperimentPolicy(definition, sticky) : undefined;
+      routes.set(definition.id, { definition, plugin: backend, policy });
+    }
+  }
+  const flagRoutes = new Map<string, FeatureFlagPlugin>();
+  const flagBackends: FeatureFlagPlugin[] = [];
+  for (const plugin of plugins) {
+    if (!plugin.roles.includes("flags")) continue;
+    const backend = await container.getAsync(pluginToken<FeatureFlagPlugin>("flags", plugin.entry.name));
+    await backend.init?.();
+    flagBackends.push(backend);
+    for (const flag of plugin.entry.flags) flagRoutes.set(flag.key, backend);
   }
   if (backends.length === 0) {
     throw new ManifestError([
@@ -73,10 +105,47 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     backends,
     store,
     async () => removeSignalHandlers(),
-    options.onError ?? warnOncePerCode(),
+    onError,
+    new FlagClient(flagRoutes, flagBackends[0], onError),
+    sticky,
+    flagBackends,
   );
   if (options.handleSignals !== false) removeSignalHandlers = flushOnSignals(() => assay.close());
   return assay;
+}
+
+/**
+ * The sticky map of the manifest's sticky experiments, over the event store's sticky capability (SQLite,
+ * PostgreSQL, memory). A sticky experiment with a store that has none is a manifest error at its `sticky` key.
+ */
+function stickyAssignments(
+  manifest: Manifest,
+  store: EventStore,
+  onError: (error: unknown, experiment: string) => void,
+  options: StickyOptions | undefined,
+): StickyAssignments | undefined {
+  const sticky = manifest.plugins.flatMap((p) =>
+    p.experiments.flatMap((e, i) =>
+      e.sticky === undefined
+        ? []
+        : [{ experiment: e.id, version: e.sticky.version, path: [...p.path, "experiments", i, "sticky"] }],
+    ),
+  );
+  if (sticky.length === 0) return undefined;
+  const base: unknown = store instanceof BatchingEventStore ? store.inner : store;
+  if (!hasStickyAssignments(base)) {
+    throw new ManifestError(
+      sticky.map((s) =>
+        issueAt(
+          manifest,
+          s.path,
+          `the event store "${store.name}" keeps no sticky assignments; use @assay/store-sqlite or @assay/store-postgres`,
+          "key",
+        ),
+      ),
+    );
+  }
+  return new StickyAssignments(base as StickyAssignmentStore, sticky, onError, options);
 }
 
 function warnOncePerCode(): (error: unknown, experiment: string) => void {

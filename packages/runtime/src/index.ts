@@ -3,5 +3,7 @@ import "reflect-metadata";
 
 export { Assay, type ExperimentRoute, type RecordOptions } from "./assay-client.js";
 export { type CreateAssayOptions, createAssay } from "./create-assay.js";
+export { FlagClient } from "./flag-client.js";
 export { type LoadedPlugin, loadPlugins } from "./load-plugins.js";
+export type { StickyOptions } from "./policy/sticky-assignments.js";
 export { TOKENS } from "./tokens.js";

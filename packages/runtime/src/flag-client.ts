@@ -1,0 +1,46 @@
+import type { ExperimentContext, FeatureFlagPlugin } from "@assay/core";
+
+/**
+ * Feature flags, through the manifest's flag backends: `assay.flags.isEnabled("new_checkout", ctx)`. Flags
+ * choose what code runs and never emit analytics (nothing is recorded, nothing is exposed). A key declared
+ * under a plugin's `[[plugins.flags]]` goes to that plugin; any other key to the first flag plugin (backends
+ * that know their own keys); with no flag plugin, every flag is off. Never throws: a failing backend serves
+ * off (or `fallback`) and reports to `onError`, as `assignOrControl` does.
+ */
+export class FlagClient {
+  /** @internal built by createAssay. */
+  constructor(
+    private readonly routes: ReadonlyMap<string, FeatureFlagPlugin>,
+    private readonly fallbackPlugin: FeatureFlagPlugin | undefined,
+    private readonly onError: (error: unknown, flag: string) => void,
+  ) {}
+
+  /** Whether `flag` is on for this unit: enabled, passing its targeting, and inside its rollout. */
+  isEnabled(flag: string, ctx: ExperimentContext): boolean {
+    const plugin = this.routes.get(flag) ?? this.fallbackPlugin;
+    if (plugin === undefined) return false;
+    try {
+      return plugin.isEnabled(flag, ctx);
+    } catch (error) {
+      this.onError(error, flag);
+      return false;
+    }
+  }
+
+  /** The value of a string flag for this unit, or `fallback` when the flag has none for it. */
+  variant(flag: string, ctx: ExperimentContext, fallback: string): string {
+    const plugin = this.routes.get(flag) ?? this.fallbackPlugin;
+    if (plugin === undefined) return fallback;
+    try {
+      return plugin.variant(flag, ctx, fallback);
+    } catch (error) {
+      this.onError(error, flag);
+      return fallback;
+    }
+  }
+
+  /** The flag keys the manifest declares, in manifest order. */
+  keys(): string[] {
+    return [...this.routes.keys()];
+  }
+}

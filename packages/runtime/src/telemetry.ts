@@ -1,0 +1,43 @@
+import type { ExperimentContext, Variant } from "@assay/core";
+import { type Attributes, trace } from "@opentelemetry/api";
+
+/**
+ * Where @opentelemetry/api keeps its registered globals (tracer provider, context manager). The API creates
+ * it on the first registration, so while it is absent no tracing is set up and there can be no active span:
+ * `assign` then pays one property read, not the API's context lookup.
+ */
+const OTEL_GLOBAL = Symbol.for("opentelemetry.js.api.1");
+const scope = globalThis as unknown as Record<symbol, unknown>;
+
+/** Whether an OpenTelemetry SDK registered anything yet (cheap; checked on every assign). */
+export function tracingRegistered(): boolean {
+  return scope[OTEL_GLOBAL] !== undefined;
+}
+
+/**
+ * Adds the feature-flag semantic-convention attributes of one evaluation to the active span, when there is a
+ * recording one: `feature_flag.key` (the experiment), `feature_flag.variant`, `feature_flag.provider_name`
+ * (the backend's name) and `feature_flag.context.id` (the user id, else the session id), plus Assay's
+ * `assay.reason` and `assay.in_experiment`. They are set as span attributes (the last evaluation wins) and
+ * added as a `feature_flag.evaluation` event (every evaluation kept). `event` names the event for exposures.
+ */
+export function annotateActiveSpan(
+  variant: Variant,
+  ctx: ExperimentContext,
+  provider: string,
+  event = "feature_flag.evaluation",
+): void {
+  const span = trace.getActiveSpan();
+  if (span === undefined || !span.isRecording()) return;
+  const attributes: Attributes = {
+    "feature_flag.key": variant.experiment,
+    "feature_flag.variant": variant.variantId,
+    "feature_flag.provider_name": provider,
+    "assay.reason": variant.reason,
+    "assay.in_experiment": variant.inExperiment,
+  };
+  const id = typeof ctx === "object" && ctx !== null ? (ctx.userId ?? ctx.sessionId) : undefined;
+  if (typeof id === "string") attributes["feature_flag.context.id"] = id;
+  span.setAttributes(attributes);
+  span.addEvent(event, attributes);
+}
