@@ -157,7 +157,7 @@ describe("vendor hashing modes", () => {
         bucketingId: "opt_bucketing_id",
         ends: [2500, 5000],
       },
-      unleash_menu: { mode: "unleash", groupId: "menu" },
+      unleash_menu: { mode: "unleash", groupId: "menu", variantGroupId: "menu-toggle" },
       fs_search: { mode: "featuresignals", flagKey: "search" },
       statsig_sample: { mode: "statsig", payload: "./statsig.json", experiment: "sample_experiment" },
       native_explicit: undefined,

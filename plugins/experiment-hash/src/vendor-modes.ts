@@ -160,13 +160,14 @@ function unleashBucketer(d: ExperimentDefinition, h: UnleashHashing): VendorBuck
   }
   const total = sum(weights);
   const groupId = h.groupId;
+  const variantGroupId = h.variantGroupId ?? h.groupId;
   // rollout values are integers 1..100: the epsilon keeps traffic * 100 from rounding below a whole percent
   const rollout = d.traffic * 100 + 1e-9;
   return {
     mode: "unleash",
     bucket(unit) {
       if (d.traffic <= 0 || unleash.normalizedStrategyValue(unit, groupId) > rollout) return -1;
-      const target = unleash.normalizedVariantValue(unit, groupId, total);
+      const target = unleash.normalizedVariantValue(unit, variantGroupId, total);
       let counter = 0;
       for (let i = 0; i < weights.length; i++) {
         const w = weights[i]!;

@@ -326,10 +326,29 @@ describe("unleash mode = unleash-client (flexible rollout + variants)", () => {
       stickiness: "default",
     })),
   });
-  const features = [feature("u-all", 100, [500, 500]), feature("u-37", 37, [100, 200, 700])];
+  const features = [
+    feature("u-all", 100, [500, 500]),
+    feature("u-37", 37, [100, 200, 700]),
+    // strategy groupId differs from the toggle name: the rollout hashes the groupId, feature variants the name
+    {
+      ...feature("u-group", 60, [250, 750]),
+      strategies: [
+        {
+          name: "flexibleRollout",
+          parameters: { rollout: "60", stickiness: "default", groupId: "g-shared" },
+        },
+      ],
+    },
+  ];
   const backend = backendOf([
     definition("u-all", { mode: "unleash", groupId: "u-all" }, [500, 500]),
     definition("u-37", { mode: "unleash", groupId: "u-37" }, [100, 200, 700], 0.37),
+    definition(
+      "u-group",
+      { mode: "unleash", groupId: "g-shared", variantGroupId: "u-group" },
+      [250, 750],
+      0.6,
+    ),
   ]);
   let client: Unleash;
   beforeAll(async () => {

@@ -24,6 +24,7 @@ const snake: Record<string, string> = {
   experimentId: "experiment_id",
   bucketingId: "bucketing_id",
   groupId: "group_id",
+  variantGroupId: "variant_group_id",
   flagKey: "flag_key",
 };
 

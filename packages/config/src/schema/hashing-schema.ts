@@ -203,8 +203,16 @@ const MODE_SCHEMAS: { readonly [M in HashingModeName]: TableSchema<Fields, Hashi
         nonEmpty("the strategy's groupId, usually the toggle name"),
         'the groupId, e.g. group_id = "checkout"',
       ),
+      variant_group_id: optional(
+        nonEmpty("the group of the variant hash: the toggle name for feature-level variants"),
+      ),
     },
-    build: (v) => Object.freeze({ mode: "unleash", groupId: v.group_id as string }),
+    build: (v) =>
+      Object.freeze({
+        mode: "unleash",
+        groupId: v.group_id as string,
+        ...(v.variant_group_id === undefined ? {} : { variantGroupId: v.variant_group_id as string }),
+      }),
   },
   featuresignals: {
     where: 'in hashing (mode = "featuresignals")',

@@ -76,7 +76,13 @@ export interface OptimizelyHashing {
  */
 export interface UnleashHashing {
   readonly mode: "unleash";
+  /** The strategy's `groupId` (the rollout hash), usually the toggle name. */
   readonly groupId: string;
+  /**
+   * The group of the variant hash when it differs: feature-level variants hash with the toggle name, strategy
+   * variants with the strategy's groupId. Default: `groupId`.
+   */
+  readonly variantGroupId?: string;
 }
 
 /** FeatureSignals: `murmur3(flagKey + "." + unit) % 10000`, one bucket for rollout (`< traffic * 10000`) and variant. */
