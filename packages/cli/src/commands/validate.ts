@@ -1,22 +1,42 @@
+import { parseArgs } from "node:util";
 import { formatIssue, isManifestError, loadManifest } from "@assay/config";
 import { loadPlugins } from "@assay/runtime";
-import { EXIT } from "../exit-codes.js";
+import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { manifestPath } from "./manifest-path.js";
 
+const USAGE = "usage: assay validate [PATH] [--env NAME]";
+
 /**
- * `assay validate [PATH]`: parses the manifest, then loads every plugin it names and lets each check its
- * options. Exit 0 when valid; exit 1 with one `file:line:col: key: message` line per problem on stderr.
+ * `assay validate [PATH] [--env NAME]`: parses the manifest, then loads every plugin it names and lets each
+ * check its options. `--env` (default `ASSAY_ENV`) selects the environment whose `env.<name>` blocks are
+ * applied; every block is validated merged either way, and an environment the manifest does not know is an
+ * error. Exit 0 when valid; exit 1 with one `file:line:col: key: message` line per problem on stderr.
  */
 export async function validate(args: readonly string[], io: Io): Promise<number> {
-  const path = args[0] ?? manifestPath(undefined, io);
+  let parsed: ReturnType<typeof parse>;
   try {
-    const manifest = await loadManifest(path);
+    parsed = parse(args);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
+  const path = positionals[0] ?? manifestPath(undefined, io);
+  const env = values.env ?? io.env.ASSAY_ENV;
+  try {
+    const manifest = await loadManifest(path, { env });
     await loadPlugins(manifest);
     const experiments = manifest.plugins.reduce((n, p) => n + p.experiments.length, 0);
+    const flags = manifest.plugins.reduce((n, p) => n + p.flags.length, 0);
+    const extras = [
+      flags > 0 ? `, ${flags} flags` : "",
+      manifest.layers.length > 0 ? `, ${manifest.layers.length} layers` : "",
+      manifest.environment !== undefined ? `, environment ${manifest.environment}` : "",
+    ].join("");
     await write(
       io.stdout,
-      `${path}: valid (${manifest.plugins.length} plugins, ${experiments} experiments)\n`,
+      `${path}: valid (${manifest.plugins.length} plugins, ${experiments} experiments${extras})\n`,
     );
     return EXIT.OK;
   } catch (error) {
@@ -28,4 +48,8 @@ export async function validate(args: readonly string[], io: Io): Promise<number>
     );
     return EXIT.INVALID;
   }
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({ args: [...args], allowPositionals: true, options: { env: { type: "string" } } });
 }
