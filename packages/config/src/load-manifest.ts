@@ -15,7 +15,7 @@ export async function loadManifest(path: string, options: ParseOptions = {}): Pr
   } catch (error) {
     throw new ManifestError([{ file: path, line: 1, column: 1, key: "", message: readFailure(error) }]);
   }
-  return parseManifest(text, path, options);
+  return parseManifest(text, path, { checkFiles: true, ...options });
 }
 
 function readFailure(error: unknown): string {

@@ -22,6 +22,11 @@ export interface ParseOptions {
    * process state). Every environment block is validated, merged, whichever is selected.
    */
   readonly env?: string | undefined;
+  /**
+   * Also check the files the manifest names (a Statsig payload), relative to `file`'s directory. `loadManifest`
+   * does; a text parsed under a made-up file name does not read the disk unless asked.
+   */
+  readonly checkFiles?: boolean | undefined;
 }
 
 /**
@@ -42,6 +47,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     report: (path, message, target) => issues.push(issueAt(located, path, message, target)),
     locate,
     env,
+    dir: options.checkFiles ? dirname(resolve(file)) : undefined,
   };
   const body = checkDocument(document, [], ctx);
   const environments = knownEnvironments(document);

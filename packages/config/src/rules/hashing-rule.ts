@@ -1,4 +1,7 @@
-import { peek } from "../schema/check.js";
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import type { ManifestPath } from "../path.js";
+import { type CheckContext, peek } from "../schema/check.js";
 import { hashingTable } from "../schema/hashing-schema.js";
 import type { TableRule } from "../schema/table.js";
 import { variantFields } from "../schema/variant-schema.js";
@@ -7,7 +10,8 @@ import { isTable } from "../toml-value.js";
 /**
  * What a vendor hashing mode needs from the rest of the experiment: one GrowthBook range or Optimizely end per
  * variant (ends non-decreasing, at most 10000), whole-number weights for Unleash (its variant hash takes the
- * total weight as a modulus), and `traffic` left at 1 for Statsig (the payload's allocation decides).
+ * total weight as a modulus), and for Statsig `traffic` left at 1 (the payload's allocation decides) and a
+ * payload file that exists, holds the experiment, and names its groups after the variants.
  */
 export const hashingRule: TableRule = (experiment, path, ctx) => {
   const hashing = peek(hashingTable, experiment.hashing);
@@ -56,8 +60,55 @@ export const hashingRule: TableRule = (experiment, path, ctx) => {
           "key",
         );
       }
+      checkStatsigPayload(hashing.payload, hashing.experiment ?? peekId(experiment.id), variants, at, ctx);
       break;
     default:
       break;
   }
 };
+
+const peekId = (id: unknown) => (typeof id === "string" ? id : undefined);
+
+/** The Statsig payload a `statsig` mode names, checked as the backend will read it. */
+function checkStatsigPayload(
+  payload: string,
+  name: string | undefined,
+  variants: readonly unknown[] | undefined,
+  at: ManifestPath,
+  ctx: CheckContext,
+): void {
+  if (ctx.dir === undefined || name === undefined) return;
+  const path = isAbsolute(payload) ? payload : resolve(ctx.dir, payload);
+  let specs: { dynamic_configs?: { name?: unknown; rules?: { groupName?: unknown }[] }[] };
+  try {
+    specs = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    ctx.report([...at, "payload"], `cannot read the Statsig payload ${path}: ${reason}`);
+    return;
+  }
+  const spec = Array.isArray(specs?.dynamic_configs)
+    ? specs.dynamic_configs.find((s) => s?.name === name)
+    : undefined;
+  if (spec === undefined) {
+    ctx.report(
+      [...at, "payload"],
+      `the Statsig payload ${path} has no experiment ${JSON.stringify(name)}; set \`experiment\` to its name there`,
+    );
+    return;
+  }
+  const ids = new Set(
+    (variants ?? []).map((v) => (isTable(v) && typeof v.id === "string" ? v.id : undefined)),
+  );
+  const groups = (spec.rules ?? [])
+    .map((r) => r?.groupName)
+    .filter((g): g is string => typeof g === "string");
+  const missing = groups.filter((g) => !ids.has(g));
+  if (missing.length > 0) {
+    ctx.report(
+      [...at.slice(0, -1), "variants"],
+      `must name the Statsig groups of ${JSON.stringify(name)}: add or rename variants to ${missing.map((g) => JSON.stringify(g)).join(", ")} (groups: ${groups.join(", ")})`,
+    );
+  }
+}

@@ -10,6 +10,8 @@ export interface CheckContext {
   locate(path: ManifestPath, target?: LocationTarget): SourceLocation;
   /** The selected environment, whose `env.<name>` blocks are applied; undefined: none (the base values). */
   readonly env?: string | undefined;
+  /** The manifest's directory, for files a manifest names (a Statsig payload); undefined: do not read files. */
+  readonly dir?: string | undefined;
 }
 
 /** Returned by a check whose value was reported as invalid. */
