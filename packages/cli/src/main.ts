@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { formatIssue, isManifestError } from "@assay/config";
 import { ExperimentError } from "@assay/core";
 import { assign } from "./commands/assign.js";
+import { flag } from "./commands/flag.js";
 import { importCommand } from "./commands/import.js";
 import { results } from "./commands/results.js";
 import { validate } from "./commands/validate.js";
@@ -11,9 +12,12 @@ import { type Io, write } from "./io.js";
 const HELP = `assay: vendor-neutral experiments for TypeScript servers
 
 usage:
-  assay validate [PATH]                      check a manifest (default ./assay.toml or $ASSAY_MANIFEST)
+  assay validate [PATH] [--env NAME]         check a manifest (default ./assay.toml or $ASSAY_MANIFEST),
+                                             merged with an environment's overrides (default $ASSAY_ENV)
   assay assign <experiment> --user ID        which variant a unit gets, as JSON lines
-               [--session ID | --users FILE | --sessions FILE] [--attr key=value]... [--manifest PATH]
+               [--session ID | --users FILE | --sessions FILE] [--attr key=value]... [--env NAME] [--manifest PATH]
+  assay flag <key> --user ID                 whether a feature flag is on for a unit, and its value, as JSON
+             [--session ID] [--attr key=value]... [--env NAME] [--manifest PATH]
   assay results <experiment> [--metric M] [--json] [--manifest PATH]
   assay import growthbook <payload.json> [-o FILE]       an assay.toml reproducing GrowthBook's assignments
   assay import posthog <flag-definitions.json> [-o FILE] the same from PostHog flag definitions
@@ -25,6 +29,7 @@ exit codes: 0 ok, 1 invalid manifest or input file, 2 usage error or experiment 
 const COMMANDS: Record<string, (args: readonly string[], io: Io) => Promise<number>> = {
   validate,
   assign,
+  flag,
   results,
   import: importCommand,
 };

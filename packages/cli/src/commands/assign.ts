@@ -7,7 +7,7 @@ import { type Io, write } from "../io.js";
 import { manifestPath } from "./manifest-path.js";
 
 const USAGE =
-  "usage: assay assign <experiment> (--user ID | --session ID | --users FILE | --sessions FILE) [--attr key=value]... [--manifest PATH]";
+  "usage: assay assign <experiment> (--user ID | --session ID | --users FILE | --sessions FILE) [--attr key=value]... [--env NAME] [--manifest PATH]";
 
 /** Lines per write: big enough to amortize the syscall, small enough to keep memory flat for any file size. */
 const CHUNK = 16_384;
@@ -27,8 +27,10 @@ export async function assign(args: readonly string[], io: Io): Promise<number> {
   const attributes = parseAttributes(values.attr ?? []);
 
   // A memory store: assigning records nothing, and the CLI must not create files beside the manifest.
+  const env = values.env ?? io.env.ASSAY_ENV;
   const assay = await createAssay({
     manifest: manifestPath(values.manifest, io),
+    ...(env !== undefined ? { env } : {}),
     store: new MemoryEventStore(),
     handleSignals: false,
   });
@@ -73,6 +75,7 @@ function parse(args: readonly string[]) {
         users: { type: "string" },
         sessions: { type: "string" },
         attr: { type: "string", multiple: true },
+        env: { type: "string" },
         manifest: { type: "string" },
       },
     });
