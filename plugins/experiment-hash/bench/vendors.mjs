@@ -18,7 +18,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ids = Array.from({ length: IDS }, (_, i) => (i % 2 ? `user-${(i * 2654435761) >>> 0}` : `ü-${i}-用户`));
 const contexts = ids.map((userId) => ({ userId, attributes: {} }));
 const store = new MemoryEventStore();
-const variants = (...names) => names.map((id, i) => ({ id, weight: 1, isControl: i === 0 }));
 const def = (id, hashing, weights = [0.5, 0.5], names = ["control", "treatment"], traffic = 1) => ({
   id,
   variants: names.map((n, i) => ({ id: n, weight: weights[i], isControl: i === 0 })),
@@ -279,7 +278,10 @@ console.log(
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? "unknown cpu"}`);
 let vendor = "";
 for (const row of rows) {
-  if (row.vendor !== vendor) console.log((vendor = row.vendor));
+  if (row.vendor !== vendor) {
+    vendor = row.vendor;
+    console.log(vendor);
+  }
   console.log(`  ${row.name.padEnd(46)} ${fmt(median(row.runs)).padStart(11)}`);
 }
 await gbAdapter.close();

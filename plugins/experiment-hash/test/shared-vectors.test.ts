@@ -183,12 +183,12 @@ describe("Unleash client specification through the unleash mode", () => {
       const feature = spec.state.features.find((f) => f.name === test.toggleName);
       const strategy = feature?.strategies[0];
       if (
-        !feature ||
-        feature.strategies.length !== 1 ||
+        feature?.strategies.length !== 1 ||
         strategy?.name !== "flexibleRollout" ||
         strategy.constraints?.length
-      )
+      ) {
         continue;
+      }
       const stickiness = strategy.parameters?.stickiness ?? "default";
       const field = stickiness === "default" ? "userId" : stickiness;
       if (!["userId", "sessionId"].includes(field) || !test.context[field]) continue;

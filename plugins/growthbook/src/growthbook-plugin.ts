@@ -51,6 +51,7 @@ interface Served {
   route: Route | undefined;
 }
 
+/** Constructor options: the plugin options plus the experiments to serve and the event store. */
 export interface GrowthBookBackendOptions extends GrowthBookPluginOptions {
   /** Name reported by the plugin (the manifest entry's name). Default "growthbook". */
   readonly name?: string;
@@ -163,7 +164,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
     if (evaluated === undefined) return served.outside;
     const { result, forced } = evaluated;
     if (forced) return served.targeted;
-    if (!result || !result.inExperiment) return served.outside;
+    if (!result?.inExperiment) return served.outside;
     return this.variantOf(served, result);
   }
 

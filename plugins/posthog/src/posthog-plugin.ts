@@ -44,6 +44,7 @@ interface Served {
   compiled: posthog.CompiledFlag | undefined;
 }
 
+/** Constructor options: the plugin options plus the experiments to serve and the event store. */
 export interface PostHogBackendOptions extends PostHogPluginOptions {
   /** Name reported by the plugin (the manifest entry's name). Default "posthog". */
   readonly name?: string;
