@@ -86,6 +86,23 @@ describe("assay import growthbook", () => {
     expect(notes["pricing-page"]).toContain("sticky bucketing");
     expect(notes["search-exp"]).toContain('targeting condition {"plan":{"$ne":"enterprise"}}');
     expect(notes["checkout-exp"]).toBe("");
+    const holdout = importGrowthBook({
+      features: {
+        f: {
+          defaultValue: 0,
+          holdout: { id: "hld_1", value: 0 },
+          rules: [
+            {
+              key: "held",
+              variations: [0, 1],
+              parentConditions: [{ id: "$holdout:hld_1", condition: { value: "holdoutcontrol" } }],
+            },
+          ],
+        },
+      },
+    }).experiments[0]!.notReproduced.join("\n");
+    expect(holdout).toContain('feature field "holdout"');
+    expect(holdout).toContain("a holdout: units held out never reach this experiment");
     expect(toml).toMatch(/# NOT reproduced by hashing[^\n]*\n# {3}- rule 0 before it forces "annual"/);
     expect(toml).toContain('# from feature "search-ranking", rule 0 (fr_5)');
     expect(toml).toContain("sticky bucket service");

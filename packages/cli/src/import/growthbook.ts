@@ -54,6 +54,17 @@ export function importGrowthBook(payload: unknown): ImportResult {
   for (const [featureKey, feature] of Object.entries(features)) {
     const rules = isObject(feature) && Array.isArray(feature.rules) ? feature.rules : [];
     const earlier: string[] = [];
+    // feature-level fields other than the default value and the rules (a holdout, prerequisites...) apply to
+    // every rule: listed on each experiment of the feature
+    if (isObject(feature)) {
+      for (const [field, value] of Object.entries(feature)) {
+        if (field !== "defaultValue" && field !== "rules") {
+          earlier.push(
+            `feature field ${JSON.stringify(field)} (${JSON.stringify(value)}) is not reproduced: check it by hand`,
+          );
+        }
+      }
+    }
     let found = false;
     rules.forEach((rule, index) => {
       if (!isObject(rule)) return;
@@ -182,8 +193,12 @@ function translate(
       `targeting condition ${JSON.stringify(spec.condition)}: units failing it are not in the GrowthBook experiment; here everyone is bucketed`,
     );
   }
-  if (spec.parentConditions !== undefined)
-    notes.push(`prerequisites (parentConditions ${JSON.stringify(spec.parentConditions)}): targeting`);
+  if (spec.parentConditions !== undefined) {
+    const holdout = JSON.stringify(spec.parentConditions).includes("$holdout");
+    notes.push(
+      `prerequisites (parentConditions ${JSON.stringify(spec.parentConditions)}): ${holdout ? "a holdout: units held out never reach this experiment" : "targeting"}`,
+    );
+  }
   if (spec.savedGroups !== undefined)
     notes.push(`saved groups ${JSON.stringify(spec.savedGroups)}: targeting`);
   if (spec.urlPatterns !== undefined || spec.url !== undefined)
