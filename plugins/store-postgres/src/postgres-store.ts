@@ -3,6 +3,9 @@ import {
   BackendError,
   type EventStore,
   type ExperimentSummary,
+  type StickyAssignment,
+  type StickyAssignmentStore,
+  type StickyQuery,
   type StoredEvent,
   type SummaryQuery,
   type SummaryRows,
@@ -38,7 +41,7 @@ const DAY_MS = 86_400_000;
  * current incrementally, so their cost grows with units, not events; only rows grouped by variant, metric and
  * day reach JavaScript.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   readonly name = "postgres";
   readonly schema: string;
   private readonly pool: pg.Pool;
@@ -80,6 +83,62 @@ export class PostgresEventStore implements EventStore {
       }
     })();
     return this.ready;
+  }
+
+  /** Stored first assignments of the given experiment versions (accepted at or after `since`). */
+  async loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
+    await this.init();
+    if (query.experiments.length === 0) return [];
+    try {
+      const { rows } = await this.pool.query<{
+        experiment: string;
+        version: number;
+        unit: string;
+        variant_id: string;
+        assigned_at: string;
+      }>(
+        `SELECT s.experiment, s.version, s.unit, s.variant_id, s.assigned_at
+           FROM ${this.schema}.sticky_assignments s
+           JOIN unnest($1::text[], $2::integer[]) AS wanted(experiment, version)
+             ON s.experiment = wanted.experiment AND s.version = wanted.version
+          WHERE s.assigned_at >= $3`,
+        [
+          query.experiments.map((e) => e.experiment),
+          query.experiments.map((e) => e.version),
+          query.since?.getTime() ?? Number.MIN_SAFE_INTEGER,
+        ],
+      );
+      return rows.map((r) => ({
+        experiment: r.experiment,
+        version: r.version,
+        unit: r.unit,
+        variantId: r.variant_id,
+        assignedAt: new Date(Number(r.assigned_at)),
+      }));
+    } catch (cause) {
+      throw new BackendError(`could not load sticky assignments: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** Stores first assignments in one statement; a unit already stored for that version keeps its row. */
+  async saveStickyAssignments(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): Promise<void> {
+    await this.init();
+    if (rows.length === 0) return;
+    try {
+      await this.pool.query(
+        `INSERT INTO ${this.schema}.sticky_assignments (experiment, version, unit, variant_id)
+         SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[])
+         ON CONFLICT DO NOTHING`,
+        [
+          rows.map((r) => r.experiment),
+          rows.map((r) => r.version),
+          rows.map((r) => r.unit),
+          rows.map((r) => r.variantId),
+        ],
+      );
+    } catch (cause) {
+      throw new BackendError(`could not save sticky assignments: ${(cause as Error).message}`, { cause });
+    }
   }
 
   async append(batch: readonly StoredEvent[]): Promise<AppendResult> {

@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -54,6 +54,18 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
       kind text NOT NULL, value double precision NOT NULL, ts bigint NOT NULL
     );
     CREATE INDEX pending_by_unit ON ${s}.pending_outcomes (experiment, mode, unit);`,
+  // Sticky assignments: a unit's first enrolled variant per experiment version (first writer wins), stamped
+  // with the server's clock so instances refresh by one timeline.
+  3: (s) => `
+    CREATE TABLE ${s}.sticky_assignments (
+      experiment  text NOT NULL,
+      version     integer NOT NULL,
+      unit        text NOT NULL,
+      variant_id  text NOT NULL,
+      assigned_at bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+      PRIMARY KEY (experiment, version, unit)
+    );
+    CREATE INDEX sticky_assignments_by_time ON ${s}.sticky_assignments (experiment, version, assigned_at);`,
 };
 
 /** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */

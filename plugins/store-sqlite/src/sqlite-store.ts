@@ -5,6 +5,9 @@ import {
   BackendError,
   type EventStore,
   type ExperimentSummary,
+  type StickyAssignment,
+  type StickyAssignmentStore,
+  type StickyQuery,
   type StoredEvent,
   type SummaryQuery,
   type SummaryRows,
@@ -32,7 +35,7 @@ export interface SqliteEventStoreOptions {
 }
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -50,6 +53,18 @@ const MIGRATIONS: Record<number, string> = {
     );
     ${ROLLUP_TABLES}
   `,
+  // Sticky assignments: a unit's first enrolled variant per experiment version (first writer wins).
+  2: `
+    CREATE TABLE sticky_assignments (
+      experiment  TEXT NOT NULL,
+      version     INTEGER NOT NULL,
+      unit        TEXT NOT NULL,
+      variant_id  TEXT NOT NULL,
+      assigned_at INTEGER NOT NULL,   -- Unix milliseconds, when this store accepted it
+      PRIMARY KEY (experiment, version, unit)
+    ) WITHOUT ROWID;
+    CREATE INDEX sticky_assignments_by_time ON sticky_assignments (experiment, version, assigned_at);
+  `,
 };
 
 const ROWS_PER_INSERT = 100;
@@ -62,7 +77,7 @@ const DAY_MS = 86_400_000;
  * per-unit rollups (see rollups.ts) kept current incrementally, so their cost grows with units, not events;
  * only rows grouped by variant, metric and day reach JavaScript.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   readonly name = "sqlite";
   readonly path: string;
   private db: Database.Database | undefined;
@@ -156,6 +171,63 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     this.db?.close();
     this.db = undefined;
+  }
+
+  /** Stored first assignments of the given experiment versions (accepted at or after `since`). */
+  async loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
+    const db = this.open();
+    try {
+      const since = query.since?.getTime() ?? Number.MIN_SAFE_INTEGER;
+      const select = db.prepare(
+        "SELECT unit, variant_id, assigned_at FROM sticky_assignments WHERE experiment = ? AND version = ? AND assigned_at >= ?",
+      );
+      const out: StickyAssignment[] = [];
+      for (const { experiment, version } of query.experiments) {
+        for (const row of select.iterate(experiment, version, since) as Iterable<{
+          unit: string;
+          variant_id: string;
+          assigned_at: number;
+        }>) {
+          out.push({
+            experiment,
+            version,
+            unit: row.unit,
+            variantId: row.variant_id,
+            assignedAt: new Date(row.assigned_at),
+          });
+        }
+      }
+      return out;
+    } catch (cause) {
+      throw new BackendError(
+        `could not load sticky assignments from ${this.path}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  /** Stores first assignments in one transaction; a unit already stored for that version keeps its row. */
+  async saveStickyAssignments(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): Promise<void> {
+    if (rows.length === 0) return;
+    const db = this.open();
+    try {
+      const insert = db.prepare(
+        "INSERT INTO sticky_assignments (experiment, version, unit, variant_id, assigned_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      );
+      const now = Date.now();
+      db.transaction(() => {
+        for (const r of rows) insert.run(r.experiment, r.version, r.unit, r.variantId, now);
+      })();
+    } catch (cause) {
+      throw new BackendError(
+        `could not save sticky assignments to ${this.path}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
   }
 
   /** Events stored, all experiments (a cheap check for tests and benchmarks). */
