@@ -39,7 +39,7 @@ const indexOf = (backend: HashExperimentBackend, experiment: string, userId: str
   if (!v.inExperiment) return -1;
   return v.variantId === "control" ? 0 : Number(v.variantId.slice(1));
 };
-const IDS = randomIds(20_000, 2026);
+const IDS = randomIds(100_000, 2026);
 
 describe("growthbook mode = @growthbook/growthbook's run()", () => {
   beforeAll(() => {
@@ -140,7 +140,7 @@ describe("growthbook mode = @growthbook/growthbook's run()", () => {
   ];
   const backend = backendOf(cases.map((c) => c.def));
   for (const { def, gb } of cases) {
-    it(`${def.id}: every one of 20,000 ids (half non-ASCII) in the same variant, in or out`, () => {
+    it(`${def.id}: every one of 100,000 ids (half non-ASCII) in the same variant, in or out`, () => {
       let inside = 0;
       for (const id of IDS) {
         const r = new GrowthBook({ attributes: { id } }).run(gb);
@@ -223,7 +223,7 @@ describe("posthog mode = posthog-node local evaluation", () => {
   afterAll(async () => {
     await client.shutdown();
   });
-  it("both flags, 20,000 ids: the variant PostHog gives, and not enrolled where PostHog says false or holdout", async () => {
+  it("both flags, 100,000 ids: the variant PostHog gives, and not enrolled where PostHog says false or holdout", async () => {
     const keys = flags.map((f) => f.key);
     let held = 0;
     for (const id of IDS) {
@@ -288,7 +288,7 @@ describe("optimizely mode = @optimizely/optimizely-sdk getVariation", () => {
   afterAll(async () => {
     await client.close();
   });
-  it("20,000 ids, some with a bucketing id attribute", () => {
+  it("100,000 ids, some with a bucketing id attribute", () => {
     expect(backend.assign("full", { userId: "ppid1", attributes: {} }).variantId).toBe(
       client.getVariation("full", "ppid1"),
     );
@@ -367,7 +367,7 @@ describe("unleash mode = unleash-client (flexible rollout + variants)", () => {
   afterAll(() => {
     client.destroy();
   });
-  it("20,000 ids: enabled and variant as the SDK", () => {
+  it("100,000 ids: enabled and variant as the SDK", () => {
     for (const id of IDS) {
       for (const f of features) {
         const variant = client.getVariant(f.name, { userId: id });
@@ -433,7 +433,7 @@ describe("statsig mode (payload file relative to the manifest)", () => {
       inExperiment: true,
     });
   });
-  it("20,000 ids: the group statsig-node gives", () => {
+  it("100,000 ids: the group statsig-node gives", () => {
     for (const id of IDS) {
       const e = Statsig.getExperimentWithExposureLoggingDisabledSync({ userID: id }, "sample_experiment");
       const expected = e.getGroupName() ?? false;

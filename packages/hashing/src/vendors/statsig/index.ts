@@ -4,6 +4,7 @@
  * `shared/notes/vendors.md` §3.
  */
 import { digest } from "../digest.js";
+import { staleWord, statsigSha256 } from "./padding-quirk.js";
 
 /** Bucket space of pass percentages (rules, gates). */
 export const PASS_PERCENT_BUCKETS = 10000;
@@ -47,7 +48,11 @@ function statsigBytes(text: string): Buffer {
 }
 
 function sha256(text: string): Buffer {
-  return digest("sha256", isWellFormed(text) ? text : statsigBytes(text));
+  // short strings (the salt and most ids) cannot reach the padding quirk: at most 3 bytes per UTF-16 unit
+  if (text.length * 3 < 120) return digest("sha256", isWellFormed(text) ? text : statsigBytes(text));
+  const bytes = isWellFormed(text) ? Buffer.from(text, "utf8") : statsigBytes(text);
+  const stale = staleWord(bytes);
+  return stale === 0 ? digest("sha256", bytes) : statsigSha256(bytes, stale);
 }
 
 /**
