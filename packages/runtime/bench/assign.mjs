@@ -23,6 +23,12 @@ source = "@assay/experiment-hash"
 [[plugins.experiments]]
 id = "${EXPERIMENT}"
 variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+
+[[plugins.experiments]]
+id = "${EXPERIMENT}_targeted"
+variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+forced = { treatment = ["qa-alice"] }
+targeting = { include = ["country in [FR, DE]", "app_version >= 2.3.0"] }
 `,
 );
 const assay = await createAssay({
@@ -33,6 +39,10 @@ const assay = await createAssay({
 
 const ids = Array.from({ length: IDS }, (_, i) => `user-${(i * 2654435761) >>> 0}`);
 const contexts = ids.map((userId) => ({ userId, attributes: {} }));
+const targetedContexts = ids.map((userId) => ({
+  userId,
+  attributes: { country: "FR", app_version: "2.4.1" },
+}));
 const keys = ids.map((id) => `${EXPERIMENT}:${id}`);
 const gbExperiment = { key: EXPERIMENT, variations: [0, 1], weights: [0.5, 0.5], hashVersion: 2 };
 const gbClient = new GrowthBookClient({});
@@ -74,12 +84,15 @@ function fnv1aCeiling(i) {
   return h & 1;
 }
 const assayAssign = (i) => (assay.assign(EXPERIMENT, contexts[i]).isControl ? 0 : 1);
+const TARGETED = `${EXPERIMENT}_targeted`;
+const assayTargeted = (i) => (assay.assign(TARGETED, targetedContexts[i]).isControl ? 0 : 1);
 const growthbookRun = (i) => new GrowthBook({ attributes: { id: ids[i] } }).run(gbExperiment).variationId;
 const growthbookClientRun = (i) => gbClient.runInlineExperiment(gbExperiment, gbAttributes[i]).variationId;
 
 const cases = [
   ["bare FNV-1a loop over the key (ceiling)", fnv1aCeiling],
   ["assay.assign through the public client", assayAssign],
+  ["assay.assign, targeting + forced (policy)", assayTargeted],
   ["GrowthBook run(), one instance per user", growthbookRun],
   ["GrowthBookClient.runInlineExperiment", growthbookClientRun],
 ];

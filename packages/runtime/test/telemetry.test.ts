@@ -1,0 +1,114 @@
+import { join } from "node:path";
+import { parseManifest } from "@assay/config";
+import { ExperimentContext, MemoryEventStore } from "@assay/core";
+import { context, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it } from "vitest";
+import { createAssay } from "../src/index.js";
+import { tracingRegistered } from "../src/telemetry.js";
+
+const MANIFEST = `[[plugins]]
+name = "local-hash"
+source = "@assay/experiment-hash"
+
+[[plugins.experiments]]
+id = "checkout"
+variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+
+[[plugins.experiments]]
+id = "qa"
+variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+forced = { treatment = ["qa-alice"] }
+`;
+const open = () =>
+  createAssay({
+    manifest: parseManifest(MANIFEST, join(process.cwd(), "assay.toml")),
+    store: new MemoryEventStore(),
+    handleSignals: false,
+  });
+const OTEL_GLOBAL = Symbol.for("opentelemetry.js.api.1");
+
+// The tests run in order in one process: first without any tracing, then with an SDK registered.
+describe("OpenTelemetry", () => {
+  it("without tracing, assign and expose touch no OpenTelemetry state", async () => {
+    const assay = await open();
+    const alice = ExperimentContext.forUser("alice");
+    const variant = assay.assign("checkout", alice);
+    await assay.expose(variant, alice);
+    expect(tracingRegistered()).toBe(false);
+    expect((globalThis as Record<symbol, unknown>)[OTEL_GLOBAL]).toBeUndefined();
+    await assay.close();
+  });
+
+  it("adds the feature_flag attributes of assign and expose to the active span", async () => {
+    const before = await open(); // started before the SDK: notices it within a second
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    expect(tracingRegistered()).toBe(true);
+    const assay = await open();
+    const tracer = trace.getTracer("test");
+    const alice = ExperimentContext.forUser("alice");
+
+    // no active span: nothing to annotate, nothing fails
+    expect(assay.assign("checkout", alice).experiment).toBe("checkout");
+
+    const variant = await tracer.startActiveSpan("GET /checkout", async (span) => {
+      const v = assay.assign("checkout", alice);
+      await assay.expose(v, alice);
+      assay.assign("qa", ExperimentContext.forUser("qa-alice"));
+      span.end();
+      return v;
+    });
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.name).toBe("GET /checkout");
+    // attributes: the last evaluation (the forced one)
+    expect(span!.attributes).toMatchObject({
+      "feature_flag.key": "qa",
+      "feature_flag.variant": "treatment",
+      "feature_flag.provider_name": "local-hash",
+      "feature_flag.context.id": "qa-alice",
+      "assay.reason": "forced",
+      "assay.in_experiment": false,
+    });
+    // events: every evaluation and the exposure
+    expect(
+      span!.events.map((e) => [
+        e.name,
+        e.attributes?.["feature_flag.key"],
+        e.attributes?.["feature_flag.variant"],
+      ]),
+    ).toEqual([
+      ["feature_flag.evaluation", "checkout", variant.variantId],
+      ["assay.exposure", "checkout", variant.variantId],
+      ["feature_flag.evaluation", "qa", "treatment"],
+    ]);
+    expect(span!.events[0]!.attributes).toMatchObject({
+      "feature_flag.provider_name": "local-hash",
+      "feature_flag.context.id": "alice",
+      "assay.reason": "hash",
+    });
+
+    await expect
+      .poll(
+        () => {
+          exporter.reset();
+          tracer.startActiveSpan("later", (span) => {
+            before.assign("checkout", alice);
+            span.end();
+          });
+          return exporter.getFinishedSpans()[0]?.attributes["feature_flag.key"];
+        },
+        { timeout: 3_000, interval: 100 },
+      )
+      .toBe("checkout");
+    await Promise.all([assay.close(), before.close()]);
+  });
+});
