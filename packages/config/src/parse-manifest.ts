@@ -43,8 +43,16 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
   const issues: ManifestIssue[] = [];
   const written = typeof document.environment === "string" ? document.environment : undefined;
   const env = options.env === undefined || options.env === "" ? written : options.env;
+  const lines = source.split(/\r?\n/);
   const ctx: CheckContext = {
     report: (path, message, target) => issues.push(issueAt(located, path, message, target)),
+    reportInString: (path, offset, message) => {
+      const issue = issueAt(located, path, message);
+      issues.push({
+        ...issue,
+        column: issue.column + stringColumnShift(lines[issue.line - 1], issue.column, offset),
+      });
+    },
     locate,
     env,
     dir: options.checkFiles ? dirname(resolve(file)) : undefined,
@@ -64,6 +72,22 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     layers: body.layers,
     locate,
   });
+}
+
+/**
+ * How many columns past a string value's opening quote (at 1-based `column` of `line`) its character `offset`
+ * is written: `1 + offset` when the characters before it are written as they read (a literal string, or a
+ * basic string without escapes there); 0 (the value itself) when that cannot be told.
+ */
+function stringColumnShift(line: string | undefined, column: number, offset: number): number {
+  if (line === undefined) return 0;
+  const quote = line[column - 1];
+  if (quote !== "'" && quote !== '"') return 0;
+  if (line.startsWith(quote.repeat(3), column - 1)) return 0; // multi-line strings
+  const written = line.slice(column, column + offset);
+  if (written.length < offset || written.includes(quote) || (quote === '"' && written.includes("\\")))
+    return 0;
+  return 1 + offset;
 }
 
 /** The `environments` list, then the names of `env` blocks it does not list, in order of appearance. */

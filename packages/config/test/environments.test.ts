@@ -126,3 +126,32 @@ describe("targeting, sticky and layers in the parsed experiment", () => {
     expect(Object.keys(copy).sort()).toEqual(["enabled", "id", "layer", "traffic", "unit", "variants"]);
   });
 });
+
+describe("targeting rule errors point at the character", () => {
+  const manifest = (rule: string) => `[[plugins]]
+name = "h"
+source = "@assay/experiment-hash"
+
+[[plugins.experiments]]
+id = "x"
+variants = [{ id = "control", weight = 1, is_control = true }, { id = "b", weight = 1 }]
+targeting = { include = [${rule}] }
+`;
+  const columnOf = (rule: string) => {
+    try {
+      parseManifest(manifest(rule), "assay.toml");
+    } catch (error) {
+      if (isManifestError(error)) return error.issues.map((i) => `${i.line}:${i.column}`);
+      throw error;
+    }
+    return [];
+  };
+
+  it("in literal and plain basic strings; at the string when escapes come first", () => {
+    // targeting = { include = [ is 25 characters: the rule's quote is at column 26
+    expect(columnOf("'plan ni [pro]'")).toEqual(["8:32"]);
+    expect(columnOf('"plan ni [pro]"')).toEqual(["8:32"]);
+    expect(columnOf('"x == \\"a\\" y"')).toEqual(["8:26"]);
+    expect(columnOf("'''plan ni [pro]'''")).toEqual(["8:26"]);
+  });
+});

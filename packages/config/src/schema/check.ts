@@ -8,6 +8,11 @@ export interface CheckContext {
   report(path: ManifestPath, message: string, target?: LocationTarget): void;
   /** The position of `path` or its nearest written ancestor, e.g. to say where a duplicate was first seen. */
   locate(path: ManifestPath, target?: LocationTarget): SourceLocation;
+  /**
+   * Records an issue at character `offset` of the string value at `path`, when the file spells that string
+   * on one line with nothing escaped before the character (so the column is exact); otherwise at the value.
+   */
+  reportInString?(path: ManifestPath, offset: number, message: string): void;
   /** The selected environment, whose `env.<name>` blocks are applied; undefined: none (the base values). */
   readonly env?: string | undefined;
   /** The manifest's directory, for files a manifest names (a Statsig payload); undefined: do not read files. */

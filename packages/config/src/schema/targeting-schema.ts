@@ -21,7 +21,9 @@ export const ruleText: Check<string> = (value, path, ctx) => {
   }
   const parsed = parseRule(value);
   if (!isRuleSyntaxError(parsed)) return value;
-  ctx.report(path, `rule ${JSON.stringify(value)}: ${parsed.error} (at character ${parsed.offset + 1})`);
+  const message = `rule ${JSON.stringify(value)}: ${parsed.error} (at character ${parsed.offset + 1})`;
+  if (ctx.reportInString) ctx.reportInString(path, parsed.offset, message);
+  else ctx.report(path, message);
   return INVALID;
 };
 

@@ -97,6 +97,7 @@ export function parseRule(text: string): TargetingRule | RuleSyntaxError {
         rule = { kind: "in", attribute, values: p.list(), negate: operator === "not in" };
         break;
       case "matches": {
+        p.skipSpace();
         const at = p.offset;
         const source = p.literal();
         let pattern: RegExp;
@@ -112,6 +113,7 @@ export function parseRule(text: string): TargetingRule | RuleSyntaxError {
         break;
       }
       default: {
+        p.skipSpace();
         const at = p.offset;
         const value = p.literal();
         if (NUMBER.test(value)) rule = { kind: "number", attribute, operator, value: Number(value) };
