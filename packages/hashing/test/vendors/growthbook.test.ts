@@ -85,7 +85,7 @@ describe("GrowthBook spec vectors (cases.json)", () => {
         .compileExperiment(spec)
         .assign((context.attributes ?? {}) as Record<string, unknown>);
       expect(index >= 0, `${name}: inExperiment`).toBe(inExperiment);
-      expect(spec.variations[index >= 0 ? index : 0], `${name}: value`).toEqual(expectedValue);
+      expect(spec.variations[Math.max(index, 0)], `${name}: value`).toEqual(expectedValue);
     }
   });
 });
