@@ -52,7 +52,7 @@ export class Assay {
   // Whether an OpenTelemetry SDK is registered. A field read on the hot path: reading the API's global (a
   // symbol-keyed property of globalThis) on every call costs about 15% of an assign. Checked at start and
   // then once a second until an SDK appears (see telemetry.ts).
-  private tracing = tracingRegistered();
+  private tracing: boolean;
   private tracingProbe: ReturnType<typeof setInterval> | undefined;
 
   /** @internal built by createAssay. */
@@ -67,9 +67,12 @@ export class Assay {
     readonly flags: FlagClient,
     private readonly sticky: StickyAssignments | undefined = undefined,
     private readonly flagPlugins: ReadonlyArray<{ close?(): Promise<void> }> = [],
+    /** False: never annotate spans, never look for an SDK. */
+    private readonly tracingAllowed = true,
   ) {
     this.routes = routes;
-    if (!this.tracing) {
+    this.tracing = tracingAllowed && tracingRegistered();
+    if (tracingAllowed && !this.tracing) {
       this.tracingProbe = setInterval(() => {
         if (!tracingRegistered()) return;
         this.tracing = true;
@@ -133,7 +136,7 @@ export class Assay {
     }
     const route = this.routes.get(variant.experiment);
     if (route === undefined) throw notFound(variant.experiment);
-    if (this.tracing || tracingRegistered()) {
+    if (this.tracing || (this.tracingAllowed && tracingRegistered())) {
       annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure");
     }
     // Forced units are never counted, even if a caller rebuilt the Variant as enrolled.

@@ -1,5 +1,5 @@
 import type { ExperimentContext, Variant } from "@assay/core";
-import { type Attributes, trace } from "@opentelemetry/api";
+import { type Attributes, context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 
 /**
  * Where @opentelemetry/api keeps its registered globals (tracer provider, context manager). The API creates
@@ -27,7 +27,10 @@ export function annotateActiveSpan(
   provider: string,
   event = "feature_flag.evaluation",
 ): void {
-  const span = trace.getActiveSpan();
+  // Outside any span the context manager answers the root context: skip the span lookup then.
+  const active = context.active();
+  if (active === ROOT_CONTEXT) return;
+  const span = trace.getSpan(active);
   if (span === undefined || !span.isRecording()) return;
   const attributes: Attributes = {
     "feature_flag.key": variant.experiment,

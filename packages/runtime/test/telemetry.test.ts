@@ -111,4 +111,27 @@ describe("OpenTelemetry", () => {
       .toBe("checkout");
     await Promise.all([assay.close(), before.close()]);
   });
+
+  it("tracing: false leaves the span alone", async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.disable();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    const quiet = await createAssay({
+      manifest: parseManifest(MANIFEST, join(process.cwd(), "assay.toml")),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+      tracing: false,
+    });
+    trace.getTracer("test").startActiveSpan("quiet", (span) => {
+      quiet.assign("checkout", ExperimentContext.forUser("alice"));
+      span.end();
+    });
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.name).toBe("quiet");
+    expect(span!.attributes).toEqual({});
+    expect(span!.events).toEqual([]);
+    await quiet.close();
+  });
 });
