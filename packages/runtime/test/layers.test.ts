@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { parseManifest } from "@assay/config";
 import { type ExperimentContext, MemoryEventStore, type Variant } from "@assay/core";
+import { independentPoint, LAYER_SEED } from "@assay/hashing";
 import { describe, expect, it } from "vitest";
 import { createAssay } from "../src/index.js";
 
@@ -78,6 +79,23 @@ describe("mutually exclusive layers, over 100k units", () => {
     }
     expect(wrongOutside).toBe(0);
     expect(within(owner.filter((o) => o === undefined).length / N, 0.4)).toBe(true);
+  });
+
+  it("a slot is the half-open interval [start, end) of the unit's layer point", async () => {
+    const slots = [
+      ["button_color", 0.3],
+      ["copy_test", 0.2],
+    ] as const;
+    const assigned = await assignAll(slots);
+    let mismatches = 0;
+    for (let i = 0; i < N; i++) {
+      const point = independentPoint("checkout_page", `user-${i}`, LAYER_SEED);
+      const inFirst = point >= 0 && point < 0.3;
+      const inSecond = point >= 0.3 && point < 0.5;
+      if (assigned.get("button_color")![i]!.inExperiment !== inFirst) mismatches++;
+      if (assigned.get("copy_test")![i]!.inExperiment !== inSecond) mismatches++;
+    }
+    expect(mismatches).toBe(0);
   });
 
   it("an experiment's own traffic applies inside its slot", async () => {
