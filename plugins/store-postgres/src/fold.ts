@@ -1,9 +1,8 @@
 import type { PoolClient } from "pg";
 
 /**
- * Per-unit rollups in PostgreSQL, the same design as @assay/store-sqlite's (see its rollups.ts): every new
- * event is also written to `unfolded` in the statement that stores it, and a fold moves the queue into the
- * rollups, for both unit modes ("u": user id, else session id; "s": session id):
+ * Per-unit rollups in PostgreSQL, the same design as @assay/store-sqlite's (see its rollups.ts), for both unit
+ * modes ("u": user id, else session id; "s": session id):
  *
  * - `units`: each unit's first exposure (timestamp, then eventId) and its variant;
  * - `unit_metric_days`: per unit, metric and UTC day, the aggregate (bool: max, else sum) of the outcomes at
@@ -11,8 +10,13 @@ import type { PoolClient } from "pg";
  * - `pending_outcomes`: outcomes no exposure covers yet; moved into `unit_metric_days` once one does;
  * - `unit_variants`, `variant_days`, `metric_kinds`: exposure and outcome counters.
  *
- * Folds are serialized by an advisory lock, so instances never fold the same events twice; an event committed
- * while a fold runs stays in the queue for the next one (the fold deletes only rows its snapshot sees).
+ * Which events are new: every row carries the id of the transaction that wrote it (`xid`, a 64-bit xid8 that
+ * never wraps). Every transaction below the `watermark` is folded; a fold takes the rows it can see with
+ * `xid >= watermark` whose transaction is not in `folded_xids`, then moves the watermark to the `xmin` its
+ * snapshot had before it looked (every transaction below it had finished, so all their rows were seen), and
+ * remembers the transactions at or above it that it folded. So rows are folded once, whatever order instances
+ * commit in, and a long-running transaction elsewhere holds nothing back. Folds are serialized by an advisory
+ * lock.
  */
 
 const DAY_MS = 86_400_000;
@@ -87,15 +91,10 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
 }
 
 /**
- * Folds up to `limit` queued events into the rollups in one transaction. With `wait` false it gives up at
- * once when another fold holds the lock. Returns how many events it folded.
+ * Folds every row committed since the last fold into the rollups, in one transaction. With `wait` false it
+ * gives up at once when another fold holds the lock. Returns how many events it folded.
  */
-export async function fold(
-  client: PoolClient,
-  schema: string,
-  limit: number,
-  wait: boolean,
-): Promise<number> {
+export async function fold(client: PoolClient, schema: string, wait: boolean): Promise<number> {
   await client.query("BEGIN");
   try {
     const { rows } = await client.query<{ locked: boolean | null }>(
@@ -108,18 +107,29 @@ export async function fold(
       await client.query("ROLLBACK");
       return 0;
     }
+    const bounds = await client.query<{ lower: string; upper: string }>(
+      `SELECT watermark::text AS lower, pg_snapshot_xmin(pg_current_snapshot())::text AS upper
+       FROM ${schema}.fold_state WHERE id = 1`,
+    );
+    const { lower, upper } = bounds.rows[0]!;
     const taken = await client.query(
       `CREATE TEMP TABLE fold_batch ON COMMIT DROP AS
-       WITH d AS (
-         DELETE FROM ${schema}.unfolded WHERE ctid IN (SELECT ctid FROM ${schema}.unfolded LIMIT ${Math.floor(limit)})
-         RETURNING *
-       ) SELECT * FROM d`,
+       SELECT e.* FROM ${schema}.events e
+       WHERE e.xid >= $1::xid8 AND NOT EXISTS (SELECT 1 FROM ${schema}.folded_xids f WHERE f.xid = e.xid)`,
+      [lower],
     );
     const n = taken.rowCount ?? 0;
     if (n > 0) {
       for (const mode of ["u", "s"] as const)
         for (const sql of modeSteps(schema, mode)) await client.query(sql);
     }
+    await client.query(
+      `INSERT INTO ${schema}.folded_xids SELECT DISTINCT xid FROM fold_batch WHERE xid >= $1::xid8
+       ON CONFLICT DO NOTHING`,
+      [upper],
+    );
+    await client.query(`DELETE FROM ${schema}.folded_xids WHERE xid < $1::xid8`, [upper]);
+    await client.query(`UPDATE ${schema}.fold_state SET watermark = $1::xid8 WHERE id = 1`, [upper]);
     await client.query("COMMIT");
     return n;
   } catch (error) {

@@ -178,22 +178,18 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     }
     try {
       const result = await this.pool.query(
-        `WITH stored AS (
-           INSERT INTO ${this.schema}.events
-             (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::text[],
-                                $7::float8[], $8::text[], $9::text[], $10::int8[])
-           ON CONFLICT (event_id) DO NOTHING
-           RETURNING *
-         )
-         INSERT INTO ${this.schema}.unfolded SELECT * FROM stored`,
+        `INSERT INTO ${this.schema}.events
+           (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::text[],
+                              $7::float8[], $8::text[], $9::text[], $10::int8[])
+         ON CONFLICT (event_id) DO NOTHING`,
         [ids, experiments, types, variants, metrics, kinds, values, users, sessions, times],
       );
       const inserted = result.rowCount ?? 0;
       this.sinceFold += inserted;
       if (this.foldStep > 0 && this.sinceFold >= this.foldStep && this.folding === undefined) {
         this.sinceFold = 0;
-        this.folding = this.foldOnce(this.foldStep, false)
+        this.folding = this.foldOnce(false)
           .catch(() => undefined) // the next fold or summary tries again
           .finally(() => {
             this.folding = undefined;
@@ -238,15 +234,14 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   async foldAll(): Promise<number> {
     await this.init();
     let total = 0;
-    for (let n = await this.foldOnce(200_000, true); n > 0; n = await this.foldOnce(200_000, true))
-      total += n;
+    for (let n = await this.foldOnce(true); n > 0; n = await this.foldOnce(true)) total += n;
     return total;
   }
 
-  private async foldOnce(limit: number, wait: boolean): Promise<number> {
+  private async foldOnce(wait: boolean): Promise<number> {
     const client = await this.pool.connect();
     try {
-      return await fold(client, this.schema, limit, wait);
+      return await fold(client, this.schema, wait);
     } finally {
       client.release();
     }

@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -66,6 +66,18 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
       PRIMARY KEY (experiment, version, unit)
     );
     CREATE INDEX sticky_assignments_by_time ON ${s}.sticky_assignments (experiment, version, assigned_at);`,
+  // Folds find new rows by the transaction that wrote them instead of a queue table (a queue costs an insert
+  // and a delete per event). Rows already folded get xid 1, rows still queued xid 2, and the watermark starts
+  // at 2; real transaction ids start at 3. See fold.ts.
+  4: (s) => `
+    ALTER TABLE ${s}.events ADD COLUMN xid xid8 NOT NULL DEFAULT '1';
+    ALTER TABLE ${s}.events ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+    UPDATE ${s}.events e SET xid = '2' WHERE EXISTS (SELECT 1 FROM ${s}.unfolded u WHERE u.event_id = e.event_id);
+    CREATE INDEX events_by_xid ON ${s}.events (xid);
+    CREATE TABLE ${s}.fold_state (id integer PRIMARY KEY, watermark xid8 NOT NULL);
+    INSERT INTO ${s}.fold_state VALUES (1, '2');
+    CREATE TABLE ${s}.folded_xids (xid xid8 PRIMARY KEY);
+    DROP TABLE ${s}.unfolded;`,
 };
 
 /** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */

@@ -65,7 +65,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
     const summary = await store.summarize({ experiment: "old" });
     expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 1, exposures: 1 }]);
     expect(summary.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 1, sum: 1, sumSquares: 1 });
@@ -94,6 +94,53 @@ describe("PostgresEventStore", () => {
     expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(1500);
     expect(await stores[0]!.count("x")).toBe(500);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("moves a version-3 database from the fold queue to transaction ids without folding anything twice", async () => {
+    const schema = schemaFor("queue");
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+    const client = await pool.connect();
+    expect(await migrate(client, schema, 3)).toBe(3);
+    // one exposure already folded into the rollups, one still waiting in the queue
+    await client.query(
+      `INSERT INTO ${schema}.events (event_id, experiment, type, variant_id, user_id, ts)
+       VALUES ('folded', 'm', 0, 'control', 'u1', 1000), ('queued', 'm', 0, 'control', 'u2', 2000);
+       INSERT INTO ${schema}.unfolded SELECT * FROM ${schema}.events WHERE event_id = 'queued';
+       INSERT INTO ${schema}.units VALUES ('m', 'u', 'u:u1', 'control', 1000, 'folded');
+       INSERT INTO ${schema}.unit_variants VALUES ('m', 'u', 'u:u1', 'control', 1);
+       INSERT INTO ${schema}.variant_days VALUES ('m', 'u', 'control', 0, 1);`,
+    );
+    client.release();
+    const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    const summary = await store.summarize({ experiment: "m" });
+    expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 2, exposures: 2 }]);
+    await Promise.all([store.close(), pool.end()]);
+  });
+
+  it("folds every committed row exactly once around a transaction that stays open", async () => {
+    const schema = schemaFor("xids");
+    const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    await store.init();
+    const long = new pg.Client({ connectionString: POSTGRES_URL });
+    await long.connect();
+    await long.query("BEGIN");
+    await long.query(
+      `INSERT INTO ${schema}.events (event_id, experiment, type, variant_id, user_id, ts)
+       VALUES ('late', 'x', 0, 'control', 'u-late', 1767225600000)`,
+    );
+    const totals = async () => {
+      const summary = await store.summarize({ experiment: "x" });
+      return [summary.variants[0]?.exposedUnits ?? 0, summary.variants[0]?.exposures ?? 0];
+    };
+    await store.append([exposure("e1", "u1")]); // commits while the older transaction is still open
+    expect(await totals()).toEqual([1, 1]);
+    await store.append([exposure("e2", "u2")]);
+    expect(await totals()).toEqual([2, 2]); // e1 is not folded a second time
+    await long.query("COMMIT");
+    await long.end();
+    expect(await totals()).toEqual([3, 3]);
+    expect(await totals()).toEqual([3, 3]);
+    await store.close();
   });
 
   it("reports an unreachable server as a BackendError", async () => {
