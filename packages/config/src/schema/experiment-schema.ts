@@ -10,6 +10,7 @@ import { arrayOf } from "./collections.js";
 import {
   applyEnvironment,
   type Effective,
+  type EnvironmentOverride,
   environmentsTable,
   forcedByUnit,
   forcedTable,
@@ -139,9 +140,40 @@ function effectiveExperiment(
   };
   let selected = base;
   for (const [name, override] of Object.entries(values.env ?? {})) {
-    const merged = applyEnvironment(base, override, [...path, "env", name], ctx);
+    const at = [...path, "env", name];
+    const merged = applyEnvironment(base, override, at, ctx);
     if (merged === INVALID) valid = false;
+    else if (!modeAllows(values.hashing?.mode, override, at, ctx)) valid = false;
     else if (name === ctx.env) selected = merged;
   }
   return valid ? selected : INVALID;
+}
+
+/** What a vendor hashing mode forbids in an environment block, as `hashingRule` does for the base values. */
+function modeAllows(
+  mode: string | undefined,
+  override: EnvironmentOverride,
+  path: readonly (string | number)[],
+  ctx: Parameters<(typeof experimentSchema)["build"]>[2],
+): boolean {
+  let valid = true;
+  if (mode === "unleash") {
+    for (const [id, weight] of Object.entries(override.weights ?? {})) {
+      if (Number.isInteger(weight)) continue;
+      ctx.report(
+        [...path, "weights", id],
+        `must be a whole number in unleash mode (Unleash weights are out of 1000, e.g. 500), got ${weight}`,
+      );
+      valid = false;
+    }
+  }
+  if (mode === "statsig" && override.traffic !== undefined) {
+    ctx.report(
+      [...path, "traffic"],
+      "must be left out in statsig mode: the payload's layer allocation decides who is in the experiment",
+      "key",
+    );
+    valid = false;
+  }
+  return valid;
 }
