@@ -198,6 +198,11 @@ export class Assay {
     await this.store.flush?.();
   }
 
+  /** @internal whether spans are annotated now (the flag client asks per evaluation). */
+  tracingActive(): boolean {
+    return this.tracing;
+  }
+
   /** Reloads the sticky assignments other instances stored since the last refresh (also done periodically). */
   async refreshSticky(): Promise<void> {
     await this.sticky?.refresh();

@@ -112,7 +112,7 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     store,
     async () => removeSignalHandlers(),
     onError,
-    new FlagClient(flagRoutes, flagBackends[0], onError),
+    new FlagClient(flagRoutes, flagBackends[0], onError, () => assay.tracingActive()),
     sticky,
     flagBackends,
     options.tracing !== false,

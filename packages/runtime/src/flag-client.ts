@@ -1,10 +1,12 @@
 import type { ExperimentContext, FeatureFlagPlugin } from "@assay/core";
+import { annotateFlag } from "./telemetry.js";
 
 /**
  * Feature flags, through the manifest's flag backends: `assay.flags.isEnabled("new_checkout", ctx)`. Flags
  * choose what code runs and never emit analytics (nothing is recorded, nothing is exposed). A key declared
  * under a plugin's `[[plugins.flags]]` goes to that plugin; any other key to the first flag plugin (backends
- * that know their own keys); with no flag plugin, every flag is off. Never throws: a failing backend serves
+ * that know their own keys); with no flag plugin, every flag is off. With tracing, each evaluation adds the
+ * `feature_flag.*` attributes to the active span, as `assign` does. Never throws: a failing backend serves
  * off (or `fallback`) and reports to `onError`, as `assignOrControl` does.
  */
 export class FlagClient {
@@ -13,30 +15,38 @@ export class FlagClient {
     private readonly routes: ReadonlyMap<string, FeatureFlagPlugin>,
     private readonly fallbackPlugin: FeatureFlagPlugin | undefined,
     private readonly onError: (error: unknown, flag: string) => void,
+    /** Whether to annotate the active span (the client's tracing state, read per evaluation). */
+    private readonly tracing: () => boolean = () => false,
   ) {}
 
   /** Whether `flag` is on for this unit: enabled, passing its targeting, and inside its rollout. */
   isEnabled(flag: string, ctx: ExperimentContext): boolean {
     const plugin = this.routes.get(flag) ?? this.fallbackPlugin;
     if (plugin === undefined) return false;
+    let enabled: boolean;
     try {
-      return plugin.isEnabled(flag, ctx);
+      enabled = plugin.isEnabled(flag, ctx);
     } catch (error) {
       this.onError(error, flag);
       return false;
     }
+    if (this.tracing()) annotateFlag(flag, enabled ? "on" : "off", ctx, plugin.name);
+    return enabled;
   }
 
   /** The value of a string flag for this unit, or `fallback` when the flag has none for it. */
   variant(flag: string, ctx: ExperimentContext, fallback: string): string {
     const plugin = this.routes.get(flag) ?? this.fallbackPlugin;
     if (plugin === undefined) return fallback;
+    let value: string;
     try {
-      return plugin.variant(flag, ctx, fallback);
+      value = plugin.variant(flag, ctx, fallback);
     } catch (error) {
       this.onError(error, flag);
       return fallback;
     }
+    if (this.tracing()) annotateFlag(flag, value, ctx, plugin.name);
+    return value;
   }
 
   /** The flag keys the manifest declares, in manifest order. */

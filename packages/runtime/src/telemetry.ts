@@ -44,3 +44,23 @@ export function annotateActiveSpan(
   span.setAttributes(attributes);
   span.addEvent(event, attributes);
 }
+
+/**
+ * The same attributes for a feature-flag evaluation: `feature_flag.key` (the flag), `feature_flag.variant` (its
+ * value, `"on"`/`"off"` for boolean flags), `feature_flag.provider_name`, `feature_flag.context.id`.
+ */
+export function annotateFlag(flag: string, value: string, ctx: ExperimentContext, provider: string): void {
+  const active = context.active();
+  if (active === ROOT_CONTEXT) return;
+  const span = trace.getSpan(active);
+  if (span === undefined || !span.isRecording()) return;
+  const attributes: Attributes = {
+    "feature_flag.key": flag,
+    "feature_flag.variant": value,
+    "feature_flag.provider_name": provider,
+  };
+  const id = typeof ctx === "object" && ctx !== null ? (ctx.userId ?? ctx.sessionId) : undefined;
+  if (typeof id === "string") attributes["feature_flag.context.id"] = id;
+  span.setAttributes(attributes);
+  span.addEvent("feature_flag.evaluation", attributes);
+}

@@ -24,6 +24,13 @@ variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatmen
 id = "qa"
 variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
 forced = { treatment = ["qa-alice"] }
+
+[[plugins]]
+name = "local-flags"
+source = "@assay/flags-local"
+
+[[plugins.flags]]
+key = "new_checkout"
 `;
 const open = () =>
   createAssay({
@@ -110,6 +117,26 @@ describe("OpenTelemetry", () => {
       )
       .toBe("checkout");
     await Promise.all([assay.close(), before.close()]);
+  });
+
+  it("flag evaluations add the same attributes", async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.disable();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    const assay = await open();
+    trace.getTracer("test").startActiveSpan("flags", (span) => {
+      expect(assay.flags.isEnabled("new_checkout", ExperimentContext.forUser("bob"))).toBe(true);
+      span.end();
+    });
+    expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({
+      "feature_flag.key": "new_checkout",
+      "feature_flag.variant": "on",
+      "feature_flag.provider_name": "local-flags",
+      "feature_flag.context.id": "bob",
+    });
+    await assay.close();
   });
 
   it("tracing: false leaves the span alone", async () => {
