@@ -99,7 +99,7 @@ describe("environments in validate and assign", () => {
     const unknown = cli(["validate", "--env", "prod"], { cwd: dir });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(
-      'environment "prod" (ASSAY_ENV or --env) is not one of this manifest\'s environments',
+      'environment "prod" (ASSAY_ENV or --env) is not in this manifest\'s environments',
     );
   });
 

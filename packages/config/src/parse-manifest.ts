@@ -60,7 +60,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
   const body = checkDocument(document, [], ctx);
   const environments = knownEnvironments(document);
   if (options.env !== undefined && options.env !== "" && options.env !== written) {
-    checkSelected(options.env, environments, ctx);
+    checkSelected(options.env, environments, Array.isArray(document.environments), ctx);
   }
   if (issues.length > 0 || body === INVALID) throw new ManifestError(issues);
   return Object.freeze({
@@ -102,21 +102,30 @@ function knownEnvironments(document: Record<string, unknown>): string[] {
 }
 
 /**
- * An environment asked for from outside (ASSAY_ENV, --env) must be one the manifest knows, when it knows
- * any: a misspelt `--env stagin` would otherwise run the base values without a word. A manifest without
- * environments accepts any name (nothing to apply).
+ * An environment asked for from outside (ASSAY_ENV, --env). When the manifest lists its `environments`, the
+ * name must be one of them. Otherwise a name with no block runs the base values (a deployment's ASSAY_ENV
+ * need not be mentioned), except a near miss of a known name (`stagin` for `staging`), which would otherwise
+ * run the base values without a word.
  */
-function checkSelected(env: string, known: readonly string[], ctx: CheckContext): void {
+function checkSelected(env: string, known: readonly string[], declared: boolean, ctx: CheckContext): void {
   if (!ENVIRONMENT_PATTERN.test(env)) {
     ctx.report(
       [],
       `environment ${JSON.stringify(env)} (ASSAY_ENV or --env) must be letters, digits, _ and -`,
     );
-  } else if (known.length > 0 && !known.includes(env)) {
-    const near = nearest(env, known);
+    return;
+  }
+  if (known.includes(env)) return;
+  const near = nearest(env, known);
+  if (declared) {
     ctx.report(
       [],
-      `environment ${JSON.stringify(env)} (ASSAY_ENV or --env) is not one of this manifest's environments (${known.join(", ")})${near === undefined ? "" : `; did you mean ${JSON.stringify(near)}?`}; declare it with environments = [...] to run the base values there`,
+      `environment ${JSON.stringify(env)} (ASSAY_ENV or --env) is not in this manifest's environments (${known.join(", ")})${near === undefined ? "" : `; did you mean ${JSON.stringify(near)}?`}`,
+    );
+  } else if (near !== undefined) {
+    ctx.report(
+      [],
+      `environment ${JSON.stringify(env)} (ASSAY_ENV or --env) has no blocks; did you mean ${JSON.stringify(near)}? (list the names with environments = [...] to run ${JSON.stringify(env)} with the base values)`,
     );
   }
 }

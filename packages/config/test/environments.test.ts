@@ -46,18 +46,34 @@ describe("environments", () => {
     expect(checkout(base)).toMatchObject({ enabled: true, traffic: 0.5 });
   });
 
-  it("rejects an environment the manifest does not know, suggesting the nearest", () => {
+  it("rejects an environment the manifest does not list, suggesting the nearest", () => {
     expect(issues(text, "stagin")).toEqual([
       expect.stringMatching(
-        /^assay\.toml:1:1: environment "stagin" \(ASSAY_ENV or --env\) is not one of .*did you mean "staging"\?/,
+        /^assay\.toml:1:1: environment "stagin" \(ASSAY_ENV or --env\) is not in .*did you mean "staging"\?/,
       ),
     ]);
-    // a manifest without environments accepts any name: nothing to apply
+    expect(issues(text, "preview")[0]).toContain(
+      "is not in this manifest's environments (staging, production)",
+    );
+    expect(issues(text, "not valid!")[0]).toContain("must be letters, digits, _ and -");
+  });
+
+  it("without an environments list, a name with no block runs the base values, a near miss is an error", () => {
+    const unlisted = text
+      .replace('environments = ["staging", "production"]\n', "")
+      .replace('environment = "production"\n', "");
+    expect(issues(unlisted, "preview")).toEqual([]);
+    expect(checkout(parse("preview", unlisted))).toMatchObject({ enabled: true, traffic: 0.5 });
+    expect(issues(unlisted, "stagin")).toEqual([
+      expect.stringContaining(
+        'environment "stagin" (ASSAY_ENV or --env) has no blocks; did you mean "staging"?',
+      ),
+    ]);
+    // a manifest without any environment accepts any name: nothing to apply
     const plain = text
       .replace(/environment.*\n/g, "")
       .replace(/\[plugins\.(experiments|flags)\.env\.[a-z]+\]\n([a-z]+ = .*\n)+/g, "");
     expect(issues(plain, "production")).toEqual([]);
-    expect(issues(text, "not valid!")[0]).toContain("must be letters, digits, _ and -");
   });
 
   it("the `environment` key names a declared environment", () => {
