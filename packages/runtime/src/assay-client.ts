@@ -71,11 +71,12 @@ export class Assay {
     private readonly tracingAllowed = true,
   ) {
     this.routes = routes;
-    this.tracing = tracingAllowed && tracingRegistered();
-    if (tracingAllowed && !this.tracing) {
+    this.tracing = false;
+    if (tracingAllowed && tracingRegistered()) this.startTracing();
+    else if (tracingAllowed) {
       this.tracingProbe = setInterval(() => {
         if (!tracingRegistered()) return;
-        this.tracing = true;
+        this.startTracing();
         clearInterval(this.tracingProbe);
       }, TRACING_PROBE_MS);
       this.tracingProbe.unref?.();
@@ -90,20 +91,48 @@ export class Assay {
    * active span gets the feature-flag attributes.
    */
   assign(experiment: string, ctx: ExperimentContext): Variant {
-    let route = this.lastRoute;
-    if (experiment !== this.lastExperiment || route === undefined) {
-      route = this.routes.get(experiment);
-      if (route === undefined) throw notFound(experiment);
-      this.lastExperiment = experiment;
-      this.lastRoute = route;
+    // The hot path, kept as small as before policies and tracing existed so V8 inlines it into the caller:
+    // the same experiment as last time, no tracing (a traced client gets `assignTraced` as its own `assign`).
+    const last = this.lastRoute;
+    if (experiment === this.lastExperiment && last !== undefined) {
+      const policy = last.policy;
+      return policy === undefined
+        ? last.plugin.assign(experiment, ctx)
+        : policy.assign(last.plugin, experiment, ctx);
     }
-    const policy = route.policy;
+    return this.route(experiment, ctx);
+  }
+
+  /** `assign` once an OpenTelemetry SDK is registered: the same answer, then the span's attributes. */
+  private assignTraced(experiment: string, ctx: ExperimentContext): Variant {
+    const route = experiment === this.lastExperiment ? this.lastRoute : undefined;
     const variant =
-      policy === undefined
-        ? route.plugin.assign(experiment, ctx)
-        : policy.assign(route.plugin, experiment, ctx);
-    if (this.tracing) annotateActiveSpan(variant, ctx, route.plugin.name);
+      route === undefined
+        ? this.route(experiment, ctx)
+        : route.policy === undefined
+          ? route.plugin.assign(experiment, ctx)
+          : route.policy.assign(route.plugin, experiment, ctx);
+    const served = this.lastRoute;
+    if (served !== undefined) annotateActiveSpan(variant, ctx, served.plugin.name);
     return variant;
+  }
+
+  /** Looks the experiment up, remembers it as the last one, and assigns. */
+  private route(experiment: string, ctx: ExperimentContext): Variant {
+    const route = this.routes.get(experiment);
+    if (route === undefined) throw notFound(experiment);
+    this.lastExperiment = experiment;
+    this.lastRoute = route;
+    const policy = route.policy;
+    return policy === undefined
+      ? route.plugin.assign(experiment, ctx)
+      : policy.assign(route.plugin, experiment, ctx);
+  }
+
+  /** Switches to the traced `assign` (once: tracing stays on for the client's life). */
+  private startTracing(): void {
+    this.tracing = true;
+    this.assign = this.assignTraced;
   }
 
   /**
