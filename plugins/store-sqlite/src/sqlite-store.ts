@@ -28,8 +28,8 @@ export interface SqliteEventStoreOptions {
   readonly busyTimeoutMs?: number;
   /**
    * Fold new events into the per-unit rollups in the background once this many are waiting (in steps of
-   * this size, between appends), so a summary finds them nearly current. 0 folds only when summarizing.
-   * Default 50,000.
+   * this size, between appends), so a summary finds them nearly current. A step holds the event loop for
+   * about 4 µs per event (40 ms at the default 10,000). 0 folds only when summarizing.
    */
   readonly rollupStep?: number;
 }
@@ -146,7 +146,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   }
 
   private scheduleRefresh(): void {
-    const step = this.options.rollupStep ?? 50_000;
+    const step = this.options.rollupStep ?? 10_000;
     if (step <= 0 || this.refreshScheduled) return;
     this.refreshScheduled = true;
     setImmediate(() => {
