@@ -54,6 +54,43 @@ export const ROLLUP_TABLES = `
   CREATE INDEX pending_by_unit ON pending_outcomes (experiment, mode, unit);
 `;
 
+/**
+ * Running totals kept by the fold, so a summary reads rows per variant, not per unit: per variant and metric
+ * the sum, sum of squares and count of the units' values (a fold takes out the old contribution of every unit
+ * it touches and puts back the new one, under the unit's variant of each moment), units by variant and day of
+ * first exposure, and units seen in several variants. Filled from the per-unit rollups when created.
+ */
+export const RUNNING_TOTALS = `
+  CREATE TABLE variant_metrics (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, variant_id TEXT NOT NULL, metric TEXT NOT NULL,
+    sum REAL NOT NULL, sum_squares REAL NOT NULL, counted INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, variant_id, metric)
+  ) WITHOUT ROWID;
+  INSERT INTO variant_metrics
+  SELECT t.experiment, t.mode, u.variant_id, t.metric, sum(t.v), sum(t.v * t.v), sum(t.c)
+  FROM (
+    SELECT experiment, mode, unit, metric,
+           CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
+    FROM unit_metric_days GROUP BY experiment, mode, unit, metric
+  ) t JOIN units u ON u.experiment = t.experiment AND u.mode = t.mode AND u.unit = t.unit
+  GROUP BY t.experiment, t.mode, u.variant_id, t.metric;
+  CREATE TABLE variant_first_days (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, variant_id TEXT NOT NULL, day INTEGER NOT NULL,
+    units INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, variant_id, day)
+  ) WITHOUT ROWID;
+  INSERT INTO variant_first_days
+  SELECT experiment, mode, variant_id, first_ts / 86400000, count(*) FROM units GROUP BY 1, 2, 3, 4;
+  CREATE TABLE unit_counters (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, several INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode)
+  ) WITHOUT ROWID;
+  INSERT INTO unit_counters
+  SELECT experiment, mode, count(*) FROM (
+    SELECT experiment, mode, unit FROM unit_variants GROUP BY 1, 2, 3 HAVING count(*) > 1
+  ) GROUP BY 1, 2;
+`;
+
 export type UnitMode = "u" | "s";
 
 const DAY_MS = 86_400_000;
@@ -90,7 +127,10 @@ export class Rollup {
       );
       CREATE TEMP TABLE IF NOT EXISTS moved_${mode} (
         rid INTEGER, experiment TEXT, unit TEXT, metric TEXT, kind TEXT, value REAL, ts INTEGER
-      );`);
+      );
+      CREATE TEMP TABLE IF NOT EXISTS touched_${mode} (
+        experiment TEXT, unit TEXT, metric TEXT, PRIMARY KEY (experiment, unit, metric)
+      ) WITHOUT ROWID;`);
     const sql = [
       `DELETE FROM temp.nx_${mode}`,
       `DELETE FROM temp.no_${mode}`,
@@ -102,6 +142,47 @@ export class Rollup {
                 row_number() OVER (PARTITION BY experiment, ${U} ORDER BY ts, event_id) AS rn
          FROM events WHERE ${range} AND type = 0 AND ${U} IS NOT NULL
        ) WHERE rn = 1`,
+      // new outcomes
+      `INSERT INTO temp.no_${mode}
+       SELECT experiment, ${U}, metric, kind, value, ts FROM events WHERE ${range} AND type = 1`,
+      // the (unit, metric) pairs this step can change: their contributions to the per-variant sums are taken
+      // out before and put back after, with the unit's variant of each moment
+      `DELETE FROM temp.touched_${mode}`,
+      `INSERT OR IGNORE INTO temp.touched_${mode}
+       SELECT experiment, unit, metric FROM temp.no_${mode} WHERE unit IS NOT NULL`,
+      `INSERT OR IGNORE INTO temp.touched_${mode}
+       SELECT m.experiment, m.unit, m.metric FROM temp.nx_${mode} n
+       JOIN unit_metric_days m ON m.experiment = n.experiment AND m.mode = '${mode}' AND m.unit = n.unit`,
+      `INSERT OR IGNORE INTO temp.touched_${mode}
+       SELECT p.experiment, p.unit, p.metric FROM temp.nx_${mode} n
+       JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
+      `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
+       SELECT t.experiment, '${mode}', u.variant_id, t.metric, -sum(t.v), -sum(t.v * t.v), -sum(t.c)
+       FROM (
+         SELECT a.experiment, a.unit, a.metric,
+                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+         FROM temp.touched_${mode} a
+         JOIN unit_metric_days m
+           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+         GROUP BY a.experiment, a.unit, a.metric
+       ) t
+       JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+       WHERE true GROUP BY t.experiment, u.variant_id, t.metric
+       ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
+         sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
+         counted = variant_metrics.counted + excluded.counted`,
+      `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
+       SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, -count(*)
+       FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+       WHERE true GROUP BY u.experiment, u.variant_id, u.first_ts / ${DAY_MS}
+       ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET units = variant_first_days.units + excluded.units`,
+      `INSERT INTO unit_counters (experiment, mode, several)
+       SELECT experiment, '${mode}', -count(*) FROM (
+         SELECT v.experiment, v.unit FROM temp.nx_${mode} n
+         JOIN unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
+         GROUP BY v.experiment, v.unit HAVING count(*) > 1
+       ) WHERE true GROUP BY experiment
+       ON CONFLICT (experiment, mode) DO UPDATE SET several = unit_counters.several + excluded.several`,
       // first exposures: new units, or earlier than the known first
       `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id)
        SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM temp.nx_${mode} WHERE true
@@ -116,9 +197,6 @@ export class Rollup {
        SELECT experiment, '${mode}', variant_id, ts / ${DAY_MS}, count(*) FROM events
        WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, variant_id, ts / ${DAY_MS}
        ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET exposures = exposures + excluded.exposures`,
-      // new outcomes
-      `INSERT INTO temp.no_${mode}
-       SELECT experiment, ${U}, metric, kind, value, ts FROM events WHERE ${range} AND type = 1`,
       `INSERT INTO metric_kinds (experiment, mode, metric, kind, outcomes)
        SELECT experiment, '${mode}', metric, kind, count(*) FROM temp.no_${mode} WHERE true
        GROUP BY experiment, metric, kind
@@ -148,6 +226,33 @@ export class Rollup {
        FROM temp.moved_${mode} WHERE true GROUP BY experiment, unit, metric, ts / ${DAY_MS}
        ${AGGREGATE}`,
       `DELETE FROM pending_outcomes WHERE rowid IN (SELECT rid FROM temp.moved_${mode})`,
+      `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
+       SELECT t.experiment, '${mode}', u.variant_id, t.metric, sum(t.v), sum(t.v * t.v), sum(t.c)
+       FROM (
+         SELECT a.experiment, a.unit, a.metric,
+                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+         FROM temp.touched_${mode} a
+         JOIN unit_metric_days m
+           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+         GROUP BY a.experiment, a.unit, a.metric
+       ) t
+       JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+       WHERE true GROUP BY t.experiment, u.variant_id, t.metric
+       ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
+         sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
+         counted = variant_metrics.counted + excluded.counted`,
+      `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
+       SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, count(*)
+       FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+       WHERE true GROUP BY u.experiment, u.variant_id, u.first_ts / ${DAY_MS}
+       ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET units = variant_first_days.units + excluded.units`,
+      `INSERT INTO unit_counters (experiment, mode, several)
+       SELECT experiment, '${mode}', count(*) FROM (
+         SELECT v.experiment, v.unit FROM temp.nx_${mode} n
+         JOIN unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
+         GROUP BY v.experiment, v.unit HAVING count(*) > 1
+       ) WHERE true GROUP BY experiment
+       ON CONFLICT (experiment, mode) DO UPDATE SET several = unit_counters.several + excluded.several`,
     ];
     this.steps = sql.map((s) => ({ statement: db.prepare(s), ranged: s.includes("@w") }));
     this.getWatermark = db.prepare("SELECT watermark FROM rollup_state WHERE mode = ?").pluck();

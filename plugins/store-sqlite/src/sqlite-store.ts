@@ -14,7 +14,7 @@ import {
   summaryFromRows,
 } from "@assay/core";
 import Database from "better-sqlite3";
-import { ROLLUP_TABLES, Rollup, type UnitMode } from "./rollups.js";
+import { ROLLUP_TABLES, Rollup, RUNNING_TOTALS, type UnitMode } from "./rollups.js";
 
 export interface SqliteEventStoreOptions {
   /** File of the database (created with its directory), or ":memory:". */
@@ -35,7 +35,7 @@ export interface SqliteEventStoreOptions {
 }
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -65,11 +65,12 @@ const MIGRATIONS: Record<number, string> = {
     ) WITHOUT ROWID;
     CREATE INDEX sticky_assignments_by_time ON sticky_assignments (experiment, version, assigned_at);
   `,
+  // Per-variant running totals kept by the fold (see rollups.ts), filled from the per-unit rollups.
+  3: RUNNING_TOTALS,
 };
 
 const ROWS_PER_INSERT = 100;
 const COLUMNS = 10;
-const DAY_MS = 86_400_000;
 
 /**
  * The embedded event store: one SQLite file in WAL mode (readers never block the writer), idempotent on
@@ -299,8 +300,8 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
         `SELECT variant_id AS variantId, day, 0 AS firstUnits, exposures FROM variant_days
          WHERE experiment = @experiment AND mode = @mode
          UNION ALL
-         SELECT variant_id, first_ts / ${DAY_MS}, count(*), 0 FROM units
-         WHERE experiment = @experiment AND mode = @mode GROUP BY 1, 2`,
+         SELECT variant_id, day, units, 0 FROM variant_first_days
+         WHERE experiment = @experiment AND mode = @mode AND units <> 0`,
       )
       .all(params) as SummaryRows["exposures"];
     const kinds = db
@@ -331,28 +332,15 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
            SELECT metric, variant_id AS variantId, day, sum(cv - pv) AS sum,
                   sum(cv * cv - pv * pv) AS sumSquares, sum(c) AS counted
            FROM delta GROUP BY 1, 2, 3`
-        : // per unit totals (the rows come in primary-key order: no sort), then per variant
-          `WITH t AS (
-             SELECT unit, metric,
-                    CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
-             FROM unit_metric_days
-             WHERE experiment = @experiment AND mode = @mode ${metricFilter}
-             GROUP BY unit, metric
-           )
-           SELECT t.metric, u.variant_id AS variantId, 0 AS day, sum(t.v) AS sum, sum(t.v * t.v) AS sumSquares,
-                  sum(t.c) AS counted
-           FROM t JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = t.unit
-           GROUP BY 1, 2`;
+        : // the running totals: one row per variant and metric
+          `SELECT metric, variant_id AS variantId, 0 AS day, sum, sum_squares AS sumSquares, counted
+           FROM variant_metrics WHERE experiment = @experiment AND mode = @mode ${metricFilter}`;
     const metrics = db.prepare(metricSql).all(params) as SummaryRows["metrics"];
-    const several = db
-      .prepare(
-        `SELECT count(*) AS n FROM (
-           SELECT unit FROM unit_variants WHERE experiment = @experiment AND mode = @mode
-           GROUP BY unit HAVING count(*) > 1
-         )`,
-      )
-      .get(params) as { n: number };
-    return { exposures, kinds, metrics, unitsInSeveralVariants: several.n };
+    const several = (db
+      .prepare("SELECT several FROM unit_counters WHERE experiment = @experiment AND mode = @mode")
+      .pluck()
+      .get(params) ?? 0) as number;
+    return { exposures, kinds, metrics, unitsInSeveralVariants: several };
   }
 }
 

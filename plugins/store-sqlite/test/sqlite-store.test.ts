@@ -45,6 +45,41 @@ describe("SqliteEventStore", () => {
     });
   });
 
+  it("fills the running totals from the per-unit rollups when it migrates a version-2 file", async () => {
+    const path = await tempPath();
+    const store = new SqliteEventStore({ path });
+    const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+    await store.append([
+      { type: "exposure", eventId: "x1", experiment: "m", variantId: "a", userId: "u1", timestamp: t(1) },
+      { type: "exposure", eventId: "x2", experiment: "m", variantId: "b", userId: "u2", timestamp: t(1) },
+      { type: "exposure", eventId: "x3", experiment: "m", variantId: "a", userId: "u2", timestamp: t(2) },
+      {
+        type: "outcome",
+        eventId: "o1",
+        experiment: "m",
+        metric: "rev",
+        value: { kind: "numeric", value: 3 },
+        userId: "u1",
+        timestamp: t(3),
+      },
+    ]);
+    const before = await store.summarize({ experiment: "m" });
+    await store.close();
+    // back to version 2: the running totals did not exist yet
+    const db = new Database(path);
+    db.exec("DROP TABLE variant_metrics; DROP TABLE variant_first_days; DROP TABLE unit_counters");
+    db.pragma("user_version = 2");
+    db.close();
+    const again = new SqliteEventStore({ path });
+    expect(await again.summarize({ experiment: "m" })).toEqual(before);
+    expect(before.unitsInSeveralVariants).toBe(1);
+    expect(before.metrics[0]?.variants).toEqual([
+      { variantId: "a", n: 1, sum: 3, sumSquares: 9 },
+      { variantId: "b", n: 1, sum: 0, sumSquares: 0 },
+    ]);
+    await again.close();
+  });
+
   it("inserts large batches exactly once (multi-row statements plus a tail)", async () => {
     const store = new SqliteEventStore({ path: await tempPath(), synchronous: "normal" });
     const batch = Array.from({ length: 1234 }, (_, i) => ({
