@@ -8,7 +8,12 @@ import type { PoolClient } from "pg";
  * - `unit_metric_days`: per unit, metric and UTC day, the aggregate (bool: max, else sum) of the outcomes at
  *   or after the first exposure;
  * - `pending_outcomes`: outcomes no exposure covers yet; moved into `unit_metric_days` once one does;
- * - `unit_variants`, `variant_days`, `metric_kinds`: exposure and outcome counters.
+ * - `unit_variants`, `variant_days`, `metric_kinds`: exposure and outcome counters;
+ * - running totals, so a summary reads rows per variant: `variant_metrics` (per variant and metric the sum,
+ *   sum of squares and count of the units' values; a fold takes out the old contribution of every unit and
+ *   metric it touches and puts back the new one, under the unit's variant of each moment),
+ *   `variant_first_days` (units by variant and day of first exposure) and `unit_counters` (units seen in
+ *   several variants).
  *
  * Which events are new: every row carries the id of the transaction that wrote it (`xid`, a 64-bit xid8 that
  * never wraps). Every transaction below the `watermark` is folded; a fold takes the rows it can see with
@@ -40,6 +45,45 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
        SELECT experiment, ${U} AS unit, variant_id, ts, event_id COLLATE "C" AS event_id FROM fold_batch
        WHERE type = 0 AND ${U} IS NOT NULL
      ) x ORDER BY experiment, unit, ts, event_id`,
+    `CREATE TEMP TABLE new_outcomes ON COMMIT DROP AS
+     SELECT experiment, ${U} AS unit, metric, kind, value, ts FROM fold_batch WHERE type = 1`,
+    `CREATE TEMP TABLE touched ON COMMIT DROP AS
+     SELECT experiment, unit, metric FROM new_outcomes WHERE unit IS NOT NULL
+     UNION
+     SELECT m.experiment, m.unit, m.metric FROM new_exposures n
+     JOIN ${s}.unit_metric_days m ON m.experiment = n.experiment AND m.mode = '${mode}' AND m.unit = n.unit
+     UNION
+     SELECT p.experiment, p.unit, p.metric FROM new_exposures n
+     JOIN ${s}.pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
+    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
+     SELECT t.experiment, '${mode}', u.variant_id, t.metric, -sum(t.v), -sum(t.v * t.v), -sum(t.c)
+     FROM (
+       SELECT a.experiment, a.unit, a.metric,
+              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+       FROM touched a
+       JOIN ${s}.unit_metric_days m
+         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+       GROUP BY a.experiment, a.unit, a.metric
+     ) t
+     JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+     GROUP BY t.experiment, u.variant_id, t.metric
+     ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
+       sum = ${s}.variant_metrics.sum + excluded.sum,
+       sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
+       counted = ${s}.variant_metrics.counted + excluded.counted`,
+    `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
+     SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, -count(*)
+     FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+     GROUP BY u.experiment, u.variant_id, (u.first_ts / ${DAY_MS})::int
+     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
+       units = ${s}.variant_first_days.units + excluded.units`,
+    `INSERT INTO ${s}.unit_counters (experiment, mode, several)
+     SELECT experiment, '${mode}', -count(*) FROM (
+       SELECT v.experiment, v.unit FROM new_exposures n
+       JOIN ${s}.unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
+       GROUP BY v.experiment, v.unit HAVING count(*) > 1
+     ) t GROUP BY experiment
+     ON CONFLICT (experiment, mode) DO UPDATE SET several = ${s}.unit_counters.several + excluded.several`,
     `INSERT INTO ${s}.units (experiment, mode, unit, variant_id, first_ts, first_event_id)
      SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM new_exposures
      ON CONFLICT (experiment, mode, unit) DO UPDATE SET
@@ -55,8 +99,6 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      WHERE type = 0 AND ${U} IS NOT NULL GROUP BY experiment, variant_id, (ts / ${DAY_MS})::int
      ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
        exposures = ${s}.variant_days.exposures + excluded.exposures`,
-    `CREATE TEMP TABLE new_outcomes ON COMMIT DROP AS
-     SELECT experiment, ${U} AS unit, metric, kind, value, ts FROM fold_batch WHERE type = 1`,
     `INSERT INTO ${s}.metric_kinds (experiment, mode, metric, kind, outcomes)
      SELECT experiment, '${mode}', metric, kind, count(*) FROM new_outcomes GROUP BY experiment, metric, kind
      ON CONFLICT (experiment, mode, metric, kind) DO UPDATE SET
@@ -84,9 +126,39 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      FROM moved GROUP BY experiment, unit, metric, (ts / ${DAY_MS})::int
      ${aggregate(s)}`,
     `DELETE FROM ${s}.pending_outcomes WHERE id IN (SELECT id FROM moved)`,
+    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
+     SELECT t.experiment, '${mode}', u.variant_id, t.metric, sum(t.v), sum(t.v * t.v), sum(t.c)
+     FROM (
+       SELECT a.experiment, a.unit, a.metric,
+              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+       FROM touched a
+       JOIN ${s}.unit_metric_days m
+         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+       GROUP BY a.experiment, a.unit, a.metric
+     ) t
+     JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+     GROUP BY t.experiment, u.variant_id, t.metric
+     ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
+       sum = ${s}.variant_metrics.sum + excluded.sum,
+       sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
+       counted = ${s}.variant_metrics.counted + excluded.counted`,
+    `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
+     SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, count(*)
+     FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+     GROUP BY u.experiment, u.variant_id, (u.first_ts / ${DAY_MS})::int
+     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
+       units = ${s}.variant_first_days.units + excluded.units`,
+    `INSERT INTO ${s}.unit_counters (experiment, mode, several)
+     SELECT experiment, '${mode}', count(*) FROM (
+       SELECT v.experiment, v.unit FROM new_exposures n
+       JOIN ${s}.unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
+       GROUP BY v.experiment, v.unit HAVING count(*) > 1
+     ) t GROUP BY experiment
+     ON CONFLICT (experiment, mode) DO UPDATE SET several = ${s}.unit_counters.several + excluded.several`,
     "DROP TABLE new_exposures",
     "DROP TABLE new_outcomes",
     "DROP TABLE moved",
+    "DROP TABLE touched",
   ];
 }
 

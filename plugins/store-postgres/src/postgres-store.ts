@@ -31,8 +31,6 @@ export interface PostgresEventStoreOptions {
   readonly foldStep?: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The shared event store for apps with several instances: PostgreSQL, idempotent on eventId (`ON CONFLICT
  * DO NOTHING`), one statement (hence one transaction) per batch, committed with the server's durability
@@ -271,8 +269,8 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       `SELECT variant_id AS "variantId", day, 0 AS "firstUnits", exposures::int AS exposures FROM ${s}.variant_days
        WHERE experiment = $1 AND mode = $2
        UNION ALL
-       SELECT variant_id, (first_ts / ${DAY_MS})::int, count(*)::int, 0 FROM ${s}.units
-       WHERE experiment = $1 AND mode = $2 GROUP BY 1, 2`,
+       SELECT variant_id, day, units::int, 0 FROM ${s}.variant_first_days
+       WHERE experiment = $1 AND mode = $2 AND units <> 0`,
       [query.experiment, mode],
     );
     const kinds = await client.query(
@@ -301,30 +299,20 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
            SELECT metric, variant_id AS "variantId", day, sum(cv - pv) AS sum,
                   sum(cv * cv - pv * pv) AS "sumSquares", sum(c)::int AS counted
            FROM delta GROUP BY 1, 2, 3`
-        : `WITH t AS (
-             SELECT unit, metric,
-                    CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
-             FROM ${s}.unit_metric_days
-             WHERE experiment = $1 AND mode = $2 ${metricFilter}
-             GROUP BY unit, metric
-           )
-           SELECT t.metric, u.variant_id AS "variantId", 0 AS day, sum(t.v) AS sum,
-                  sum(t.v * t.v) AS "sumSquares", sum(t.c)::int AS counted
-           FROM t JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = t.unit
-           GROUP BY 1, 2`;
+        : // the running totals: one row per variant and metric
+          `SELECT metric, variant_id AS "variantId", 0 AS day, sum, sum_squares AS "sumSquares",
+                  counted::int AS counted
+           FROM ${s}.variant_metrics WHERE experiment = $1 AND mode = $2 ${metricFilter}`;
     const metrics = await client.query(metricSql, params);
     const several = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (
-         SELECT unit FROM ${s}.unit_variants WHERE experiment = $1 AND mode = $2
-         GROUP BY unit HAVING count(*) > 1
-       ) t`,
+      `SELECT several::int AS n FROM ${s}.unit_counters WHERE experiment = $1 AND mode = $2`,
       [query.experiment, mode],
     );
     return {
       exposures: exposures.rows,
       kinds: kinds.rows,
       metrics: metrics.rows,
-      unitsInSeveralVariants: several.rows[0]!.n,
+      unitsInSeveralVariants: several.rows[0]?.n ?? 0,
     };
   }
 }

@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 4;
+export const POSTGRES_SCHEMA_VERSION = 5;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -78,6 +78,36 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
     INSERT INTO ${s}.fold_state VALUES (1, '2');
     CREATE TABLE ${s}.folded_xids (xid xid8 PRIMARY KEY);
     DROP TABLE ${s}.unfolded;`,
+  // Per-variant running totals kept by the fold (see fold.ts), filled from the per-unit rollups.
+  5: (s) => `
+    CREATE TABLE ${s}.variant_metrics (
+      experiment text NOT NULL, mode char(1) NOT NULL, variant_id text NOT NULL, metric text NOT NULL,
+      sum double precision NOT NULL, sum_squares double precision NOT NULL, counted bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, variant_id, metric)
+    );
+    INSERT INTO ${s}.variant_metrics
+    SELECT t.experiment, t.mode, u.variant_id, t.metric, sum(t.v), sum(t.v * t.v), sum(t.c)
+    FROM (
+      SELECT experiment, mode, unit, metric,
+             CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
+      FROM ${s}.unit_metric_days GROUP BY experiment, mode, unit, metric
+    ) t JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = t.mode AND u.unit = t.unit
+    GROUP BY t.experiment, t.mode, u.variant_id, t.metric;
+    CREATE TABLE ${s}.variant_first_days (
+      experiment text NOT NULL, mode char(1) NOT NULL, variant_id text NOT NULL, day integer NOT NULL,
+      units bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, variant_id, day)
+    );
+    INSERT INTO ${s}.variant_first_days
+    SELECT experiment, mode, variant_id, (first_ts / 86400000)::int, count(*) FROM ${s}.units GROUP BY 1, 2, 3, 4;
+    CREATE TABLE ${s}.unit_counters (
+      experiment text NOT NULL, mode char(1) NOT NULL, several bigint NOT NULL,
+      PRIMARY KEY (experiment, mode)
+    );
+    INSERT INTO ${s}.unit_counters
+    SELECT experiment, mode, count(*) FROM (
+      SELECT experiment, mode, unit FROM ${s}.unit_variants GROUP BY 1, 2, 3 HAVING count(*) > 1
+    ) t GROUP BY 1, 2;`,
 };
 
 /** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */

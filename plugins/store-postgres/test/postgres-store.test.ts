@@ -65,7 +65,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
     const summary = await store.summarize({ experiment: "old" });
     expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 1, exposures: 1 }]);
     expect(summary.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 1, sum: 1, sumSquares: 1 });
