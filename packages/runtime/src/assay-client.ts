@@ -3,7 +3,6 @@ import {
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
-  ExperimentNotFoundError,
   type ExperimentPlugin,
   type ExperimentSummary,
   InvalidContextError,
@@ -12,6 +11,7 @@ import {
   requireId,
   type SummaryQuery,
   toOutcomeValue,
+  unknownExperimentError,
   type Variant,
 } from "@assay/core";
 import type { FlagClient } from "./flag-client.js";
@@ -256,10 +256,7 @@ export class Assay {
 const TRACING_PROBE_MS = 1000;
 
 function notFound(experiment: unknown): Error {
-  if (typeof experiment !== "string" || experiment.length === 0) {
-    return new InvalidContextError(`experiment id must be a non-empty string, got ${describe(experiment)}`);
-  }
-  return new ExperimentNotFoundError(
+  return unknownExperimentError(
     experiment,
     `experiment ${JSON.stringify(experiment)} is not declared in the manifest`,
   );

@@ -3,13 +3,14 @@ import {
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
-  ExperimentNotFoundError,
+  type ExperimentError,
   type ExperimentPlugin,
   type ExposureRecord,
   exposureEvent,
   InvalidContextError,
   type OutcomeRecord,
   outcomeEvent,
+  unknownExperimentError,
   type Variant,
   validateExposure,
   validateOutcome,
@@ -113,11 +114,8 @@ export class HashExperimentBackend implements ExperimentPlugin {
   }
 }
 
-function notFound(experiment: unknown): ExperimentNotFoundError {
-  if (typeof experiment !== "string" || experiment.length === 0) {
-    throw new InvalidContextError(`experiment id must be a non-empty string, got ${describe(experiment)}`);
-  }
-  return new ExperimentNotFoundError(experiment);
+function notFound(experiment: unknown): ExperimentError {
+  return unknownExperimentError(experiment);
 }
 
 function badUnit(compiled: CompiledExperiment, unit: unknown): InvalidContextError {

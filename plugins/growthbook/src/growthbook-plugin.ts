@@ -6,7 +6,6 @@ import {
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
-  ExperimentNotFoundError,
   type ExperimentPlugin,
   type ExposureRecord,
   exposureEvent,
@@ -15,6 +14,7 @@ import {
   type OutcomeRecord,
   outcomeEvent,
   type StoredEvent,
+  unknownExperimentError,
   type Variant,
   validateExposure,
   validateOutcome,
@@ -226,14 +226,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
 
   private lookup(experiment: string): Served {
     const served = this.served.get(experiment);
-    if (served === undefined) {
-      if (typeof experiment !== "string" || experiment.length === 0) {
-        throw new InvalidContextError(
-          `experiment id must be a non-empty string, got ${describe(experiment)}`,
-        );
-      }
-      throw new ExperimentNotFoundError(experiment);
-    }
+    if (served === undefined) throw unknownExperimentError(experiment);
     return served;
   }
 

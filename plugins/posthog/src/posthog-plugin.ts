@@ -6,7 +6,6 @@ import {
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
-  ExperimentNotFoundError,
   type ExperimentPlugin,
   type ExposureRecord,
   exposureEvent,
@@ -14,6 +13,7 @@ import {
   makeVariant,
   type OutcomeRecord,
   outcomeEvent,
+  unknownExperimentError,
   type Variant,
   validateExposure,
   validateOutcome,
@@ -286,14 +286,7 @@ export class PostHogBackend implements ExperimentPlugin {
 
   private lookup(experiment: string): Served {
     const served = this.served.get(experiment);
-    if (served === undefined) {
-      if (typeof experiment !== "string" || experiment.length === 0) {
-        throw new InvalidContextError(
-          `experiment id must be a non-empty string, got ${describe(experiment)}`,
-        );
-      }
-      throw new ExperimentNotFoundError(experiment);
-    }
+    if (served === undefined) throw unknownExperimentError(experiment);
     return served;
   }
 

@@ -7,3 +7,4 @@ export {
   ExperimentNotFoundError,
   InvalidContextError,
 } from "./experiment-error.js";
+export { unknownExperimentError } from "./unknown-experiment.js";
