@@ -159,7 +159,15 @@ export class Assay {
    * accepted the exposure. With tracing set up, the active span gets the feature-flag attributes and an
    * `assay.exposure` event, whether or not the exposure counts.
    */
-  async expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
+  expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
+    return this.reported(this.recordExposure(variant, ctx, options), variant?.experiment);
+  }
+
+  private async recordExposure(
+    variant: Variant,
+    ctx: ExperimentContext,
+    options: RecordOptions,
+  ): Promise<void> {
     if (typeof variant !== "object" || variant === null) {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
     }
@@ -184,7 +192,17 @@ export class Assay {
    * not), a finite number, or `{ kind: "count", value: 3 }`. Outcomes count only for units exposed at or
    * before the outcome's time. Resolves once the event store accepted it.
    */
-  async track(
+  track(
+    experiment: string,
+    metric: string,
+    value: OutcomeInput,
+    ctx: ExperimentContext,
+    options: RecordOptions = {},
+  ): Promise<void> {
+    return this.reported(this.recordOutcome(experiment, metric, value, ctx, options), experiment);
+  }
+
+  private async recordOutcome(
     experiment: string,
     metric: string,
     value: OutcomeInput,
@@ -218,6 +236,17 @@ export class Assay {
   /** The declared experiments, in manifest order. */
   experiments(): ExperimentDefinition[] {
     return [...this.routes.values()].map((r) => r.definition);
+  }
+
+  /**
+   * Hands `record` back to the caller and reports its failure to `onError` as well. A caller that awaits gets
+   * the rejection; one that does not (the usual way to expose after rendering) would otherwise leave an
+   * unhandled rejection, which ends a Node process: a store down past the pipeline's deadline must not take
+   * the app with it.
+   */
+  private reported(record: Promise<void>, experiment: unknown): Promise<void> {
+    record.catch((error: unknown) => this.onError(error, String(experiment)));
+    return record;
   }
 
   /** Waits until every record accepted so far is written (and every sticky assignment stored). */

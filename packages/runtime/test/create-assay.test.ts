@@ -278,3 +278,45 @@ describe("assignOrControl", () => {
     await assay.close();
   });
 });
+
+describe("records nobody awaits", () => {
+  it("report a store failure to onError instead of an unhandled rejection, and still reject for awaiters", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const down = {
+      name: "down",
+      append: async () => {
+        throw new Error("ECONNREFUSED");
+      },
+      summarize: async () => {
+        throw new Error("ECONNREFUSED");
+      },
+    };
+    const reported: unknown[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const assay = await createAssay({
+        manifest: join(dir, "assay.toml"),
+        store: down,
+        handleSignals: false,
+        pipeline: { retry: { initialDelayMs: 1, maxDelayMs: 2, deadlineMs: 20 } },
+        onError: (error) => reported.push(error),
+      });
+      const ctx = ExperimentContext.forUser("alice");
+      void assay.expose(assay.assign("checkout_button_color", ctx), ctx);
+      void assay.track("checkout_button_color", "checkout", true, ctx);
+      const awaited = await assay.track("checkout_button_color", "checkout", true, ctx).then(
+        () => "resolved",
+        (error: unknown) => (error as ExperimentError).code,
+      );
+      expect(awaited).toBe("BACKEND");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(reported.length).toBe(3);
+      expect(unhandled).toEqual([]);
+      await assay.close().catch(() => undefined);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});
