@@ -4,6 +4,7 @@ import { type ExperimentContext, MemoryEventStore, type Variant } from "@assay/c
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
+import { parseAttributes } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
 const USAGE =
@@ -82,16 +83,6 @@ function parse(args: readonly string[]) {
   } catch (error) {
     throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
   }
-}
-
-function parseAttributes(pairs: readonly string[]): Readonly<Record<string, string>> {
-  const attributes: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new CliError(`--attr ${JSON.stringify(pair)}: expected key=value`, EXIT.USAGE);
-    attributes[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return Object.freeze(attributes);
 }
 
 async function readIds(path: string): Promise<string[]> {

@@ -3,6 +3,7 @@ import { type ExperimentContext, MemoryEventStore } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
+import { parseAttributes } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
 const USAGE =
@@ -20,17 +21,10 @@ export async function flag(args: readonly string[], io: Io): Promise<number> {
   if ((values.user === undefined) === (values.session === undefined)) {
     throw new CliError(`give exactly one of --user, --session\n${USAGE}`, EXIT.USAGE);
   }
-  const attributes: Record<string, string> = {};
-  for (const pair of values.attr ?? []) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new CliError(`--attr ${JSON.stringify(pair)}: expected key=value`, EXIT.USAGE);
-    attributes[pair.slice(0, at)] = pair.slice(at + 1);
-  }
+  const attributes = parseAttributes(values.attr ?? []);
   const unit = (values.user ?? values.session)!;
   const ctx: ExperimentContext =
-    values.user !== undefined
-      ? { userId: unit, attributes: Object.freeze(attributes) }
-      : { sessionId: unit, attributes: Object.freeze(attributes) };
+    values.user !== undefined ? { userId: unit, attributes } : { sessionId: unit, attributes };
 
   const env = values.env ?? io.env.ASSAY_ENV;
   const assay = await createAssay({
