@@ -156,33 +156,7 @@ export class Rollup {
       `INSERT OR IGNORE INTO temp.touched_${mode}
        SELECT p.experiment, p.unit, p.metric FROM temp.nx_${mode} n
        JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
-      `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
-       SELECT t.experiment, '${mode}', u.variant_id, t.metric, -sum(t.v), -sum(t.v * t.v), -sum(t.c)
-       FROM (
-         SELECT a.experiment, a.unit, a.metric,
-                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-         FROM temp.touched_${mode} a
-         JOIN unit_metric_days m
-           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-         GROUP BY a.experiment, a.unit, a.metric
-       ) t
-       JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-       WHERE true GROUP BY t.experiment, u.variant_id, t.metric
-       ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-         sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
-         counted = variant_metrics.counted + excluded.counted`,
-      `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
-       SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, -count(*)
-       FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
-       WHERE true GROUP BY u.experiment, u.variant_id, u.first_ts / ${DAY_MS}
-       ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET units = variant_first_days.units + excluded.units`,
-      `INSERT INTO unit_counters (experiment, mode, several)
-       SELECT experiment, '${mode}', -count(*) FROM (
-         SELECT v.experiment, v.unit FROM temp.nx_${mode} n
-         JOIN unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
-         GROUP BY v.experiment, v.unit HAVING count(*) > 1
-       ) WHERE true GROUP BY experiment
-       ON CONFLICT (experiment, mode) DO UPDATE SET several = unit_counters.several + excluded.several`,
+      ...variantContributions(mode, "-"),
       // first exposures: new units, or earlier than the known first
       `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id)
        SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM temp.nx_${mode} WHERE true
@@ -226,33 +200,7 @@ export class Rollup {
        FROM temp.moved_${mode} WHERE true GROUP BY experiment, unit, metric, ts / ${DAY_MS}
        ${AGGREGATE}`,
       `DELETE FROM pending_outcomes WHERE rowid IN (SELECT rid FROM temp.moved_${mode})`,
-      `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
-       SELECT t.experiment, '${mode}', u.variant_id, t.metric, sum(t.v), sum(t.v * t.v), sum(t.c)
-       FROM (
-         SELECT a.experiment, a.unit, a.metric,
-                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-         FROM temp.touched_${mode} a
-         JOIN unit_metric_days m
-           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-         GROUP BY a.experiment, a.unit, a.metric
-       ) t
-       JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-       WHERE true GROUP BY t.experiment, u.variant_id, t.metric
-       ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-         sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
-         counted = variant_metrics.counted + excluded.counted`,
-      `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
-       SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, count(*)
-       FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
-       WHERE true GROUP BY u.experiment, u.variant_id, u.first_ts / ${DAY_MS}
-       ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET units = variant_first_days.units + excluded.units`,
-      `INSERT INTO unit_counters (experiment, mode, several)
-       SELECT experiment, '${mode}', count(*) FROM (
-         SELECT v.experiment, v.unit FROM temp.nx_${mode} n
-         JOIN unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
-         GROUP BY v.experiment, v.unit HAVING count(*) > 1
-       ) WHERE true GROUP BY experiment
-       ON CONFLICT (experiment, mode) DO UPDATE SET several = unit_counters.several + excluded.several`,
+      ...variantContributions(mode, ""),
     ];
     this.steps = sql.map((s) => ({ statement: db.prepare(s), ranged: s.includes("@w") }));
     this.getWatermark = db.prepare("SELECT watermark FROM rollup_state WHERE mode = ?").pluck();
@@ -286,4 +234,41 @@ export class Rollup {
       })
       .immediate();
   }
+}
+
+/**
+ * The contributions of the touched units to the per-variant running totals (metric sums, first-exposure days,
+ * units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
+ * them back (sign "") after, each time with the unit's variant of that moment.
+ */
+function variantContributions(mode: string, sign: "-" | ""): string[] {
+  return [
+    `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
+     SELECT t.experiment, '${mode}', u.variant_id, t.metric, ${sign}sum(t.v), ${sign}sum(t.v * t.v), ${sign}sum(t.c)
+     FROM (
+       SELECT a.experiment, a.unit, a.metric,
+              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+       FROM temp.touched_${mode} a
+       JOIN unit_metric_days m
+         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+       GROUP BY a.experiment, a.unit, a.metric
+     ) t
+     JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+     WHERE true GROUP BY t.experiment, u.variant_id, t.metric
+     ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
+       sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
+       counted = variant_metrics.counted + excluded.counted`,
+    `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
+     SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, ${sign}count(*)
+     FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+     WHERE true GROUP BY u.experiment, u.variant_id, u.first_ts / ${DAY_MS}
+     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET units = variant_first_days.units + excluded.units`,
+    `INSERT INTO unit_counters (experiment, mode, several)
+     SELECT experiment, '${mode}', ${sign}count(*) FROM (
+       SELECT v.experiment, v.unit FROM temp.nx_${mode} n
+       JOIN unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
+       GROUP BY v.experiment, v.unit HAVING count(*) > 1
+     ) WHERE true GROUP BY experiment
+     ON CONFLICT (experiment, mode) DO UPDATE SET several = unit_counters.several + excluded.several`,
+  ];
 }
