@@ -55,35 +55,7 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      UNION
      SELECT p.experiment, p.unit, p.metric FROM new_exposures n
      JOIN ${s}.pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
-    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
-     SELECT t.experiment, '${mode}', u.variant_id, t.metric, -sum(t.v), -sum(t.v * t.v), -sum(t.c)
-     FROM (
-       SELECT a.experiment, a.unit, a.metric,
-              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-       FROM touched a
-       JOIN ${s}.unit_metric_days m
-         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-       GROUP BY a.experiment, a.unit, a.metric
-     ) t
-     JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-     GROUP BY t.experiment, u.variant_id, t.metric
-     ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-       sum = ${s}.variant_metrics.sum + excluded.sum,
-       sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
-       counted = ${s}.variant_metrics.counted + excluded.counted`,
-    `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
-     SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, -count(*)
-     FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
-     GROUP BY u.experiment, u.variant_id, (u.first_ts / ${DAY_MS})::int
-     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
-       units = ${s}.variant_first_days.units + excluded.units`,
-    `INSERT INTO ${s}.unit_counters (experiment, mode, several)
-     SELECT experiment, '${mode}', -count(*) FROM (
-       SELECT v.experiment, v.unit FROM new_exposures n
-       JOIN ${s}.unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
-       GROUP BY v.experiment, v.unit HAVING count(*) > 1
-     ) t GROUP BY experiment
-     ON CONFLICT (experiment, mode) DO UPDATE SET several = ${s}.unit_counters.several + excluded.several`,
+    ...variantContributions(s, mode, "-"),
     `INSERT INTO ${s}.units (experiment, mode, unit, variant_id, first_ts, first_event_id)
      SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM new_exposures
      ON CONFLICT (experiment, mode, unit) DO UPDATE SET
@@ -126,35 +98,7 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      FROM moved GROUP BY experiment, unit, metric, (ts / ${DAY_MS})::int
      ${aggregate(s)}`,
     `DELETE FROM ${s}.pending_outcomes WHERE id IN (SELECT id FROM moved)`,
-    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
-     SELECT t.experiment, '${mode}', u.variant_id, t.metric, sum(t.v), sum(t.v * t.v), sum(t.c)
-     FROM (
-       SELECT a.experiment, a.unit, a.metric,
-              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-       FROM touched a
-       JOIN ${s}.unit_metric_days m
-         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-       GROUP BY a.experiment, a.unit, a.metric
-     ) t
-     JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-     GROUP BY t.experiment, u.variant_id, t.metric
-     ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-       sum = ${s}.variant_metrics.sum + excluded.sum,
-       sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
-       counted = ${s}.variant_metrics.counted + excluded.counted`,
-    `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
-     SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, count(*)
-     FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
-     GROUP BY u.experiment, u.variant_id, (u.first_ts / ${DAY_MS})::int
-     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
-       units = ${s}.variant_first_days.units + excluded.units`,
-    `INSERT INTO ${s}.unit_counters (experiment, mode, several)
-     SELECT experiment, '${mode}', count(*) FROM (
-       SELECT v.experiment, v.unit FROM new_exposures n
-       JOIN ${s}.unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
-       GROUP BY v.experiment, v.unit HAVING count(*) > 1
-     ) t GROUP BY experiment
-     ON CONFLICT (experiment, mode) DO UPDATE SET several = ${s}.unit_counters.several + excluded.several`,
+    ...variantContributions(s, mode, ""),
     "DROP TABLE new_exposures",
     "DROP TABLE new_outcomes",
     "DROP TABLE moved",
@@ -212,4 +156,43 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The contributions of the touched units to the per-variant running totals (metric sums, first-exposure days,
+ * units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
+ * them back (sign "") after, each time with the unit's variant of that moment.
+ */
+function variantContributions(s: string, mode: string, sign: "-" | ""): string[] {
+  return [
+    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
+     SELECT t.experiment, '${mode}', u.variant_id, t.metric, ${sign}sum(t.v), ${sign}sum(t.v * t.v), ${sign}sum(t.c)
+     FROM (
+       SELECT a.experiment, a.unit, a.metric,
+              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+       FROM touched a
+       JOIN ${s}.unit_metric_days m
+         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+       GROUP BY a.experiment, a.unit, a.metric
+     ) t
+     JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+     GROUP BY t.experiment, u.variant_id, t.metric
+     ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
+       sum = ${s}.variant_metrics.sum + excluded.sum,
+       sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
+       counted = ${s}.variant_metrics.counted + excluded.counted`,
+    `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
+     SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, ${sign}count(*)
+     FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
+     GROUP BY u.experiment, u.variant_id, (u.first_ts / ${DAY_MS})::int
+     ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET
+       units = ${s}.variant_first_days.units + excluded.units`,
+    `INSERT INTO ${s}.unit_counters (experiment, mode, several)
+     SELECT experiment, '${mode}', ${sign}count(*) FROM (
+       SELECT v.experiment, v.unit FROM new_exposures n
+       JOIN ${s}.unit_variants v ON v.experiment = n.experiment AND v.mode = '${mode}' AND v.unit = n.unit
+       GROUP BY v.experiment, v.unit HAVING count(*) > 1
+     ) t GROUP BY experiment
+     ON CONFLICT (experiment, mode) DO UPDATE SET several = ${s}.unit_counters.several + excluded.several`,
+  ];
 }
