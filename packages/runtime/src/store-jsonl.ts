@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { definePlugin, JsonLinesEventStore } from "@assay/core";
+import { definePlugin, JsonLinesEventStore, unknownOptionIssue } from "@assay/core";
 
 /**
  * The JSON Lines store as a plugin module, for a manifest that wants a plain text file instead of the
@@ -13,7 +13,7 @@ export default definePlugin({
   validateOptions(options) {
     return Object.entries(options).flatMap(([key, value]) =>
       key !== "path"
-        ? [{ key, message: "unknown option; the JSON Lines store accepts only path" }]
+        ? [unknownOptionIssue(key, ["path"], "the JSON Lines store")]
         : typeof value !== "string" || value.length === 0
           ? [{ key, message: "must be a non-empty file path (relative to the manifest)" }]
           : [],

@@ -1,4 +1,5 @@
 import type { OptionIssue } from "@assay/core";
+import { unknownOptionIssue } from "@assay/core";
 import type { Experiment, FeatureApiResponse, Result, TrackingUserContext } from "@growthbook/growthbook";
 
 /** What the exposure hook receives: the Assay exposure as stored, and GrowthBook's own view of it. */
@@ -62,12 +63,7 @@ export function validateOptions(options: Readonly<Record<string, unknown>>): Opt
     issues.push({ key, message: `must be ${KEYS[key]}, got ${JSON.stringify(options[key])}` });
   for (const [key, value] of Object.entries(options)) {
     if (!(key in KEYS)) {
-      issues.push({
-        key,
-        message: `unknown option \`${key}\`; valid options: ${Object.keys(KEYS)
-          .map((k) => `\`${k}\``)
-          .join(", ")}`,
-      });
+      issues.push(unknownOptionIssue(key, Object.keys(KEYS), "growthbook"));
       continue;
     }
     if (key === "polling_interval" || key === "timeout") {

@@ -1,4 +1,5 @@
 import type { OptionIssue } from "@assay/core";
+import { unknownOptionIssue } from "@assay/core";
 import type { FlagDefinitionCacheInput } from "posthog-node";
 
 /** The SDK's `fetch` option: how posthog-node talks HTTP (tests and proxies pass their own). */
@@ -53,12 +54,7 @@ export function validateOptions(options: Readonly<Record<string, unknown>>): Opt
     issues.push({ key, message: `must be ${KEYS[key]}, got ${JSON.stringify(options[key])}` });
   for (const [key, value] of Object.entries(options)) {
     if (!(key in KEYS)) {
-      issues.push({
-        key,
-        message: `unknown option \`${key}\`; valid options: ${Object.keys(KEYS)
-          .map((k) => `\`${k}\``)
-          .join(", ")}`,
-      });
+      issues.push(unknownOptionIssue(key, Object.keys(KEYS), "posthog"));
     } else if (key === "polling_interval" || key === "timeout" || key === "flush_interval") {
       if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) bad(key);
     } else if (key === "flush_at") {

@@ -1,4 +1,4 @@
-import { definePlugin, type OptionIssue } from "@assay/core";
+import { definePlugin, type OptionIssue, unknownOptionIssue } from "@assay/core";
 import { PostgresEventStore } from "./postgres-store.js";
 
 export { PostgresEventStore, type PostgresEventStoreOptions } from "./postgres-store.js";
@@ -25,7 +25,7 @@ export default definePlugin({
         if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
           issues.push({ key, message: "must be a positive integer" });
       } else {
-        issues.push({ key, message: "unknown option; store-postgres accepts url, schema, max_connections" });
+        issues.push(unknownOptionIssue(key, ["url", "schema", "max_connections"], "store-postgres"));
       }
     }
     if (options.url === undefined && !process.env.ASSAY_POSTGRES_URL && !process.env.DATABASE_URL) {

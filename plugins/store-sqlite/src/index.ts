@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { definePlugin, type OptionIssue } from "@assay/core";
+import { definePlugin, type OptionIssue, unknownOptionIssue } from "@assay/core";
 import { SqliteEventStore } from "./sqlite-store.js";
 
 export { SQLITE_SCHEMA_VERSION, SqliteEventStore, type SqliteEventStoreOptions } from "./sqlite-store.js";
@@ -27,10 +27,7 @@ export default definePlugin({
         if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
           issues.push({ key, message: "must be a non-negative integer (milliseconds)" });
       } else {
-        issues.push({
-          key,
-          message: `unknown option; store-sqlite accepts path, synchronous, busy_timeout_ms`,
-        });
+        issues.push(unknownOptionIssue(key, ["path", "synchronous", "busy_timeout_ms"], "store-sqlite"));
       }
     }
     return issues;

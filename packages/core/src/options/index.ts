@@ -1,0 +1,2 @@
+export { editDistance, nearest } from "./suggest.js";
+export { unknownOptionIssue } from "./unknown-option.js";
