@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 
 /**
- * Per-unit rollups: what makes a summary cost grow with units, not events.
+ * Per-unit rollups, and the per-variant totals kept from them: what makes a summary cost grow with variants,
+ * metrics and days, not with units or events.
  *
  * The raw `events` table is append-only and SQLite's writers are serialized, so rowids grow in commit order
  * and "every event after rowid W" is exactly what a rollup has not seen yet. `refresh` folds the events past
@@ -17,8 +18,10 @@ import type Database from "better-sqlite3";
  *   outcomes per metric and kind.
  *
  * Attributed outcomes stay attributed when a first exposure moves earlier (at or after the old time means at
- * or after the new one), and a unit's variant is read from `units` at summary time, so no rollup row is ever
- * recomputed. A summary then reads rows per unit-day, never per event.
+ * or after the new one), so no rollup row is ever recomputed. A summary reads none of the per-unit tables:
+ * it reads `variant_days`, `metric_kinds` and the per-variant running totals below (RUNNING_TOTALS, and
+ * VARIANT_METRIC_DAYS for the daily series), which the fold keeps current from them, so its cost grows with
+ * variants, metrics and days, not with units or events.
  */
 export const ROLLUP_TABLES = `
   CREATE TABLE rollup_state (mode TEXT PRIMARY KEY, watermark INTEGER NOT NULL);
@@ -90,6 +93,54 @@ export const RUNNING_TOTALS = `
     SELECT experiment, mode, unit FROM unit_variants GROUP BY 1, 2, 3 HAVING count(*) > 1
   ) GROUP BY 1, 2;
 `;
+
+/**
+ * The daily series kept by the fold: per variant, metric and UTC day, the change that day of the sum and of the
+ * sum of squares of the units' cumulative values (`v_d - v_{d-1}`, `v_d^2 - v_{d-1}^2`, where `v_d` is the
+ * unit's aggregate of its days up to d: bool max, else sum, and `v_{d-1}` the one at its previous active day)
+ * and the outcomes counted that day: the rows `summaryFromRows` accumulates into the series. A fold takes out
+ * the rows of every (unit, metric) it touches and puts back the new ones, under the unit's variant of each
+ * moment, like `variant_metrics`; a row that loses all its units stays with `counted` 0 and is not read.
+ * Filled from the per-unit rollups when created.
+ */
+export const VARIANT_METRIC_DAYS = `
+  CREATE TABLE variant_metric_days (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, variant_id TEXT NOT NULL, metric TEXT NOT NULL,
+    day INTEGER NOT NULL, sum REAL NOT NULL, sum_squares REAL NOT NULL, counted INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, variant_id, metric, day)
+  ) WITHOUT ROWID;
+  INSERT INTO variant_metric_days
+  SELECT d.experiment, d.mode, u.variant_id, d.metric, d.day, sum(d.cv - d.pv), sum(d.cv * d.cv - d.pv * d.pv),
+         sum(d.c)
+  FROM (${unitDayDeltas("unit_metric_days m")}) d
+  JOIN units u ON u.experiment = d.experiment AND u.mode = d.mode AND u.unit = d.unit
+  GROUP BY d.experiment, d.mode, u.variant_id, d.metric, d.day;
+`;
+
+/**
+ * The rows of the daily series for one experiment and mode (parameters @experiment, @mode, and @metrics, a
+ * JSON array, when `filtered`), as `SummaryRows["metrics"]`.
+ */
+export function dailyMetricsSql(filtered: boolean): string {
+  return `SELECT metric, variant_id AS variantId, day, sum, sum_squares AS sumSquares, counted
+    FROM variant_metric_days WHERE experiment = @experiment AND mode = @mode AND counted <> 0
+    ${filtered ? "AND metric IN (SELECT value FROM json_each(@metrics))" : ""}`;
+}
+
+/**
+ * Per (unit, metric) and active day of the rows of `from` (`unit_metric_days m`, possibly joined): the unit's cumulative value that day (cv), the one at its previous active day (pv, 0 before
+ * the first) and the outcomes that day (c).
+ */
+function unitDayDeltas(from: string): string {
+  return `SELECT experiment, mode, unit, metric, day, c, cv,
+           coalesce(lag(cv) OVER (PARTITION BY experiment, mode, unit, metric ORDER BY day), 0) AS pv
+    FROM (
+      SELECT m.experiment, m.mode, m.unit, m.metric, m.day, m.outcomes AS c,
+             CASE WHEN m.kind = 'bool' THEN max(m.value) OVER w ELSE sum(m.value) OVER w END AS cv
+      FROM ${from}
+      WINDOW w AS (PARTITION BY m.experiment, m.mode, m.unit, m.metric ORDER BY m.day)
+    )`;
+}
 
 export type UnitMode = "u" | "s";
 
@@ -237,9 +288,9 @@ export class Rollup {
 }
 
 /**
- * The contributions of the touched units to the per-variant running totals (metric sums, first-exposure days,
- * units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
- * them back (sign "") after, each time with the unit's variant of that moment.
+ * The contributions of the touched units to the per-variant running totals (metric sums, their daily deltas,
+ * first-exposure days, units seen in several variants): a fold subtracts them (sign "-") before it changes
+ * those units and adds them back (sign "") after, each time with the unit's variant of that moment.
  */
 function variantContributions(mode: string, sign: "-" | ""): string[] {
   return [
@@ -258,6 +309,20 @@ function variantContributions(mode: string, sign: "-" | ""): string[] {
      ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
        sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
        counted = variant_metrics.counted + excluded.counted`,
+    `INSERT INTO variant_metric_days (experiment, mode, variant_id, metric, day, sum, sum_squares, counted)
+     SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${sign}sum(d.cv - d.pv),
+            ${sign}sum(d.cv * d.cv - d.pv * d.pv), ${sign}sum(d.c)
+     FROM (${unitDayDeltas(
+       `temp.touched_${mode} a
+        JOIN unit_metric_days m
+          ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric`,
+     )}) d
+     JOIN units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
+     WHERE true GROUP BY d.experiment, u.variant_id, d.metric, d.day
+     ON CONFLICT (experiment, mode, variant_id, metric, day) DO UPDATE SET
+       sum = variant_metric_days.sum + excluded.sum,
+       sum_squares = variant_metric_days.sum_squares + excluded.sum_squares,
+       counted = variant_metric_days.counted + excluded.counted`,
     `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
      SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, ${sign}count(*)
      FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit

@@ -14,7 +14,14 @@ import {
   summaryFromRows,
 } from "@assay/core";
 import Database from "better-sqlite3";
-import { ROLLUP_TABLES, Rollup, RUNNING_TOTALS, type UnitMode } from "./rollups.js";
+import {
+  dailyMetricsSql,
+  ROLLUP_TABLES,
+  Rollup,
+  RUNNING_TOTALS,
+  type UnitMode,
+  VARIANT_METRIC_DAYS,
+} from "./rollups.js";
 
 export interface SqliteEventStoreOptions {
   /** File of the database (created with its directory), or ":memory:". */
@@ -35,7 +42,7 @@ export interface SqliteEventStoreOptions {
 }
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -67,6 +74,8 @@ const MIGRATIONS: Record<number, string> = {
   `,
   // Per-variant running totals kept by the fold (see rollups.ts), filled from the per-unit rollups.
   3: RUNNING_TOTALS,
+  // The daily series kept by the fold as per-variant deltas (see rollups.ts), filled from the per-unit rollups.
+  4: VARIANT_METRIC_DAYS,
 };
 
 const ROWS_PER_INSERT = 100;
@@ -312,26 +321,8 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
       .all(params) as SummaryRows["kinds"];
     const metricSql =
       query.daily === true
-        ? // per unit-day deltas of the cumulative value, for the series
-          `WITH d AS (
-             SELECT m.unit, m.metric, m.day, m.kind, m.value AS v, m.outcomes AS c, u.variant_id
-             FROM unit_metric_days m
-             JOIN units u ON u.experiment = m.experiment AND u.mode = m.mode AND u.unit = m.unit
-             WHERE m.experiment = @experiment AND m.mode = @mode ${metricFilter.replace("metric", "m.metric")}
-           ),
-           cum AS (
-             SELECT unit, metric, variant_id, day, c,
-                    CASE WHEN kind = 'bool' THEN max(v) OVER w ELSE sum(v) OVER w END AS cv
-             FROM d WINDOW w AS (PARTITION BY unit, metric ORDER BY day)
-           ),
-           delta AS (
-             SELECT metric, variant_id, day, c, cv,
-                    coalesce(lag(cv) OVER (PARTITION BY unit, metric ORDER BY day), 0) AS pv
-             FROM cum
-           )
-           SELECT metric, variant_id AS variantId, day, sum(cv - pv) AS sum,
-                  sum(cv * cv - pv * pv) AS sumSquares, sum(c) AS counted
-           FROM delta GROUP BY 1, 2, 3`
+        ? // the series' per-day deltas, kept by the fold
+          dailyMetricsSql(query.metrics !== undefined)
         : // the running totals: one row per variant and metric
           `SELECT metric, variant_id AS variantId, 0 AS day, sum, sum_squares AS sumSquares, counted
            FROM variant_metrics WHERE experiment = @experiment AND mode = @mode ${metricFilter}`;

@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type OutcomeValue, type StoredEvent, summarizeEvents } from "@assay/core";
 import { testEventStore } from "@assay/testing";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -67,7 +68,9 @@ describe("SqliteEventStore", () => {
     await store.close();
     // back to version 2: the running totals did not exist yet
     const db = new Database(path);
-    db.exec("DROP TABLE variant_metrics; DROP TABLE variant_first_days; DROP TABLE unit_counters");
+    db.exec(
+      "DROP TABLE variant_metrics; DROP TABLE variant_first_days; DROP TABLE unit_counters; DROP TABLE variant_metric_days",
+    );
     db.pragma("user_version = 2");
     db.close();
     const again = new SqliteEventStore({ path });
@@ -77,6 +80,61 @@ describe("SqliteEventStore", () => {
       { variantId: "a", n: 1, sum: 3, sumSquares: 9 },
       { variantId: "b", n: 1, sum: 0, sumSquares: 0 },
     ]);
+    await again.close();
+  });
+
+  it("fills the daily series from the per-unit rollups when it migrates a version-3 file", async () => {
+    const path = await tempPath();
+    const store = new SqliteEventStore({ path });
+    const at = (day: number, minute: number) => new Date(Date.UTC(2026, 0, 1 + day, 0, minute));
+    const outcome = (eventId: string, userId: string, metric: string, value: OutcomeValue, time: Date) =>
+      ({ type: "outcome", eventId, experiment: "m", metric, value, userId, timestamp: time }) as const;
+    const events: StoredEvent[] = [
+      { type: "exposure", eventId: "x1", experiment: "m", variantId: "a", userId: "u1", timestamp: at(0, 1) },
+      { type: "exposure", eventId: "x2", experiment: "m", variantId: "b", userId: "u2", timestamp: at(0, 5) },
+      outcome("o1", "u1", "rev", { kind: "numeric", value: 3 }, at(0, 2)),
+      outcome("o2", "u1", "rev", { kind: "numeric", value: 4 }, at(2, 0)),
+      outcome("o3", "u2", "rev", { kind: "numeric", value: 1.5 }, at(1, 0)),
+      outcome("o4", "u2", "buy", { kind: "bool", value: true }, at(1, 1)),
+      outcome("o5", "u1", "buy", { kind: "bool", value: false }, at(0, 3)),
+      outcome("o6", "u1", "buy", { kind: "bool", value: true }, at(3, 0)),
+      outcome("o7", "u3", "rev", { kind: "numeric", value: 9 }, at(0, 1)), // before u3's exposure
+    ];
+    await store.append(events);
+    store.refreshRollups();
+    // a late exposure moves u2 to variant a and earlier
+    const late: StoredEvent = {
+      type: "exposure",
+      eventId: "x3",
+      experiment: "m",
+      variantId: "a",
+      userId: "u2",
+      timestamp: at(0, 0),
+    };
+    await store.append([late]);
+    const before = await store.summarize({ experiment: "m", daily: true });
+    await store.close();
+    // back to version 3: the daily deltas were computed at summary time
+    const db = new Database(path);
+    db.exec("DROP TABLE variant_metric_days");
+    db.pragma("user_version = 3");
+    db.close();
+    const again = new SqliteEventStore({ path });
+    expect(await again.summarize({ experiment: "m", daily: true })).toEqual(before);
+    expect(before).toEqual(summarizeEvents([...events, late], { experiment: "m", daily: true }));
+    expect(before.daily?.map((d) => d.metrics.find((m) => m.metric === "rev")?.variants[0]?.sum)).toEqual([
+      3, 4.5, 8.5, 8.5,
+    ]);
+    // and keeps it current from there
+    const more: StoredEvent[] = [
+      { type: "exposure", eventId: "x4", experiment: "m", variantId: "b", userId: "u3", timestamp: at(4, 0) },
+      outcome("o8", "u3", "rev", { kind: "numeric", value: 2 }, at(4, 1)),
+      outcome("o9", "u2", "rev", { kind: "numeric", value: 1 }, at(4, 2)),
+    ];
+    await again.append(more);
+    expect(await again.summarize({ experiment: "m", daily: true })).toEqual(
+      summarizeEvents([...events, late, ...more], { experiment: "m", daily: true }),
+    );
     await again.close();
   });
 
