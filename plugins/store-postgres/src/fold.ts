@@ -9,11 +9,15 @@ import type { PoolClient } from "pg";
  *   or after the first exposure;
  * - `pending_outcomes`: outcomes no exposure covers yet; moved into `unit_metric_days` once one does;
  * - `unit_variants`, `variant_days`, `metric_kinds`: exposure and outcome counters;
- * - running totals, so a summary reads rows per variant: `variant_metrics` (per variant and metric the sum,
- *   sum of squares and count of the units' values; a fold takes out the old contribution of every unit and
- *   metric it touches and puts back the new one, under the unit's variant of each moment),
- *   `variant_first_days` (units by variant and day of first exposure) and `unit_counters` (units seen in
- *   several variants).
+ * - running totals, so a summary reads rows per variant, never per unit: `variant_metrics` (per variant and
+ *   metric the sum, sum of squares and count of the units' values; a fold takes out the old contribution of
+ *   every unit and metric it touches and puts back the new one, under the unit's variant of each moment),
+ *   `variant_metric_days` (the daily series: per variant, metric and day the change that day of the sum and
+ *   sum of squares of the units' cumulative values, `v_d - v_{d-1}` and `v_d^2 - v_{d-1}^2` with `v_{d-1}` the
+ *   value at the unit's previous active day, and the outcomes counted that day; kept the same way, and a row
+ *   left with `counted` 0 by a unit changing variant is not read), `variant_first_days` (units by variant and
+ *   day of first exposure) and `unit_counters` (units seen in several variants). So a summary costs rows per
+ *   variant, metric and day, whatever the number of units and events.
  *
  * Which events are new: every row carries the id of the transaction that wrote it (`xid`, a 64-bit xid8 that
  * never wraps). Every transaction below the `watermark` is folded; a fold takes the rows it can see with
@@ -159,8 +163,8 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
 }
 
 /**
- * The contributions of the touched units to the per-variant running totals (metric sums, first-exposure days,
- * units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
+ * The contributions of the touched units to the per-variant running totals (metric sums, their daily deltas,
+ * first-exposure days, units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
  * them back (sign "") after, each time with the unit's variant of that moment.
  */
 function variantContributions(s: string, mode: string, sign: "-" | ""): string[] {
@@ -181,6 +185,28 @@ function variantContributions(s: string, mode: string, sign: "-" | ""): string[]
        sum = ${s}.variant_metrics.sum + excluded.sum,
        sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
        counted = ${s}.variant_metrics.counted + excluded.counted`,
+    // per (unit, metric) and active day: its cumulative value (cv), the one at its previous active day (pv)
+    `INSERT INTO ${s}.variant_metric_days (experiment, mode, variant_id, metric, day, sum, sum_squares, counted)
+     SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${sign}sum(d.cv - d.pv),
+            ${sign}sum(d.cv * d.cv - d.pv * d.pv), ${sign}sum(d.c)
+     FROM (
+       SELECT experiment, unit, metric, day, c, cv,
+              coalesce(lag(cv) OVER (PARTITION BY experiment, unit, metric ORDER BY day), 0) AS pv
+       FROM (
+         SELECT m.experiment, m.unit, m.metric, m.day, m.outcomes AS c,
+                CASE WHEN m.kind = 'bool' THEN max(m.value) OVER w ELSE sum(m.value) OVER w END AS cv
+         FROM touched a
+         JOIN ${s}.unit_metric_days m
+           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+         WINDOW w AS (PARTITION BY m.experiment, m.unit, m.metric ORDER BY m.day)
+       ) cum
+     ) d
+     JOIN ${s}.units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
+     GROUP BY d.experiment, u.variant_id, d.metric, d.day
+     ON CONFLICT (experiment, mode, variant_id, metric, day) DO UPDATE SET
+       sum = ${s}.variant_metric_days.sum + excluded.sum,
+       sum_squares = ${s}.variant_metric_days.sum_squares + excluded.sum_squares,
+       counted = ${s}.variant_metric_days.counted + excluded.counted`,
     `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
      SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, ${sign}count(*)
      FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit

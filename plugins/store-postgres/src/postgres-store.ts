@@ -35,9 +35,10 @@ export interface PostgresEventStoreOptions {
  * The shared event store for apps with several instances: PostgreSQL, idempotent on eventId (`ON CONFLICT
  * DO NOTHING`), one statement (hence one transaction) per batch, committed with the server's durability
  * (`synchronous_commit`). The schema is created and migrated by the store on `init`, versioned in
- * `<schema>.assay_migrations`. Summaries are computed by PostgreSQL from per-unit rollups (fold.ts) kept
- * current incrementally, so their cost grows with units, not events; only rows grouped by variant, metric and
- * day reach JavaScript.
+ * `<schema>.assay_migrations`. Summaries are computed by PostgreSQL from per-variant running totals (the daily
+ * series included) that a fold keeps current from per-unit rollups (fold.ts), so their cost grows with
+ * variants, metrics and days, not with units or events; only rows grouped by variant, metric and day reach
+ * JavaScript.
  */
 export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   readonly name = "postgres";
@@ -280,25 +281,10 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     );
     const metricSql =
       query.daily === true
-        ? `WITH d AS (
-             SELECT m.unit, m.metric, m.day, m.kind, m.value AS v, m.outcomes AS c, u.variant_id
-             FROM ${s}.unit_metric_days m
-             JOIN ${s}.units u ON u.experiment = m.experiment AND u.mode = m.mode AND u.unit = m.unit
-             WHERE m.experiment = $1 AND m.mode = $2 ${metricFilter.replace("metric", "m.metric")}
-           ),
-           cum AS (
-             SELECT unit, metric, variant_id, day, c,
-                    CASE WHEN kind = 'bool' THEN max(v) OVER w ELSE sum(v) OVER w END AS cv
-             FROM d WINDOW w AS (PARTITION BY unit, metric ORDER BY day)
-           ),
-           delta AS (
-             SELECT metric, variant_id, day, c, cv,
-                    coalesce(lag(cv) OVER (PARTITION BY unit, metric ORDER BY day), 0) AS pv
-             FROM cum
-           )
-           SELECT metric, variant_id AS "variantId", day, sum(cv - pv) AS sum,
-                  sum(cv * cv - pv * pv) AS "sumSquares", sum(c)::int AS counted
-           FROM delta GROUP BY 1, 2, 3`
+        ? // the daily series' per-day deltas, kept by the fold
+          `SELECT metric, variant_id AS "variantId", day, sum, sum_squares AS "sumSquares", counted::int AS counted
+           FROM ${s}.variant_metric_days
+           WHERE experiment = $1 AND mode = $2 AND counted <> 0 ${metricFilter}`
         : // the running totals: one row per variant and metric
           `SELECT metric, variant_id AS "variantId", 0 AS day, sum, sum_squares AS "sumSquares",
                   counted::int AS counted

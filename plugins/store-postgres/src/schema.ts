@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 5;
+export const POSTGRES_SCHEMA_VERSION = 6;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -108,6 +108,29 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
     SELECT experiment, mode, count(*) FROM (
       SELECT experiment, mode, unit FROM ${s}.unit_variants GROUP BY 1, 2, 3 HAVING count(*) > 1
     ) t GROUP BY 1, 2;`,
+  // The daily series kept by the fold (see fold.ts): per variant, metric and day the change of the sum and sum
+  // of squares of the units' cumulative values, and the outcomes counted; filled from the per-unit rollups.
+  6: (s) => `
+    CREATE TABLE ${s}.variant_metric_days (
+      experiment text NOT NULL, mode char(1) NOT NULL, variant_id text NOT NULL, metric text NOT NULL,
+      day integer NOT NULL, sum double precision NOT NULL, sum_squares double precision NOT NULL,
+      counted bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, variant_id, metric, day)
+    );
+    INSERT INTO ${s}.variant_metric_days
+    SELECT d.experiment, d.mode, u.variant_id, d.metric, d.day, sum(d.cv - d.pv), sum(d.cv * d.cv - d.pv * d.pv),
+           sum(d.c)
+    FROM (
+      SELECT experiment, mode, unit, metric, day, c, cv,
+             coalesce(lag(cv) OVER (PARTITION BY experiment, mode, unit, metric ORDER BY day), 0) AS pv
+      FROM (
+        SELECT experiment, mode, unit, metric, day, outcomes AS c,
+               CASE WHEN kind = 'bool' THEN max(value) OVER w ELSE sum(value) OVER w END AS cv
+        FROM ${s}.unit_metric_days
+        WINDOW w AS (PARTITION BY experiment, mode, unit, metric ORDER BY day)
+      ) cum
+    ) d JOIN ${s}.units u ON u.experiment = d.experiment AND u.mode = d.mode AND u.unit = d.unit
+    GROUP BY d.experiment, d.mode, u.variant_id, d.metric, d.day;`,
 };
 
 /** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */

@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@assay/core";
+import { type OutcomeValue, type StoredEvent, summarizeEvents } from "@assay/core";
 import { testEventStore } from "@assay/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -65,7 +65,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
     const summary = await store.summarize({ experiment: "old" });
     expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 1, exposures: 1 }]);
     expect(summary.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 1, sum: 1, sumSquares: 1 });
@@ -115,6 +115,61 @@ describe("PostgresEventStore", () => {
     const summary = await store.summarize({ experiment: "m" });
     expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 2, exposures: 2 }]);
     await Promise.all([store.close(), pool.end()]);
+  });
+
+  it("fills the daily series from the per-unit rollups when it migrates a version-5 database", async () => {
+    const schema = schemaFor("daily");
+    const at = (day: number, minute: number) => new Date(Date.UTC(2026, 0, 1 + day, 0, minute));
+    const outcome = (eventId: string, userId: string, metric: string, value: OutcomeValue, time: Date) =>
+      ({ type: "outcome", eventId, experiment: "m", metric, value, userId, timestamp: time }) as const;
+    const events: StoredEvent[] = [
+      { type: "exposure", eventId: "x1", experiment: "m", variantId: "a", userId: "u1", timestamp: at(0, 1) },
+      { type: "exposure", eventId: "x2", experiment: "m", variantId: "b", userId: "u2", timestamp: at(0, 5) },
+      outcome("o1", "u1", "rev", { kind: "numeric", value: 3 }, at(0, 2)),
+      outcome("o2", "u1", "rev", { kind: "numeric", value: 4 }, at(2, 0)),
+      outcome("o3", "u2", "rev", { kind: "numeric", value: 1.5 }, at(1, 0)),
+      outcome("o4", "u2", "buy", { kind: "bool", value: true }, at(1, 1)),
+      outcome("o5", "u1", "buy", { kind: "bool", value: false }, at(0, 3)),
+      outcome("o6", "u1", "buy", { kind: "bool", value: true }, at(3, 0)),
+      outcome("o7", "u3", "rev", { kind: "numeric", value: 9 }, at(0, 1)), // before u3's exposure
+    ];
+    const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    await store.append(events);
+    await store.foldAll();
+    // a late exposure moves u2 to variant a and earlier
+    const late: StoredEvent = {
+      type: "exposure",
+      eventId: "x3",
+      experiment: "m",
+      variantId: "a",
+      userId: "u2",
+      timestamp: at(0, 0),
+    };
+    await store.append([late]);
+    const before = await store.summarize({ experiment: "m", daily: true });
+    await store.close();
+    // back to version 5: the daily deltas were computed at summary time
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+    await pool.query(
+      `DROP TABLE ${schema}.variant_metric_days; DELETE FROM ${schema}.assay_migrations WHERE version = 6`,
+    );
+    const again = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    expect(await again.summarize({ experiment: "m", daily: true })).toEqual(before);
+    expect(before).toEqual(summarizeEvents([...events, late], { experiment: "m", daily: true }));
+    expect(before.daily?.map((d) => d.metrics.find((m) => m.metric === "rev")?.variants[0]?.sum)).toEqual([
+      3, 4.5, 8.5, 8.5,
+    ]);
+    // and keeps it current from there
+    const more: StoredEvent[] = [
+      { type: "exposure", eventId: "x4", experiment: "m", variantId: "b", userId: "u3", timestamp: at(4, 0) },
+      outcome("o8", "u3", "rev", { kind: "numeric", value: 2 }, at(4, 1)),
+      outcome("o9", "u2", "rev", { kind: "numeric", value: 1 }, at(4, 2)),
+    ];
+    await again.append(more);
+    expect(await again.summarize({ experiment: "m", daily: true })).toEqual(
+      summarizeEvents([...events, late, ...more], { experiment: "m", daily: true }),
+    );
+    await Promise.all([again.close(), pool.end()]);
   });
 
   it("folds every committed row exactly once around a transaction that stays open", async () => {
