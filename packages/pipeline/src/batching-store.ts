@@ -38,15 +38,49 @@ export interface BatchingOptions {
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** One `append` call: its events resolve together. */
+/** One `append` call: its events resolve together, with exact counts. */
 interface Entry {
-  readonly size: number;
   remaining: number;
   inserted: number;
   duplicates: number;
   failure: unknown;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
+}
+
+/** The events `[from, to)` of a group that belong to one `append` call. */
+interface Span {
+  readonly entry: Entry;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Events committed together. `record` callers share one promise per group (no allocation per event);
+ * `append` callers own spans, so each gets its own counts.
+ */
+class Group {
+  readonly events: StoredEvent[] = [];
+  readonly spans: Span[] = [];
+  /** When the first event was accepted: the retry deadline counts from here. */
+  readonly acceptedAt = Date.now();
+  private shared: Promise<void> | undefined;
+  private resolveShared: (() => void) | undefined;
+  private rejectShared: ((error: unknown) => void) | undefined;
+
+  /** The promise every `record` of this group gets, made on first use. */
+  promise(): Promise<void> {
+    this.shared ??= new Promise<void>((resolve, reject) => {
+      this.resolveShared = resolve;
+      this.rejectShared = reject;
+    });
+    return this.shared;
+  }
+
+  settle(failure: unknown): void {
+    if (failure === undefined) this.resolveShared?.();
+    else this.rejectShared?.(failure);
+  }
 }
 
 interface Waiter {
@@ -58,9 +92,9 @@ interface Waiter {
  * An EventStore decorator that turns many small appends into few large, durable commits.
  *
  * - Group commit: events are queued and written by size (`maxBatch`) and by interval (`maxDelayMs`), one
- *   commit at a time; an `append` resolves once every one of its events is committed, so a caller that
+ *   commit at a time; an `append` or `record` resolves once its events are committed, so a caller that
  *   awaits knows its events are durable, and a caller that does not await pays only the enqueue.
- * - Bounded: at most `maxQueue` events wait; beyond that, `append` waits for room (backpressure).
+ * - Bounded: at most `maxQueue` events wait; beyond that, callers wait for room (backpressure).
  * - Idempotent end to end: a commit is retried with the same event ids, so a retry never counts twice.
  * - Resilient: a failing store is retried with exponential backoff; events wait (within the bound) while it
  *   is down, and an event the store has not taken within `retry.deadlineMs` rejects with a BackendError.
@@ -78,17 +112,17 @@ export class BatchingEventStore implements EventStore {
   private readonly retry: Required<RetryOptions>;
   private readonly onRetry: BatchingOptions["onRetry"];
 
-  // The queue: events in acceptance order, with their entry and acceptance time, from `head` on.
-  private events: StoredEvent[] = [];
-  private owners: Entry[] = [];
-  private acceptedAt: number[] = [];
+  /** Groups in acceptance order from `head` on; the last one takes new events until full or committing. */
+  private groups: Group[] = [];
   private head = 0;
+  /** The group new events join; undefined once it is full or its commit has started. */
+  private open: Group | undefined;
   private readonly waiters: Waiter[] = [];
   /** Events accepted (queued or committing), counting the commit in flight. */
   private queued = 0;
   private committing = false;
   private timer: NodeJS.Timeout | undefined;
-  /** Sequence numbers: every event gets one when `append` is called; settled ones in order. */
+  /** Sequence numbers: every event gets one when it is handed in; settled ones in order. */
   private requested = 0;
   private settled = 0;
   private readonly settleWaiters: Array<{ target: number; resolve(): void }> = [];
@@ -116,11 +150,7 @@ export class BatchingEventStore implements EventStore {
 
   /** Queues the events; resolves once all of them are committed. Rejects at once for a malformed event. */
   append(batch: readonly StoredEvent[]): Promise<AppendResult> {
-    if (this.closing !== undefined) {
-      return Promise.reject(
-        new BackendError(`the ${this.name} event pipeline is closed; the events were not recorded`),
-      );
-    }
+    if (this.closing !== undefined) return Promise.reject(this.closedError());
     try {
       for (let i = 0; i < batch.length; i++) validateStoredEvent(batch[i]);
     } catch (error) {
@@ -129,7 +159,6 @@ export class BatchingEventStore implements EventStore {
     if (batch.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
     return new Promise<AppendResult>((resolve, reject) => {
       const entry: Entry = {
-        size: batch.length,
         remaining: batch.length,
         inserted: 0,
         duplicates: 0,
@@ -142,6 +171,27 @@ export class BatchingEventStore implements EventStore {
       if (this.waiters.length > 0 || !this.hasRoom(batch.length)) this.waiters.push({ batch, entry });
       else this.enqueue(batch, entry);
     });
+  }
+
+  /**
+   * Queues one event; resolves once it is committed. The path of `recordExposure`/`recordOutcome`: every event
+   * of a group gets the same promise, so a record costs no allocation here; without per-call counts.
+   */
+  record(event: StoredEvent): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(this.closedError());
+    try {
+      validateStoredEvent(event);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Full queue, or others already waiting for room: wait in line like an append.
+    if (this.waiters.length > 0 || !this.hasRoom(1)) return this.append([event]).then(ignore);
+    this.requested++;
+    this.queued++;
+    const group = this.openGroup();
+    group.events.push(event);
+    this.scheduleFor(group);
+    return group.promise();
   }
 
   /** Flushes (so the summary sees every event accepted so far), then asks the inner store. */
@@ -177,19 +227,42 @@ export class BatchingEventStore implements EventStore {
     return this.requested - this.settled;
   }
 
+  private closedError(): BackendError {
+    return new BackendError(`the ${this.name} event pipeline is closed; the events were not recorded`);
+  }
+
   private hasRoom(size: number): boolean {
     return this.queued === 0 || this.queued + size <= this.maxQueue;
   }
 
-  private enqueue(batch: readonly StoredEvent[], entry: Entry): void {
-    const now = Date.now();
-    for (let i = 0; i < batch.length; i++) {
-      this.events.push(batch[i]!);
-      this.owners.push(entry);
-      this.acceptedAt.push(now);
+  /** The group taking events, a new one when the last is full or committing. */
+  private openGroup(): Group {
+    let group = this.open;
+    if (group === undefined || group.events.length >= this.maxBatch) {
+      group = new Group();
+      this.groups.push(group);
+      this.open = group;
     }
+    return group;
+  }
+
+  /** Spreads an append's events over the open group and new ones, a span per group. */
+  private enqueue(batch: readonly StoredEvent[], entry: Entry): void {
     this.queued += batch.length;
-    if (this.events.length - this.head >= this.maxBatch) this.commitSoon(0);
+    let i = 0;
+    while (i < batch.length) {
+      const group = this.openGroup();
+      const from = group.events.length;
+      const take = Math.min(batch.length - i, this.maxBatch - from);
+      for (let j = 0; j < take; j++) group.events.push(batch[i + j]!);
+      group.spans.push({ entry, from, to: from + take });
+      i += take;
+      this.scheduleFor(group);
+    }
+  }
+
+  private scheduleFor(group: Group): void {
+    if (group.events.length >= this.maxBatch) this.commitSoon(0);
     else this.commitSoon(this.maxDelayMs);
   }
 
@@ -214,10 +287,11 @@ export class BatchingEventStore implements EventStore {
 
   private async commitLoop(): Promise<void> {
     try {
-      while (this.events.length - this.head > 0) {
-        const end = Math.min(this.events.length, this.head + this.maxBatch);
-        await this.commitGroup(this.head, end);
-        this.head = end;
+      while (this.head < this.groups.length) {
+        const group = this.groups[this.head]!;
+        if (group === this.open) this.open = undefined; // later events start the next group
+        await this.commitGroup(group);
+        this.groups[this.head++] = undefined as unknown as Group;
         this.compact();
         this.admitWaiters();
       }
@@ -225,22 +299,29 @@ export class BatchingEventStore implements EventStore {
       this.committing = false;
     }
     // Waiters admitted in the last round may have queued events with no timer set.
-    if (this.events.length - this.head > 0) this.commitSoon(0);
+    if (this.head < this.groups.length) this.commitSoon(0);
   }
 
-  private async commitGroup(start: number, end: number): Promise<void> {
-    // Repeats inside the group are answered here; the store sees each id once.
-    const seen = new Set<string>();
-    const unique: StoredEvent[] = [];
-    const first: boolean[] = new Array(end - start);
-    for (let i = start; i < end; i++) {
-      const id = this.events[i]!.eventId;
-      const isFirst = !seen.has(id);
-      first[i - start] = isFirst;
-      if (isFirst) {
-        seen.add(id);
-        unique.push(this.events[i]!);
+  private async commitGroup(group: Group): Promise<void> {
+    const events = group.events;
+    // With appends in the group, repeats inside it are answered here so each append's counts are exact; a
+    // group of records only goes straight to the store, which ignores repeated ids itself.
+    let unique: readonly StoredEvent[] = events;
+    let first: boolean[] | undefined;
+    if (group.spans.length > 0) {
+      const seen = new Set<string>();
+      const kept: StoredEvent[] = [];
+      first = new Array(events.length);
+      for (let i = 0; i < events.length; i++) {
+        const id = events[i]!.eventId;
+        const isFirst = !seen.has(id);
+        first[i] = isFirst;
+        if (isFirst) {
+          seen.add(id);
+          kept.push(events[i]!);
+        }
       }
+      unique = kept;
     }
     let attempt = 0;
     let result: AppendResult | undefined;
@@ -251,12 +332,12 @@ export class BatchingEventStore implements EventStore {
         break;
       } catch (error) {
         attempt++;
-        const waited = Date.now() - this.acceptedAt[start]!;
+        const waited = Date.now() - group.acceptedAt;
         const backoff = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
         const delay = Math.round(backoff * (0.5 + Math.random() / 2));
         if (waited + delay > this.retry.deadlineMs) {
           failure = new BackendError(
-            `the ${this.name} event store did not accept ${end - start} events within ${this.retry.deadlineMs} ms (${attempt} attempts): ${(error as Error)?.message ?? String(error)}`,
+            `the ${this.name} event store did not accept ${events.length} events within ${this.retry.deadlineMs} ms (${attempt} attempts): ${(error as Error)?.message ?? String(error)}`,
             { cause: error },
           );
           break;
@@ -265,38 +346,19 @@ export class BatchingEventStore implements EventStore {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-
-    // Share the outcome out to the appends the events came from.
-    const allNew = result !== undefined && result.inserted === unique.length;
-    let newLeft = result?.inserted ?? 0;
-    for (let i = start; i < end; i++) {
-      const entry = this.owners[i]!;
-      if (failure !== undefined) entry.failure ??= failure;
-      else if (!first[i - start]) entry.duplicates++;
-      else if (allNew || newLeft > 0) {
-        entry.inserted++;
-        newLeft--;
-      } else entry.duplicates++;
-      if (--entry.remaining === 0) {
-        if (entry.failure !== undefined) entry.reject(entry.failure);
-        else entry.resolve({ inserted: entry.inserted, duplicates: entry.duplicates });
-      }
-    }
-    this.queued -= end - start;
-    this.settled += end - start;
+    if (first !== undefined) shareOut(group, first, unique.length, result, failure);
+    group.settle(failure);
+    this.queued -= events.length;
+    this.settled += events.length;
     this.notifySettled();
   }
 
   private compact(): void {
-    if (this.head > 4096 && this.head * 2 > this.events.length) {
-      this.events = this.events.slice(this.head);
-      this.owners = this.owners.slice(this.head);
-      this.acceptedAt = this.acceptedAt.slice(this.head);
+    if (this.head === this.groups.length) {
+      this.groups = [];
       this.head = 0;
-    } else if (this.head === this.events.length) {
-      this.events = [];
-      this.owners = [];
-      this.acceptedAt = [];
+    } else if (this.head > 1024 && this.head * 2 > this.groups.length) {
+      this.groups = this.groups.slice(this.head);
       this.head = 0;
     }
   }
@@ -318,6 +380,40 @@ export class BatchingEventStore implements EventStore {
     }
   }
 }
+
+/**
+ * Shares a commit's outcome out to the appends of the group. New rows go to first occurrences in arrival
+ * order (records included), so an append's counts are exact unless its commit mixed new and repeated ids
+ * that were not its own.
+ */
+function shareOut(
+  group: Group,
+  first: readonly boolean[],
+  uniqueCount: number,
+  result: AppendResult | undefined,
+  failure: unknown,
+): void {
+  const allNew = result !== undefined && result.inserted === uniqueCount;
+  let newLeft = result?.inserted ?? 0;
+  let span = 0;
+  for (let i = 0; i < first.length; i++) {
+    while (span < group.spans.length && group.spans[span]!.to <= i) span++;
+    const owned = span < group.spans.length && group.spans[span]!.from <= i;
+    const isNew = first[i]! && (allNew || newLeft > 0);
+    if (isNew && !allNew) newLeft--;
+    if (!owned) continue;
+    const entry = group.spans[span]!.entry;
+    if (failure !== undefined) entry.failure ??= failure;
+    else if (isNew) entry.inserted++;
+    else entry.duplicates++;
+    if (--entry.remaining === 0) {
+      if (entry.failure !== undefined) entry.reject(entry.failure);
+      else entry.resolve({ inserted: entry.inserted, duplicates: entry.duplicates });
+    }
+  }
+}
+
+function ignore(): void {}
 
 function positive(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1)

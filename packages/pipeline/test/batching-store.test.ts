@@ -218,4 +218,98 @@ describe("BatchingEventStore", () => {
     }
     expect(store.pending).toBe(0);
   });
+
+  describe("record (one event, a promise shared per commit)", () => {
+    it("hands every record of a group the same promise, resolved only after the commit", async () => {
+      const inner = new ControlledStore();
+      inner.hold = true;
+      const store = new BatchingEventStore(inner, { maxBatch: 100, maxDelayMs: 1 });
+      const promises = Array.from({ length: 250 }, () => store.record(exposure()));
+      expect(new Set(promises).size).toBe(3); // groups of 100, 100, 50
+      let resolved = 0;
+      for (const p of promises) void p.then(() => resolved++);
+      await tick(10);
+      expect(resolved).toBe(0); // the store has not committed anything yet
+      inner.release();
+      await Promise.all(promises);
+      expect(resolved).toBe(250);
+      expect(inner.calls).toEqual([100, 100, 50]);
+      expect(inner.memory.all()).toHaveLength(250);
+    });
+
+    it("mixes with appends in one group and keeps each append's counts exact", async () => {
+      const inner = new ControlledStore();
+      const store = new BatchingEventStore(inner, { maxDelayMs: 5 });
+      const e = exposure("shared");
+      const r1 = store.record(e);
+      const a = store.append([e, exposure()]);
+      const r2 = store.record(exposure());
+      expect(r2).toBe(r1);
+      // the record of "shared" came first, so the append's copy is the repeat
+      expect(await a).toEqual({ inserted: 1, duplicates: 1 });
+      await r1;
+      expect(inner.calls).toEqual([3]); // the group's repeat of "shared" never reached the store
+      expect(inner.memory.all()).toHaveLength(3);
+    });
+
+    it("passes a repeated id of a records-only group to the store once stored", async () => {
+      const inner = new ControlledStore();
+      const store = new BatchingEventStore(inner, { maxDelayMs: 1 });
+      const e = exposure("again");
+      await Promise.all([store.record(e), store.record(e), store.record(exposure())]);
+      await store.record(e);
+      expect(inner.memory.all()).toHaveLength(2);
+    });
+
+    it("waits for room like append when the queue is full, in order, and drops nothing", async () => {
+      const inner = new ControlledStore();
+      inner.hold = true;
+      const store = new BatchingEventStore(inner, { maxBatch: 4, maxQueue: 10, maxDelayMs: 1 });
+      const order: number[] = [];
+      const promises = Array.from({ length: 25 }, (_, i) =>
+        (i % 3 === 0 ? store.append([exposure(`q${i}`)]) : store.record(exposure(`q${i}`))).then(() =>
+          order.push(i),
+        ),
+      );
+      await tick(20);
+      expect(store.pending).toBe(25);
+      expect(inner.calls).toEqual([4]);
+      inner.release();
+      await Promise.all(promises);
+      expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 25 }, (_, i) => `q${i}`));
+      expect(Math.max(...inner.calls)).toBeLessThanOrEqual(4);
+    });
+
+    it("rejects every record of a group the store never took, with one BackendError", async () => {
+      const inner = new ControlledStore();
+      inner.failures = 1_000_000;
+      const store = new BatchingEventStore(inner, {
+        maxDelayMs: 1,
+        retry: { initialDelayMs: 5, maxDelayMs: 10, deadlineMs: 60 },
+      });
+      const errors = await Promise.all(
+        Array.from({ length: 20 }, () => store.record(exposure()).catch((e: unknown) => e)),
+      );
+      expect(new Set(errors).size).toBe(1);
+      expect(errors[0]).toMatchObject({
+        code: "BACKEND",
+        message: expect.stringMatching(/did not accept 20 events/),
+      });
+      inner.failures = 0;
+      await store.record(exposure());
+      expect(inner.memory.all()).toHaveLength(1);
+    });
+
+    it("refuses malformed events and records after close, storing nothing", async () => {
+      const inner = new ControlledStore();
+      const store = new BatchingEventStore(inner);
+      const bad = { ...exposure(), timestamp: new Date("nope") };
+      await expect(store.record(bad)).rejects.toMatchObject({ code: "INVALID_CONTEXT" });
+      expect(store.pending).toBe(0);
+      await store.record(exposure());
+      await store.close();
+      await expect(store.record(exposure())).rejects.toMatchObject({ code: "BACKEND" });
+      expect(inner.memory.all()).toHaveLength(1);
+    });
+  });
 });

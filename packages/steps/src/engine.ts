@@ -6,6 +6,7 @@ import {
   exposureEvent,
   makeVariant,
   outcomeEvent,
+  recordEvent,
   toOutcomeValue,
   type Variant,
   validateExposure,
@@ -184,7 +185,7 @@ export class Recorder {
       timestamp,
       eventId,
     });
-    await this.store().append([exposureEvent(record)]);
+    await recordEvent(this.store(), exposureEvent(record));
   }
 
   /**
@@ -218,7 +219,7 @@ export class Recorder {
       timestamp,
       eventId,
     });
-    await this.store().append([outcomeEvent(record)]);
+    await recordEvent(this.store(), outcomeEvent(record));
   }
 
   private store(): EventStore {

@@ -1,5 +1,5 @@
 import type { EventStore, StoredEvent } from "@assay/core";
-import { uuidv7 } from "@assay/core";
+import { recordEvent, uuidv7 } from "@assay/core";
 
 /**
  * Workloads shared by the event-store benchmarks (`pnpm bench` in each store package), so every store is
@@ -64,8 +64,9 @@ export interface IngestResult {
 }
 
 /**
- * Sends the workload's events through `store` (the pipeline in front of a real store) one `append` per event,
- * as many request handlers would, with up to `window` events outstanding (then it waits for the oldest half to
+ * Sends the workload's events through `store` (the pipeline in front of a real store) one record per event,
+ * as many request handlers would, by the path `recordExposure`/`recordOutcome` take (`recordEvent`: the
+ * store's `record`, else a one-event `append`), with up to `window` events outstanding (then it waits for the oldest half to
  * commit). `duplicateRate` of the appends resend an earlier event (same id). Commits resolve in order, so the
  * harness awaits one promise in 256 plus the sampled ones (one in 16, for the latency from the call to its
  * resolution) and keeps its own cost per event small. Counts are checked by the caller against the store.
@@ -103,8 +104,8 @@ export async function ingest(
     let promise: Promise<unknown>;
     if ((sent & 15) === 0) {
       const t0 = performance.now();
-      promise = store.append([event]).then(() => latencies.push(performance.now() - t0));
-    } else promise = store.append([event]);
+      promise = recordEvent(store, event).then(() => latencies.push(performance.now() - t0));
+    } else promise = recordEvent(store, event);
     if ((sent & 255) === 0 || options.window < 256) marks.push({ sent, done: promise });
     if (sent - settledSent >= options.window) {
       // wait until at most half the window is outstanding

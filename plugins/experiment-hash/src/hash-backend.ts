@@ -10,6 +10,7 @@ import {
   InvalidContextError,
   type OutcomeRecord,
   outcomeEvent,
+  recordEvent,
   unknownExperimentError,
   type Variant,
   validateExposure,
@@ -86,22 +87,32 @@ export class HashExperimentBackend implements ExperimentPlugin {
     return index < 0 ? compiled.outsideTraffic : compiled.enrolled[index]!;
   }
 
-  async recordExposure(exposure: ExposureRecord): Promise<void> {
-    validateExposure(exposure);
-    const compiled = this.experiments.get(exposure.experiment);
-    if (compiled === undefined) throw notFound(exposure.experiment);
-    if (!compiled.variantIds.has(exposure.variantId)) {
-      throw new InvalidContextError(
-        `experiment ${JSON.stringify(exposure.experiment)} has no variant ${JSON.stringify(exposure.variantId)}; its variants are ${[...compiled.variantIds].join(", ")}`,
-      );
+  // Not async: a valid record returns the store's promise as is (the pipeline shares one per commit), so
+  // the hot path allocates no promise of its own; a refused record still rejects rather than throws.
+  recordExposure(exposure: ExposureRecord): Promise<void> {
+    try {
+      validateExposure(exposure);
+      const compiled = this.experiments.get(exposure.experiment);
+      if (compiled === undefined) throw notFound(exposure.experiment);
+      if (!compiled.variantIds.has(exposure.variantId)) {
+        throw new InvalidContextError(
+          `experiment ${JSON.stringify(exposure.experiment)} has no variant ${JSON.stringify(exposure.variantId)}; its variants are ${[...compiled.variantIds].join(", ")}`,
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await this.store.append([exposureEvent(exposure)]);
+    return recordEvent(this.store, exposureEvent(exposure));
   }
 
-  async recordOutcome(outcome: OutcomeRecord): Promise<void> {
-    validateOutcome(outcome);
-    if (!this.experiments.has(outcome.experiment)) throw notFound(outcome.experiment);
-    await this.store.append([outcomeEvent(outcome)]);
+  recordOutcome(outcome: OutcomeRecord): Promise<void> {
+    try {
+      validateOutcome(outcome);
+      if (!this.experiments.has(outcome.experiment)) throw notFound(outcome.experiment);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return recordEvent(this.store, outcomeEvent(outcome));
   }
 
   async flush(): Promise<void> {

@@ -13,6 +13,7 @@ import {
   makeVariant,
   type OutcomeRecord,
   outcomeEvent,
+  recordEvent,
   type StoredEvent,
   unknownExperimentError,
   type Variant,
@@ -193,14 +194,14 @@ export class GrowthBookBackend implements ExperimentPlugin {
     }
     // A unit GrowthBook does not track (not in its experiment, or hashed on an attribute the record does not
     // carry) is still recorded as the caller says it was shown: no exposure is dropped.
-    await this.store.append([tracking.event ?? exposureEvent(exposure)]);
+    await recordEvent(this.store, tracking.event ?? exposureEvent(exposure));
     await tracking.hook;
   }
 
   async recordOutcome(outcome: OutcomeRecord): Promise<void> {
     validateOutcome(outcome);
     this.lookup(outcome.experiment);
-    await this.store.append([outcomeEvent(outcome)]);
+    await recordEvent(this.store, outcomeEvent(outcome));
   }
 
   async flush(): Promise<void> {

@@ -13,6 +13,7 @@ import {
   makeVariant,
   type OutcomeRecord,
   outcomeEvent,
+  recordEvent,
   unknownExperimentError,
   type Variant,
   validateExposure,
@@ -234,7 +235,7 @@ export class PostHogBackend implements ExperimentPlugin {
         },
       });
     }
-    await this.store.append([exposureEvent(exposure)]);
+    await recordEvent(this.store, exposureEvent(exposure));
   }
 
   async recordOutcome(outcome: OutcomeRecord): Promise<void> {
@@ -262,7 +263,7 @@ export class PostHogBackend implements ExperimentPlugin {
         [`$feature/${served.flagKey}`]: variant,
       },
     });
-    await this.store.append([outcomeEvent(outcome)]);
+    await recordEvent(this.store, outcomeEvent(outcome));
   }
 
   /** Sends every queued PostHog event, then flushes the event store. */

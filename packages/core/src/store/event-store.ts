@@ -106,7 +106,21 @@ export interface EventStore {
   readonly name: string;
   init?(): Promise<void>;
   append(batch: readonly StoredEvent[]): Promise<AppendResult>;
+  /**
+   * Optional: stores one event and resolves once it is as durable as an `append` would make it, without
+   * per-call counts. A batching store can then hand many callers one shared promise (no allocation per
+   * event); backends call it through `recordEvent`, which falls back to `append`.
+   */
+  record?(event: StoredEvent): Promise<void>;
   summarize(query: SummaryQuery): Promise<ExperimentSummary>;
   flush?(): Promise<void>;
   close?(): Promise<void>;
 }
+
+/** Stores one event through `store.record` when the store has it, else `append`. */
+export function recordEvent(store: EventStore, event: StoredEvent): Promise<void> {
+  if (store.record !== undefined) return store.record(event);
+  return store.append([event]).then(ignoreResult);
+}
+
+function ignoreResult(): void {}

@@ -12,6 +12,7 @@ export type {
   SummaryUnit,
   VariantSummary,
 } from "./event-store.js";
+export { recordEvent } from "./event-store.js";
 export { exposureEvent, outcomeEvent } from "./events.js";
 export { JsonLinesEventStore } from "./jsonl-store.js";
 export { MemoryEventStore } from "./memory-store.js";
