@@ -43,7 +43,7 @@ describe("createAssay", () => {
     await assay.close();
     // durable: a new store over the same file sees the three events
     const reopened = new SqliteEventStore({ path: join(dir, ".assay", "events.db") });
-    expect(reopened.count("checkout_button_color")).toBe(3);
+    expect(await reopened.count("checkout_button_color")).toBe(3);
     await reopened.close();
   });
 

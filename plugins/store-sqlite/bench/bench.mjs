@@ -50,7 +50,7 @@ console.log(
   }
   await store.flush();
   console.log(row("recordExposure, not awaited (µs per call)", Number(ns) / (chunks * 1000) / 1000));
-  console.log(row("  events stored (1,000,000 expected)", inner.count("hot")));
+  console.log(row("  events stored (1,000,000 expected)", await inner.count("hot")));
   await store.close();
 }
 
@@ -64,7 +64,7 @@ for (const rollupStep of [50_000, 0]) {
   const label = rollupStep === 0 ? "rollups folded at summary" : "rollups folded in background";
   console.log(row(`ingest 1M, ${label} (events/s)`, r.eventsPerSecond));
   console.log(row("  sent (10% repeats) / unique", `${r.sent}/${r.unique}`));
-  console.log(row("  rows stored == unique events", String(inner.count("bench") === r.unique)));
+  console.log(row("  rows stored == unique events", String((await inner.count("bench")) === r.unique)));
   console.log(row("  append p50 / p99 ms (20k outstanding)", `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
   await store.close();
 }
@@ -96,7 +96,7 @@ for (const window of [1, 64]) {
     await ingest(store, w, { window: 50_000, duplicateRate: 0, from: stored, to: total });
     stored = total;
     const t = performance.now();
-    const folded = inner.refreshRollups();
+    const folded = await inner.refreshRollups();
     const foldMs = performance.now() - t;
     const s = await timeSummary(store, "bench");
     console.log(row(`summary at ${m}M events, ${s.units} units (ms)`, s.medianMs));
@@ -109,7 +109,7 @@ for (const window of [1, 64]) {
     const w = { experiment: "wide", units: 1_000_000, perUnit: 10 };
     await ingest(store, w, { window: 50_000, duplicateRate: 0 });
     const t = performance.now();
-    const folded = inner.refreshRollups();
+    const folded = await inner.refreshRollups();
     const foldMs = performance.now() - t;
     const s = await timeSummary(store, "wide");
     console.log(row(`summary at 10M events, ${s.units} units (ms)`, s.medianMs));

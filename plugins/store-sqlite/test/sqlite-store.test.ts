@@ -21,12 +21,24 @@ testEventStore("sqlite", {
 class RefreshingStore extends SqliteEventStore {
   override async append(batch: Parameters<SqliteEventStore["append"]>[0]) {
     const result = await super.append(batch);
-    this.refreshRollups();
+    await this.refreshRollups();
     return result;
   }
 }
 testEventStore("sqlite, rollups folded after every append", {
   create: async () => new RefreshingStore({ path: await tempPath(), rollupStep: 0, synchronous: "normal" }),
+});
+
+testEventStore("sqlite on the caller's thread", {
+  create: async () => new SqliteEventStore({ path: await tempPath(), thread: "caller" }),
+  reopen: async (store) => {
+    await store.close?.();
+    return new SqliteEventStore({ path: (store as SqliteEventStore).path, thread: "caller" });
+  },
+});
+
+testEventStore("sqlite in memory", {
+  create: async () => new SqliteEventStore({ path: ":memory:" }),
 });
 
 describe("SqliteEventStore", () => {
@@ -101,7 +113,7 @@ describe("SqliteEventStore", () => {
       outcome("o7", "u3", "rev", { kind: "numeric", value: 9 }, at(0, 1)), // before u3's exposure
     ];
     await store.append(events);
-    store.refreshRollups();
+    await store.refreshRollups();
     // a late exposure moves u2 to variant a and earlier
     const late: StoredEvent = {
       type: "exposure",
@@ -150,7 +162,7 @@ describe("SqliteEventStore", () => {
     }));
     expect(await store.append(batch)).toEqual({ inserted: 1000, duplicates: 234 });
     expect(await store.append(batch.slice(0, 150))).toEqual({ inserted: 0, duplicates: 150 });
-    expect(store.count("x")).toBe(1000);
+    expect(await store.count("x")).toBe(1000);
     await store.close();
   });
 

@@ -1,0 +1,320 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import {
+  BackendError,
+  type StickyAssignment,
+  type StickyQuery,
+  type SummaryQuery,
+  type SummaryRows,
+} from "@assay/core";
+import Database from "better-sqlite3";
+import {
+  type EventColumns,
+  KIND_NAMES,
+  NONE,
+  NUMBERS_PER_EVENT,
+  STRINGS_PER_EVENT,
+  TYPE_EXPOSURE,
+} from "./columns.js";
+import { dailyMetricsSql, Rollup, type UnitMode } from "./rollups.js";
+import { migrate } from "./schema.js";
+
+/** What the engine needs to open its database (the store's options that reach the writer thread). */
+export interface EngineOptions {
+  readonly path: string;
+  readonly synchronous?: "full" | "normal";
+  readonly busyTimeoutMs?: number;
+}
+
+const ROWS_PER_INSERT = 100;
+const COLUMNS = 10;
+/** Events folded per transaction when a summary or `refreshAll` brings the rollups up to date. */
+const CATCH_UP_STEP = 200_000;
+
+/**
+ * Everything the SQLite store does to its database, synchronously, on one connection: the writer. It runs on
+ * the store's writer thread (see writer-thread.ts), or on the caller's thread for ":memory:" databases, and
+ * is the only code that writes the file from this process.
+ */
+export class SqliteEngine {
+  private db: Database.Database | undefined;
+  private insertMany: Database.Statement | undefined;
+  private insertOne: Database.Statement | undefined;
+  private closed = false;
+  private readonly rollups = new Map<UnitMode, Rollup>();
+  /** Modes kept current in the background: the user mode, and the session mode once it was asked for. */
+  private readonly activeModes = new Set<UnitMode>(["u"]);
+
+  constructor(private readonly options: EngineOptions) {}
+
+  open(): Database.Database {
+    if (this.db !== undefined) return this.db;
+    const path = this.options.path;
+    if (this.closed) throw new BackendError(`the SQLite store ${path} is closed`);
+    try {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path, { timeout: this.options.busyTimeoutMs ?? 5000 });
+      db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${this.options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+      db.pragma("temp_store = MEMORY");
+      db.pragma("cache_size = -65536"); // 64 MiB: keeps the event-id index in memory for fast appends
+      migrate(db, path);
+      this.insertOne = db.prepare(insertSql(1));
+      this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
+      this.db = db;
+      return db;
+    } catch (cause) {
+      if (cause instanceof BackendError) throw cause;
+      throw new BackendError(`could not open the SQLite store ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  /** Opens the database (creating or migrating it): a broken path or a newer schema fails here. */
+  openDatabase(): void {
+    this.open();
+  }
+
+  /** Inserts the batch in one transaction (fsynced with synchronous=FULL); returns how many ids were new. */
+  append(columns: EventColumns): number {
+    const db = this.open();
+    try {
+      return this.writeColumns(db, columns);
+    } catch (cause) {
+      throw new BackendError(`could not append to ${this.options.path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  /**
+   * One step of background folding: folds up to `step` events into the rollups of one active mode that has
+   * at least `step` waiting. Returns true when more steps are due.
+   */
+  foldStep(step: number): boolean {
+    const db = this.open();
+    let more = false;
+    for (const mode of this.activeModes) {
+      const rollup = this.rollup(db, mode);
+      if (rollup.backlog() >= step) {
+        rollup.refresh(step);
+        more ||= rollup.backlog() >= step;
+      }
+    }
+    return more;
+  }
+
+  /** Folds every event not yet in the rollups of the active modes; returns how many it folded. */
+  refreshAll(): number {
+    const db = this.open();
+    let folded = 0;
+    for (const mode of this.activeModes) {
+      const rollup = this.rollup(db, mode);
+      for (let n = rollup.refresh(CATCH_UP_STEP); n > 0; n = rollup.refresh(CATCH_UP_STEP)) folded += n;
+    }
+    return folded;
+  }
+
+  /** Brings the query's unit mode up to date, then reads the summary's rows in one read transaction. */
+  summaryRows(query: SummaryQuery): SummaryRows {
+    const db = this.open();
+    const mode: UnitMode = query.unit === "session" ? "s" : "u";
+    this.activeModes.add(mode);
+    try {
+      const rollup = this.rollup(db, mode);
+      while (rollup.refresh(CATCH_UP_STEP) > 0) {}
+      return db.transaction(() => readSummaryRows(db, query, mode))();
+    } catch (cause) {
+      throw new BackendError(`could not summarize from ${this.options.path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  loadSticky(query: StickyQuery): StickyAssignment[] {
+    const db = this.open();
+    try {
+      const since = query.since?.getTime() ?? Number.MIN_SAFE_INTEGER;
+      const select = db.prepare(
+        "SELECT unit, variant_id, assigned_at FROM sticky_assignments WHERE experiment = ? AND version = ? AND assigned_at >= ?",
+      );
+      const out: StickyAssignment[] = [];
+      for (const { experiment, version } of query.experiments) {
+        for (const row of select.iterate(experiment, version, since) as Iterable<{
+          unit: string;
+          variant_id: string;
+          assigned_at: number;
+        }>) {
+          out.push({
+            experiment,
+            version,
+            unit: row.unit,
+            variantId: row.variant_id,
+            assignedAt: new Date(row.assigned_at),
+          });
+        }
+      }
+      return out;
+    } catch (cause) {
+      throw new BackendError(
+        `could not load sticky assignments from ${this.options.path}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+
+  saveSticky(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): void {
+    if (rows.length === 0) return;
+    const db = this.open();
+    try {
+      const insert = db.prepare(
+        "INSERT INTO sticky_assignments (experiment, version, unit, variant_id, assigned_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      );
+      const now = Date.now();
+      db.transaction(() => {
+        for (const r of rows) insert.run(r.experiment, r.version, r.unit, r.variantId, now);
+      })();
+    } catch (cause) {
+      throw new BackendError(
+        `could not save sticky assignments to ${this.options.path}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+
+  /** Events stored, of one experiment or all. */
+  count(experiment?: string): number {
+    const db = this.open();
+    const row = (
+      experiment === undefined
+        ? db.prepare("SELECT COUNT(*) AS n FROM events").get()
+        : db.prepare("SELECT COUNT(*) AS n FROM events WHERE experiment = ?").get(experiment)
+    ) as { n: number };
+    return row.n;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private rollup(db: Database.Database, mode: UnitMode): Rollup {
+    let rollup = this.rollups.get(mode);
+    if (rollup === undefined) {
+      rollup = new Rollup(db, mode);
+      this.rollups.set(mode, rollup);
+    }
+    return rollup;
+  }
+
+  private writeColumns(db: Database.Database, columns: EventColumns): number {
+    const many = this.insertMany!;
+    const one = this.insertOne!;
+    const params: unknown[] = new Array(ROWS_PER_INSERT * COLUMNS);
+    const row: unknown[] = new Array(COLUMNS);
+    const reader = new ColumnReader(columns);
+    return db
+      .transaction(() => {
+        let inserted = 0;
+        let i = 0;
+        for (; i + ROWS_PER_INSERT <= columns.count; i += ROWS_PER_INSERT) {
+          for (let j = 0; j < ROWS_PER_INSERT; j++) reader.fill(params, j * COLUMNS, i + j);
+          inserted += many.run(params).changes;
+        }
+        for (; i < columns.count; i++) {
+          reader.fill(row, 0, i);
+          inserted += one.run(row).changes;
+        }
+        return inserted;
+      })
+      .immediate();
+  }
+}
+
+/** Reads the events of an EventColumns batch in order, as rows of the events table. */
+class ColumnReader {
+  private position = 0;
+
+  constructor(private readonly columns: EventColumns) {}
+
+  /** Writes event `i` (called with i = 0, 1, 2, ... in order) at `params[at..at+9]`. */
+  fill(params: unknown[], at: number, i: number): void {
+    const { numbers } = this.columns;
+    const s = i * STRINGS_PER_EVENT;
+    const n = i * NUMBERS_PER_EVENT;
+    const type = numbers[n]!;
+    params[at] = this.next(s);
+    params[at + 1] = this.next(s + 1);
+    const name = this.next(s + 2);
+    if (type === TYPE_EXPOSURE) {
+      params[at + 2] = 0;
+      params[at + 3] = name;
+      params[at + 4] = null;
+      params[at + 5] = null;
+      params[at + 6] = null;
+    } else {
+      params[at + 2] = 1;
+      params[at + 3] = null;
+      params[at + 4] = name;
+      params[at + 5] = KIND_NAMES[type];
+      params[at + 6] = numbers[n + 1];
+    }
+    params[at + 7] = this.next(s + 3);
+    params[at + 8] = this.next(s + 4);
+    params[at + 9] = numbers[n + 2];
+  }
+
+  private next(at: number): string | null {
+    const length = this.columns.lengths[at]!;
+    if (length === NONE) return null;
+    const start = this.position;
+    this.position += length;
+    return this.columns.text.slice(start, this.position);
+  }
+}
+
+function insertSql(rows: number): string {
+  const tuple = `(${new Array(COLUMNS).fill("?").join(",")})`;
+  return `INSERT INTO events (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
+    VALUES ${new Array(rows).fill(tuple).join(",")} ON CONFLICT (event_id) DO NOTHING`;
+}
+
+function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitMode): SummaryRows {
+  const metricFilter =
+    query.metrics === undefined ? "" : "AND metric IN (SELECT value FROM json_each(@metrics))";
+  const params = {
+    experiment: query.experiment,
+    mode,
+    ...(query.metrics === undefined ? {} : { metrics: JSON.stringify(query.metrics) }),
+  };
+  const exposures = db
+    .prepare(
+      `SELECT variant_id AS variantId, day, 0 AS firstUnits, exposures FROM variant_days
+       WHERE experiment = @experiment AND mode = @mode
+       UNION ALL
+       SELECT variant_id, day, units, 0 FROM variant_first_days
+       WHERE experiment = @experiment AND mode = @mode AND units <> 0`,
+    )
+    .all(params) as SummaryRows["exposures"];
+  const kinds = db
+    .prepare(
+      `SELECT metric, kind, outcomes FROM metric_kinds
+       WHERE experiment = @experiment AND mode = @mode ${metricFilter}`,
+    )
+    .all(params) as SummaryRows["kinds"];
+  const metricSql =
+    query.daily === true
+      ? // the series' per-day deltas, kept by the fold
+        dailyMetricsSql(query.metrics !== undefined)
+      : // the running totals: one row per variant and metric
+        `SELECT metric, variant_id AS variantId, 0 AS day, sum, sum_squares AS sumSquares, counted
+         FROM variant_metrics WHERE experiment = @experiment AND mode = @mode ${metricFilter}`;
+  const metrics = db.prepare(metricSql).all(params) as SummaryRows["metrics"];
+  const several = (db
+    .prepare("SELECT several FROM unit_counters WHERE experiment = @experiment AND mode = @mode")
+    .pluck()
+    .get(params) ?? 0) as number;
+  return { exposures, kinds, metrics, unitsInSeveralVariants: several };
+}

@@ -1,0 +1,149 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { StoredEvent } from "@assay/core";
+import { describe, expect, it } from "vitest";
+import { SqliteEventStore } from "../src/index.js";
+
+const tempPath = async () => join(await mkdtemp(join(tmpdir(), "assay-writer-")), "events.db");
+
+/** `units` units, each exposed then converting 9 times: 10 events per unit. */
+function events(units: number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  const start = Date.UTC(2026, 0, 1);
+  for (let u = 0; u < units; u++) {
+    out.push({
+      type: "exposure",
+      eventId: `x${u}`,
+      experiment: "loop",
+      variantId: u % 2 ? "a" : "b",
+      userId: `u${u}`,
+      timestamp: new Date(start + u),
+    });
+    for (let k = 1; k < 10; k++) {
+      out.push({
+        type: "outcome",
+        eventId: `o${u}-${k}`,
+        experiment: "loop",
+        metric: "rev",
+        value: { kind: "numeric", value: k },
+        userId: `u${u}`,
+        timestamp: new Date(start + u + k * 3_600_000),
+      });
+    }
+  }
+  return out;
+}
+
+/** The longest the event loop went without running a 2 ms interval timer while `work` ran, and its duration. */
+async function longestStall(work: () => Promise<unknown>): Promise<{ stallMs: number; workMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 2);
+  const started = performance.now();
+  await work();
+  const workMs = performance.now() - started;
+  clearInterval(timer);
+  stallMs = Math.max(stallMs, performance.now() - last); // a stall the timer had no chance to see
+  return { stallMs, workMs };
+}
+
+describe("the writer thread", () => {
+  it("folds a large backlog without holding the caller's event loop (and the caller's thread mode does)", async () => {
+    const batch = events(20_000); // 200,000 events
+    const results: Record<string, { stallMs: number; workMs: number }> = {};
+    for (const thread of ["worker", "caller"] as const) {
+      const store = new SqliteEventStore({
+        path: await tempPath(),
+        thread,
+        rollupStep: 0,
+        synchronous: "normal",
+      });
+      for (let i = 0; i < batch.length; i += 10_000) await store.append(batch.slice(i, i + 10_000));
+      results[thread] = await longestStall(() => store.summarize({ experiment: "loop" }));
+      const summary = await store.summarize({ experiment: "loop" });
+      expect(summary.variants.map((v) => v.exposedUnits)).toEqual([10_000, 10_000]);
+      await store.close();
+    }
+    // Folding 200,000 events takes the better part of a second or more; on the caller's thread the loop is
+    // held for all of it, on the writer thread only for the instants it takes to post and receive messages.
+    expect(results.caller!.stallMs).toBeGreaterThan(results.caller!.workMs * 0.8);
+    expect(results.worker!.workMs).toBeGreaterThan(200);
+    expect(results.worker!.stallMs).toBeLessThan(results.worker!.workMs / 4);
+  });
+
+  it("does not keep an idle process alive: a script that never closes the store exits after its writes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "assay-writer-exit-"));
+    const script = join(dir, "script.mjs");
+    const store = pathToFileURL(join(import.meta.dirname, "..", "dist", "index.js")).href;
+    await writeFile(
+      script,
+      `const { SqliteEventStore } = await import(${JSON.stringify(store)});
+       const store = new SqliteEventStore({ path: process.argv[2] });
+       const e = { type: "exposure", eventId: "e1", experiment: "x", variantId: "a", userId: "u", timestamp: new Date() };
+       // not awaited: the outstanding call keeps the process alive until it is committed
+       void store.append([e]).then((r) => console.log("inserted", r.inserted));`,
+    );
+    const path = join(dir, "events.db");
+    const child = spawn(process.execPath, [script, path], { stdio: "pipe" });
+    let stdout = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const kill = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.on("exit", (c) => {
+        clearTimeout(kill);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe("inserted 1");
+    const again = new SqliteEventStore({ path });
+    expect(await again.count("x")).toBe(1);
+    await again.close();
+  });
+
+  it("refuses every call once closed, without starting a new thread", async () => {
+    const store = new SqliteEventStore({ path: await tempPath() });
+    await store.append(events(1));
+    await store.close();
+    await store.close(); // idempotent
+    for (const call of [
+      () => store.append(events(1)),
+      () => store.summarize({ experiment: "loop" }),
+      () => store.count(),
+      () => store.loadStickyAssignments({ experiments: [{ experiment: "loop", version: 1 }] }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({
+        code: "BACKEND",
+        message: expect.stringMatching(/is closed/),
+      });
+    }
+  });
+
+  it("passes any string through intact (separators, NUL, astral characters) and absent ids as absent", async () => {
+    const store = new SqliteEventStore({ path: await tempPath() });
+    const odd = ["a\nb", "\u0000", "é😀", "", "x".repeat(5000)];
+    const batch: StoredEvent[] = odd.map((s, i) => ({
+      type: "exposure",
+      eventId: `id-${i}-${s}`,
+      experiment: "odd",
+      variantId: `v${s}`,
+      ...(i % 2 === 0 ? { userId: `u${s}` } : { sessionId: `s${s}` }),
+      timestamp: new Date(1_767_225_600_000 + i),
+    }));
+    expect(await store.append(batch)).toEqual({ inserted: 5, duplicates: 0 });
+    expect(await store.append(batch)).toEqual({ inserted: 0, duplicates: 5 });
+    const summary = await store.summarize({ experiment: "odd" });
+    expect(summary.variants.map((v) => v.variantId).sort()).toEqual(odd.map((s) => `v${s}`).sort());
+    expect(summary.variants.every((v) => v.exposedUnits === 1)).toBe(true);
+    await store.close();
+  });
+});
