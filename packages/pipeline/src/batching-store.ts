@@ -33,6 +33,12 @@ export interface BatchingOptions {
    * is dropped. Default 100,000.
    */
   readonly maxQueue?: number;
+  /**
+   * Commits in flight at once. Default 2: the store writes one group while the next one fills, so a writer
+   * thread or a database connection is not left idle while the app's thread is busy. Only full groups (or
+   * groups a flush waits for) take the extra slots, so this never makes commits smaller.
+   */
+  readonly concurrency?: number;
   readonly retry?: RetryOptions;
   /** Called for each failed commit attempt (logging); the records are retried until their deadline. */
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
@@ -62,6 +68,9 @@ interface Span {
 class Group {
   readonly events: StoredEvent[] = [];
   readonly spans: Span[] = [];
+  /** The sequence number just past this group's last event (events are numbered in acceptance order). */
+  endSeq = 0;
+  done = false;
   /** When the first event was accepted: the retry deadline counts from here. */
   readonly acceptedAt = Date.now();
   private shared: Promise<void> | undefined;
@@ -109,21 +118,35 @@ export class BatchingEventStore implements EventStore {
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
   private readonly maxQueue: number;
+  private readonly concurrency: number;
   private readonly retry: Required<RetryOptions>;
   private readonly onRetry: BatchingOptions["onRetry"];
 
-  /** Groups in acceptance order from `head` on; the last one takes new events until full or committing. */
+  /**
+   * Groups in acceptance order from `head` on (the oldest not yet settled); `next` is the first not started.
+   * The last one takes new events until it is full or started.
+   */
   private groups: Group[] = [];
   private head = 0;
+  private next = 0;
   /** The group new events join; undefined once it is full or its commit has started. */
   private open: Group | undefined;
   private readonly waiters: Waiter[] = [];
-  /** Events accepted (queued or committing), counting the commit in flight. */
+  /** Events accepted (queued or committing), counting the commits in flight. */
   private queued = 0;
-  private committing = false;
+  private inFlight = 0;
+  private pumpScheduled = false;
   private timer: NodeJS.Timeout | undefined;
-  /** Sequence numbers: every event gets one when it is handed in; settled ones in order. */
+  /** Groups before this index (counted from the first group ever) are due now: a flush waits for them. */
+  private dueBefore = 0;
+  /** Groups ever made; `groups[i]` is group number `dropped + i`. */
+  private dropped = 0;
+  /**
+   * Sequence numbers: every event gets one when it is handed in (`requested`) and again, in the same order,
+   * when it enters a group (`enqueued`); `settled` is where the prefix of settled events ends.
+   */
   private requested = 0;
+  private enqueued = 0;
   private settled = 0;
   private readonly settleWaiters: Array<{ target: number; resolve(): void }> = [];
   private closing: Promise<void> | undefined;
@@ -136,6 +159,7 @@ export class BatchingEventStore implements EventStore {
     this.maxBatch = positive(options.maxBatch ?? 2000, "maxBatch");
     this.maxDelayMs = nonNegative(options.maxDelayMs ?? 2, "maxDelayMs");
     this.maxQueue = positive(options.maxQueue ?? 100_000, "maxQueue");
+    this.concurrency = positive(options.concurrency ?? 2, "concurrency");
     this.retry = {
       initialDelayMs: nonNegative(options.retry?.initialDelayMs ?? 25, "retry.initialDelayMs"),
       maxDelayMs: nonNegative(options.retry?.maxDelayMs ?? 1000, "retry.maxDelayMs"),
@@ -190,6 +214,7 @@ export class BatchingEventStore implements EventStore {
     this.queued++;
     const group = this.openGroup();
     group.events.push(event);
+    group.endSeq = ++this.enqueued;
     this.scheduleFor(group);
     return group.promise();
   }
@@ -204,7 +229,7 @@ export class BatchingEventStore implements EventStore {
   async flush(): Promise<void> {
     const target = this.requested;
     if (this.settled >= target) return;
-    this.commitSoon(0);
+    this.commitAllNow();
     await new Promise<void>((resolve) => this.settleWaiters.push({ target, resolve }));
     await this.inner.flush?.();
   }
@@ -214,7 +239,7 @@ export class BatchingEventStore implements EventStore {
     this.closing ??= (async () => {
       const target = this.requested;
       if (this.settled < target) {
-        this.commitSoon(0);
+        this.commitAllNow();
         await new Promise<void>((resolve) => this.settleWaiters.push({ target, resolve }));
       }
       await this.inner.close?.();
@@ -256,50 +281,83 @@ export class BatchingEventStore implements EventStore {
       const take = Math.min(batch.length - i, this.maxBatch - from);
       for (let j = 0; j < take; j++) group.events.push(batch[i + j]!);
       group.spans.push({ entry, from, to: from + take });
+      this.enqueued += take;
+      group.endSeq = this.enqueued;
       i += take;
       this.scheduleFor(group);
     }
   }
 
   private scheduleFor(group: Group): void {
-    if (group.events.length >= this.maxBatch) this.commitSoon(0);
-    else this.commitSoon(this.maxDelayMs);
+    if (group.events.length >= this.maxBatch) this.schedulePump();
+    else if (this.inFlight === 0) this.armTimer(group);
+    // else: the commit in flight starts this group when it ends
   }
 
-  private commitSoon(delayMs: number): void {
-    if (this.committing) return; // the loop picks the queue up when the commit in flight ends
-    if (delayMs === 0) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
-      // A macrotask, not a microtask: a producer that awaits its appends in a tight loop still lets timers
-      // and I/O run between commits.
-      setImmediate(() => void this.commitLoop());
-      this.committing = true;
-      return;
-    }
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      if (this.committing) return;
-      this.committing = true;
-      void this.commitLoop();
-    }, delayMs);
+  /** Makes every group accepted so far due (flush, close), and starts what the free slots allow. */
+  private commitAllNow(): void {
+    this.dueBefore = this.dropped + this.groups.length;
+    this.schedulePump();
   }
 
-  private async commitLoop(): Promise<void> {
-    try {
-      while (this.head < this.groups.length) {
-        const group = this.groups[this.head]!;
-        if (group === this.open) this.open = undefined; // later events start the next group
-        await this.commitGroup(group);
-        this.groups[this.head++] = undefined as unknown as Group;
-        this.compact();
-        this.admitWaiters();
+  /**
+   * Starts due groups in the free slots. A macrotask, not a microtask: a producer that awaits its appends in a
+   * tight loop still lets timers and I/O run between commits.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump(false);
+    });
+  }
+
+  /** Commits the first group not started once it has waited maxDelayMs for company. */
+  private armTimer(group: Group): void {
+    if (this.timer !== undefined) return;
+    const wait = Math.max(0, group.acceptedAt + this.maxDelayMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump(false);
+    }, wait);
+  }
+
+  /**
+   * Starts groups while slots are free, in order. A group is due when it is full, when a flush waits for it,
+   * or, with no commit in flight, when it has waited maxDelayMs or a commit has just ended (records that
+   * arrived during a commit go in the next one at once). So the extra slots only ever take full groups.
+   */
+  private pump(afterCommit: boolean): void {
+    while (this.inFlight < this.concurrency && this.next < this.groups.length) {
+      const group = this.groups[this.next]!;
+      const due =
+        group.events.length >= this.maxBatch ||
+        this.dropped + this.next < this.dueBefore ||
+        (this.inFlight === 0 && (afterCommit || Date.now() - group.acceptedAt >= this.maxDelayMs));
+      if (!due) {
+        if (this.inFlight === 0) this.armTimer(group);
+        return;
       }
-    } finally {
-      this.committing = false;
+      this.next++;
+      if (group === this.open) this.open = undefined; // later events start the next group
+      this.inFlight++;
+      void this.commitGroup(group).then(() => this.committed(group));
     }
-    // Waiters admitted in the last round may have queued events with no timer set.
-    if (this.head < this.groups.length) this.commitSoon(0);
+  }
+
+  private committed(group: Group): void {
+    this.inFlight--;
+    group.done = true;
+    // The settled prefix ends after the last of the leading groups that are all done.
+    while (this.head < this.next && this.groups[this.head]!.done) {
+      this.settled = this.groups[this.head]!.endSeq;
+      this.head++;
+    }
+    this.compact();
+    this.notifySettled();
+    this.admitWaiters();
+    this.pump(true);
   }
 
   private async commitGroup(group: Group): Promise<void> {
@@ -349,16 +407,14 @@ export class BatchingEventStore implements EventStore {
     if (first !== undefined) shareOut(group, first, unique.length, result, failure);
     group.settle(failure);
     this.queued -= events.length;
-    this.settled += events.length;
-    this.notifySettled();
   }
 
   private compact(): void {
-    if (this.head === this.groups.length) {
-      this.groups = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.groups.length) {
+    // Drop settled groups from the front: all of them when nothing else is left, else once they are many.
+    if (this.head === this.groups.length || (this.head > 1024 && this.head * 2 > this.groups.length)) {
       this.groups = this.groups.slice(this.head);
+      this.dropped += this.head;
+      this.next -= this.head;
       this.head = 0;
     }
   }

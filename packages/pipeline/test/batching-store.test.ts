@@ -124,8 +124,8 @@ describe("BatchingEventStore", () => {
     );
     await tick(20);
     expect(store.pending).toBe(25);
-    // one group of 4 in flight; at most 10 accepted, the other 15 wait for room
-    expect(inner.calls).toEqual([4]);
+    // two full groups of 4 in flight (concurrency 2); at most 10 accepted, the other 15 wait for room
+    expect(inner.calls).toEqual([4, 4]);
     inner.release();
     await Promise.all(promises);
     expect(inner.memory.all()).toHaveLength(25);
@@ -219,6 +219,59 @@ describe("BatchingEventStore", () => {
     expect(store.pending).toBe(0);
   });
 
+  describe("commits in flight (concurrency)", () => {
+    it("gives the extra slot only to full groups, so commits never get smaller", async () => {
+      const inner = new ControlledStore();
+      inner.hold = true;
+      const store = new BatchingEventStore(inner, { maxBatch: 10, maxDelayMs: 1 });
+      const first = store.record(exposure());
+      await tick(10);
+      expect(inner.calls).toEqual([1]); // a lone record waited maxDelayMs, then went
+      const more = Array.from({ length: 3 }, () => store.record(exposure()));
+      await tick(10);
+      expect(inner.calls).toEqual([1]); // 3 events are not a full group: they wait for the slot in use
+      const full = Array.from({ length: 10 }, () => store.record(exposure()));
+      await tick(10);
+      expect(inner.calls).toEqual([1, 10]); // the group filled up and took the free slot
+      inner.release();
+      await Promise.all([first, ...more, ...full]);
+      expect(inner.calls).toEqual([1, 10, 3]);
+    });
+
+    it("with concurrency 1, commits one group at a time", async () => {
+      const inner = new ControlledStore();
+      inner.hold = true;
+      const store = new BatchingEventStore(inner, { maxBatch: 4, maxDelayMs: 1, concurrency: 1 });
+      const all = Array.from({ length: 12 }, () => store.record(exposure()));
+      await tick(10);
+      expect(inner.calls).toEqual([4]);
+      inner.release();
+      await Promise.all(all);
+      expect(inner.calls).toEqual([4, 4, 4]);
+    });
+
+    it("flush waits for every earlier group even when a later one commits first", async () => {
+      const memory = new MemoryEventStore();
+      let calls = 0;
+      const slowFirst: EventStore = {
+        name: "slow-first",
+        async append(batch) {
+          if (calls++ === 0) await tick(60);
+          return memory.append(batch);
+        },
+        summarize: (q) => memory.summarize(q),
+      };
+      const store = new BatchingEventStore(slowFirst, { maxBatch: 5, maxDelayMs: 1 });
+      const settledAt: number[] = [];
+      for (let i = 0; i < 10; i++) void store.record(exposure()).then(() => settledAt.push(i));
+      await tick(20);
+      expect(memory.all()).toHaveLength(5); // the second group is in, the first is still being written
+      await store.flush();
+      expect(memory.all()).toHaveLength(10);
+      expect(store.pending).toBe(0);
+    });
+  });
+
   describe("record (one event, a promise shared per commit)", () => {
     it("hands every record of a group the same promise, resolved only after the commit", async () => {
       const inner = new ControlledStore();
@@ -273,7 +326,7 @@ describe("BatchingEventStore", () => {
       );
       await tick(20);
       expect(store.pending).toBe(25);
-      expect(inner.calls).toEqual([4]);
+      expect(inner.calls).toEqual([4, 4]);
       inner.release();
       await Promise.all(promises);
       expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 25 }, (_, i) => `q${i}`));
