@@ -9,7 +9,8 @@ export const DEFAULT_SQLITE_PATH = join(".assay", "events.db");
 
 /**
  * The plugin module a manifest loads with `source = "@assay/store-sqlite"`. Options: `path` (relative to
- * the manifest; default `.assay/events.db`), `synchronous` ("full" | "normal"), `busy_timeout_ms`.
+ * the manifest; default `.assay/events.db`), `synchronous` ("full" | "normal"), `busy_timeout_ms`, `thread`
+ * ("worker" | "caller": where SQLite works, see SqliteEventStoreOptions.thread).
  */
 export default definePlugin({
   kind: "assay-plugin",
@@ -23,11 +24,14 @@ export default definePlugin({
       } else if (key === "synchronous") {
         if (value !== "full" && value !== "normal")
           issues.push({ key, message: 'must be "full" or "normal"' });
+      } else if (key === "thread") {
+        if (value !== "worker" && value !== "caller")
+          issues.push({ key, message: 'must be "worker" (a writer thread, the default) or "caller"' });
       } else if (key === "busy_timeout_ms") {
         if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
           issues.push({ key, message: "must be a non-negative integer (milliseconds)" });
       } else {
-        issues.push(unknownOptionIssue(key, ["path", "synchronous", "busy_timeout_ms"], "store-sqlite"));
+        issues.push(unknownOptionIssue(key, ["path", "synchronous", "busy_timeout_ms", "thread"], "store-sqlite"));
       }
     }
     return issues;
@@ -38,6 +42,7 @@ export default definePlugin({
       path: resolve(setup.manifestDir, typeof o.path === "string" ? o.path : DEFAULT_SQLITE_PATH),
       ...(o.synchronous === "normal" || o.synchronous === "full" ? { synchronous: o.synchronous } : {}),
       ...(typeof o.busy_timeout_ms === "number" ? { busyTimeoutMs: o.busy_timeout_ms } : {}),
+      ...(o.thread === "worker" || o.thread === "caller" ? { thread: o.thread } : {}),
     });
   },
 });

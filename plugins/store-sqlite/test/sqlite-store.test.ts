@@ -175,12 +175,12 @@ describe("SqliteEventStore", () => {
 
   it("is a plugin module: validates its options and resolves the path beside the manifest", async () => {
     expect(plugin.provides).toEqual(["events"]);
-    expect(plugin.validateOptions({ path: "x.db", synchronous: "normal", busy_timeout_ms: 10 })).toEqual([]);
-    expect(plugin.validateOptions({ path: 3, synchronous: "off", busy: 1 }).map((i) => i.key)).toEqual([
-      "path",
-      "synchronous",
-      "busy",
-    ]);
+    expect(
+      plugin.validateOptions({ path: "x.db", synchronous: "normal", busy_timeout_ms: 10, thread: "caller" }),
+    ).toEqual([]);
+    expect(
+      plugin.validateOptions({ path: 3, synchronous: "off", busy: 1, thread: "main" }).map((i) => i.key),
+    ).toEqual(["path", "synchronous", "busy", "thread"]);
     const dir = await mkdtemp(join(tmpdir(), "assay-sqlite-plugin-"));
     const store = (await plugin.createEventStore({
       name: "events",
