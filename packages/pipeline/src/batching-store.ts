@@ -410,8 +410,9 @@ export class BatchingEventStore implements EventStore {
   }
 
   private compact(): void {
-    // Drop settled groups from the front: all of them when nothing else is left, else once they are many.
-    if (this.head === this.groups.length || (this.head > 1024 && this.head * 2 > this.groups.length)) {
+    // Drop settled groups (and the events they hold) from the front: all of them when nothing else is left,
+    // else a few at a time, so a steady stream never keeps committed events reachable.
+    if (this.head === this.groups.length || this.head >= 8) {
       this.groups = this.groups.slice(this.head);
       this.dropped += this.head;
       this.next -= this.head;
