@@ -176,11 +176,15 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       }
     }
     try {
+      // Rows go in in event-id order: two commits in flight that share ids (a retried event) then take the
+      // unique index's locks in the same order, so they wait for each other instead of deadlocking (which
+      // PostgreSQL detects only after deadlock_timeout, 1 s, and then aborts one of them).
       const result = await this.pool.query(
         `INSERT INTO ${this.schema}.events
            (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
          SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::text[],
-                              $7::float8[], $8::text[], $9::text[], $10::int8[])
+                              $7::float8[], $8::text[], $9::text[], $10::int8[]) AS e(id)
+         ORDER BY e.id COLLATE "C"
          ON CONFLICT (event_id) DO NOTHING`,
         [ids, experiments, types, variants, metrics, kinds, values, users, sessions, times],
       );

@@ -96,6 +96,23 @@ describe("PostgresEventStore", () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it("commits concurrent batches that share ids in opposite orders without a deadlock", async () => {
+    const schema = schemaFor("order");
+    const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    await store.init();
+    await Promise.all([store.count("x"), store.count("x"), store.count("x")]); // three open connections
+    const batch = Array.from({ length: 20_000 }, (_, i) => exposure(`d${i}`, `u${i}`));
+    const reversed = [...batch].reverse();
+    // Unsorted, each transaction would lock ids the other needs next; PostgreSQL would abort one of them with
+    // "deadlock detected" after deadlock_timeout. In id order they only wait for each other.
+    const started = Date.now();
+    const results = await Promise.all([store.append(batch), store.append(reversed), store.append(batch)]);
+    expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(20_000);
+    expect(await store.count("x")).toBe(20_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await store.close();
+  });
+
   it("moves a version-3 database from the fold queue to transaction ids without folding anything twice", async () => {
     const schema = schemaFor("queue");
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
