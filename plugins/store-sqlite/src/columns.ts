@@ -25,7 +25,6 @@ export const TYPE_EXPOSURE = 0;
 export const TYPE_BOOL = 1;
 export const TYPE_NUMERIC = 2;
 export const TYPE_COUNT = 3;
-export const KIND_NAMES = [null, "bool", "numeric", "count"] as const;
 
 export function toColumns(batch: readonly StoredEvent[]): EventColumns {
   const count = batch.length;

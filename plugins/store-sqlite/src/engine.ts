@@ -10,11 +10,13 @@ import {
 import Database from "better-sqlite3";
 import {
   type EventColumns,
-  KIND_NAMES,
   NONE,
   NUMBERS_PER_EVENT,
   STRINGS_PER_EVENT,
+  TYPE_BOOL,
+  TYPE_COUNT,
   TYPE_EXPOSURE,
+  TYPE_NUMERIC,
 } from "./columns.js";
 import { dailyMetricsSql, Rollup, type UnitMode } from "./rollups.js";
 import { migrate } from "./schema.js";
@@ -252,13 +254,13 @@ class ColumnReader {
       params[at + 2] = 0;
       params[at + 3] = name;
       params[at + 4] = null;
-      params[at + 5] = null;
+      params[at + 5] = TYPE_EXPOSURE;
       params[at + 6] = null;
     } else {
       params[at + 2] = 1;
       params[at + 3] = null;
       params[at + 4] = name;
-      params[at + 5] = KIND_NAMES[type];
+      params[at + 5] = type;
       params[at + 6] = numbers[n + 1];
     }
     params[at + 7] = this.next(s + 3);
@@ -276,7 +278,10 @@ class ColumnReader {
 }
 
 function insertSql(rows: number): string {
-  const tuple = `(${new Array(COLUMNS).fill("?").join(",")})`;
+  // The kind is bound as its code (a number binds without the string copy and UTF-8 conversion a text
+  // parameter costs) and spelled out by SQLite; an exposure's code 0 matches nothing and gives NULL.
+  const kind = `CASE ? WHEN ${TYPE_BOOL} THEN 'bool' WHEN ${TYPE_NUMERIC} THEN 'numeric' WHEN ${TYPE_COUNT} THEN 'count' END`;
+  const tuple = `(?,?,?,?,?,${kind},?,?,?,?)`;
   return `INSERT INTO events (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
     VALUES ${new Array(rows).fill(tuple).join(",")} ON CONFLICT (event_id) DO NOTHING`;
 }
