@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { BackendError } from "@assay/core";
+import { BackgroundFold } from "./background-fold.js";
 import type { EventColumns } from "./columns.js";
 import { type EngineOptions, SqliteEngine } from "./engine.js";
 
@@ -11,7 +12,8 @@ export type EngineOp =
   | "refreshAll"
   | "loadSticky"
   | "saveSticky"
-  | "count";
+  | "count"
+  | "backlog";
 type Call<K extends EngineOp> = SqliteEngine[K];
 
 /** Where the engine runs: on a writer thread, or on the caller's thread. */
@@ -23,7 +25,7 @@ export interface EngineHost {
 /** What the writer thread is started with. */
 export interface WriterSetup {
   readonly engine: EngineOptions;
-  /** Events per background fold step; 0 folds only when summarizing. */
+  /** Events per background fold step (see background-fold.ts); 0 folds only when summarizing. */
   readonly foldStep: number;
 }
 
@@ -39,37 +41,25 @@ export type Reply =
 
 /**
  * Runs the engine on the caller's thread: each operation blocks the event loop while SQLite works, and so does
- * each background fold step (run between other callbacks with setImmediate).
+ * each background fold step (see background-fold.ts).
  */
 export class CallerThreadHost implements EngineHost {
   private readonly engine: SqliteEngine;
-  private foldScheduled = false;
+  private readonly fold: BackgroundFold;
 
-  constructor(private readonly setup: WriterSetup) {
+  constructor(setup: WriterSetup) {
     this.engine = new SqliteEngine(setup.engine);
+    this.fold = new BackgroundFold(this.engine, setup.foldStep);
   }
 
   async call<K extends EngineOp>(op: K, ...args: Parameters<Call<K>>): Promise<ReturnType<Call<K>>> {
     const value = (this.engine[op] as (...a: unknown[]) => ReturnType<Call<K>>).apply(this.engine, args);
-    if (op === "append" && (value as number) > 0) this.scheduleFold();
+    if (op === "append" && (value as number) > 0) this.fold.appended();
     return value;
   }
 
   async close(): Promise<void> {
     this.engine.close();
-  }
-
-  private scheduleFold(): void {
-    if (this.setup.foldStep <= 0 || this.foldScheduled) return;
-    this.foldScheduled = true;
-    setImmediate(() => {
-      this.foldScheduled = false;
-      try {
-        if (this.engine.foldStep(this.setup.foldStep)) this.scheduleFold(); // one step per turn
-      } catch {
-        // Busy or closing: the next append or summary tries again.
-      }
-    });
   }
 }
 

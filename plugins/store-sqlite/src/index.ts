@@ -31,7 +31,9 @@ export default definePlugin({
         if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
           issues.push({ key, message: "must be a non-negative integer (milliseconds)" });
       } else {
-        issues.push(unknownOptionIssue(key, ["path", "synchronous", "busy_timeout_ms", "thread"], "store-sqlite"));
+        issues.push(
+          unknownOptionIssue(key, ["path", "synchronous", "busy_timeout_ms", "thread"], "store-sqlite"),
+        );
       }
     }
     return issues;

@@ -26,10 +26,11 @@ export interface SqliteEventStoreOptions {
   /** How long a writer waits for another process's lock before failing. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
   /**
-   * Fold new events into the per-unit rollups in the background once this many are waiting (in steps of
-   * this size, between appends), so a summary finds them nearly current. A step costs about 8-16 µs per
-   * event of the writer's time (on the writer thread by default, so not the app's event loop). Default
-   * 10,000; 0 folds only when summarizing.
+   * Fold new events into the per-unit rollups in the background, in steps of up to this many events, so a
+   * summary finds them nearly current: once the writer has had no append for 20 ms, or, under sustained
+   * load, once ten steps' worth are waiting (see background-fold.ts). A step holds the writer for 10 to 30 µs
+   * per event (less per event the larger the step). Default 100,000 on the writer thread, 10,000 with
+   * `thread: "caller"` (where a step blocks the event loop); 0 folds only when summarizing.
    */
   readonly rollupStep?: number;
   /**
@@ -61,7 +62,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
         ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
         ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
       },
-      foldStep: options.rollupStep ?? 10_000,
+      foldStep: options.rollupStep ?? (options.thread === "caller" ? 10_000 : 100_000),
     };
     this.host =
       options.thread === "caller" ? new CallerThreadHost(setup) : new WriterThreadHost(setup, writerScript());
@@ -92,6 +93,12 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   async refreshRollups(): Promise<number> {
     this.assertOpen();
     return await this.host.call("refreshAll");
+  }
+
+  /** Events stored but not yet folded into the rollups (a summary folds them first). */
+  async foldBacklog(): Promise<number> {
+    this.assertOpen();
+    return await this.host.call("backlog");
   }
 
   /** Closes the database (after the calls already made) and stops the writer thread. Idempotent. */

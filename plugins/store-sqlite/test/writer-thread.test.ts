@@ -147,3 +147,52 @@ describe("the writer thread", () => {
     await store.close();
   });
 });
+
+describe("background folding", () => {
+  const waitFor = async (check: () => Promise<boolean>, ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (await check()) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  };
+
+  for (const thread of ["worker", "caller"] as const) {
+    it(`folds a burst once the writer is idle, without a summary (${thread})`, async () => {
+      const store = new SqliteEventStore({ path: await tempPath(), thread, rollupStep: 5000 });
+      const batch = events(3000); // 30,000 events
+      for (let i = 0; i < batch.length; i += 1000) await store.append(batch.slice(i, i + 1000));
+      expect(await waitFor(async () => (await store.foldBacklog()) === 0, 20_000)).toBe(true);
+      const summary = await store.summarize({ experiment: "loop" });
+      expect(summary.variants.map((v) => v.exposedUnits)).toEqual([1500, 1500]);
+      await store.close();
+    });
+  }
+
+  it("under a steady stream, folds once ten steps' worth are waiting, so the backlog stays bounded", async () => {
+    const store = new SqliteEventStore({ path: await tempPath(), rollupStep: 500, synchronous: "normal" });
+    const batch = events(4000); // 40,000 events, appended back to back: the writer is never idle
+    let most = 0;
+    for (let i = 0; i < batch.length; i += 500) {
+      await store.append(batch.slice(i, i + 500));
+      if (i % 5000 === 0) most = Math.max(most, await store.foldBacklog());
+    }
+    // 10 steps of 500 plus what arrives while a step runs; without the bound it would reach 40,000
+    expect(most).toBeLessThan(20_000);
+    expect(await waitFor(async () => (await store.foldBacklog()) === 0, 20_000)).toBe(true);
+    await store.close();
+  });
+
+  it("does nothing in the background with rollupStep 0: the summary folds", async () => {
+    const store = new SqliteEventStore({ path: await tempPath(), rollupStep: 0 });
+    await store.append(events(100));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await store.foldBacklog()).toBe(1000);
+    expect((await store.summarize({ experiment: "loop" })).variants.map((v) => v.exposedUnits)).toEqual([
+      50, 50,
+    ]);
+    expect(await store.foldBacklog()).toBe(0);
+    await store.close();
+  });
+});
