@@ -20,6 +20,10 @@ import type { StickyAssignments } from "./policy/sticky-assignments.js";
 import { annotateActiveSpan, tracingRegistered } from "./telemetry.js";
 
 /** Per-call options of `expose` and `track`. */
+
+/** What `expose` returns for a unit that is not counted: already settled, shared. */
+const RECORDED_NOTHING: Promise<void> = Promise.resolve();
+
 export interface RecordOptions {
   /** When it happened; default now. */
   readonly timestamp?: Date;
@@ -160,14 +164,18 @@ export class Assay {
    * `assay.exposure` event, whether or not the exposure counts.
    */
   expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
-    return this.reported(this.recordExposure(variant, ctx, options), variant?.experiment);
+    let record: Promise<void>;
+    try {
+      record = this.recordExposure(variant, ctx, options);
+    } catch (error) {
+      record = Promise.reject(error);
+    }
+    return this.reported(record, variant?.experiment);
   }
 
-  private async recordExposure(
-    variant: Variant,
-    ctx: ExperimentContext,
-    options: RecordOptions,
-  ): Promise<void> {
+  // Not async: the backend's promise is returned as is (the pipeline shares one per commit), so a record
+  // allocates no promise here. Throws for a refused record; `expose` turns that into a rejection.
+  private recordExposure(variant: Variant, ctx: ExperimentContext, options: RecordOptions): Promise<void> {
     if (typeof variant !== "object" || variant === null) {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
     }
@@ -177,8 +185,8 @@ export class Assay {
       annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure");
     }
     // Forced units are never counted, even if a caller rebuilt the Variant as enrolled.
-    if (!variant.inExperiment || variant.reason === "forced") return;
-    await route.plugin.recordExposure({
+    if (!variant.inExperiment || variant.reason === "forced") return RECORDED_NOTHING;
+    return route.plugin.recordExposure({
       experiment: variant.experiment,
       variantId: variant.variantId,
       ...unitOf(ctx),
@@ -199,10 +207,17 @@ export class Assay {
     ctx: ExperimentContext,
     options: RecordOptions = {},
   ): Promise<void> {
-    return this.reported(this.recordOutcome(experiment, metric, value, ctx, options), experiment);
+    let record: Promise<void>;
+    try {
+      record = this.recordOutcome(experiment, metric, value, ctx, options);
+    } catch (error) {
+      record = Promise.reject(error);
+    }
+    return this.reported(record, experiment);
   }
 
-  private async recordOutcome(
+  // Not async, like recordExposure.
+  private recordOutcome(
     experiment: string,
     metric: string,
     value: OutcomeInput,
@@ -212,7 +227,7 @@ export class Assay {
     const route = this.routes.get(experiment);
     if (route === undefined) throw notFound(experiment);
     requireId(metric, "metric");
-    await route.plugin.recordOutcome({
+    return route.plugin.recordOutcome({
       experiment,
       metric,
       value: toOutcomeValue(value),
@@ -245,9 +260,15 @@ export class Assay {
    * the app with it.
    */
   private reported(record: Promise<void>, experiment: unknown): Promise<void> {
-    record.catch((error: unknown) => this.onError(error, String(experiment)));
+    // Records of one commit share their promise: one handler per promise reports its failure once.
+    if (record !== this.lastReported && record !== RECORDED_NOTHING) {
+      this.lastReported = record;
+      record.catch((error: unknown) => this.onError(error, String(experiment)));
+    }
     return record;
   }
+
+  private lastReported: Promise<void> | undefined;
 
   /** Waits until every record accepted so far is written (and every sticky assignment stored). */
   async flush(): Promise<void> {

@@ -39,8 +39,10 @@ export interface CreateAssayOptions {
   /** Flush on SIGTERM/SIGINT before the process exits. Default true. */
   readonly handleSignals?: boolean;
   /**
-   * Told about errors that `assignOrControl` swallowed. Default: one console warning per experiment and
-   * error code, so a broken page is visible in the logs without flooding them.
+   * Told about errors that `assignOrControl` swallowed, and about `expose`/`track` records that failed
+   * (awaited or not). Records committed together share one outcome, so a failed commit is reported once,
+   * under the experiment of its first record. Default: one console warning per experiment and error code,
+   * so a broken page is visible in the logs without flooding them.
    */
   readonly onError?: (error: unknown, experiment: string) => void;
 }
