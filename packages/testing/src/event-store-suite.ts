@@ -58,6 +58,29 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
+    it("takes concurrent appends of batches that share ids (in any order) and stores each id once", async () => {
+      const store = await open();
+      const exp = experimentId("concurrent");
+      const batch = Array.from({ length: 2000 }, (_, i) => exposure(exp, i % 2 ? "a" : "b", `u${i}`, i));
+      const halves = [batch.slice(0, 1200), batch.slice(800)];
+      // the pipeline keeps several commits in flight; a resent id can be in two of them at once
+      const results = await Promise.all([
+        store.append(batch),
+        store.append([...batch].reverse()),
+        store.append(halves[0]!),
+        store.append([...halves[1]!].reverse()),
+      ]);
+      expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(2000);
+      expect(results.reduce((n, r) => n + r.inserted + r.duplicates, 0)).toBe(2000 * 2 + 1200 + 1200);
+      const summary = await store.summarize({ experiment: exp });
+      const byVariant = summary.variants.map((v) => [v.variantId, v.exposedUnits, v.exposures]);
+      expect(byVariant.sort()).toEqual([
+        ["a", 1000, 1000],
+        ["b", 1000, 1000],
+      ]);
+      await store.close?.();
+    });
+
     it("attributes a unit to its first exposure by timestamp, not by arrival", async () => {
       const store = await open();
       const exp = experimentId("first");

@@ -99,8 +99,10 @@ export interface ExperimentSummary {
 
 /**
  * Where exposures and outcomes land. `append` is idempotent on `eventId`: a repeated id is ignored, so a
- * retried batch never counts twice. Summaries are computed by the store so analysis cost does not grow
- * with the number of raw events shipped to Node.
+ * retried batch never counts twice. `append` may be called again before an earlier call has resolved (the
+ * pipeline keeps several commits in flight), with batches that share ids: each id is still stored once, and
+ * neither call may fail because of the other. Summaries are computed by the store so analysis cost does not
+ * grow with the number of raw events shipped to Node.
  */
 export interface EventStore {
   readonly name: string;
