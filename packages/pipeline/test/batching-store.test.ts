@@ -124,7 +124,7 @@ describe("BatchingEventStore", () => {
     );
     await tick(20);
     expect(store.pending).toBe(25);
-    // two full groups of 4 in flight (concurrency 2); at most 10 accepted, the other 15 wait for room
+    // the two full groups of 4 in flight; at most 10 accepted, the other 15 wait for room
     expect(inner.calls).toEqual([4, 4]);
     inner.release();
     await Promise.all(promises);
