@@ -35,9 +35,9 @@ export interface BatchingOptions {
   readonly maxQueue?: number;
   /**
    * Commits in flight at once. Default 4: the store writes one group while the next ones fill, so a writer
-   * thread or a database connection is not left idle while the app's thread is busy (SQLite ingest: 291k
-   * events/s with 2, 319k with 4; PostgreSQL: no difference). Only full groups (or groups a flush waits for)
-   * take the extra slots, so this never makes commits smaller.
+   * thread or a database connection is not left idle while the app's thread is busy (PostgreSQL ingest: 65k
+   * events/s with 1, 92k with 4; SQLite: 2 and 4 within the VM's noise, both well above 1). Only full groups
+   * (or groups a flush waits for) take the extra slots, so this never makes commits smaller.
    */
   readonly concurrency?: number;
   readonly retry?: RetryOptions;
