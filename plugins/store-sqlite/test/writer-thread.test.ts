@@ -110,6 +110,24 @@ describe("the writer thread", () => {
     await again.close();
   });
 
+  it("rejects the calls in flight with a BackendError when the thread dies, and starts a new one for the next", async () => {
+    const path = await tempPath();
+    const store = new SqliteEventStore({ path });
+    await store.append(events(10)); // 100 events stored by the first thread
+    const internals = store as unknown as { host: { worker?: { terminate(): Promise<number> } } };
+    const inFlight = store.append(events(2000)); // 20,000 events: still being written when the thread goes
+    await internals.host.worker!.terminate();
+    await expect(inFlight).rejects.toMatchObject({
+      code: "BACKEND",
+      message: expect.stringMatching(/writer thread stopped/),
+    });
+    // a new thread takes the next call; the batch that was cut off was one transaction: all or nothing
+    const retried = await store.append(events(2000));
+    expect([0, 19_900]).toContain(retried.inserted);
+    expect(await store.count("loop")).toBe(20_000);
+    await store.close();
+  });
+
   it("refuses every call once closed, without starting a new thread", async () => {
     const store = new SqliteEventStore({ path: await tempPath() });
     await store.append(events(1));
