@@ -1,4 +1,20 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CliError, EXIT } from "../exit-codes.js";
+
+type CommandOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** A command's flags and positionals; an unknown or malformed flag is a usage error that shows `usage`. */
+export function parseCommandArgs<const O extends CommandOptions>(
+  args: readonly string[],
+  options: O,
+  usage: string,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>> {
+  try {
+    return parseArgs({ args: [...args], allowPositionals: true, options });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n${usage}`, EXIT.USAGE);
+  }
+}
 
 /** `--attr key=value` pairs as a frozen attributes object; a pair without `=` is a usage error. */
 export function parseAttributes(pairs: readonly string[]): Readonly<Record<string, string>> {

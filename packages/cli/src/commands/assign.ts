@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { type ExperimentContext, MemoryEventStore, type Variant } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
-import { parseAttributes } from "./args.js";
+import { parseAttributes, parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
 const USAGE =
@@ -19,7 +18,19 @@ const CHUNK = 16_384;
  * `--users FILE` / `--sessions FILE` read one id per line (UTF-8; CRLF and a BOM are tolerated; empty lines skipped).
  */
 export async function assign(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      user: { type: "string" },
+      session: { type: "string" },
+      users: { type: "string" },
+      sessions: { type: "string" },
+      attr: { type: "string", multiple: true },
+      env: { type: "string" },
+      manifest: { type: "string" },
+    },
+    USAGE,
+  );
   const experiment = positionals[0];
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   const sources = (["user", "session", "users", "sessions"] as const).filter((k) => values[k] !== undefined);
@@ -62,26 +73,6 @@ export async function assign(args: readonly string[], io: Io): Promise<number> {
     return EXIT.OK;
   } finally {
     await assay.close();
-  }
-}
-
-function parse(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        user: { type: "string" },
-        session: { type: "string" },
-        users: { type: "string" },
-        sessions: { type: "string" },
-        attr: { type: "string", multiple: true },
-        env: { type: "string" },
-        manifest: { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
   }
 }
 

@@ -1,9 +1,8 @@
-import { parseArgs } from "node:util";
 import { type ExperimentContext, MemoryEventStore } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
-import { parseAttributes } from "./args.js";
+import { parseAttributes, parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
 const USAGE =
@@ -15,7 +14,17 @@ const USAGE =
  * `--env` (default `ASSAY_ENV`) selects the environment. Records nothing.
  */
 export async function flag(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      user: { type: "string" },
+      session: { type: "string" },
+      attr: { type: "string", multiple: true },
+      env: { type: "string" },
+      manifest: { type: "string" },
+    },
+    USAGE,
+  );
   const key = positionals[0];
   if (key === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   if ((values.user === undefined) === (values.session === undefined)) {
@@ -49,23 +58,5 @@ export async function flag(args: readonly string[], io: Io): Promise<number> {
     return EXIT.OK;
   } finally {
     await assay.close();
-  }
-}
-
-function parse(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        user: { type: "string" },
-        session: { type: "string" },
-        attr: { type: "string", multiple: true },
-        env: { type: "string" },
-        manifest: { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
   }
 }

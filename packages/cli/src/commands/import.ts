@@ -1,5 +1,4 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { parseManifest } from "@assay/config";
 import { CliError, EXIT } from "../exit-codes.js";
 import { importGrowthBook } from "../import/growthbook.js";
@@ -7,6 +6,7 @@ import { ImportError, type ImportResult } from "../import/imported.js";
 import { manifestToml } from "../import/manifest-toml.js";
 import { importPostHog } from "../import/posthog.js";
 import { type Io, write } from "../io.js";
+import { parseCommandArgs } from "./args.js";
 
 const USAGE = "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>) [-o FILE]";
 
@@ -21,7 +21,7 @@ const IMPORTERS: Record<string, (payload: unknown) => ImportResult> = {
  * in the manifest and, one line per item, on stderr. The output is validated before it is written.
  */
 export async function importCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, { output: { type: "string", short: "o" } }, USAGE);
   const [vendor, file] = positionals;
   if (vendor === undefined || file === undefined || positionals.length > 2)
     throw new CliError(USAGE, EXIT.USAGE);
@@ -64,16 +64,4 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
     `imported ${result.experiments.length} experiment(s) from ${file}${values.output ? ` into ${values.output}` : ""}; ${listed} item(s) not reproduced by hashing, ${result.skipped.length} entr${result.skipped.length === 1 ? "y" : "ies"} skipped\n`,
   );
   return EXIT.OK;
-}
-
-function parse(args: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: { output: { type: "string", short: "o" } },
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
-  }
 }

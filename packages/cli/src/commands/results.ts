@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import type { ExperimentSummary } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
+import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 import { plannedMetrics, renderReport, reportOf } from "./report.js";
 import { table } from "./table.js";
@@ -17,13 +17,16 @@ const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--js
  * `--json` prints the report (plus `daily` with `--daily`).
  */
 export async function results(args: readonly string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(args);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      metric: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      daily: { type: "boolean" },
+      manifest: { type: "string" },
+    },
+    USAGE,
+  );
   const experiment = positionals[0];
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   const assay = await createAssay({ manifest: manifestPath(values.manifest, io), handleSignals: false });
@@ -59,19 +62,6 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
   } finally {
     await assay.close();
   }
-}
-
-function parseOptions(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      metric: { type: "string", multiple: true },
-      json: { type: "boolean" },
-      daily: { type: "boolean" },
-      manifest: { type: "string" },
-    },
-  });
 }
 
 function render(summary: ExperimentSummary, storeName: string): string {

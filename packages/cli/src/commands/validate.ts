@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { formatIssue, isManifestError, loadManifest } from "@assay/config";
 import { loadPlugins } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
+import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
 const USAGE = "usage: assay validate [PATH] [--env NAME]";
@@ -14,13 +14,7 @@ const USAGE = "usage: assay validate [PATH] [--env NAME]";
  * error. Exit 0 when valid; exit 1 with one `file:line:col: key: message` line per problem on stderr.
  */
 export async function validate(args: readonly string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${USAGE}`, EXIT.USAGE);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(args, { env: { type: "string" } }, USAGE);
   if (positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   const path = positionals[0] ?? manifestPath(undefined, io);
   const env = values.env ?? io.env.ASSAY_ENV;
@@ -48,8 +42,4 @@ export async function validate(args: readonly string[], io: Io): Promise<number>
     );
     return EXIT.INVALID;
   }
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({ args: [...args], allowPositionals: true, options: { env: { type: "string" } } });
 }
