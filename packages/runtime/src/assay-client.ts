@@ -164,17 +164,11 @@ export class Assay {
    * `assay.exposure` event, whether or not the exposure counts.
    */
   expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
-    let record: Promise<void>;
-    try {
-      record = this.recordExposure(variant, ctx, options);
-    } catch (error) {
-      record = Promise.reject(error);
-    }
-    return this.reported(record, variant?.experiment);
+    return this.reported(() => this.recordExposure(variant, ctx, options), variant?.experiment);
   }
 
   // Not async: the backend's promise is returned as is (the pipeline shares one per commit), so a record
-  // allocates no promise here. Throws for a refused record; `expose` turns that into a rejection.
+  // allocates no promise here. Throws for a refused record; `reported` turns that into a rejection.
   private recordExposure(variant: Variant, ctx: ExperimentContext, options: RecordOptions): Promise<void> {
     if (typeof variant !== "object" || variant === null) {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
@@ -207,13 +201,7 @@ export class Assay {
     ctx: ExperimentContext,
     options: RecordOptions = {},
   ): Promise<void> {
-    let record: Promise<void>;
-    try {
-      record = this.recordOutcome(experiment, metric, value, ctx, options);
-    } catch (error) {
-      record = Promise.reject(error);
-    }
-    return this.reported(record, experiment);
+    return this.reported(() => this.recordOutcome(experiment, metric, value, ctx, options), experiment);
   }
 
   // Not async, like recordExposure.
@@ -254,12 +242,19 @@ export class Assay {
   }
 
   /**
-   * Hands `record` back to the caller and reports its failure to `onError` as well. A caller that awaits gets
+   * Starts the record and hands its promise back (a throw becomes a rejection), reporting a failure to
+   * `onError` as well. A caller that awaits gets
    * the rejection; one that does not (the usual way to expose after rendering) would otherwise leave an
    * unhandled rejection, which ends a Node process: a store down past the pipeline's deadline must not take
    * the app with it.
    */
-  private reported(record: Promise<void>, experiment: unknown): Promise<void> {
+  private reported(start: () => Promise<void>, experiment: unknown): Promise<void> {
+    let record: Promise<void>;
+    try {
+      record = start();
+    } catch (error) {
+      record = Promise.reject(error);
+    }
     // Records of one commit share their promise: one handler per promise reports its failure once.
     if (record !== this.lastReported && record !== RECORDED_NOTHING) {
       this.lastReported = record;
