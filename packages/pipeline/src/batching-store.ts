@@ -71,6 +71,8 @@ class Group {
   readonly spans: Span[] = [];
   /** The sequence number just past this group's last event (events are numbered in acceptance order). */
   endSeq = 0;
+  /** A flush or close waits for it: it goes as soon as a slot is free, full or not. */
+  due = false;
   done = false;
   /** When the first event was accepted: the retry deadline counts from here. */
   readonly acceptedAt = Date.now();
@@ -138,10 +140,6 @@ export class BatchingEventStore implements EventStore {
   private inFlight = 0;
   private pumpScheduled = false;
   private timer: NodeJS.Timeout | undefined;
-  /** Groups before this index (counted from the first group ever) are due now: a flush waits for them. */
-  private dueBefore = 0;
-  /** Groups ever made; `groups[i]` is group number `dropped + i`. */
-  private dropped = 0;
   /**
    * Sequence numbers: every event gets one when it is handed in (`requested`) and again, in the same order,
    * when it enters a group (`enqueued`); `settled` is where the prefix of settled events ends.
@@ -297,7 +295,7 @@ export class BatchingEventStore implements EventStore {
 
   /** Makes every group accepted so far due (flush, close), and starts what the free slots allow. */
   private commitAllNow(): void {
-    this.dueBefore = this.dropped + this.groups.length;
+    for (let i = this.next; i < this.groups.length; i++) this.groups[i]!.due = true;
     this.schedulePump();
   }
 
@@ -334,7 +332,7 @@ export class BatchingEventStore implements EventStore {
       const group = this.groups[this.next]!;
       const due =
         group.events.length >= this.maxBatch ||
-        this.dropped + this.next < this.dueBefore ||
+        group.due ||
         (this.inFlight === 0 && (afterCommit || Date.now() - group.acceptedAt >= this.maxDelayMs));
       if (!due) {
         if (this.inFlight === 0) this.armTimer(group);
@@ -415,7 +413,6 @@ export class BatchingEventStore implements EventStore {
     // else a few at a time, so a steady stream never keeps committed events reachable.
     if (this.head === this.groups.length || this.head >= 8) {
       this.groups = this.groups.slice(this.head);
-      this.dropped += this.head;
       this.next -= this.head;
       this.head = 0;
     }
