@@ -40,6 +40,21 @@ export type Reply =
   | { readonly id: number; readonly ok: false; readonly message: string };
 
 /**
+ * Runs one operation on the engine and tells the background fold about new events: what both hosts do with a
+ * call (the writer thread for each message).
+ */
+export function perform(
+  engine: SqliteEngine,
+  fold: BackgroundFold,
+  op: EngineOp,
+  args: readonly unknown[],
+): unknown {
+  const value = (engine[op] as (...a: unknown[]) => unknown).apply(engine, [...args]);
+  if (op === "append" && (value as number) > 0) fold.appended();
+  return value;
+}
+
+/**
  * Runs the engine on the caller's thread: each operation blocks the event loop while SQLite works, and so does
  * each background fold step (see background-fold.ts).
  */
@@ -53,9 +68,7 @@ export class CallerThreadHost implements EngineHost {
   }
 
   async call<K extends EngineOp>(op: K, ...args: Parameters<Call<K>>): Promise<ReturnType<Call<K>>> {
-    const value = (this.engine[op] as (...a: unknown[]) => ReturnType<Call<K>>).apply(this.engine, args);
-    if (op === "append" && (value as number) > 0) this.fold.appended();
-    return value;
+    return perform(this.engine, this.fold, op, args) as ReturnType<Call<K>>;
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,14 @@ import {
   summaryFromRows,
 } from "@assay/core";
 import { toColumns } from "./columns.js";
-import { CallerThreadHost, type EngineHost, type WriterSetup, WriterThreadHost } from "./engine-host.js";
+import type { SqliteEngine } from "./engine.js";
+import {
+  CallerThreadHost,
+  type EngineHost,
+  type EngineOp,
+  type WriterSetup,
+  WriterThreadHost,
+} from "./engine-host.js";
 
 export { SQLITE_SCHEMA_VERSION } from "./schema.js";
 
@@ -71,35 +78,31 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
 
   /** Opens (creating or migrating) the database, so a broken path fails at startup. */
   async init(): Promise<void> {
-    this.assertOpen();
-    await this.host.call("openDatabase");
+    await this.call("openDatabase");
   }
 
   async append(batch: readonly StoredEvent[]): Promise<AppendResult> {
-    this.assertOpen();
+    if (this.closing !== undefined) throw this.closedError();
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
-    const inserted = await this.host.call("append", toColumns(batch));
+    const inserted = await this.call("append", toColumns(batch));
     return { inserted, duplicates: batch.length - inserted };
   }
 
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
-    this.assertOpen();
-    const rows = await this.host.call("summaryRows", query);
+    const rows = await this.call("summaryRows", query);
     return summaryFromRows(query.experiment, rows, query.daily === true ? { daily: true } : {});
   }
 
   async flush(): Promise<void> {}
 
   /** Folds every event not yet in the rollups into them (summaries do it themselves; for benchmarks). */
-  async refreshRollups(): Promise<number> {
-    this.assertOpen();
-    return await this.host.call("refreshAll");
+  refreshRollups(): Promise<number> {
+    return this.call("refreshAll");
   }
 
   /** Events stored but not yet folded into the rollups (a summary folds them first). */
-  async foldBacklog(): Promise<number> {
-    this.assertOpen();
-    return await this.host.call("backlog");
+  foldBacklog(): Promise<number> {
+    return this.call("backlog");
   }
 
   /** Closes the database (after the calls already made) and stops the writer thread. Idempotent. */
@@ -108,27 +111,32 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
     return this.closing;
   }
 
-  /** Every call after `close` fails here, before it could start a new writer thread. */
-  private assertOpen(): void {
-    if (this.closing !== undefined) throw new BackendError(`the SQLite store ${this.path} is closed`);
+  /** Every call goes through here: after `close` it fails, before it could start a new writer thread. */
+  private async call<K extends EngineOp>(
+    op: K,
+    ...args: Parameters<SqliteEngine[K]>
+  ): Promise<ReturnType<SqliteEngine[K]>> {
+    if (this.closing !== undefined) throw this.closedError();
+    return this.host.call(op, ...args);
+  }
+
+  private closedError(): BackendError {
+    return new BackendError(`the SQLite store ${this.path} is closed`);
   }
 
   /** Stored first assignments of the given experiment versions (accepted at or after `since`). */
-  async loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
-    this.assertOpen();
-    return await this.host.call("loadSticky", query);
+  loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
+    return this.call("loadSticky", query);
   }
 
   /** Stores first assignments in one transaction; a unit already stored for that version keeps its row. */
-  async saveStickyAssignments(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): Promise<void> {
-    this.assertOpen();
-    await this.host.call("saveSticky", rows);
+  saveStickyAssignments(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): Promise<void> {
+    return this.call("saveSticky", rows);
   }
 
   /** Events stored, of one experiment or all (a cheap check for tests and benchmarks). */
-  async count(experiment?: string): Promise<number> {
-    this.assertOpen();
-    return await (experiment === undefined ? this.host.call("count") : this.host.call("count", experiment));
+  count(experiment?: string): Promise<number> {
+    return this.call("count", experiment);
   }
 }
 

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { BackgroundFold } from "./background-fold.js";
 import { SqliteEngine } from "./engine.js";
-import type { Reply, Request, WriterSetup } from "./engine-host.js";
+import { perform, type Reply, type Request, type WriterSetup } from "./engine-host.js";
 
 const setup = workerData as WriterSetup;
 const engine = new SqliteEngine(setup.engine);
@@ -13,12 +13,8 @@ const fold = new BackgroundFold(engine, setup.foldStep);
 port.on("message", (request: Request) => {
   let reply: Reply;
   try {
-    const value =
-      request.op === "close"
-        ? engine.close()
-        : (engine[request.op] as (...args: unknown[]) => unknown).apply(engine, [...request.args]);
+    const value = request.op === "close" ? engine.close() : perform(engine, fold, request.op, request.args);
     reply = { id: request.id, ok: true, value };
-    if (request.op === "append" && (value as number) > 0) fold.appended();
   } catch (error) {
     reply = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
