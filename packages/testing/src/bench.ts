@@ -148,6 +148,31 @@ export async function timeSummary(
   return { medianMs: times[Math.floor(times.length / 2)]!, units };
 }
 
+/**
+ * Ingests events `[from, to)` of the workload (no duplicates), brings the rollups current with `fold` (which
+ * returns how many events it folded), then prints the summary's median latency, the fold's cost and the
+ * latency with the daily series. The summary curves of every store benchmark go through here.
+ */
+export async function printSummaryAfterIngest(
+  store: EventStore,
+  fold: () => Promise<number>,
+  w: Workload,
+  range: { from?: number; to?: number } = {},
+): Promise<void> {
+  const from = range.from ?? 0;
+  const to = range.to ?? w.units * w.perUnit;
+  await ingest(store, w, { window: 50_000, duplicateRate: 0, from, to });
+  const t = performance.now();
+  const folded = await fold();
+  const foldMs = performance.now() - t;
+  const s = await timeSummary(store, w.experiment);
+  console.log(row(`summary at ${to / 1e6}M events, ${s.units} units (ms)`, s.medianMs));
+  console.log(row(`  folding ${folded} new events first (ms)`, foldMs));
+  const d = performance.now();
+  await store.summarize({ experiment: w.experiment, daily: true });
+  console.log(row("  with the daily series (ms)", performance.now() - d));
+}
+
 /** A fixed-width line for the benchmark report. */
 export function row(...cells: Array<string | number>): string {
   return cells

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import { BatchingEventStore } from "@assay/pipeline";
 import { PostgresEventStore } from "@assay/store-postgres";
-import { ingest, row, timeSummary } from "@assay/testing/bench";
+import { ingest, printSummaryAfterIngest, row } from "@assay/testing/bench";
 import pg from "pg";
 
 const url = process.env.ASSAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -65,17 +65,8 @@ try {
     let stored = 0;
     for (const m of millions) {
       const w = { experiment: "bench", units: 100_000, perUnit: m * 10 };
-      await ingest(store, w, { window: 50_000, duplicateRate: 0, from: stored, to: w.units * w.perUnit });
+      await printSummaryAfterIngest(store, () => inner.foldAll(), w, { from: stored });
       stored = w.units * w.perUnit;
-      const t = performance.now();
-      const folded = await inner.foldAll();
-      const foldMs = performance.now() - t;
-      const s = await timeSummary(store, "bench");
-      console.log(row(`summary at ${m}M events, ${s.units} units (ms)`, s.medianMs));
-      console.log(row(`  folding ${folded} new events first (ms)`, foldMs));
-      const d = performance.now();
-      await store.summarize({ experiment: "bench", daily: true });
-      console.log(row("  with the daily series (ms)", performance.now() - d));
     }
     await store.close();
   }

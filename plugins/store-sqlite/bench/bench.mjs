@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { HashExperimentBackend } from "@assay/experiment-hash";
 import { BatchingEventStore } from "@assay/pipeline";
 import { SqliteEventStore } from "@assay/store-sqlite";
-import { ingest, row, timeSummary } from "@assay/testing/bench";
+import { ingest, printSummaryAfterIngest, row } from "@assay/testing/bench";
 
 const millions = (process.env.ASSAY_BENCH_MILLIONS ?? "1").split(",").map(Number);
 const dir = mkdtempSync(join(tmpdir(), "assay-bench-sqlite-"));
@@ -101,31 +101,15 @@ for (const window of [1, 64]) {
 {
   const inner = new SqliteEventStore({ path: join(dir, "summary.db"), rollupStep: 0, synchronous: "normal" });
   const store = new BatchingEventStore(inner, { maxBatch: 10_000 });
+  const fold = () => inner.refreshRollups();
   let stored = 0;
   for (const m of millions) {
     const w = { experiment: "bench", units: 100_000, perUnit: m * 10 };
-    const total = w.units * w.perUnit;
-    await ingest(store, w, { window: 50_000, duplicateRate: 0, from: stored, to: total });
-    stored = total;
-    const t = performance.now();
-    const folded = await inner.refreshRollups();
-    const foldMs = performance.now() - t;
-    const s = await timeSummary(store, "bench");
-    console.log(row(`summary at ${m}M events, ${s.units} units (ms)`, s.medianMs));
-    console.log(row(`  folding ${folded} new events first (ms)`, foldMs));
-    const d = performance.now();
-    await store.summarize({ experiment: "bench", daily: true });
-    console.log(row("  with the daily series (ms)", performance.now() - d));
+    await printSummaryAfterIngest(store, fold, w, { from: stored });
+    stored = w.units * w.perUnit;
   }
   if (process.env.ASSAY_BENCH_UNITS_CURVE === "1") {
-    const w = { experiment: "wide", units: 1_000_000, perUnit: 10 };
-    await ingest(store, w, { window: 50_000, duplicateRate: 0 });
-    const t = performance.now();
-    const folded = await inner.refreshRollups();
-    const foldMs = performance.now() - t;
-    const s = await timeSummary(store, "wide");
-    console.log(row(`summary at 10M events, ${s.units} units (ms)`, s.medianMs));
-    console.log(row(`  folding ${folded} new events first (ms)`, foldMs));
+    await printSummaryAfterIngest(store, fold, { experiment: "wide", units: 1_000_000, perUnit: 10 });
   }
   await store.close();
 }
