@@ -8,16 +8,8 @@ import {
   type SummaryRows,
 } from "@assay/core";
 import Database from "better-sqlite3";
-import {
-  type EventColumns,
-  NONE,
-  NUMBERS_PER_EVENT,
-  STRINGS_PER_EVENT,
-  TYPE_BOOL,
-  TYPE_COUNT,
-  TYPE_EXPOSURE,
-  TYPE_NUMERIC,
-} from "./columns.js";
+import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
+import { EventKeys } from "./event-keys.js";
 import { dailyMetricsSql, Rollup, type UnitMode } from "./rollups.js";
 import { migrate } from "./schema.js";
 
@@ -29,7 +21,7 @@ export interface EngineOptions {
 }
 
 const ROWS_PER_INSERT = 100;
-const COLUMNS = 10;
+const COLUMNS = 6;
 /**
  * Events folded per transaction when a summary or `refreshAll` brings the rollups up to date. A step's cost
  * grows with the units it touches more than with its events, so large steps are far cheaper per event
@@ -46,6 +38,7 @@ export class SqliteEngine {
   private db: Database.Database | undefined;
   private insertMany: Database.Statement | undefined;
   private insertOne: Database.Statement | undefined;
+  private keys: EventKeys | undefined;
   private closed = false;
   private readonly rollups = new Map<UnitMode, Rollup>();
   /** Modes kept current in the background: the user mode, and the session mode once it was asked for. */
@@ -67,6 +60,7 @@ export class SqliteEngine {
       migrate(db, path);
       this.insertOne = db.prepare(insertSql(1));
       this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
+      this.keys = new EventKeys(db);
       this.db = db;
       return db;
     } catch (cause) {
@@ -84,10 +78,24 @@ export class SqliteEngine {
 
   /** Inserts the batch in one transaction (fsynced with synchronous=FULL); returns how many ids were new. */
   append(columns: EventColumns): number {
+    return this.appendAll([columns])[0]!;
+  }
+
+  /**
+   * Inserts several batches in one transaction, so they share one commit and one fsync (the writer thread's
+   * group commit, see writer-thread.ts); returns how many ids were new in each batch. All or nothing.
+   */
+  appendAll(batches: readonly EventColumns[]): number[] {
     const db = this.open();
+    const keys = this.keys!;
     try {
-      return this.writeColumns(db, columns);
+      const counts = db
+        .transaction(() => batches.map((columns) => this.writeColumns(columns, keys.resolve(columns.keys))))
+        .immediate();
+      keys.committed();
+      return counts;
     } catch (cause) {
+      keys.rolledBack();
       throw new BackendError(`could not append to ${this.options.path}: ${(cause as Error).message}`, {
         cause,
       });
@@ -192,7 +200,11 @@ export class SqliteEngine {
     const row = (
       experiment === undefined
         ? db.prepare("SELECT COUNT(*) AS n FROM events").get()
-        : db.prepare("SELECT COUNT(*) AS n FROM events WHERE experiment = ?").get(experiment)
+        : db
+            .prepare(
+              "SELECT COUNT(*) AS n FROM events WHERE key IN (SELECT key FROM event_keys WHERE experiment = ?)",
+            )
+            .get(experiment)
     ) as { n: number };
     return row.n;
   }
@@ -212,61 +224,55 @@ export class SqliteEngine {
     return rollup;
   }
 
-  private writeColumns(db: Database.Database, columns: EventColumns): number {
+  /**
+   * Inserts one batch inside the caller's transaction, with `keys[i]` the event_keys row of the batch's key i;
+   * returns how many ids were new.
+   */
+  private writeColumns(columns: EventColumns, keys: readonly number[]): number {
     const many = this.insertMany!;
     const one = this.insertOne!;
     const params: unknown[] = new Array(ROWS_PER_INSERT * COLUMNS);
     const row: unknown[] = new Array(COLUMNS);
-    const reader = new ColumnReader(columns);
-    return db
-      .transaction(() => {
-        let inserted = 0;
-        let i = 0;
-        for (; i + ROWS_PER_INSERT <= columns.count; i += ROWS_PER_INSERT) {
-          for (let j = 0; j < ROWS_PER_INSERT; j++) reader.fill(params, j * COLUMNS, i + j);
-          inserted += many.run(params).changes;
-        }
-        for (; i < columns.count; i++) {
-          reader.fill(row, 0, i);
-          inserted += one.run(row).changes;
-        }
-        return inserted;
-      })
-      .immediate();
+    const reader = new ColumnReader(columns, keys);
+    let inserted = 0;
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= columns.count; i += ROWS_PER_INSERT) {
+      for (let j = 0; j < ROWS_PER_INSERT; j++) reader.fill(params, j * COLUMNS, i + j);
+      inserted += many.run(params).changes;
+    }
+    for (; i < columns.count; i++) {
+      reader.fill(row, 0, i);
+      inserted += one.run(row).changes;
+    }
+    return inserted;
   }
 }
 
 /** Reads the events of an EventColumns batch in order, as rows of the events table. */
 class ColumnReader {
   private position = 0;
+  /** Per batch key: whether it is an exposure's (whose value column stays NULL). */
+  private readonly exposure: boolean[];
 
-  constructor(private readonly columns: EventColumns) {}
+  constructor(
+    private readonly columns: EventColumns,
+    private readonly keys: readonly number[],
+  ) {
+    this.exposure = columns.keys.map((k) => k.code === CODE_EXPOSURE);
+  }
 
-  /** Writes event `i` (called with i = 0, 1, 2, ... in order) at `params[at..at+9]`. */
+  /** Writes event \`i\` (called with i = 0, 1, 2, ... in order) at \`params[at..at+5]\`. */
   fill(params: unknown[], at: number, i: number): void {
     const { numbers } = this.columns;
     const s = i * STRINGS_PER_EVENT;
     const n = i * NUMBERS_PER_EVENT;
-    const type = numbers[n]!;
+    const key = numbers[n]!;
     params[at] = this.next(s);
-    params[at + 1] = this.next(s + 1);
-    const name = this.next(s + 2);
-    if (type === TYPE_EXPOSURE) {
-      params[at + 2] = 0;
-      params[at + 3] = name;
-      params[at + 4] = null;
-      params[at + 5] = TYPE_EXPOSURE;
-      params[at + 6] = null;
-    } else {
-      params[at + 2] = 1;
-      params[at + 3] = null;
-      params[at + 4] = name;
-      params[at + 5] = type;
-      params[at + 6] = numbers[n + 1];
-    }
-    params[at + 7] = this.next(s + 3);
-    params[at + 8] = this.next(s + 4);
-    params[at + 9] = numbers[n + 2];
+    params[at + 1] = this.keys[key];
+    params[at + 2] = this.exposure[key] ? null : numbers[n + 1];
+    params[at + 3] = this.next(s + 1);
+    params[at + 4] = this.next(s + 2);
+    params[at + 5] = numbers[n + 2];
   }
 
   private next(at: number): string | null {
@@ -279,12 +285,8 @@ class ColumnReader {
 }
 
 function insertSql(rows: number): string {
-  // The kind is bound as its code (a number binds without the string copy and UTF-8 conversion a text
-  // parameter costs) and spelled out by SQLite; an exposure's code 0 matches nothing and gives NULL.
-  const kind = `CASE ? WHEN ${TYPE_BOOL} THEN 'bool' WHEN ${TYPE_NUMERIC} THEN 'numeric' WHEN ${TYPE_COUNT} THEN 'count' END`;
-  const tuple = `(?,?,?,?,?,${kind},?,?,?,?)`;
-  return `INSERT INTO events (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
-    VALUES ${new Array(rows).fill(tuple).join(",")} ON CONFLICT (event_id) DO NOTHING`;
+  return `INSERT INTO events (event_id, key, value, user_id, session_id, ts)
+    VALUES ${new Array(rows).fill("(?,?,?,?,?,?)").join(",")} ON CONFLICT (event_id) DO NOTHING`;
 }
 
 function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitMode): SummaryRows {

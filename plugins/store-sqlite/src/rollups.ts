@@ -1,11 +1,27 @@
 import type Database from "better-sqlite3";
+import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
+
+/**
+ * The events with their names (see schema.ts, version 5), in the shape the fold reads: `seq` is the order
+ * of arrival, type 0 an exposure and 1 an outcome, exposures have a variant, outcomes a metric and a kind.
+ */
+export const EVENT_ROWS = `
+  CREATE VIEW event_rows AS
+  SELECT e.seq, e.event_id, k.experiment,
+         CASE WHEN k.code = ${CODE_EXPOSURE} THEN 0 ELSE 1 END AS type,
+         CASE WHEN k.code = ${CODE_EXPOSURE} THEN k.name END AS variant_id,
+         CASE WHEN k.code <> ${CODE_EXPOSURE} THEN k.name END AS metric,
+         CASE k.code WHEN ${CODE_BOOL} THEN 'bool' WHEN ${CODE_NUMERIC} THEN 'numeric' WHEN ${CODE_COUNT} THEN 'count' END AS kind,
+         e.value, e.user_id, e.session_id, e.ts
+  FROM events e JOIN event_keys k ON k.key = e.key;
+`;
 
 /**
  * Per-unit rollups, and the per-variant totals kept from them: what makes a summary cost grow with variants,
  * metrics and days, not with units or events.
  *
- * The raw `events` table is append-only and SQLite's writers are serialized, so rowids grow in commit order
- * and "every event after rowid W" is exactly what a rollup has not seen yet. `refresh` folds the events past
+ * The raw `events` table is append-only and SQLite's writers are serialized, so `seq` (the rowid) grows in commit order
+ * and "every event after seq W" is exactly what a rollup has not seen yet. `refresh` folds the events past
  * the watermark into small tables, per unit-key mode ("u": user id, else session id; "s": session id):
  *
  * - `units`: each unit's first exposure (timestamp, then eventId) and its variant; a late exposure that
@@ -146,7 +162,7 @@ export type UnitMode = "u" | "s";
 
 const DAY_MS = 86_400_000;
 
-/** SQL of a unit key over the `events` columns, per mode. Prefixes keep a user id apart from a session id. */
+/** SQL of a unit key over the `event_rows` columns, per mode. Prefixes keep a user id apart from a session id. */
 export function unitExpression(mode: UnitMode): string {
   return mode === "s" ? "('s:' || session_id)" : "COALESCE('u:' || user_id, 's:' || session_id)";
 }
@@ -161,14 +177,14 @@ export class Rollup {
   private readonly steps: Array<{ statement: Database.Statement; ranged: boolean }>;
   private readonly getWatermark: Database.Statement;
   private readonly setWatermark: Database.Statement;
-  private readonly maxRowid: Database.Statement;
+  private readonly maxSeq: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     readonly mode: UnitMode,
   ) {
     const U = unitExpression(mode);
-    const range = "rowid > @w AND rowid <= @m";
+    const range = "seq > @w AND seq <= @m";
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS nx_${mode} (
         experiment TEXT, unit TEXT, variant_id TEXT, ts INTEGER, event_id TEXT, PRIMARY KEY (experiment, unit)
@@ -191,11 +207,11 @@ export class Rollup {
        SELECT experiment, unit, variant_id, ts, event_id FROM (
          SELECT experiment, ${U} AS unit, variant_id, ts, event_id,
                 row_number() OVER (PARTITION BY experiment, ${U} ORDER BY ts, event_id) AS rn
-         FROM events WHERE ${range} AND type = 0 AND ${U} IS NOT NULL
+         FROM event_rows WHERE ${range} AND type = 0 AND ${U} IS NOT NULL
        ) WHERE rn = 1`,
       // new outcomes
       `INSERT INTO temp.no_${mode}
-       SELECT experiment, ${U}, metric, kind, value, ts FROM events WHERE ${range} AND type = 1`,
+       SELECT experiment, ${U}, metric, kind, value, ts FROM event_rows WHERE ${range} AND type = 1`,
       // the (unit, metric) pairs this step can change: their contributions to the per-variant sums are taken
       // out before and put back after, with the unit's variant of each moment
       `DELETE FROM temp.touched_${mode}`,
@@ -215,11 +231,11 @@ export class Rollup {
          variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id
        WHERE (excluded.first_ts, excluded.first_event_id) < (units.first_ts, units.first_event_id)`,
       `INSERT INTO unit_variants (experiment, mode, unit, variant_id, exposures)
-       SELECT experiment, '${mode}', ${U}, variant_id, count(*) FROM events
+       SELECT experiment, '${mode}', ${U}, variant_id, count(*) FROM event_rows
        WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, ${U}, variant_id
        ON CONFLICT (experiment, mode, unit, variant_id) DO UPDATE SET exposures = exposures + excluded.exposures`,
       `INSERT INTO variant_days (experiment, mode, variant_id, day, exposures)
-       SELECT experiment, '${mode}', variant_id, ts / ${DAY_MS}, count(*) FROM events
+       SELECT experiment, '${mode}', variant_id, ts / ${DAY_MS}, count(*) FROM event_rows
        WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, variant_id, ts / ${DAY_MS}
        ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET exposures = exposures + excluded.exposures`,
       `INSERT INTO metric_kinds (experiment, mode, metric, kind, outcomes)
@@ -258,12 +274,12 @@ export class Rollup {
     this.setWatermark = db.prepare(
       "INSERT INTO rollup_state (mode, watermark) VALUES (?, ?) ON CONFLICT (mode) DO UPDATE SET watermark = excluded.watermark",
     );
-    this.maxRowid = db.prepare("SELECT coalesce(max(rowid), 0) FROM events").pluck();
+    this.maxSeq = db.prepare("SELECT coalesce(max(seq), 0) FROM events").pluck();
   }
 
   /** Events not folded into the rollups yet. */
   backlog(): number {
-    return (this.maxRowid.get() as number) - ((this.getWatermark.get(this.mode) as number | undefined) ?? 0);
+    return (this.maxSeq.get() as number) - ((this.getWatermark.get(this.mode) as number | undefined) ?? 0);
   }
 
   /**
@@ -274,7 +290,7 @@ export class Rollup {
     return this.db
       .transaction(() => {
         const w = (this.getWatermark.get(this.mode) as number | undefined) ?? 0;
-        const m = Math.min(this.maxRowid.get() as number, w + limit);
+        const m = Math.min(this.maxSeq.get() as number, w + limit);
         if (m <= w) return 0;
         for (const { statement, ranged } of this.steps) {
           if (ranged) statement.run({ w, m });

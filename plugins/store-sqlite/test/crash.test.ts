@@ -76,8 +76,8 @@ describe("kill -9 during a stream", () => {
     const summary = await store.summarize({ experiment: "crash" });
     await store.close();
     const check = new Database(path, { readonly: true });
-    const exposures = check.prepare("SELECT count(*) FROM events WHERE type = 0").pluck().get() as number;
-    const outcomes = check.prepare("SELECT count(*) FROM events WHERE type = 1").pluck().get() as number;
+    const exposures = check.prepare("SELECT count(*) FROM event_rows WHERE type = 0").pluck().get() as number;
+    const outcomes = check.prepare("SELECT count(*) FROM event_rows WHERE type = 1").pluck().get() as number;
     check.close();
     expect(summary.variants[0]?.exposures).toBe(exposures);
     const counted = summary.metrics[0]!.variants[0]!.sum;

@@ -9,6 +9,26 @@ import plugin, { SQLITE_SCHEMA_VERSION, SqliteEventStore } from "../src/index.js
 
 const tempPath = async () => join(await mkdtemp(join(tmpdir(), "assay-sqlite-")), "nested", "events.db");
 
+/**
+ * Turns the events of a version-5 file back into the version-4 table (names in every row, implicit rowid),
+ * keeping each row's number, as a file written before version 5 has them.
+ */
+function eventsBackToVersion4(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE v4_events (
+      event_id TEXT NOT NULL UNIQUE, experiment TEXT NOT NULL, type INTEGER NOT NULL, variant_id TEXT,
+      metric TEXT, kind TEXT, value REAL, user_id TEXT, session_id TEXT, ts INTEGER NOT NULL
+    );
+    INSERT INTO v4_events (rowid, event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
+    SELECT seq, event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts
+    FROM event_rows ORDER BY seq;
+    DROP VIEW event_rows;
+    DROP TABLE events;
+    DROP TABLE event_keys;
+    ALTER TABLE v4_events RENAME TO events;
+  `);
+}
+
 testEventStore("sqlite", {
   create: async () => new SqliteEventStore({ path: await tempPath() }),
   reopen: async (store) => {
@@ -83,6 +103,7 @@ describe("SqliteEventStore", () => {
     db.exec(
       "DROP TABLE variant_metrics; DROP TABLE variant_first_days; DROP TABLE unit_counters; DROP TABLE variant_metric_days",
     );
+    eventsBackToVersion4(db);
     db.pragma("user_version = 2");
     db.close();
     const again = new SqliteEventStore({ path });
@@ -129,6 +150,7 @@ describe("SqliteEventStore", () => {
     // back to version 3: the daily deltas were computed at summary time
     const db = new Database(path);
     db.exec("DROP TABLE variant_metric_days");
+    eventsBackToVersion4(db);
     db.pragma("user_version = 3");
     db.close();
     const again = new SqliteEventStore({ path });
@@ -148,6 +170,82 @@ describe("SqliteEventStore", () => {
       summarizeEvents([...events, late, ...more], { experiment: "m", daily: true }),
     );
     await again.close();
+  });
+
+  it("keys the events of a version-4 file, keeping their order, their ids and the fold's place", async () => {
+    const path = await tempPath();
+    const store = new SqliteEventStore({ path, rollupStep: 0 });
+    const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+    const outcome = (eventId: string, userId: string, value: OutcomeValue, minute: number): StoredEvent => ({
+      type: "outcome",
+      eventId,
+      experiment: "m",
+      metric: value.kind === "bool" ? "buy" : value.kind === "count" ? "items" : "rev",
+      value,
+      userId,
+      timestamp: t(minute),
+    });
+    const folded: StoredEvent[] = [
+      { type: "exposure", eventId: "x1", experiment: "m", variantId: "a", userId: "u1", timestamp: t(1) },
+      { type: "exposure", eventId: "x2", experiment: "m", variantId: "b", userId: "u2", timestamp: t(1) },
+      {
+        type: "exposure",
+        eventId: "y1",
+        experiment: "other",
+        variantId: "a",
+        sessionId: "s1",
+        timestamp: t(1),
+      },
+      outcome("o1", "u1", { kind: "numeric", value: 3 }, 2),
+    ];
+    const waiting: StoredEvent[] = [
+      outcome("o2", "u2", { kind: "bool", value: true }, 3),
+      outcome("o3", "u1", { kind: "count", value: 2 }, 4),
+      // a tie on the timestamp is broken by the event id: x0 < x3, so u3's first exposure is in b
+      { type: "exposure", eventId: "x3", experiment: "m", variantId: "a", userId: "u3", timestamp: t(5) },
+      { type: "exposure", eventId: "x0", experiment: "m", variantId: "b", userId: "u3", timestamp: t(5) },
+    ];
+    await store.append(folded);
+    await store.refreshRollups(); // the fold's watermark sits between the two appends
+    await store.append(waiting);
+    await store.close();
+    const db = new Database(path);
+    eventsBackToVersion4(db);
+    db.pragma("user_version = 4");
+    const v4Rows = db.prepare("SELECT rowid, event_id FROM events ORDER BY rowid").all();
+    db.close();
+
+    const again = new SqliteEventStore({ path });
+    expect(await again.summarize({ experiment: "m" })).toEqual(
+      summarizeEvents([...folded, ...waiting], { experiment: "m" }),
+    );
+    expect(await again.summarize({ experiment: "other", unit: "session" })).toEqual(
+      summarizeEvents(folded, { experiment: "other", unit: "session" }),
+    );
+    // repeated ids are still refused after the migration; new names get new keys
+    expect(await again.append([...waiting, outcome("o4", "u2", { kind: "numeric", value: 1 }, 6)])).toEqual({
+      inserted: 1,
+      duplicates: 4,
+    });
+    expect(await again.count("m")).toBe(8);
+    await again.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(
+      check.prepare("SELECT seq AS rowid, event_id FROM events WHERE seq <= 8 ORDER BY seq").all(),
+    ).toEqual(v4Rows);
+    // one key per (experiment, code, name): exposure 0, bool 1, numeric 2, count 3
+    expect(
+      check.prepare("SELECT experiment, code, name FROM event_keys ORDER BY 1, 2, 3").raw().all(),
+    ).toEqual([
+      ["m", 0, "a"],
+      ["m", 0, "b"],
+      ["m", 1, "buy"],
+      ["m", 2, "rev"],
+      ["m", 3, "items"],
+      ["other", 0, "a"],
+    ]);
+    check.close();
   });
 
   it("inserts large batches exactly once (multi-row statements plus a tail)", async () => {

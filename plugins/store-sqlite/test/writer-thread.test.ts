@@ -55,6 +55,31 @@ async function longestStall(work: () => Promise<unknown>): Promise<{ stallMs: nu
 }
 
 describe("the writer thread", () => {
+  it("commits the appends waiting together in one transaction, each with its own counts, a bad one alone", async () => {
+    const store = new SqliteEventStore({ path: await tempPath(), rollupStep: 0 });
+    const all = events(3000); // 30,000 events
+    const busy = store.append(all.slice(0, 20_000)); // keeps the writer busy while the next ones queue
+    const bad: StoredEvent = { ...all[20_000]!, eventId: "bad", timestamp: new Date(Number.NaN) };
+    const answers = await Promise.allSettled([
+      busy,
+      store.append(all.slice(20_000, 25_000)),
+      store.append([...all.slice(24_000, 25_000), bad]), // repeats of the previous batch, and a bad event
+      store.append([...all.slice(25_000), ...all.slice(0, 10)]),
+    ]);
+    expect(answers.map((a) => (a.status === "fulfilled" ? a.value : "rejected"))).toEqual([
+      { inserted: 20_000, duplicates: 0 },
+      { inserted: 5000, duplicates: 0 },
+      "rejected",
+      { inserted: 5000, duplicates: 10 },
+    ]);
+    expect((answers[2] as PromiseRejectedResult).reason).toMatchObject({
+      code: "BACKEND",
+      message: expect.stringContaining("NOT NULL"),
+    });
+    expect(await store.count()).toBe(30_000);
+    await store.close();
+  });
+
   it("folds a large backlog without holding the caller's event loop (and the caller's thread mode does)", async () => {
     const batch = events(20_000); // 200,000 events
     const results: Record<string, { stallMs: number; workMs: number }> = {};
