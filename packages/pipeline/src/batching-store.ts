@@ -1,6 +1,7 @@
 import {
   type AppendResult,
   BackendError,
+  type EventPack,
   type EventStore,
   type ExperimentSummary,
   type StoredEvent,
@@ -64,11 +65,14 @@ interface Span {
 
 /**
  * Events committed together. `record` callers share one promise per group (no allocation per event);
- * `append` callers own spans, so each gets its own counts.
+ * `append` callers own spans, so each gets its own counts. A group of records is packed as it fills when the
+ * store can pack (`EventStore.createPack`): it holds the pack, not the events.
  */
 class Group {
   readonly events: StoredEvent[] = [];
   readonly spans: Span[] = [];
+  /** Events in the group (in `events`, or in `pack`). */
+  size = 0;
   /** The sequence number just past this group's last event (events are numbered in acceptance order). */
   endSeq = 0;
   /** A flush or close waits for it: it goes as soon as a slot is free, full or not. */
@@ -79,6 +83,8 @@ class Group {
   private shared: Promise<void> | undefined;
   private resolveShared: (() => void) | undefined;
   private rejectShared: ((error: unknown) => void) | undefined;
+
+  constructor(readonly pack: EventPack | undefined) {}
 
   /** The promise every `record` of this group gets, made on first use. */
   promise(): Promise<void> {
@@ -124,6 +130,8 @@ export class BatchingEventStore implements EventStore {
   private readonly concurrency: number;
   private readonly retry: Required<RetryOptions>;
   private readonly onRetry: BatchingOptions["onRetry"];
+  /** The store packs records as they are accepted (see EventStore.createPack). */
+  private readonly packs: boolean;
 
   /**
    * Groups in acceptance order from `head` on (the oldest not yet settled); `next` is the first not started.
@@ -165,6 +173,7 @@ export class BatchingEventStore implements EventStore {
       deadlineMs: nonNegative(options.retry?.deadlineMs ?? 30_000, "retry.deadlineMs"),
     };
     this.onRetry = options.onRetry;
+    this.packs = inner.createPack !== undefined && inner.appendPack !== undefined;
   }
 
   async init(): Promise<void> {
@@ -211,8 +220,10 @@ export class BatchingEventStore implements EventStore {
     if (this.waiters.length > 0 || !this.hasRoom(1)) return this.append([event]).then(ignore);
     this.requested++;
     this.queued++;
-    const group = this.openGroup();
-    group.events.push(event);
+    const group = this.openGroup(this.packs);
+    if (group.pack !== undefined) group.pack.add(event);
+    else group.events.push(event);
+    group.size++;
     group.endSeq = ++this.enqueued;
     this.scheduleFor(group);
     return group.promise();
@@ -259,11 +270,14 @@ export class BatchingEventStore implements EventStore {
     return this.queued === 0 || this.queued + size <= this.maxQueue;
   }
 
-  /** The group taking events, a new one when the last is full or committing. */
-  private openGroup(): Group {
+  /**
+   * The group taking events, a new one when the last is full or committing, or of the other sort: records
+   * go into packed groups when the store packs, appends (whose spans need the events) never do.
+   */
+  private openGroup(packed: boolean): Group {
     let group = this.open;
-    if (group === undefined || group.events.length >= this.maxBatch) {
-      group = new Group();
+    if (group === undefined || group.size >= this.maxBatch || (group.pack !== undefined) !== packed) {
+      group = new Group(packed ? this.inner.createPack!(this.maxBatch) : undefined);
       this.groups.push(group);
       this.open = group;
     }
@@ -275,10 +289,11 @@ export class BatchingEventStore implements EventStore {
     this.queued += batch.length;
     let i = 0;
     while (i < batch.length) {
-      const group = this.openGroup();
-      const from = group.events.length;
+      const group = this.openGroup(false);
+      const from = group.size;
       const take = Math.min(batch.length - i, this.maxBatch - from);
       for (let j = 0; j < take; j++) group.events.push(batch[i + j]!);
+      group.size += take;
       group.spans.push({ entry, from, to: from + take });
       this.enqueued += take;
       group.endSeq = this.enqueued;
@@ -288,7 +303,7 @@ export class BatchingEventStore implements EventStore {
   }
 
   private scheduleFor(group: Group): void {
-    if (group.events.length >= this.maxBatch) this.schedulePump();
+    if (group.size >= this.maxBatch) this.schedulePump();
     else if (this.inFlight === 0) this.armTimer(group);
     // else: the commit in flight starts this group when it ends
   }
@@ -331,7 +346,7 @@ export class BatchingEventStore implements EventStore {
     while (this.inFlight < this.concurrency && this.next < this.groups.length) {
       const group = this.groups[this.next]!;
       const due =
-        group.events.length >= this.maxBatch ||
+        group.size >= this.maxBatch ||
         group.due ||
         (this.inFlight === 0 && (afterCommit || Date.now() - group.acceptedAt >= this.maxDelayMs));
       if (!due) {
@@ -385,7 +400,9 @@ export class BatchingEventStore implements EventStore {
     let failure: unknown;
     for (;;) {
       try {
-        result = await this.inner.append(unique);
+        result = await (group.pack !== undefined
+          ? this.inner.appendPack!(group.pack)
+          : this.inner.append(unique));
         break;
       } catch (error) {
         attempt++;
@@ -394,7 +411,7 @@ export class BatchingEventStore implements EventStore {
         const delay = Math.round(backoff * (0.5 + Math.random() / 2));
         if (waited + delay > this.retry.deadlineMs) {
           failure = new BackendError(
-            `the ${this.name} event store did not accept ${events.length} events within ${this.retry.deadlineMs} ms (${attempt} attempts): ${(error as Error)?.message ?? String(error)}`,
+            `the ${this.name} event store did not accept ${group.size} events within ${this.retry.deadlineMs} ms (${attempt} attempts): ${(error as Error)?.message ?? String(error)}`,
             { cause: error },
           );
           break;
@@ -405,7 +422,7 @@ export class BatchingEventStore implements EventStore {
     }
     if (first !== undefined) shareOut(group, first, unique.length, result, failure);
     group.settle(failure);
-    this.queued -= events.length;
+    this.queued -= group.size;
   }
 
   private compact(): void {

@@ -1,5 +1,6 @@
 import {
   type AppendResult,
+  type EventPack,
   type EventStore,
   MemoryEventStore,
   type StoredEvent,
@@ -55,6 +56,41 @@ class ControlledStore implements EventStore {
   }
   async close(): Promise<void> {
     this.closed = true;
+  }
+}
+
+/** The pack of PackingStore: keeps the events it was given, so the test can see what each commit carried. */
+class ListPack implements EventPack {
+  readonly events: StoredEvent[] = [];
+  constructor(readonly capacity: number) {}
+  add(event: StoredEvent): void {
+    this.events.push(event);
+  }
+  get size(): number {
+    return this.events.length;
+  }
+}
+
+/** A ControlledStore that packs (EventStore.createPack): records of a group reach it as one pack. */
+class PackingStore extends ControlledStore {
+  /** Every appendPack call's pack (retries included), and the packs committed. */
+  readonly packAttempts: ListPack[] = [];
+  readonly packsCommitted: ListPack[] = [];
+  /** The sizes of the batches given to append itself. */
+  readonly appendCalls: number[] = [];
+  createPack(capacity: number): EventPack {
+    return new ListPack(capacity);
+  }
+  async appendPack(pack: EventPack): Promise<AppendResult> {
+    const list = pack as ListPack;
+    this.packAttempts.push(list);
+    const result = await super.append(list.events);
+    this.packsCommitted.push(list);
+    return result;
+  }
+  override append(batch: readonly StoredEvent[]): Promise<AppendResult> {
+    this.appendCalls.push(batch.length);
+    return super.append(batch);
   }
 }
 
@@ -363,6 +399,59 @@ describe("BatchingEventStore", () => {
       await store.close();
       await expect(store.record(exposure())).rejects.toMatchObject({ code: "BACKEND" });
       expect(inner.memory.all()).toHaveLength(1);
+    });
+  });
+
+  describe("a store that packs records as they are accepted", () => {
+    it("packs the records of each group, sized maxBatch, and keeps appends out of the packs", async () => {
+      const inner = new PackingStore();
+      const store = new BatchingEventStore(inner, { maxBatch: 100, maxDelayMs: 5 });
+      const records = Array.from({ length: 150 }, (_, i) => store.record(exposure(`r${i}`)));
+      expect(new Set(records).size).toBe(2);
+      const a = store.append([exposure("r3"), exposure("a1")]); // r3 repeats a record
+      const late = store.record(exposure("r150"));
+      expect(late).not.toBe(records[149]); // an append in between starts new groups
+      expect(await a).toEqual({ inserted: 1, duplicates: 1 });
+      await Promise.all([...records, late]);
+      expect(inner.packsCommitted.map((p) => [p.capacity, p.size])).toEqual([
+        [100, 100],
+        [100, 50],
+        [100, 1],
+      ]);
+      expect(inner.appendCalls).toEqual([2]); // only the append's batch came as events
+      expect(inner.memory.all().map((e) => e.eventId)).toEqual([
+        ...Array.from({ length: 150 }, (_, i) => `r${i}`),
+        "a1",
+        "r150",
+      ]);
+    });
+
+    it("retries a failed commit with the same pack, and a lost acknowledgement never counts twice", async () => {
+      const inner = new PackingStore();
+      inner.failures = 2;
+      inner.lostAck = true;
+      const store = new BatchingEventStore(inner, { maxDelayMs: 1, retry: { initialDelayMs: 1 } });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => store.record(exposure(`p${i}`))));
+      expect(inner.packAttempts).toHaveLength(3);
+      expect(new Set(inner.packAttempts).size).toBe(1); // the same pack each time
+      expect(inner.packsCommitted.map((p) => p.size)).toEqual([30]);
+      expect(inner.memory.all()).toHaveLength(30);
+    });
+
+    it("waits for room when the queue is full, in order, packs and appends alike", async () => {
+      const inner = new PackingStore();
+      inner.hold = true;
+      const store = new BatchingEventStore(inner, { maxBatch: 4, maxQueue: 10, maxDelayMs: 1 });
+      const promises = Array.from({ length: 25 }, (_, i) =>
+        i % 5 === 0 ? store.append([exposure(`w${i}`)]) : store.record(exposure(`w${i}`)),
+      );
+      await tick(20);
+      expect(store.pending).toBe(25);
+      inner.release();
+      await Promise.all(promises);
+      await store.flush();
+      expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 25 }, (_, i) => `w${i}`));
+      expect(store.pending).toBe(0);
     });
   });
 });

@@ -363,6 +363,29 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
+    it("stores packed events like appended ones, and takes a pack again (a retry) without change", async () => {
+      const store = await open();
+      if (store.createPack === undefined || store.appendPack === undefined) {
+        // Packing is optional; a store without it must have neither half.
+        expect(store.createPack === undefined && store.appendPack === undefined).toBe(true);
+        await store.close?.();
+        return;
+      }
+      const exp = experimentId("pack");
+      const events = randomStream(exp, 11, 300);
+      const pack = store.createPack(16); // fewer than it will hold
+      for (const e of events) pack.add(e);
+      pack.add(events[0]!); // a repeat inside the pack
+      expect(pack.size).toBe(301);
+      expect(await store.appendPack(pack)).toEqual({ inserted: 300, duplicates: 1 });
+      expect(await store.appendPack(pack)).toEqual({ inserted: 0, duplicates: 301 });
+      for (const unit of ["user", "session"] as const) {
+        const query = { experiment: exp, unit, daily: true };
+        expectSummariesClose(await store.summarize(query), summarizeEvents(events, query));
+      }
+      await store.close?.();
+    });
+
     if (harness.reopen !== undefined) {
       const reopen = harness.reopen;
       it("keeps appended events across a reopen", async () => {

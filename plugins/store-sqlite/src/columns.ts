@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@assay/core";
+import type { EventPack, StoredEvent } from "@assay/core";
 
 /**
  * A batch of events packed for the writer thread: the strings of all events in one string, their lengths in
@@ -40,30 +40,69 @@ export const CODE_NUMERIC = 2;
 export const CODE_COUNT = 3;
 
 export function toColumns(batch: readonly StoredEvent[]): EventColumns {
-  const count = batch.length;
-  const parts: string[] = new Array(count * STRINGS_PER_EVENT);
-  const lengths = new Uint32Array(count * STRINGS_PER_EVENT);
-  const numbers = new Float64Array(count * NUMBERS_PER_EVENT);
-  const keys = new KeyIndex();
-  for (let i = 0; i < count; i++) {
-    const e = batch[i]!;
-    const s = i * STRINGS_PER_EVENT;
-    const n = i * NUMBERS_PER_EVENT;
+  const pack = new ColumnPack(batch.length);
+  for (let i = 0; i < batch.length; i++) pack.add(batch[i]!);
+  return pack.columns();
+}
+
+/**
+ * Events packed as they are added (the SQLite store's EventPack): the strings of the events and their numbers,
+ * not the event objects. `columns()` copies them out for the writer thread and leaves the pack as it is, so
+ * a failed commit can be sent again.
+ */
+export class ColumnPack implements EventPack {
+  size = 0;
+  private readonly parts: string[] = [];
+  private lengths: Uint32Array;
+  private numbers: Float64Array;
+  private readonly keys = new KeyIndex();
+
+  constructor(capacity: number) {
+    const events = Math.max(1, capacity);
+    this.lengths = new Uint32Array(events * STRINGS_PER_EVENT);
+    this.numbers = new Float64Array(events * NUMBERS_PER_EVENT);
+  }
+
+  add(e: StoredEvent): void {
+    if (this.size * NUMBERS_PER_EVENT === this.numbers.length) this.grow();
+    const s = this.size * STRINGS_PER_EVENT;
+    const n = this.size * NUMBERS_PER_EVENT;
+    const { lengths, numbers, parts } = this;
     put(parts, lengths, s, e.eventId);
     if (e.type === "exposure") {
-      numbers[n] = keys.index(e.experiment, CODE_EXPOSURE, e.variantId);
+      numbers[n] = this.keys.index(e.experiment, CODE_EXPOSURE, e.variantId);
       numbers[n + 1] = 0;
     } else {
       const v = e.value;
       const code = v.kind === "bool" ? CODE_BOOL : v.kind === "numeric" ? CODE_NUMERIC : CODE_COUNT;
-      numbers[n] = keys.index(e.experiment, code, e.metric);
+      numbers[n] = this.keys.index(e.experiment, code, e.metric);
       numbers[n + 1] = v.kind === "bool" ? (v.value ? 1 : 0) : v.value;
     }
     put(parts, lengths, s + 1, e.userId);
     put(parts, lengths, s + 2, e.sessionId);
     numbers[n + 2] = e.timestamp.getTime();
+    this.size++;
   }
-  return { count, keys: keys.keys, text: parts.join(""), lengths, numbers };
+
+  /** The packed events as EventColumns, in buffers of their own (to transfer). */
+  columns(): EventColumns {
+    return {
+      count: this.size,
+      keys: this.keys.keys.slice(),
+      text: this.parts.join(""),
+      lengths: this.lengths.slice(0, this.size * STRINGS_PER_EVENT),
+      numbers: this.numbers.slice(0, this.size * NUMBERS_PER_EVENT),
+    };
+  }
+
+  private grow(): void {
+    const lengths = new Uint32Array(this.lengths.length * 2);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+    const numbers = new Float64Array(this.numbers.length * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+  }
 }
 
 /** Numbers a batch's distinct keys; nested maps, so a lookup builds no string. */
@@ -94,10 +133,9 @@ class KeyIndex {
 
 function put(parts: string[], lengths: Uint32Array, at: number, value: string | undefined): void {
   if (value === undefined) {
-    parts[at] = "";
     lengths[at] = NONE;
   } else {
-    parts[at] = value;
+    parts.push(value);
     lengths[at] = value.length;
   }
 }

@@ -1,6 +1,7 @@
 import {
   type AppendResult,
   BackendError,
+  type EventPack,
   type EventStore,
   type ExperimentSummary,
   type StickyAssignment,
@@ -10,7 +11,7 @@ import {
   type SummaryQuery,
   summaryFromRows,
 } from "@assay/core";
-import { toColumns } from "./columns.js";
+import { ColumnPack, toColumns } from "./columns.js";
 import type { SqliteEngine } from "./engine.js";
 import {
   CallerThreadHost,
@@ -86,6 +87,21 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
     const inserted = await this.call("append", toColumns(batch));
     return { inserted, duplicates: batch.length - inserted };
+  }
+
+  /** A pack of events in the writer thread's column form (see EventStore.createPack). */
+  createPack(capacity: number): EventPack {
+    return new ColumnPack(capacity);
+  }
+
+  /** Stores a pack from `createPack` in one transaction; the pack stays as it was (a retry sends it again). */
+  async appendPack(pack: EventPack): Promise<AppendResult> {
+    if (this.closing !== undefined) throw this.closedError();
+    if (!(pack instanceof ColumnPack))
+      throw new TypeError("appendPack takes a pack made by this store's createPack");
+    if (pack.size === 0) return { inserted: 0, duplicates: 0 };
+    const inserted = await this.call("append", pack.columns());
+    return { inserted, duplicates: pack.size - inserted };
   }
 
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {

@@ -114,9 +114,28 @@ export interface EventStore {
    * event); backends call it through `recordEvent`, which falls back to `append`.
    */
   record?(event: StoredEvent): Promise<void>;
+  /**
+   * Optional, with `appendPack`: a new, empty pack for up to `capacity` events in the store's own form. A
+   * batching pipeline packs records as it accepts them instead of keeping the event objects until their
+   * commit, so those die young and the garbage collector does not copy them while they wait.
+   */
+  createPack?(capacity: number): EventPack;
+  /**
+   * Stores the events of a pack made by this store's `createPack`, as `append` would. A failed commit is
+   * retried with the same pack, so this must leave the pack as it found it.
+   */
+  appendPack?(pack: EventPack): Promise<AppendResult>;
   summarize(query: SummaryQuery): Promise<ExperimentSummary>;
   flush?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** Events packed in a store's own form as they are accepted (see `EventStore.createPack`). */
+export interface EventPack {
+  /** Adds one event, already validated. */
+  add(event: StoredEvent): void;
+  /** Events added so far. */
+  readonly size: number;
 }
 
 /** Stores one event through `store.record` when the store has it, else `append`. */

@@ -1,6 +1,7 @@
 export type {
   AppendResult,
   DailySummary,
+  EventPack,
   EventStore,
   ExperimentSummary,
   ExposureEvent,
