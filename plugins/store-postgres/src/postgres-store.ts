@@ -1,6 +1,7 @@
 import {
   type AppendResult,
   BackendError,
+  type EventPack,
   type EventStore,
   type ExperimentSummary,
   type StickyAssignment,
@@ -12,6 +13,7 @@ import {
   summaryFromRows,
 } from "@assay/core";
 import pg from "pg";
+import { EventArrays, insertFromArrays } from "./event-arrays.js";
 import { fold } from "./fold.js";
 import { checkSchemaName, migrate } from "./schema.js";
 
@@ -48,10 +50,12 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   private readonly foldStep: number;
   private sinceFold = 0;
   private folding: Promise<unknown> | undefined;
+  private readonly insertSql: string;
 
   constructor(options: PostgresEventStoreOptions) {
     this.schema = checkSchemaName(options.schema ?? "assay");
     this.foldStep = options.foldStep ?? 50_000;
+    this.insertSql = insertFromArrays(this.schema);
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 4,
@@ -141,53 +145,29 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   }
 
   async append(batch: readonly StoredEvent[]): Promise<AppendResult> {
+    const arrays = new EventArrays();
+    for (let i = 0; i < batch.length; i++) arrays.add(batch[i]!);
+    return this.insert(arrays);
+  }
+
+  /** A pack of events as the insert's column arrays (see EventStore.createPack). */
+  createPack(): EventPack {
+    return new EventArrays();
+  }
+
+  /** Stores a pack from `createPack` in one statement; the pack stays as it was (a retry sends it again). */
+  appendPack(pack: EventPack): Promise<AppendResult> {
+    if (!(pack instanceof EventArrays))
+      return Promise.reject(new TypeError("appendPack takes a pack made by this store's createPack"));
+    return this.insert(pack);
+  }
+
+  private async insert(arrays: EventArrays): Promise<AppendResult> {
     await this.init();
-    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
-    const n = batch.length;
-    const ids = new Array<string>(n);
-    const experiments = new Array<string>(n);
-    const types = new Array<number>(n);
-    const variants = new Array<string | null>(n);
-    const metrics = new Array<string | null>(n);
-    const kinds = new Array<string | null>(n);
-    const values = new Array<number | null>(n);
-    const users = new Array<string | null>(n);
-    const sessions = new Array<string | null>(n);
-    const times = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      const e = batch[i]!;
-      ids[i] = e.eventId;
-      experiments[i] = e.experiment;
-      users[i] = e.userId ?? null;
-      sessions[i] = e.sessionId ?? null;
-      times[i] = e.timestamp.getTime();
-      if (e.type === "exposure") {
-        types[i] = 0;
-        variants[i] = e.variantId;
-        metrics[i] = null;
-        kinds[i] = null;
-        values[i] = null;
-      } else {
-        types[i] = 1;
-        variants[i] = null;
-        metrics[i] = e.metric;
-        kinds[i] = e.value.kind;
-        values[i] = e.value.kind === "bool" ? (e.value.value ? 1 : 0) : e.value.value;
-      }
-    }
+    const n = arrays.size;
+    if (n === 0) return { inserted: 0, duplicates: 0 };
     try {
-      // Rows go in in event-id order: two commits in flight that share ids (a retried event) then take the
-      // unique index's locks in the same order, so they wait for each other instead of deadlocking (which
-      // PostgreSQL detects only after deadlock_timeout, 1 s, and then aborts one of them).
-      const result = await this.pool.query(
-        `INSERT INTO ${this.schema}.events
-           (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::text[],
-                              $7::float8[], $8::text[], $9::text[], $10::int8[]) AS e(id)
-         ORDER BY e.id COLLATE "C"
-         ON CONFLICT (event_id) DO NOTHING`,
-        [ids, experiments, types, variants, metrics, kinds, values, users, sessions, times],
-      );
+      const result = await this.pool.query(this.insertSql, arrays.parameters());
       const inserted = result.rowCount ?? 0;
       this.sinceFold += inserted;
       if (this.foldStep > 0 && this.sinceFold >= this.foldStep && this.folding === undefined) {

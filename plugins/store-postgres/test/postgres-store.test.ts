@@ -65,7 +65,12 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const collation = await pool.query(
+      `SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+       WHERE a.attrelid = '${schema}.events'::regclass AND a.attname = 'event_id'`,
+    );
+    expect(collation.rows).toEqual([{ collname: "C" }]); // version 7: ids compare byte by byte
     const summary = await store.summarize({ experiment: "old" });
     expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 1, exposures: 1 }]);
     expect(summary.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 1, sum: 1, sumSquares: 1 });
@@ -165,10 +170,13 @@ describe("PostgresEventStore", () => {
     await store.append([late]);
     const before = await store.summarize({ experiment: "m", daily: true });
     await store.close();
-    // back to version 5: the daily deltas were computed at summary time
+    // back to version 5: the daily deltas were computed at summary time, event ids compared by the database's
+    // collation
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
     await pool.query(
-      `DROP TABLE ${schema}.variant_metric_days; DELETE FROM ${schema}.assay_migrations WHERE version = 6`,
+      `DROP TABLE ${schema}.variant_metric_days;
+       ALTER TABLE ${schema}.events ALTER COLUMN event_id TYPE text COLLATE "default";
+       DELETE FROM ${schema}.assay_migrations WHERE version >= 6`,
     );
     const again = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
     expect(await again.summarize({ experiment: "m", daily: true })).toEqual(before);
