@@ -22,12 +22,13 @@ console.log(
 );
 try {
   // 1. Durable ingest, 10% duplicates, through the pipeline's record path, up to 16,000 records
-  // outstanding, groups of 2,000 (the default): one commit in flight, then the default four; rollups folded
-  // on the server in the background (default) or only when summarizing (foldStep 0).
+  // outstanding, groups of 2,000 (the default): one commit in flight, the default two, then four; rollups
+  // folded on the server in the background (default) or only when summarizing (foldStep 0).
   const ingestRuns = [
     { label: "1 commit in flight, folding deferred", concurrency: 1, foldStep: 0 },
-    { label: "defaults, folding deferred", concurrency: 4, foldStep: 0 },
-    { label: "defaults, folding in background", concurrency: 4, foldStep: 50_000 },
+    { label: "defaults, folding deferred", concurrency: 2, foldStep: 0 },
+    { label: "4 commits in flight, folding deferred", concurrency: 4, foldStep: 0 },
+    { label: "defaults, folding in background", concurrency: 2, foldStep: 50_000 },
   ];
   for (const [i, run] of ingestRuns.entries()) {
     const inner = new PostgresEventStore({ connectionString: url, schema, foldStep: run.foldStep });
