@@ -173,6 +173,39 @@ export async function printSummaryAfterIngest(
   console.log(row("  with the daily series (ms)", performance.now() - d));
 }
 
+/** One ingest setting of a store benchmark: `run(round)` ingests into a fresh store and says what it measured. */
+export interface IngestSetting {
+  readonly label: string;
+  run(round: number): Promise<IngestResult & { readonly exact: boolean }>;
+}
+
+/**
+ * Runs every setting `rounds` times, interleaved (A B C, A B C, ...) so a drift of the machine spreads over all
+ * of them, then prints per setting the median throughput, every run, whether every run stored exactly the
+ * unique events, and the latency of the median run. Ingest throughput on the project VM drifts by up to 30%
+ * between identical runs, so one run says little.
+ */
+export async function printIngestRounds(settings: readonly IngestSetting[], rounds: number): Promise<void> {
+  const results = settings.map(() => [] as Array<IngestResult & { readonly exact: boolean }>);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, setting] of settings.entries()) results[i]!.push(await setting.run(round));
+  }
+  for (const [i, setting] of settings.entries()) {
+    const runs = [...results[i]!].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
+    const median = runs[Math.floor((runs.length - 1) / 2)]!;
+    console.log(row(`ingest 1M, ${setting.label} (events/s, median of ${rounds})`, median.eventsPerSecond));
+    console.log(row("  every run, in order", results[i]!.map((r) => format(r.eventsPerSecond)).join(" ")));
+    console.log(row("  sent (10% repeats) / unique", `${median.sent}/${median.unique}`));
+    console.log(row("  rows stored == unique events, every run", String(runs.every((r) => r.exact))));
+    console.log(
+      row(
+        "  record p50 / p99 ms (16k outstanding)",
+        `${median.p50Ms.toFixed(2)} / ${median.p99Ms.toFixed(2)}`,
+      ),
+    );
+  }
+}
+
 /** A fixed-width line for the benchmark report. */
 export function row(...cells: Array<string | number>): string {
   return cells

@@ -1,15 +1,17 @@
 // `pnpm bench`: durable ingest through the pipeline into PostgreSQL (10% duplicate ids), awaited-record
 // latency, and summary latency. Runs on the built packages against ASSAY_TEST_POSTGRES_URL (default the local
-// server), in a schema of its own that is dropped afterwards. ASSAY_BENCH_MILLIONS=1,10 sets the sizes.
+// server), in a schema of its own that is dropped afterwards. ASSAY_BENCH_MILLIONS=1,10 sets the sizes,
+// ASSAY_BENCH_INGEST_ROUNDS the runs of each ingest setting (default 3).
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import { BatchingEventStore } from "@assay/pipeline";
 import { PostgresEventStore } from "@assay/store-postgres";
-import { ingest, printSummaryAfterIngest, row } from "@assay/testing/bench";
+import { ingest, printIngestRounds, printSummaryAfterIngest, row } from "@assay/testing/bench";
 import pg from "pg";
 
 const url = process.env.ASSAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const millions = (process.env.ASSAY_BENCH_MILLIONS ?? "1").split(",").map(Number);
+const ingestRounds = Number(process.env.ASSAY_BENCH_INGEST_ROUNDS ?? 3);
 const schema = `assay_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
 const ms = (n) => n.toFixed(2);
 const admin = new pg.Client({ connectionString: url });
@@ -23,29 +25,34 @@ console.log(
 try {
   // 1. Durable ingest, 10% duplicates, through the pipeline's record path, up to 16,000 records
   // outstanding, groups of 2,000 (the default): one commit in flight, the default two, then four; rollups
-  // folded on the server in the background (default) or only when summarizing (foldStep 0).
+  // folded on the server in the background (default) or only when summarizing (foldStep 0). Each setting runs
+  // ASSAY_BENCH_INGEST_ROUNDS times (default 3), interleaved; the median is reported.
   const ingestRuns = [
     { label: "1 commit in flight, folding deferred", concurrency: 1, foldStep: 0 },
     { label: "defaults, folding deferred", concurrency: 2, foldStep: 0 },
     { label: "4 commits in flight, folding deferred", concurrency: 4, foldStep: 0 },
     { label: "defaults, folding in background", concurrency: 2, foldStep: 50_000 },
   ];
-  for (const [i, run] of ingestRuns.entries()) {
-    const inner = new PostgresEventStore({ connectionString: url, schema, foldStep: run.foldStep });
-    const store = new BatchingEventStore(inner, { concurrency: run.concurrency });
-    await store.init();
-    const experiment = `ingest${i}`;
-    const r = await ingest(
-      store,
-      { experiment, units: 100_000, perUnit: 10 },
-      { window: 16_000, duplicateRate: 0.1 },
-    );
-    console.log(row(`ingest 1M, ${run.label} (events/s)`, r.eventsPerSecond));
-    console.log(row("  sent (10% repeats) / unique", `${r.sent}/${r.unique}`));
-    console.log(row("  rows stored == unique events", String((await inner.count(experiment)) === r.unique)));
-    console.log(row("  record p50 / p99 ms (16k outstanding)", `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
-    await store.close();
-  }
+  await printIngestRounds(
+    ingestRuns.map((run, i) => ({
+      label: run.label,
+      async run(round) {
+        const inner = new PostgresEventStore({ connectionString: url, schema, foldStep: run.foldStep });
+        const store = new BatchingEventStore(inner, { concurrency: run.concurrency });
+        await store.init();
+        const experiment = `ingest${i}_${round}`;
+        const r = await ingest(
+          store,
+          { experiment, units: 100_000, perUnit: 10 },
+          { window: 16_000, duplicateRate: 0.1 },
+        );
+        const exact = (await inner.count(experiment)) === r.unique;
+        await store.close();
+        return { ...r, exact };
+      },
+    })),
+    ingestRounds,
+  );
   // 2. Latency of an awaited record: one caller at a time, then 64 callers.
   for (const window of [1, 64]) {
     const store = new BatchingEventStore(new PostgresEventStore({ connectionString: url, schema }));

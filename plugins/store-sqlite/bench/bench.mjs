@@ -1,15 +1,17 @@
 // `pnpm bench`: the recordExposure hot path, durable ingest through the pipeline into SQLite (10% duplicate
 // ids), awaited-record latency, and summary latency as events grow. Runs on the built packages (turbo builds
-// them first). ASSAY_BENCH_MILLIONS=1,10,30 sets the sizes summarized (default 1).
+// them first). ASSAY_BENCH_MILLIONS=1,10,30 sets the sizes summarized (default 1); ASSAY_BENCH_INGEST_ROUNDS the
+// runs of each ingest setting (default 3).
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { HashExperimentBackend } from "@assay/experiment-hash";
 import { BatchingEventStore } from "@assay/pipeline";
 import { SqliteEventStore } from "@assay/store-sqlite";
-import { ingest, printSummaryAfterIngest, row } from "@assay/testing/bench";
+import { ingest, printIngestRounds, printSummaryAfterIngest, row } from "@assay/testing/bench";
 
 const millions = (process.env.ASSAY_BENCH_MILLIONS ?? "1").split(",").map(Number);
+const ingestRounds = Number(process.env.ASSAY_BENCH_INGEST_ROUNDS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), "assay-bench-sqlite-"));
 const ms = (n) => n.toFixed(2);
 console.log(
@@ -63,23 +65,35 @@ for (const paced of [true, false]) {
 
 // 2. Durable ingest, 10% duplicates, through the pipeline's record path (as recordExposure/recordOutcome):
 // with the pipeline's defaults (groups of 2,000, two commits in flight), then with four in flight; with the
-// rollups folded in the background on the writer thread (the default), or left to the next summary.
+// rollups folded in the background on the writer thread (the default), or left to the next summary. Each
+// setting runs ASSAY_BENCH_INGEST_ROUNDS times (default 3), interleaved; the median is reported.
 const ingestRuns = [
   { label: "defaults, folding deferred", pipeline: {}, rollupStep: 0 },
   { label: "4 commits in flight, folding deferred", pipeline: { concurrency: 4 }, rollupStep: 0 },
   { label: "defaults, folding in background", pipeline: {}, rollupStep: 100_000 },
 ];
-for (const [i, run] of ingestRuns.entries()) {
-  const inner = new SqliteEventStore({ path: join(dir, `ingest-${i}.db`), rollupStep: run.rollupStep });
-  const store = new BatchingEventStore(inner, { maxBatch: 2000, ...run.pipeline });
-  const w = { experiment: "bench", units: 100_000, perUnit: 10 };
-  const r = await ingest(store, w, { window: 16_000, duplicateRate: 0.1 });
-  console.log(row(`ingest 1M, ${run.label} (events/s)`, r.eventsPerSecond));
-  console.log(row("  sent (10% repeats) / unique", `${r.sent}/${r.unique}`));
-  console.log(row("  rows stored == unique events", String((await inner.count("bench")) === r.unique)));
-  console.log(row("  record p50 / p99 ms (16k outstanding)", `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`));
-  await store.close();
-}
+await printIngestRounds(
+  ingestRuns.map((run, i) => ({
+    label: run.label,
+    async run(round) {
+      const inner = new SqliteEventStore({
+        path: join(dir, `ingest-${i}-${round}.db`),
+        rollupStep: run.rollupStep,
+      });
+      const store = new BatchingEventStore(inner, { maxBatch: 2000, ...run.pipeline });
+      const r = await ingest(
+        store,
+        { experiment: "bench", units: 100_000, perUnit: 10 },
+        { window: 16_000, duplicateRate: 0.1 },
+      );
+      const exact = (await inner.count("bench")) === r.unique;
+      await store.close();
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(inner.path + suffix, { force: true });
+      return { ...r, exact };
+    },
+  })),
+  ingestRounds,
+);
 
 // 3. Latency of an awaited record: one caller at a time, then 64 callers.
 for (const window of [1, 64]) {
