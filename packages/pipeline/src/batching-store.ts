@@ -35,13 +35,13 @@ export interface BatchingOptions {
    */
   readonly maxQueue?: number;
   /**
-   * Commits in flight at once. Default 2: the store writes one group while the next one fills, so a writer
-   * thread or a database connection is not left idle while the app's thread is busy. More did not help:
-   * PostgreSQL ingest (1M events, three runs per setting, interleaved) gave medians of 103k-113k events/s
-   * with 2 in flight, 103k-109k with 3 and 92k-97k with 4 (its transactions then contend for the last page of
-   * the event-id index), against 65k with 1; on SQLite, whose writer thread commits the groups waiting
-   * together, 2, 3 and 4 were within the VM's noise. Only full groups (or groups a flush waits for) take the
-   * extra slots, so this never makes commits smaller.
+   * Commits in flight at once. Default: the store's `commitsInFlight`, else 2. The store writes one group while
+   * the next ones fill, so a writer thread or a database connection is not left idle while the app's thread is
+   * busy. How many help depends on the store: PostgreSQL does best with 2 (1M-event ingest, medians of
+   * interleaved runs: 65k-73k events/s with 1, 96k-113k with 2, 89k-97k with 4, its transactions then contend
+   * for the last page of the event-id index); SQLite with 4, since its writer thread commits the groups waiting
+   * together (medians 266k/310k/329k with 2, 278k/359k/390k with 4, three benchmark runs). Only full groups (or
+   * groups a flush waits for) take the extra slots, so this never makes commits smaller.
    */
   readonly concurrency?: number;
   readonly retry?: RetryOptions;
@@ -169,7 +169,7 @@ export class BatchingEventStore implements EventStore {
     this.maxBatch = positive(options.maxBatch ?? 2000, "maxBatch");
     this.maxDelayMs = nonNegative(options.maxDelayMs ?? 2, "maxDelayMs");
     this.maxQueue = positive(options.maxQueue ?? 100_000, "maxQueue");
-    this.concurrency = positive(options.concurrency ?? 2, "concurrency");
+    this.concurrency = positive(options.concurrency ?? inner.commitsInFlight ?? 2, "concurrency");
     this.retry = {
       initialDelayMs: nonNegative(options.retry?.initialDelayMs ?? 25, "retry.initialDelayMs"),
       maxDelayMs: nonNegative(options.retry?.maxDelayMs ?? 1000, "retry.maxDelayMs"),

@@ -256,6 +256,24 @@ describe("BatchingEventStore", () => {
   });
 
   describe("commits in flight (concurrency)", () => {
+    it("keeps as many commits in flight as the store asks for, else 2, unless the options say", async () => {
+      const inFlight = async (commitsInFlight: number | undefined, concurrency?: number) => {
+        const inner = Object.assign(new ControlledStore(), { commitsInFlight });
+        inner.hold = true;
+        const store = new BatchingEventStore(inner, { maxBatch: 5, ...(concurrency ? { concurrency } : {}) });
+        const all = Array.from({ length: 50 }, () => store.record(exposure())); // ten full groups
+        await tick(10);
+        const started = inner.calls.length;
+        inner.release();
+        await Promise.all(all);
+        expect(inner.memory.all()).toHaveLength(50);
+        return started;
+      };
+      expect(await inFlight(undefined)).toBe(2);
+      expect(await inFlight(4)).toBe(4);
+      expect(await inFlight(4, 1)).toBe(1);
+    });
+
     it("gives the extra slot only to full groups, so commits never get smaller", async () => {
       const inner = new ControlledStore();
       inner.hold = true;

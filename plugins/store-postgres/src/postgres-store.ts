@@ -44,6 +44,8 @@ export interface PostgresEventStoreOptions {
  */
 export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   readonly name = "postgres";
+  /** Two commits in flight behind the pipeline: with more, the transactions contend for the index's last page. */
+  readonly commitsInFlight = 2;
   readonly schema: string;
   private readonly pool: pg.Pool;
   private ready: Promise<void> | undefined;
@@ -167,7 +169,12 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     const n = arrays.size;
     if (n === 0) return { inserted: 0, duplicates: 0 };
     try {
-      const result = await this.pool.query(this.insertSql, arrays.parameters());
+      // Named, so each connection parses and plans the insert once instead of once per batch.
+      const result = await this.pool.query({
+        name: `assay-insert-${this.schema}`,
+        text: this.insertSql,
+        values: arrays.parameters(),
+      });
       const inserted = result.rowCount ?? 0;
       this.sinceFold += inserted;
       if (this.foldStep > 0 && this.sinceFold >= this.foldStep && this.folding === undefined) {

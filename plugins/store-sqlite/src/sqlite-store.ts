@@ -59,6 +59,8 @@ export interface SqliteEventStoreOptions {
  */
 export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   readonly name = "sqlite";
+  /** Four commits in flight behind the pipeline: the writer thread commits the ones waiting together. */
+  readonly commitsInFlight = 4;
   readonly path: string;
   private readonly host: EngineHost;
   private closing: Promise<void> | undefined;
