@@ -258,7 +258,8 @@ describe("BatchingEventStore", () => {
   describe("commits in flight (concurrency)", () => {
     it("keeps as many commits in flight as the store asks for, else 2, unless the options say", async () => {
       const inFlight = async (commitsInFlight: number | undefined, concurrency?: number) => {
-        const inner = Object.assign(new ControlledStore(), { commitsInFlight });
+        const inner = new ControlledStore();
+        if (commitsInFlight !== undefined) Object.assign(inner, { commitsInFlight });
         inner.hold = true;
         const store = new BatchingEventStore(inner, { maxBatch: 5, ...(concurrency ? { concurrency } : {}) });
         const all = Array.from({ length: 50 }, () => store.record(exposure())); // ten full groups
