@@ -223,6 +223,8 @@ describe("posthog mode = posthog-node local evaluation", () => {
   afterAll(async () => {
     await client.shutdown();
   });
+  // posthog-node evaluates a few thousand ids per second locally (async, one call per id): 100,000 ids took
+  // 36-38 s on the project VM, close to the suite's 60 s when the VM runs slow.
   it("both flags, 100,000 ids: the variant PostHog gives, and not enrolled where PostHog says false or holdout", async () => {
     const keys = flags.map((f) => f.key);
     let held = 0;
@@ -238,7 +240,7 @@ describe("posthog mode = posthog-node local evaluation", () => {
       }
     }
     expect(held).toBeGreaterThan(1000);
-  });
+  }, 240_000);
 });
 
 describe("optimizely mode = @optimizely/optimizely-sdk getVariation", () => {
