@@ -10,7 +10,7 @@ export const CODE_COUNT = 3;
  * Events as the columns of the insert, one array per column (the PostgreSQL store's EventPack): the pipeline
  * fills one as records arrive, so the event objects die young. A variant or metric shares one `names` column,
  * told apart by the code, so eight arrays travel instead of ten. `parameters()` writes each array as a
- * PostgreSQL array literal (see arrayLiteral) and leaves the pack as it is, so a failed commit can be sent again.
+ * PostgreSQL array literal (see textArray, numberArray) and leaves the pack as it is, so a failed commit can be sent again.
  */
 export class EventArrays implements EventPack {
   size = 0;
@@ -42,7 +42,7 @@ export class EventArrays implements EventPack {
     this.size++;
   }
 
-  /** $1..$8 of INSERT_FROM_ARRAYS. */
+  /** $1..$8 of the insert (see insertFromArrays). */
   parameters(): string[] {
     return [
       textArray(this.ids),

@@ -261,7 +261,7 @@ class ColumnReader {
     this.exposure = columns.keys.map((k) => k.code === CODE_EXPOSURE);
   }
 
-  /** Writes event \`i\` (called with i = 0, 1, 2, ... in order) at \`params[at..at+5]\`. */
+  /** Writes event `i` (called with i = 0, 1, 2, ... in order) at `params[at..at+5]`. */
   fill(params: unknown[], at: number, i: number): void {
     const { numbers } = this.columns;
     const s = i * STRINGS_PER_EVENT;

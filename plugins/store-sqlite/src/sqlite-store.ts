@@ -37,8 +37,8 @@ export interface SqliteEventStoreOptions {
    * Fold new events into the per-unit rollups in the background, in steps of up to this many events, so a
    * summary finds them nearly current: once the writer has had no append for 20 ms; under sustained load,
    * once ten steps' worth are waiting, an append folds half of them before it is answered (see
-   * background-fold.ts). A step holds the writer for 10 to 30 µs
-   * per event (less per event the larger the step). Default 100,000 on the writer thread, 10,000 with
+   * background-fold.ts). A step holds the writer for 10 to 30 µs per event (less per event the larger the
+   * step). Default 100,000 on the writer thread, 10,000 with
    * `thread: "caller"` (where a step blocks the event loop); 0 folds only when summarizing.
    */
   readonly rollupStep?: number;

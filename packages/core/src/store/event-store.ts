@@ -121,15 +121,15 @@ export interface EventStore {
    */
   createPack?(capacity: number): EventPack;
   /**
-   * Optional: how many commits a batching pipeline keeps in flight by default for this store, when its own
-   * options do not say (the pipeline's default otherwise: 2).
-   */
-  readonly commitsInFlight?: number;
-  /**
    * Stores the events of a pack made by this store's `createPack`, as `append` would. A failed commit is
    * retried with the same pack, so this must leave the pack as it found it.
    */
   appendPack?(pack: EventPack): Promise<AppendResult>;
+  /**
+   * Optional: how many commits a batching pipeline keeps in flight by default for this store, when its own
+   * options do not say (the pipeline's default otherwise: 2).
+   */
+  readonly commitsInFlight?: number;
   summarize(query: SummaryQuery): Promise<ExperimentSummary>;
   flush?(): Promise<void>;
   close?(): Promise<void>;
