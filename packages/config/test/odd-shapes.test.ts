@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isManifestError, parseManifest } from "../src/index.js";
+import { formatIssue, isManifestError, parseManifest } from "../src/index.js";
 
 const plugin = '[[plugins]]\nname = "p"\nsource = "s"\n';
 
@@ -45,5 +45,51 @@ describe("odd shapes are issues, never crashes", () => {
     expect(isManifestError(caught), String(caught)).toBe(true);
     const issues = (caught as { issues: ReadonlyArray<{ key: string }> }).issues;
     expect(issues.map((issue) => issue.key)).toContain(key);
+  });
+});
+
+describe("names that events carry are ids every store keeps", () => {
+  function issuesOf(source: string): string[] {
+    try {
+      parseManifest(source, "assay.toml");
+    } catch (error) {
+      if (isManifestError(error)) return error.issues.map(formatIssue);
+      throw error;
+    }
+    return [];
+  }
+
+  test("a NUL in an experiment id, a too long variant id and a too long metric, each at its line", () => {
+    const long = "v".repeat(300);
+    const issues = issuesOf(`${plugin}
+[[plugins.experiments]]
+id = "checkout\\u0000"
+variants = [{ id = "control", weight = 1, is_control = true }, { id = "${long}", weight = 1 }]
+analysis = { primary = ["${"m".repeat(257)}"] }
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^assay\.toml:6:6: plugins\[0\]\.experiments\[0\]\.id: must not contain the NUL character \(U\+0000\), found at index 8/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:7:71: plugins\[0\]\.experiments\[0\]\.variants\[1\]\.id: must be at most 256 characters, got 300: "v{40}…" \(a string\)$/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:8:25: plugins\[0\]\.experiments\[0\]\.analysis\.primary\[0\]: must be at most 256 characters, got 257/,
+      ),
+    ]);
+  });
+
+  test("names at the limit, in any script, are taken", () => {
+    const name = "é".repeat(256);
+    const manifest = parseManifest(
+      `${plugin}
+[[plugins.experiments]]
+id = "${name}"
+variants = [{ id = "${name}", weight = 1, is_control = true }, { id = "😀", weight = 1 }]
+`,
+      "assay.toml",
+    );
+    expect(manifest.plugins[0]?.experiments[0]?.variants.map((v) => v.id)).toEqual([name, "😀"]);
   });
 });

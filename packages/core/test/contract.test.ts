@@ -5,7 +5,9 @@ import {
   ExperimentError,
   ExperimentNotFoundError,
   InvalidContextError,
+  MAX_ID_LENGTH,
   OutcomeValue,
+  requireId,
   toOutcomeValue,
   validateContext,
   validateExposure,
@@ -93,5 +95,36 @@ describe("record validation", () => {
     expect(() =>
       validateExposure({ experiment: "", variantId: "v", userId: "u", timestamp: now }),
     ).toThrowError(/experiment must not be empty/);
+  });
+
+  it("takes only ids every store keeps as given: bounded length, no NUL, no unpaired surrogate", () => {
+    const ok = [
+      "u",
+      "x".repeat(MAX_ID_LENGTH),
+      "€".repeat(MAX_ID_LENGTH),
+      "😀".repeat(MAX_ID_LENGTH / 2),
+      "a\tb",
+    ];
+    for (const id of ok) expect(() => requireId(id, "userId")).not.toThrow();
+    const bad: Array<[unknown, RegExp]> = [
+      ["x".repeat(MAX_ID_LENGTH + 1), /^userId must be at most 256 characters, got 257: string "x{40}…"$/],
+      ["😀".repeat(MAX_ID_LENGTH / 2) + "a", /at most 256 characters, got 257/],
+      [
+        "ab\u0000c",
+        /^userId must not contain the NUL character \(U\+0000\), found at index 2: string "ab\\u0000c"$/,
+      ],
+      ["a\uD83D", /^userId must be well-formed text, found an unpaired surrogate \(U\+D83D\) at index 1/],
+      ["\uDE00a", /unpaired surrogate \(U\+DE00\) at index 0/],
+      ["😀\uDE00", /unpaired surrogate \(U\+DE00\) at index 2/],
+      [42, /^userId must be a string, got number 42$/],
+      [null, /^userId must be a string, got null$/],
+    ];
+    for (const [id, message] of bad) {
+      expect(() => requireId(id, "userId")).toThrowError(message);
+      expect(() => requireId(id, "userId")).toThrowError(InvalidContextError);
+    }
+    expect(() =>
+      validateExposure({ experiment: "e", variantId: "v", sessionId: "s\u0000", timestamp: new Date() }),
+    ).toThrowError(/^exposure.sessionId must not contain the NUL character/);
   });
 });

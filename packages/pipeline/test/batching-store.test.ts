@@ -248,11 +248,37 @@ describe("BatchingEventStore", () => {
       { ...base, type: "exposure", variantId: "" },
       { ...base, type: "exposure", variantId: "v", userId: undefined },
       { ...base, type: "click" },
+      // ids no store could keep as given (see requireId)
+      { ...base, type: "exposure", variantId: "v", userId: "u\u0000" },
+      { ...base, type: "exposure", variantId: "v", eventId: "e".repeat(257) },
+      { ...base, type: "outcome", metric: "m\uD800", value: { kind: "bool", value: true } },
+      { ...base, type: "exposure", variantId: "v", sessionId: 7 },
+      { ...base, type: "exposure", variantId: "v", userId: null, sessionId: "s" },
     ];
     for (const event of bad) {
       await expect(store.append([event as StoredEvent])).rejects.toMatchObject({ code: "INVALID_CONTEXT" });
     }
     expect(store.pending).toBe(0);
+  });
+
+  it("refuses a record with an id no store can keep, at the call, and commits the others of its group", async () => {
+    const inner = new ControlledStore();
+    const store = new BatchingEventStore(inner, { maxDelayMs: 1 });
+    const good = [exposure(), exposure()];
+    const settled = await Promise.allSettled([
+      store.record(good[0]!),
+      store.record({ ...exposure(), userId: "a\u0000b" }),
+      store.record(good[1]!),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: "INVALID_CONTEXT",
+      message: expect.stringMatching(
+        /^exposure.userId must not contain the NUL character \(U\+0000\), found at index 1/,
+      ),
+    });
+    expect(inner.memory.all().map((e) => e.eventId)).toEqual(good.map((e) => e.eventId));
+    await store.close();
   });
 
   describe("commits in flight (concurrency)", () => {

@@ -1,7 +1,9 @@
 import {
   type EventStore,
   type ExperimentSummary,
+  MAX_ID_LENGTH,
   type OutcomeValue,
+  requireId,
   type StoredEvent,
   summarizeEvents,
 } from "@assay/core";
@@ -359,6 +361,55 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         }
         const some = { experiment: exp, metrics: ["revenue", "nothing"] };
         expectSummariesClose(await store.summarize(some), summarizeEvents(events, some));
+      }
+      await store.close?.();
+    });
+
+    it("keeps ids of the longest length a record may carry, in any script, and summarizes by them", async () => {
+      const store = await open();
+      // Random CJK characters take 3 bytes each in UTF-8, the most one code unit can take, and random emoji are
+      // surrogate pairs (4 bytes); random, so a store that compresses keys (PostgreSQL's B-tree entries hold at
+      // most 2,704 bytes, after compression) cannot make them small. A store keys its tables by several at once.
+      const random = mulberry32(7);
+      const cjk = () => String.fromCodePoint(0x4e00 + Math.floor(random() * 0x5000));
+      const emoji = () => String.fromCodePoint(0x1f300 + Math.floor(random() * 0x300));
+      const longest = (prefix: string, char: () => string) => {
+        let id = prefix;
+        for (let c = char(); id.length + c.length <= MAX_ID_LENGTH; c = char()) id += c;
+        return id;
+      };
+      const exp = longest(experimentId("long"), cjk);
+      const [a, b] = [longest("a", cjk), longest("b", cjk)];
+      const [buy, spend] = [longest("buy", cjk), longest("spend", emoji)];
+      const [u1, u2, s3] = [longest("u1", cjk), longest("u2", emoji), longest("s3", cjk)];
+      const ids = [exp, a, b, buy, spend, u1, u2, s3];
+      for (const value of ids) {
+        requireId(value, "id"); // every one is accepted at the API...
+        expect(value.length).toBeGreaterThan(MAX_ID_LENGTH - 2); // ...and as long as it allows
+      }
+      const long = (e: StoredEvent): StoredEvent => ({ ...e, eventId: longest(e.eventId, cjk) });
+      const events = [
+        long(exposure(exp, a, u1, 0)),
+        long(exposure(exp, b, u2, 1)),
+        long({
+          type: "exposure",
+          eventId: id(),
+          experiment: exp,
+          variantId: b,
+          sessionId: s3,
+          timestamp: t(2),
+        }),
+        long(outcome(exp, buy, { kind: "bool", value: true }, { userId: u1 }, 3)),
+        long(outcome(exp, spend, { kind: "numeric", value: 2.5 }, { userId: u2 }, 4)),
+        long(outcome(exp, spend, { kind: "numeric", value: 1 }, { sessionId: s3 }, 5)),
+      ];
+      expect(await store.append(events)).toEqual({ inserted: 6, duplicates: 0 });
+      expect(await store.append(events.slice(0, 2))).toEqual({ inserted: 0, duplicates: 2 });
+      for (const unit of ["user", "session"] as const) {
+        const query = { experiment: exp, unit, daily: true };
+        const summary = await store.summarize(query);
+        expectSummariesClose(summary, summarizeEvents(events, query));
+        if (unit === "user") expect(summary.variants.map((v) => v.exposedUnits)).toEqual([1, 2]);
       }
       await store.close?.();
     });

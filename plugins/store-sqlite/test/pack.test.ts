@@ -8,9 +8,12 @@ import { SqliteEventStore } from "../src/index.js";
 
 const tempPath = async () => join(await mkdtemp(join(tmpdir(), "assay-pack-")), "events.db");
 
-/** Exposures and outcomes of every kind, with odd strings and absent ids, over two experiments. */
+/**
+ * Exposures and outcomes of every kind, with odd strings (within what an id may be: see @assay/core's
+ * requireId) and absent ids, over two experiments.
+ */
 function mixedEvents(): StoredEvent[] {
-  const odd = ["", "é😀", "a\nb", "\u0000", "x".repeat(300)];
+  const odd = ["", "é😀", "a\nb", "\u0001\t", "x".repeat(240)];
   const out: StoredEvent[] = [];
   const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
   for (let u = 0; u < 40; u++) {

@@ -3,7 +3,7 @@ import { uniqueMetricsRule } from "../rules/unique-metrics-rule.js";
 import { isTable } from "../toml-value.js";
 import { type Check, INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
-import { finiteNumber, flag, integer, mismatch, oneOf, probability, text } from "./scalars.js";
+import { finiteNumber, flag, integer, mismatch, oneOf, probability, recordedName } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf } from "./table.js";
 
 /**
@@ -24,7 +24,9 @@ const SCALE = oneOf(["relative", "absolute"] as const, {
   expected: '"relative" (effects as a share of the control mean, the default) or "absolute"',
 });
 
-const metricName = text({ expected: 'a non-empty string (a metric name as tracked, e.g. "checkout")' });
+const metricName = recordedName({
+  expected: 'a non-empty string (a metric name as tracked, e.g. "checkout")',
+});
 
 /** `margin` outside `guardrails`: always reported, saying where it belongs. */
 const guardrailOnly: Check<number> = (_value, path, ctx) => {

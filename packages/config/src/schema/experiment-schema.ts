@@ -16,7 +16,7 @@ import {
   forcedTable,
 } from "./environment-schema.js";
 import { hashingTable } from "./hashing-schema.js";
-import { finiteNumber, flag, integer, text } from "./scalars.js";
+import { finiteNumber, flag, integer, recordedName, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
 import { targetingTable } from "./targeting-schema.js";
 import { variantSchema } from "./variant-schema.js";
@@ -29,7 +29,7 @@ const VARIANT = '{ id = "control", weight = 50, is_control = true }';
 /** Keys of a `[[plugins.experiments]]` table. */
 export const experimentFields = {
   id: required(
-    text({ expected: 'a non-empty string (the experiment id, e.g. "checkout_button_color")' }),
+    recordedName({ expected: 'a non-empty string (the experiment id, e.g. "checkout_button_color")' }),
     "the experiment id, unique across the manifest",
   ),
   variants: required(

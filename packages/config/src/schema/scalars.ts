@@ -1,3 +1,4 @@
+import { idProblem } from "@assay/core";
 import { describeValue } from "../describe.js";
 import type { ManifestPath } from "../path.js";
 import { nearest } from "../suggest.js";
@@ -22,6 +23,24 @@ export function text(options: { expected: string; allowBlank?: boolean; pattern?
     if (!options.allowBlank && value.trim() === "") return mismatch(ctx, path, options.expected, value);
     if (options.pattern && !options.pattern.test(value)) return mismatch(ctx, path, options.expected, value);
     return value;
+  };
+}
+
+/**
+ * A name that events carry (an experiment, variant or metric): non-blank, and an id every store keeps as
+ * given (at most MAX_ID_LENGTH characters, no NUL, no unpaired surrogate; see @assay/core's requireId), so the
+ * manifest cannot declare a name whose every record would be refused.
+ */
+export function recordedName(options: { expected: string }): Check<string> {
+  const nonBlank = text(options);
+  return (value, path, ctx) => {
+    const checked = nonBlank(value, path, ctx);
+    if (checked === INVALID) return INVALID;
+    const problem = idProblem(checked);
+    if (problem === undefined) return checked;
+    const shown = checked.length > 40 ? `${checked.slice(0, 40)}…` : checked;
+    ctx.report(path, `${problem}: ${describeValue(shown)}`);
+    return INVALID;
   };
 }
 

@@ -1,10 +1,13 @@
 import type { VariantDefinition } from "@assay/core";
-import { finiteNumber, flag, text } from "./scalars.js";
+import { finiteNumber, flag, recordedName } from "./scalars.js";
 import { required, type TableSchema, withDefault } from "./table.js";
 
 /** Keys of a variant: `{ id = "control", weight = 50, is_control = true }`. */
 export const variantFields = {
-  id: required(text({ expected: 'a non-empty string (the variant id, e.g. "control")' }), "the variant id"),
+  id: required(
+    recordedName({ expected: 'a non-empty string (the variant id, e.g. "control")' }),
+    "the variant id",
+  ),
   weight: required(
     finiteNumber({
       expected: "a finite number >= 0 (weights are relative: 50/50, 90/10, or basis points 5000/5000)",

