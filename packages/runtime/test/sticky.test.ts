@@ -183,6 +183,29 @@ describe.each(kinds())("sticky assignments in the %s store", (_name, fresh) => {
     await full.close();
   });
 
+  it("a unit id no store can keep sticks on this instance only, is reported, and spoils no other unit's write", async () => {
+    const errors: string[] = [];
+    const assay = await createAssay({
+      manifest: manifest([50, 50], { version: 11 }),
+      store: fresh(),
+      handleSignals: false,
+      sticky: { refreshMs: 0 },
+      onError: (error) => errors.push((error as Error).message),
+    });
+    const ids = ["odd-a", "odd\u0000b", "x".repeat(300), "odd-c"];
+    const first = ids.map((userId) => assay.assign("pricing", { userId, attributes: {} }).variantId);
+    expect(assay.assign("pricing", { userId: ids[1]!, attributes: {} }).variantId).toBe(first[1]);
+    await assay.close();
+    expect(errors).toEqual([
+      expect.stringMatching(/^the unit of sticky experiment pricing must not contain the NUL character/),
+      expect.stringMatching(/^the unit of sticky experiment pricing must be at most 256 characters, got 300/),
+    ]);
+    const again = await open(fresh(), [50, 50], { version: 11 });
+    const reasons = ids.map((userId) => again.assign("pricing", { userId, attributes: {} }).reason);
+    expect(reasons).toEqual(["sticky", "hash", "hash", "sticky"]);
+    await again.close();
+  });
+
   it("instances share first assignments: written through, refreshed on demand and periodically; the store's first writer wins", async () => {
     const a = await open(fresh(), [1, 0], { version: 3 });
     const b = await open(fresh(), [0, 1], { version: 3, refreshMs: 25 });

@@ -1,4 +1,4 @@
-import type { StickyAssignment, StickyAssignmentStore } from "@assay/core";
+import { requireId, type StickyAssignment, type StickyAssignmentStore } from "@assay/core";
 
 export interface StickyOptions {
   /**
@@ -25,6 +25,10 @@ type Row = Omit<StickyAssignment, "assignedAt">;
  * - refreshed every `refreshMs` with the rows stored since the last refresh (minus `overlapMs`), so units
  *   first assigned on another instance get the same variant here. A row from the store replaces what this
  *   instance remembered: when two instances raced on a unit, the store's first writer wins everywhere.
+ *
+ * A unit id that no store can keep as given (see @assay/core's requireId: longer than MAX_ID_LENGTH, a NUL,
+ * an unpaired surrogate) sticks on this instance only and goes to `onError`: written with the others, it would
+ * fail the whole batch on PostgreSQL and lose their first assignments.
  */
 export class StickyAssignments {
   private readonly maps = new Map<string, Map<string, string>>();
@@ -95,6 +99,12 @@ export class StickyAssignments {
   /** Records a unit's first enrolled assignment: in the map now, in the store on the next tick. */
   remember(experiment: string, unit: string, variantId: string): void {
     this.mapOf(experiment).set(unit, variantId);
+    try {
+      requireId(unit, `the unit of sticky experiment ${experiment}`);
+    } catch (error) {
+      this.onError(error, experiment);
+      return;
+    }
     this.pending.push({ experiment, version: this.versions.get(experiment) ?? 1, unit, variantId });
     if (!this.scheduled) {
       this.scheduled = true;
