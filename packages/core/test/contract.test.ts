@@ -93,6 +93,14 @@ describe("record validation", () => {
       validateExposure({ experiment: "e", variantId: "v", userId: "u", timestamp: "now" }),
     ).toThrowError(/timestamp must be a valid Date/);
     expect(() =>
+      validateExposure({ experiment: "e", variantId: "v", userId: "u", timestamp: new Date(-1) }),
+    ).toThrowError(
+      /^exposure.timestamp must be at or after 1970-01-01T00:00:00Z, got 1969-12-31T23:59:59.999Z$/,
+    );
+    expect(() =>
+      validateExposure({ experiment: "e", variantId: "v", userId: "u", timestamp: new Date(0) }),
+    ).not.toThrow();
+    expect(() =>
       validateExposure({ experiment: "", variantId: "v", userId: "u", timestamp: now }),
     ).toThrowError(/experiment must not be empty/);
   });

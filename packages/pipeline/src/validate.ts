@@ -1,9 +1,9 @@
-import { describe, InvalidContextError, requireId, type StoredEvent } from "@assay/core";
+import { describe, InvalidContextError, requireId, requireTimestamp, type StoredEvent } from "@assay/core";
 
 /**
  * Refuses a malformed stored event before it is queued, so one bad record can never hold up (or fail) the
  * commits of others: ids are strings every store keeps as given (see requireId: non-empty, at most
- * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date, numbers finite, counts
+ * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date from 1970 on (see requireTimestamp), numbers finite, counts
  * integers.
  */
 export function validateStoredEvent(event: unknown): asserts event is StoredEvent {
@@ -14,9 +14,7 @@ export function validateStoredEvent(event: unknown): asserts event is StoredEven
   const what = typeof e.type === "string" ? e.type : "event";
   requireId(e.eventId, `${what}.eventId`);
   requireId(e.experiment, `${what}.experiment`);
-  if (!(e.timestamp instanceof Date) || Number.isNaN(e.timestamp.getTime())) {
-    throw new InvalidContextError(`${what}.timestamp must be a valid Date, got ${describe(e.timestamp)}`);
-  }
+  requireTimestamp(e.timestamp, `${what}.timestamp`);
   if (e.userId === undefined && e.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId`);
   }

@@ -245,6 +245,7 @@ describe("BatchingEventStore", () => {
       { ...base, type: "outcome", metric: "m", value: { kind: "numeric", value: Number.POSITIVE_INFINITY } },
       { ...base, type: "outcome", metric: "m", value: { kind: "count", value: 1.5 } },
       { ...base, type: "exposure", variantId: "v", timestamp: new Date("nope") },
+      { ...base, type: "exposure", variantId: "v", timestamp: new Date(Date.UTC(1969, 11, 31)) },
       { ...base, type: "exposure", variantId: "" },
       { ...base, type: "exposure", variantId: "v", userId: undefined },
       { ...base, type: "click" },

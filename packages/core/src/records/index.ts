@@ -5,6 +5,7 @@ export {
   MAX_ID_LENGTH,
   type OutcomeRecord,
   requireId,
+  requireTimestamp,
   validateExposure,
   validateOutcome,
 } from "./records.js";

@@ -49,10 +49,22 @@ function validateUnitAndTime(r: Record<string, unknown>, what: string): void {
   if (r.userId === undefined && r.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId to attribute it to a unit`);
   }
-  if (!(r.timestamp instanceof Date) || Number.isNaN(r.timestamp.getTime())) {
-    throw new InvalidContextError(`${what}.timestamp must be a valid Date, got ${describe(r.timestamp)}`);
-  }
+  requireTimestamp(r.timestamp, `${what}.timestamp`);
   if (r.eventId !== undefined) requireId(r.eventId, `${what}.eventId`);
+}
+
+/**
+ * A valid Date at or after 1970-01-01T00:00:00Z. An earlier one is almost always a missing value turned into a
+ * date, and the stores put days of negative times apart from the reference (SQL integer division truncates
+ * toward zero, the reference floors), so it is refused rather than miscounted.
+ */
+export function requireTimestamp(value: unknown, what: string): asserts value is Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new InvalidContextError(`${what} must be a valid Date, got ${describe(value)}`);
+  if (value.getTime() < 0)
+    throw new InvalidContextError(
+      `${what} must be at or after 1970-01-01T00:00:00Z, got ${value.toISOString()}`,
+    );
 }
 
 function requireObject(value: unknown, what: string): Record<string, unknown> {
