@@ -1,4 +1,4 @@
-import { definePlugin, type OptionIssue, unknownOptionIssue } from "@assay/core";
+import { definePlugin, describe, type OptionIssue, unknownOptionIssue } from "@assay/core";
 import { PostgresEventStore } from "./postgres-store.js";
 
 export { PostgresEventStore, type PostgresEventStoreOptions } from "./postgres-store.js";
@@ -17,13 +17,16 @@ export default definePlugin({
     for (const [key, value] of Object.entries(options)) {
       if (key === "url") {
         if (typeof value !== "string" || !/^postgres(ql)?:\/\//.test(value))
-          issues.push({ key, message: "must be a postgres:// connection URL" });
+          issues.push({ key, message: `must be a postgres:// connection URL, got ${describeUrl(value)}` });
       } else if (key === "schema") {
         if (typeof value !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(value))
-          issues.push({ key, message: "must be lower-case letters, digits and _ (at most 63)" });
+          issues.push({
+            key,
+            message: `must be lower-case letters, digits and _ (at most 63), got ${describe(value)}`,
+          });
       } else if (key === "max_connections") {
         if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
-          issues.push({ key, message: "must be a positive integer" });
+          issues.push({ key, message: `must be a positive integer, got ${describe(value)}` });
       } else {
         issues.push(unknownOptionIssue(key, ["url", "schema", "max_connections"], "store-postgres"));
       }
@@ -45,3 +48,10 @@ export default definePlugin({
     });
   },
 });
+
+/** A bad `url` without what may follow the scheme: a connection URL can carry a password. */
+function describeUrl(value: unknown): string {
+  if (typeof value !== "string") return describe(value);
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(value)?.[0];
+  return scheme === undefined ? "a string that is not a URL" : `a ${JSON.stringify(scheme)} URL`;
+}

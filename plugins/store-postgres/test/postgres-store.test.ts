@@ -240,11 +240,20 @@ describe("PostgresEventStore", () => {
     expect(plugin.validateOptions({ url: POSTGRES_URL, schema: "app_events", max_connections: 8 })).toEqual(
       [],
     );
-    expect(
-      plugin
-        .validateOptions({ url: "mysql://x", schema: "Bad-Name", max_connections: 0, pool: 1 })
-        .map((i) => i.key),
-    ).toEqual(["url", "schema", "max_connections", "pool"]);
+    const issues = plugin.validateOptions({
+      url: "mysql://app:s3cret@db/app",
+      schema: "Bad-Name",
+      max_connections: 0,
+      pool: 1,
+    });
+    expect(issues.map((i) => i.key)).toEqual(["url", "schema", "max_connections", "pool"]);
+    // each names the value it refuses, but never the URL past its scheme: a connection URL can hold a password
+    expect(issues.map((i) => i.message).slice(0, 3)).toEqual([
+      'must be a postgres:// connection URL, got a "mysql:" URL',
+      'must be lower-case letters, digits and _ (at most 63), got string "Bad-Name"',
+      "must be a positive integer, got number 0",
+    ]);
+    expect(JSON.stringify(issues)).not.toContain("s3cret");
     expect(() => new PostgresEventStore({ connectionString: POSTGRES_URL, schema: "x; DROP" })).toThrow(
       RangeError,
     );

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { definePlugin, type OptionIssue, unknownOptionIssue } from "@assay/core";
+import { definePlugin, describe, type OptionIssue, unknownOptionIssue } from "@assay/core";
 import { SqliteEventStore } from "./sqlite-store.js";
 
 export { SQLITE_SCHEMA_VERSION, SqliteEventStore, type SqliteEventStoreOptions } from "./sqlite-store.js";
@@ -20,16 +20,25 @@ export default definePlugin({
     for (const [key, value] of Object.entries(options)) {
       if (key === "path") {
         if (typeof value !== "string" || value.length === 0)
-          issues.push({ key, message: "must be a non-empty file path (relative to the manifest)" });
+          issues.push({
+            key,
+            message: `must be a non-empty file path (relative to the manifest), got ${describe(value)}`,
+          });
       } else if (key === "synchronous") {
         if (value !== "full" && value !== "normal")
-          issues.push({ key, message: 'must be "full" or "normal"' });
+          issues.push({ key, message: `must be "full" or "normal", got ${describe(value)}` });
       } else if (key === "thread") {
         if (value !== "worker" && value !== "caller")
-          issues.push({ key, message: 'must be "worker" (a writer thread, the default) or "caller"' });
+          issues.push({
+            key,
+            message: `must be "worker" (a writer thread, the default) or "caller", got ${describe(value)}`,
+          });
       } else if (key === "busy_timeout_ms") {
         if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
-          issues.push({ key, message: "must be a non-negative integer (milliseconds)" });
+          issues.push({
+            key,
+            message: `must be a non-negative integer (milliseconds), got ${describe(value)}`,
+          });
       } else {
         issues.push(
           unknownOptionIssue(key, ["path", "synchronous", "busy_timeout_ms", "thread"], "store-sqlite"),

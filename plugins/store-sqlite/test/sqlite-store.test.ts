@@ -276,9 +276,13 @@ describe("SqliteEventStore", () => {
     expect(
       plugin.validateOptions({ path: "x.db", synchronous: "normal", busy_timeout_ms: 10, thread: "caller" }),
     ).toEqual([]);
-    expect(
-      plugin.validateOptions({ path: 3, synchronous: "off", busy: 1, thread: "main" }).map((i) => i.key),
-    ).toEqual(["path", "synchronous", "busy", "thread"]);
+    const issues = plugin.validateOptions({ path: 3, synchronous: "off", busy: 1, thread: "main" });
+    expect(issues.map((i) => i.key)).toEqual(["path", "synchronous", "busy", "thread"]);
+    expect(issues[0]?.message).toBe("must be a non-empty file path (relative to the manifest), got number 3");
+    expect(issues[1]?.message).toBe('must be "full" or "normal", got string "off"');
+    expect(issues[3]?.message).toBe(
+      'must be "worker" (a writer thread, the default) or "caller", got string "main"',
+    );
     const dir = await mkdtemp(join(tmpdir(), "assay-sqlite-plugin-"));
     const store = (await plugin.createEventStore({
       name: "events",
