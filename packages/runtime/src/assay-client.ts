@@ -7,6 +7,7 @@ import {
   type ExperimentSummary,
   InvalidContextError,
   makeVariant,
+  nearest,
   type OutcomeInput,
   requireId,
   type SummaryQuery,
@@ -124,7 +125,7 @@ export class Assay {
   /** Looks the experiment up, remembers it as the last one, and assigns. */
   private route(experiment: string, ctx: ExperimentContext): Variant {
     const route = this.routes.get(experiment);
-    if (route === undefined) throw notFound(experiment);
+    if (route === undefined) throw notFound(experiment, this.routes.keys());
     this.lastExperiment = experiment;
     this.lastRoute = route;
     const policy = route.policy;
@@ -174,7 +175,7 @@ export class Assay {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
     }
     const route = this.routes.get(variant.experiment);
-    if (route === undefined) throw notFound(variant.experiment);
+    if (route === undefined) throw notFound(variant.experiment, this.routes.keys());
     if (this.tracing || (this.tracingAllowed && tracingRegistered())) {
       annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure");
     }
@@ -213,7 +214,7 @@ export class Assay {
     options: RecordOptions = {},
   ): Promise<void> {
     const route = this.routes.get(experiment);
-    if (route === undefined) throw notFound(experiment);
+    if (route === undefined) throw notFound(experiment, this.routes.keys());
     requireId(metric, "metric");
     return route.plugin.recordOutcome({
       experiment,
@@ -231,7 +232,7 @@ export class Assay {
     query: Omit<SummaryQuery, "experiment"> = {},
   ): Promise<ExperimentSummary> {
     const route = this.routes.get(experiment);
-    if (route === undefined) throw notFound(experiment);
+    if (route === undefined) throw notFound(experiment, this.routes.keys());
     const unit = route.definition.unit === "session" ? "session" : "user";
     return this.store.summarize({ unit, ...query, experiment });
   }
@@ -300,10 +301,19 @@ export class Assay {
 /** How often a client without tracing looks for an OpenTelemetry SDK registered after it started. */
 const TRACING_PROBE_MS = 1000;
 
-function notFound(experiment: unknown): Error {
+/** The error for an undeclared experiment, with the nearest declared id (a typo) or the ids declared. */
+function notFound(experiment: unknown, declared: Iterable<string>): Error {
+  const ids = [...declared];
+  const near = typeof experiment === "string" ? nearest(experiment, ids) : undefined;
+  const hint =
+    near !== undefined
+      ? `; did you mean ${JSON.stringify(near)}?`
+      : ids.length === 0
+        ? "; it declares no experiments"
+        : `; it declares ${ids.slice(0, 10).join(", ")}${ids.length > 10 ? `, and ${ids.length - 10} more` : ""}`;
   return unknownExperimentError(
     experiment,
-    `experiment ${JSON.stringify(experiment)} is not declared in the manifest`,
+    `experiment ${JSON.stringify(experiment)} is not declared in the manifest${hint}`,
   );
 }
 

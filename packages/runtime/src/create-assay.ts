@@ -165,7 +165,9 @@ function warnOncePerCode(): (error: unknown, experiment: string) => void {
     if (seen.has(key)) return;
     seen.add(key);
     console.warn(
-      `assay: serving control of ${JSON.stringify(experiment)} after an error (${String(code ?? "unknown")}): ${(error as Error)?.message ?? String(error)}; further ${String(code)} errors of this experiment are not logged`,
+      // onError gets the failures of assignOrControl (control was served) and of records nobody awaited
+      // (nothing was stored), so the warning names neither.
+      `assay: ${JSON.stringify(experiment)}: ${String(code ?? "error")}: ${(error as Error)?.message ?? String(error)} (further ${String(code ?? "such")} errors of this experiment are not logged)`,
     );
   };
 }

@@ -143,6 +143,33 @@ options = { path = "data/events.jsonl" }
     expect(await code(() => assay.track("nope", "m", true, ctx))).toBe("EXPERIMENT_NOT_FOUND");
     expect(await code(() => assay.expose(null as never, ctx))).toBe("INVALID_CONTEXT");
     expect(await code(() => ExperimentContext.forUser(""))).toBe("INVALID_CONTEXT");
+    // the ids the client takes: a long metric or a NUL in the unit is refused at the call, not by the store
+    expect(await code(() => assay.track("checkout_button_color", "m".repeat(257), true, ctx))).toBe(
+      "INVALID_CONTEXT",
+    );
+    expect(
+      await code(() => assay.track("checkout_button_color", "m", true, ExperimentContext.forUser("u\u0000"))),
+    ).toBe("INVALID_CONTEXT");
+    await assay.close();
+  });
+
+  it("names the experiment meant when an undeclared one is asked for, else the ones declared", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+    });
+    const ctx = ExperimentContext.forUser("u");
+    expect(() => assay.assign("checkout_buton_color", ctx)).toThrowError(
+      'experiment "checkout_buton_color" is not declared in the manifest; did you mean "checkout_button_color"?',
+    );
+    await expect(assay.track("pricing", "m", true, ctx)).rejects.toThrowError(
+      `experiment "pricing" is not declared in the manifest; it declares ${assay
+        .experiments()
+        .map((e) => e.id)
+        .join(", ")}`,
+    );
     await assay.close();
   });
 
