@@ -1,10 +1,17 @@
-import { describe, InvalidContextError, requireId, requireTimestamp, type StoredEvent } from "@assay/core";
+import {
+  describe,
+  InvalidContextError,
+  recordFieldNames,
+  requireId,
+  requireTimestamp,
+  type StoredEvent,
+} from "@assay/core";
 
 /**
  * Refuses a malformed stored event before it is queued, so one bad record can never hold up (or fail) the
  * commits of others: ids are strings every store keeps as given (see requireId: non-empty, at most
- * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date from 1970 on (see requireTimestamp), numbers finite, counts
- * integers.
+ * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date from 1970 on (see
+ * requireTimestamp), numbers finite, counts integers.
  */
 export function validateStoredEvent(event: unknown): asserts event is StoredEvent {
   if (typeof event !== "object" || event === null) {
@@ -12,14 +19,15 @@ export function validateStoredEvent(event: unknown): asserts event is StoredEven
   }
   const e = event as Record<string, unknown>;
   const what = typeof e.type === "string" ? e.type : "event";
-  requireId(e.eventId, `${what}.eventId`);
-  requireId(e.experiment, `${what}.experiment`);
-  requireTimestamp(e.timestamp, `${what}.timestamp`);
+  const names = recordFieldNames(e.type);
+  requireId(e.eventId, names.eventId);
+  requireId(e.experiment, names.experiment);
+  requireTimestamp(e.timestamp, names.timestamp);
   if (e.userId === undefined && e.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId`);
   }
-  if (e.userId !== undefined) requireId(e.userId, `${what}.userId`);
-  if (e.sessionId !== undefined) requireId(e.sessionId, `${what}.sessionId`);
+  if (e.userId !== undefined) requireId(e.userId, names.userId);
+  if (e.sessionId !== undefined) requireId(e.sessionId, names.sessionId);
   if (e.type === "exposure") {
     requireId(e.variantId, "exposure.variantId");
     return;

@@ -4,6 +4,7 @@ export {
   idProblem,
   MAX_ID_LENGTH,
   type OutcomeRecord,
+  recordFieldNames,
   requireId,
   requireTimestamp,
   validateExposure,

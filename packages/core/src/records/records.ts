@@ -43,14 +43,37 @@ export function validateOutcome(record: unknown): OutcomeRecord {
   return record as OutcomeRecord;
 }
 
-function validateUnitAndTime(r: Record<string, unknown>, what: string): void {
-  if (r.userId !== undefined) requireId(r.userId, `${what}.userId`);
-  if (r.sessionId !== undefined) requireId(r.sessionId, `${what}.sessionId`);
+/** The names of a record's fields in errors, built once: building them per call cost the record path. */
+const FIELDS = {
+  exposure: fieldNames("exposure"),
+  outcome: fieldNames("outcome"),
+  event: fieldNames("event"),
+} as const;
+
+function fieldNames(what: string) {
+  return {
+    userId: `${what}.userId`,
+    sessionId: `${what}.sessionId`,
+    timestamp: `${what}.timestamp`,
+    eventId: `${what}.eventId`,
+    experiment: `${what}.experiment`,
+  };
+}
+
+/** The field names of errors about a record of type `type` ("exposure", "outcome"; others: "event"). */
+export function recordFieldNames(type: unknown): (typeof FIELDS)["event"] {
+  return type === "exposure" ? FIELDS.exposure : type === "outcome" ? FIELDS.outcome : FIELDS.event;
+}
+
+function validateUnitAndTime(r: Record<string, unknown>, what: "exposure" | "outcome"): void {
+  const names = FIELDS[what];
+  if (r.userId !== undefined) requireId(r.userId, names.userId);
+  if (r.sessionId !== undefined) requireId(r.sessionId, names.sessionId);
   if (r.userId === undefined && r.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId to attribute it to a unit`);
   }
-  requireTimestamp(r.timestamp, `${what}.timestamp`);
-  if (r.eventId !== undefined) requireId(r.eventId, `${what}.eventId`);
+  requireTimestamp(r.timestamp, names.timestamp);
+  if (r.eventId !== undefined) requireId(r.eventId, names.eventId);
 }
 
 /**
