@@ -1,24 +1,15 @@
 import { readFileSync } from "node:fs";
 import { evaluate, resolvePlan } from "@assay/stats";
 import { describe, expect, test } from "vitest";
-import { type ExperimentEntry, formatIssue, isManifestError, parseManifest } from "../src/index.js";
+import { type ExperimentEntry, parseManifest } from "../src/index.js";
 import { manifestPathOf } from "../src/schema/analysis-plan.js";
+import { formattedIssues } from "./expectations.js";
 
 const text = readFileSync(new URL("fixtures/valid/analysis.toml", import.meta.url), "utf8");
 
 function experiments(source = text): Map<string, ExperimentEntry> {
   const manifest = parseManifest(source, "assay.toml");
   return new Map(manifest.plugins.flatMap((p) => p.experiments).map((e) => [e.id, e]));
-}
-
-function issuesOf(source: string): string[] {
-  try {
-    parseManifest(source, "assay.toml");
-  } catch (error) {
-    if (isManifestError(error)) return error.issues.map(formatIssue);
-    throw error;
-  }
-  return [];
 }
 
 const HEAD = `[[plugins]]
@@ -134,7 +125,7 @@ describe("[plugins.experiments.analysis]", () => {
   });
 
   test("an analysis mistake and a variant mistake of the same experiment are reported together", () => {
-    const issues = issuesOf(`[[plugins]]
+    const issues = formattedIssues(`[[plugins]]
 name = "experiment-hash"
 source = "@assay/experiment-hash"
 
@@ -155,7 +146,7 @@ analysis = { primary = ["a", "a"], alpha = 0.5, correction = "sidak" }
   });
 
   test("no control: reported once, at the variants, and the plan is not built", () => {
-    const issues = issuesOf(`[[plugins]]
+    const issues = formattedIssues(`[[plugins]]
 name = "experiment-hash"
 source = "@assay/experiment-hash"
 

@@ -1,4 +1,15 @@
-import type { ManifestIssue } from "../src/index.js";
+import { formatIssue, isManifestError, type ManifestIssue, parseManifest } from "../src/index.js";
+
+/** The issues `parseManifest` reports for `source` (as assay.toml), formatted as the CLI prints them. */
+export function formattedIssues(source: string): string[] {
+  try {
+    parseManifest(source, "assay.toml");
+  } catch (error) {
+    if (isManifestError(error)) return error.issues.map(formatIssue);
+    throw error;
+  }
+  return [];
+}
 
 /** One `# expect LINE:COL KEY: TEXT` comment of an invalid fixture (see fixtures/README.md). */
 export interface Expectation {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { formatIssue, isManifestError, parseManifest } from "../src/index.js";
+import { isManifestError, parseManifest } from "../src/index.js";
+import { formattedIssues } from "./expectations.js";
 
 const plugin = '[[plugins]]\nname = "p"\nsource = "s"\n';
 
@@ -49,19 +50,9 @@ describe("odd shapes are issues, never crashes", () => {
 });
 
 describe("names that events carry are ids every store keeps", () => {
-  function issuesOf(source: string): string[] {
-    try {
-      parseManifest(source, "assay.toml");
-    } catch (error) {
-      if (isManifestError(error)) return error.issues.map(formatIssue);
-      throw error;
-    }
-    return [];
-  }
-
   test("a NUL in an experiment id, a too long variant id and a too long metric, each at its line", () => {
     const long = "v".repeat(300);
-    const issues = issuesOf(`${plugin}
+    const issues = formattedIssues(`${plugin}
 [[plugins.experiments]]
 id = "checkout\\u0000"
 variants = [{ id = "control", weight = 1, is_control = true }, { id = "${long}", weight = 1 }]

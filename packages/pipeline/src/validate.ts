@@ -1,11 +1,4 @@
-import {
-  describe,
-  InvalidContextError,
-  recordFieldNames,
-  requireId,
-  requireTimestamp,
-  type StoredEvent,
-} from "@assay/core";
+import { describe, InvalidContextError, requireId, requireTimestamp, type StoredEvent } from "@assay/core";
 
 /**
  * Refuses a malformed stored event before it is queued, so one bad record can never hold up (or fail) the
@@ -19,15 +12,14 @@ export function validateStoredEvent(event: unknown): asserts event is StoredEven
   }
   const e = event as Record<string, unknown>;
   const what = typeof e.type === "string" ? e.type : "event";
-  const names = recordFieldNames(e.type);
-  requireId(e.eventId, names.eventId);
-  requireId(e.experiment, names.experiment);
-  requireTimestamp(e.timestamp, names.timestamp);
+  requireId(e.eventId, what, "eventId");
+  requireId(e.experiment, what, "experiment");
+  requireTimestamp(e.timestamp, what, "timestamp");
   if (e.userId === undefined && e.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId`);
   }
-  if (e.userId !== undefined) requireId(e.userId, names.userId);
-  if (e.sessionId !== undefined) requireId(e.sessionId, names.sessionId);
+  if (e.userId !== undefined) requireId(e.userId, what, "userId");
+  if (e.sessionId !== undefined) requireId(e.sessionId, what, "sessionId");
   if (e.type === "exposure") {
     requireId(e.variantId, "exposure.variantId");
     return;

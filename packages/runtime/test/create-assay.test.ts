@@ -13,6 +13,16 @@ import {
   HASH_MANIFEST,
 } from "./helpers.js";
 
+/** The hash backend's test manifest on a memory store, without signal handlers. */
+async function inMemoryAssay() {
+  const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+  return createAssay({
+    manifest: join(dir, "assay.toml"),
+    store: new MemoryEventStore(),
+    handleSignals: false,
+  });
+}
+
 async function manifestError(run: () => Promise<unknown>): Promise<ManifestError> {
   const error = await run().then(
     () => undefined,
@@ -106,12 +116,7 @@ options = { path = "data/events.jsonl" }
   });
 
   it("refuses bad input at every entry with INVALID_CONTEXT or EXPERIMENT_NOT_FOUND", async () => {
-    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
-    const assay = await createAssay({
-      manifest: join(dir, "assay.toml"),
-      store: new MemoryEventStore(),
-      handleSignals: false,
-    });
+    const assay = await inMemoryAssay();
     const ctx = ExperimentContext.forUser("u");
     const code = async (run: () => unknown) => {
       try {
@@ -154,12 +159,7 @@ options = { path = "data/events.jsonl" }
   });
 
   it("names the experiment meant when an undeclared one is asked for, else the ones declared", async () => {
-    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
-    const assay = await createAssay({
-      manifest: join(dir, "assay.toml"),
-      store: new MemoryEventStore(),
-      handleSignals: false,
-    });
+    const assay = await inMemoryAssay();
     const ctx = ExperimentContext.forUser("u");
     expect(() => assay.assign("checkout_buton_color", ctx)).toThrowError(
       'experiment "checkout_buton_color" is not declared in the manifest; did you mean "checkout_button_color"?',

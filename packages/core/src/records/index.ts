@@ -4,7 +4,6 @@ export {
   idProblem,
   MAX_ID_LENGTH,
   type OutcomeRecord,
-  recordFieldNames,
   requireId,
   requireTimestamp,
   validateExposure,

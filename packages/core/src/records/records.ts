@@ -43,37 +43,22 @@ export function validateOutcome(record: unknown): OutcomeRecord {
   return record as OutcomeRecord;
 }
 
-/** The names of a record's fields in errors, built once: building them per call cost the record path. */
-const FIELDS = {
-  exposure: fieldNames("exposure"),
-  outcome: fieldNames("outcome"),
-  event: fieldNames("event"),
-} as const;
-
-function fieldNames(what: string) {
-  return {
-    userId: `${what}.userId`,
-    sessionId: `${what}.sessionId`,
-    timestamp: `${what}.timestamp`,
-    eventId: `${what}.eventId`,
-    experiment: `${what}.experiment`,
-  };
-}
-
-/** The field names of errors about a record of type `type` ("exposure", "outcome"; others: "event"). */
-export function recordFieldNames(type: unknown): (typeof FIELDS)["event"] {
-  return type === "exposure" ? FIELDS.exposure : type === "outcome" ? FIELDS.outcome : FIELDS.event;
-}
-
-function validateUnitAndTime(r: Record<string, unknown>, what: "exposure" | "outcome"): void {
-  const names = FIELDS[what];
-  if (r.userId !== undefined) requireId(r.userId, names.userId);
-  if (r.sessionId !== undefined) requireId(r.sessionId, names.sessionId);
+function validateUnitAndTime(r: Record<string, unknown>, what: string): void {
+  if (r.userId !== undefined) requireId(r.userId, what, "userId");
+  if (r.sessionId !== undefined) requireId(r.sessionId, what, "sessionId");
   if (r.userId === undefined && r.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId to attribute it to a unit`);
   }
-  requireTimestamp(r.timestamp, names.timestamp);
-  if (r.eventId !== undefined) requireId(r.eventId, names.eventId);
+  requireTimestamp(r.timestamp, what, "timestamp");
+  if (r.eventId !== undefined) requireId(r.eventId, what, "eventId");
+}
+
+/**
+ * The name of a checked value in an error: `what`, or `what.field`. Joined only when an error is thrown, so
+ * the record path builds no string per call.
+ */
+function nameOf(what: string, field: string | undefined): string {
+  return field === undefined ? what : `${what}.${field}`;
 }
 
 /**
@@ -81,12 +66,12 @@ function validateUnitAndTime(r: Record<string, unknown>, what: "exposure" | "out
  * date, and the stores put days of negative times apart from the reference (SQL integer division truncates
  * toward zero, the reference floors), so it is refused rather than miscounted.
  */
-export function requireTimestamp(value: unknown, what: string): asserts value is Date {
+export function requireTimestamp(value: unknown, what: string, field?: string): asserts value is Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new InvalidContextError(`${what} must be a valid Date, got ${describe(value)}`);
+    throw new InvalidContextError(`${nameOf(what, field)} must be a valid Date, got ${describe(value)}`);
   if (value.getTime() < 0)
     throw new InvalidContextError(
-      `${what} must be at or after 1970-01-01T00:00:00Z, got ${value.toISOString()}`,
+      `${nameOf(what, field)} must be at or after 1970-01-01T00:00:00Z, got ${value.toISOString()}`,
     );
 }
 
@@ -113,18 +98,19 @@ interface WellFormedCheck {
 /**
  * A non-empty string id that every store keeps as given: at most MAX_ID_LENGTH code units, no NUL character,
  * no unpaired surrogate. Cheap on the record path (about 15 ns for a short id, measured): a length check and
- * two native scans (a regular expression took twice as long).
+ * two native scans (a regular expression took twice as long). Errors name it `what`, or `what.field` when a
+ * field is given.
  */
-export function requireId(value: unknown, what: string): asserts value is string {
+export function requireId(value: unknown, what: string, field?: string): asserts value is string {
   if (typeof value !== "string")
-    throw new InvalidContextError(`${what} must be a string, got ${describe(value)}`);
-  if (value.length === 0) throw new InvalidContextError(`${what} must not be empty`);
+    throw new InvalidContextError(`${nameOf(what, field)} must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw new InvalidContextError(`${nameOf(what, field)} must not be empty`);
   if (
     value.length > MAX_ID_LENGTH ||
     value.indexOf("\u0000") !== -1 ||
     !(value as unknown as WellFormedCheck).isWellFormed()
   ) {
-    throw new InvalidContextError(`${what} ${idProblem(value)}: ${describe(value)}`);
+    throw new InvalidContextError(`${nameOf(what, field)} ${idProblem(value)}: ${describe(value)}`);
   }
 }
 
