@@ -1,4 +1,4 @@
-// Every vector of shared/vectors/stats-gbstats.md (GrowthBook's gbstats and back-end test suites).
+// Every vector of fixtures/vectors/stats-gbstats.md (GrowthBook's gbstats and back-end test suites).
 import { describe, expect, it } from "vitest";
 import { sequentialMultiplier } from "../src/frequentist/sequential.js";
 import { adjust, bayes, compare, mde, power, risk, srm } from "../src/index.js";

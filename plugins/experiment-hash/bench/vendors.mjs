@@ -112,7 +112,7 @@ const unleashFeatures = [
   },
 ];
 const statsigPayloadPath = new URL(
-  "../../../../shared/vectors/statsig-download-config-specs.json",
+  "../../../fixtures/vectors/statsig-download-config-specs.json",
   import.meta.url,
 );
 
@@ -168,7 +168,7 @@ const phAdapter = new PostHogBackend({
 await phAdapter.init();
 const local = new HashExperimentBackend({
   store,
-  baseDir: new URL("../../../../shared/vectors/", import.meta.url).pathname,
+  baseDir: new URL("../../../fixtures/vectors/", import.meta.url).pathname,
   experiments: [
     def("native", undefined, [1, 1], undefined, 0.9),
     def("growthbook", { mode: "growthbook", version: 2, seed: "s" }, [0.5, 0.5], undefined, 0.9),

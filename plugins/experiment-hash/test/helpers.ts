@@ -35,5 +35,5 @@ export function randomIds(count: number, seed: number): string[] {
   return [...ids];
 }
 
-/** The shared vectors beside the repository: `<repo>/../shared/vectors`. */
-export const VECTORS = new URL("../../../../shared/vectors/", import.meta.url);
+/** The vendor vectors kept in this repository (`fixtures/vectors`, sources in its README). */
+export const VECTORS = new URL("../../../fixtures/vectors/", import.meta.url);

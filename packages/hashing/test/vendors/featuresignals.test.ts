@@ -4,7 +4,7 @@ import { randomIds } from "./helpers.js";
 
 describe("FeatureSignals", () => {
   // FeatureSignals ships no fixed vectors (its hash_test.go checks determinism and spread); these values were
-  // derived in shared/notes/vendors.md §6 with a murmur3 validated against the reference vectors.
+  // computed with a murmur3 that passes the reference vectors (fixtures/vectors/README.md).
   it("BucketUser vectors from the research notes", () => {
     expect(featuresignals.bucketUser("flag-1", "user-42")).toBe(3755);
     expect(featuresignals.bucketUser("feature-flag-key", "user-12345")).toBe(7852);

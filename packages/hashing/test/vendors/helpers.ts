@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 
-/** The shared vectors sit beside the repository: `<repo>/../shared/vectors`. */
-const VECTORS = new URL("../../../../../shared/vectors/", import.meta.url);
+/** The vendor vectors kept in this repository (`fixtures/vectors`, sources in its README). */
+const VECTORS = new URL("../../../../fixtures/vectors/", import.meta.url);
 
 export function readVector<T = unknown>(name: string): T {
   return JSON.parse(readFileSync(new URL(name, VECTORS), "utf8")) as T;

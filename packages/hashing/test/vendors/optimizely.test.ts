@@ -4,7 +4,7 @@ import { murmur3LowBytes, murmur3Utf8, optimizely } from "../../src/index.js";
 import { randomIds } from "./helpers.js";
 
 describe("Optimizely vectors", () => {
-  it("bucket values from the SDK's bucket_value_generator tests (shared/vectors/README.md)", () => {
+  it("bucket values from the SDK's bucket_value_generator tests (fixtures/vectors/README.md)", () => {
     expect(optimizely.bucketValueFor("ppid1", "1886780721")).toBe(5254);
     expect(optimizely.bucketValueFor("ppid2", "1886780721")).toBe(4299);
     expect(optimizely.bucketValueFor("ppid2", "1886780722")).toBe(2434);
