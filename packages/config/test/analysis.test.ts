@@ -64,7 +64,7 @@ describe("[plugins.experiments.analysis]", () => {
     expect(search?.control).toBe("baseline");
     expect(search?.weights).toEqual({ bm25: 1, baseline: 1, off: 0 });
     expect(search).not.toHaveProperty("sequential");
-    expect(search).not.toHaveProperty("minimumSample");
+    expect(search?.minimumSample).toBe(20000);
     expect(search?.guardrails).toEqual([
       { metric: "latency_ms", direction: "decrease", scale: "relative", margin: 0.05 },
       { metric: "zero_results", direction: "decrease", scale: "relative", margin: 0 },
@@ -118,7 +118,9 @@ describe("[plugins.experiments.analysis]", () => {
   });
 
   test("sequential = false is the fixed horizon; sequential = true uses the default tuning", () => {
-    const off = experiments(`${HEAD}analysis = { primary = ["a"], sequential = false }\n`).get("exp");
+    const off = experiments(
+      `${HEAD}analysis = { primary = ["a"], sequential = false, minimum_sample = 100 }\n`,
+    ).get("exp");
     expect(off?.analysis).not.toHaveProperty("sequential");
     const on = experiments(`${HEAD}analysis = { primary = ["a"], sequential = true }\n`).get("exp");
     expect(on?.analysis?.sequential).toEqual({ tuning: 5000 });
@@ -132,7 +134,7 @@ source = "@assay/experiment-hash"
 [[plugins.experiments]]
 id = "exp"
 variants = [{ id = "control", weight = -1, is_control = true }, { id = "treatment", weight = 1 }]
-analysis = { primary = ["a", "a"], alpha = 0.5, correction = "sidak" }
+analysis = { primary = ["a", "a"], alpha = 0.5, correction = "sidak", sequential = true }
 `);
     expect(issues).toEqual([
       expect.stringMatching(
@@ -153,7 +155,7 @@ source = "@assay/experiment-hash"
 [[plugins.experiments]]
 id = "exp"
 variants = [{ id = "a", weight = 1 }, { id = "b", weight = 1 }]
-analysis = { primary = ["a"] }
+analysis = { primary = ["a"], sequential = true }
 `);
     expect(issues).toEqual([
       expect.stringContaining("assay.toml:7:12: plugins[0].experiments[0].variants: no control"),

@@ -56,7 +56,7 @@ describe("names that events carry are ids every store keeps", () => {
 [[plugins.experiments]]
 id = "checkout\\u0000"
 variants = [{ id = "control", weight = 1, is_control = true }, { id = "${long}", weight = 1 }]
-analysis = { primary = ["${"m".repeat(257)}"] }
+analysis = { primary = ["${"m".repeat(257)}"], sequential = true }
 `);
     expect(issues).toEqual([
       expect.stringMatching(

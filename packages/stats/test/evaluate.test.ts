@@ -72,7 +72,7 @@ const latency = (t: number): MetricSummary => ({
 });
 
 describe("evaluate", () => {
-  it("ships a clear primary win, with each number taken from compare and the family adjusted by Holm", () => {
+  it("ships a clear primary win, with each number taken from compare and each family adjusted by Holm", () => {
     const report = evaluate(plan, summary(units, [purchase(1150), revenue, latency(300)]));
     expect(report.decision).toBe("ship");
     expect(report.winner).toBe("treatment");
@@ -90,17 +90,20 @@ describe("evaluate", () => {
     expect(p?.ci).toEqual(direct.ci);
     expect(p?.pValue).toBe(direct.pValue);
     expect(p?.verdict).toBe("win");
-    // family = purchase + revenue (guardrail outside)
+    // one treatment: the primary family is purchase alone, the secondary family revenue alone
     const r = byName.get("revenue");
-    const adjusted = adjust([p?.pValue ?? 1, r?.pValue ?? 1], "holm");
-    expect(p?.adjustedPValue).toBe(adjusted[0]);
-    expect(r?.adjustedPValue).toBe(adjusted[1]);
+    expect(p?.adjustedPValue).toBe(adjust([p?.pValue ?? 1], "holm")[0]);
+    expect(r?.adjustedPValue).toBe(adjust([r?.pValue ?? 1], "holm")[0]);
     expect(r?.type).toBe("mean");
     const g = byName.get("latency_ms");
     expect(g?.sides).toBe("greater"); // harmful side of a lower-is-better metric
-    expect(g?.adjustedPValue).toBe(g?.pValue);
+    expect(g?.adjustedPValue).toBe(g?.pValue); // one guardrail × one treatment: Bonferroni over 1
     expect(g?.verdict).toBe("ok");
-    expect(g?.ci[1]).toBe(Number.POSITIVE_INFINITY);
+    // both one-sided bounds of the confidence sequence at 0.05 each, around the observed 0 ms
+    expect(g?.ciLevel).toBe(0.9);
+    expect(g?.ciAdjusted).toBe(true);
+    expect(g?.ci[0]).toBeLessThan(0);
+    expect(g?.ci[1]).toBeGreaterThan(0);
   });
 
   it("guardrails stay outside the correction family", () => {
@@ -122,12 +125,22 @@ describe("evaluate", () => {
     expect(report.treatments[0]?.decision).toBe("rollback");
     expect(report.decision).toBe("rollback");
     expect(report.reasons.join(" ")).toMatch(/treatment/);
-    // a tolerated margin (2% relative) turns the same data into no breach
+    // a non-inferiority margin of 5% (15 ms) the data shows kept: no breach, and the ship goes ahead
     const tolerant = evaluate(
-      { ...plan, guardrails: [{ metric: "latency_ms", direction: "decrease", margin: 0.02 }] },
+      { ...plan, guardrails: [{ metric: "latency_ms", direction: "decrease", margin: 0.05 }] },
       summary(units, [purchase(1150), revenue, latency(305)]),
     );
     expect(tolerant.decision).toBe("ship");
+    // 2% (6 ms) is neither shown kept nor shown broken by +5 ms ± 1.4: it holds the ship back
+    const tight = evaluate(
+      { ...plan, guardrails: [{ metric: "latency_ms", direction: "decrease", margin: 0.02 }] },
+      summary(units, [purchase(1150), revenue, latency(305)]),
+    );
+    expect(tight.treatments[0]?.metrics.find((m) => m.metric === "latency_ms")?.verdict).toBe("inconclusive");
+    expect(tight.decision).toBe("continue");
+    expect(tight.treatments[0]?.reasons.join(" ")).toMatch(
+      /latency_ms \(not yet shown within its margin of 2%\)/,
+    );
   });
 
   it("a sample ratio mismatch blocks ship", () => {

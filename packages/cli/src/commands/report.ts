@@ -1,6 +1,7 @@
 import type { ExperimentEntry } from "@assay/config";
 import type { ExperimentDefinition, ExperimentSummary } from "@assay/core";
 import {
+  adjust,
   type ExperimentPlan,
   type ExperimentReport,
   evaluate,
@@ -22,7 +23,10 @@ export interface ExploratoryMetricResult extends Omit<MetricResult, "role" | "di
  * treatments; the SRM check against the variants' weights; and no decision, since nothing was planned.
  */
 export interface ExploratoryReport
-  extends Omit<ExperimentReport, "treatments" | "decision" | "winner" | "guardrailAlpha"> {
+  extends Omit<
+    ExperimentReport,
+    "treatments" | "decision" | "winner" | "cannotTellApart" | "guardrailAlpha" | "guardrailTuning"
+  > {
   readonly exploratory: true;
   readonly decision: "none";
   readonly treatments: ReadonlyArray<{
@@ -74,31 +78,53 @@ function exploratory(definition: ExperimentDefinition, summary: ExperimentSummar
   const weights = Object.fromEntries(definition.variants.map((v) => [v.id, v.weight]));
   const [first, ...rest] = summary.metrics.map((m) => ({ metric: m.metric }));
   if (first === undefined) return withoutMetrics(definition, summary, control, weights);
-  // Roles only matter for the decision, which is dropped: primary and secondary form one correction family.
+  // Roles only matter for the decision, which is dropped; evaluate corrects primary and secondary
+  // metrics apart, so the one family of every metric × treatment is corrected here.
   const plan: ExperimentPlan = { control, primary: [first], secondary: rest, weights, correction: "holm" };
-  const { decision: _d, winner: _w, guardrailAlpha: _g, treatments, ...report } = evaluate(plan, summary);
+  const {
+    decision: _d,
+    winner: _w,
+    cannotTellApart: _c,
+    guardrailAlpha: _g,
+    guardrailTuning: _t,
+    treatments,
+    ...report
+  } = evaluate(plan, summary);
+  const tested = treatments.flatMap((t) => t.metrics).filter((m) => m.warning === undefined);
+  const adjusted = new Map(
+    adjust(
+      tested.map((m) => m.pValue),
+      "holm",
+    ).map((p, i) => [tested[i], p]),
+  );
   return {
     ...report,
     warnings: report.warnings.map((w) => (w.startsWith("the plan sets no minimumSample") ? NO_SAMPLE : w)),
     exploratory: true,
     decision: "none",
     reasons: [NO_PLAN_REASON],
-    treatments: treatments.map((t) => ({ variant: t.variant, metrics: t.metrics.map(undirected) })),
+    treatments: treatments.map((t) => ({
+      variant: t.variant,
+      metrics: t.metrics.map((m) => undirected(m, adjusted.get(m), report.alpha)),
+    })),
   };
 }
 
-function undirected(r: MetricResult): ExploratoryMetricResult {
+function undirected(
+  r: MetricResult,
+  adjustedPValue: number | undefined,
+  alpha: number,
+): ExploratoryMetricResult {
   const { role: _r, direction: _d, verdict, ...rest } = r;
+  if (verdict === "insufficient-data" || adjustedPValue === undefined) {
+    return { ...rest, verdict: "insufficient-data" };
+  }
+  const significant = adjustedPValue < alpha;
   return {
     ...rest,
-    verdict:
-      verdict === "insufficient-data"
-        ? verdict
-        : !r.significant
-          ? "inconclusive"
-          : r.estimate > 0
-            ? "higher"
-            : "lower",
+    adjustedPValue,
+    significant,
+    verdict: !significant ? "inconclusive" : r.estimate > 0 ? "higher" : "lower",
   };
 }
 
@@ -125,11 +151,15 @@ function withoutMetrics(
       variant,
       units: units[i] ?? 0,
       weight: (w[i] ?? 0) / total,
+      active: (w[i] ?? 0) > 0,
       expectedUnits: check.expected[i] ?? 0,
     })),
     srm: { pValue: check.pValue, mismatch: check.mismatch, threshold: 0.001 },
     sample: { reached: true },
-    treatments: ids.slice(1).map((variant) => ({ variant, metrics: [] })),
+    treatments: ids
+      .slice(1)
+      .filter((_, i) => (w[i + 1] ?? 0) > 0)
+      .map((variant) => ({ variant, metrics: [] })),
     exploratory: true,
     decision: "none",
     reasons: [NO_PLAN_REASON],
@@ -149,9 +179,12 @@ export function renderReport(report: ResultsReport): string {
       r.method === "sequential"
         ? `sequential (confidence sequences tuned for ${r.sequentialTuning} units: safe to look at any time)`
         : "fixed horizon";
+    const corrected = correctionName(r.correction);
     out.push(
-      `analysis plan: ${method}; primary and secondary metrics two-sided, ${formatPercent(1 - r.alpha)} CIs, ` +
-        `${correctionName(r.correction)}; guardrails one-sided at ${r.guardrailAlpha} against their margin, not corrected`,
+      `analysis plan: ${method}; primary metrics two-sided, ${corrected} over primary metrics × treatments ` +
+        `(the family that decides a ship); secondary metrics two-sided, ${corrected} among themselves; ` +
+        `guardrails: one-sided confidence sequences (valid at every look) at ${r.guardrailAlpha} split over ` +
+        `guardrails × treatments (Bonferroni), against their margin`,
     );
   } else {
     out.push(
@@ -182,6 +215,7 @@ export function renderReport(report: ResultsReport): string {
           t.metrics.map((m) => metricRow(m, planned)),
         ),
       );
+      out.push(`  ${ciLegend(t.metrics, report.correction)}`);
     }
     if ("decision" in t) {
       const tr = t as TreatmentReport;
@@ -199,26 +233,59 @@ export function renderReport(report: ResultsReport): string {
   return `${out.join("\n")}\n`;
 }
 
+/**
+ * Says at what level the CIs of a table are and whether they are adjusted like the p-values beside them:
+ * primary/secondary CIs are the tests' unadjusted ones, guardrail CIs are at the guardrails' adjusted level.
+ */
+function ciLegend(
+  metrics: ReadonlyArray<MetricResult | ExploratoryMetricResult>,
+  correction: string,
+): string {
+  const parts: string[] = [];
+  const tested = metrics.filter((m) => m.verdict !== "insufficient-data");
+  const tests = tested.filter((m) => !("role" in m) || m.role !== "guardrail");
+  const guards = tested.filter((m) => "role" in m && m.role === "guardrail");
+  const first = tests[0];
+  if (first !== undefined) {
+    const adjusted = first.ciAdjusted;
+    parts.push(
+      `CIs ${formatPercent(first.ciLevel)}${adjusted ? "" : `, unadjusted (the adj. p beside them is ${correctionName(correction)})`}`,
+    );
+  }
+  const guard = guards[0];
+  if (guard !== undefined) {
+    parts.push(`guardrail CIs ${formatPercent(guard.ciLevel)} (two one-sided bounds), adjusted like their p`);
+  }
+  const relativeUnbounded = tested.some(
+    (m) => m.scale === "relative" && (!Number.isFinite(m.ci[0]) || !Number.isFinite(m.ci[1])),
+  );
+  if (relativeUnbounded) parts.push("∞: the control mean is not distinguishable from 0");
+  return parts.length === 0 ? "no CI: nothing could be tested" : `${parts.join("; ")}`;
+}
+
 function metricRow(m: MetricResult | ExploratoryMetricResult, planned: boolean): string[] {
-  const guardrail = "role" in m && m.role === "guardrail";
   const missing = m.verdict === "insufficient-data";
+  const fallback = m.scale !== m.plannedScale ? " (absolute: control mean 0)" : "";
   return [
     m.metric,
     ...(planned && "role" in m ? [m.role] : []),
     formatMean(m.controlMean, m.controlUnits),
     formatMean(m.treatmentMean, m.treatmentUnits),
-    missing ? "-" : formatEffect(m.estimate, m.scale),
+    missing ? "-" : `${formatEffect(m.estimate, m.scale)}${fallback}`,
     missing ? "-" : `[${formatEffect(m.ci[0], m.scale)}, ${formatEffect(m.ci[1], m.scale)}]`,
     missing ? "-" : formatP(m.pValue),
-    missing || guardrail ? "-" : formatP(m.adjustedPValue),
+    missing ? "-" : formatP(m.adjustedPValue),
     missing ? "-" : m.significant ? "yes" : "no",
-    verdictText(m, guardrail),
+    verdictText(m),
   ];
 }
 
-function verdictText(m: MetricResult | ExploratoryMetricResult, guardrail: boolean): string {
+function verdictText(m: MetricResult | ExploratoryMetricResult): string {
   if (m.verdict === "insufficient-data") return `insufficient data (${m.warning ?? "no estimate"})`;
-  if (guardrail) return m.verdict === "breach" ? "BREACH" : "ok";
+  if ("role" in m && m.role === "guardrail") {
+    if (m.verdict === "breach") return "BREACH";
+    if (m.verdict === "inconclusive") return "not shown within margin";
+  }
   return m.verdict;
 }
 

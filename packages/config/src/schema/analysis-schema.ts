@@ -1,4 +1,5 @@
 import type { ExperimentPlan, MetricRole, PlanMetric } from "@assay/stats";
+import { fixedHorizonSampleRule } from "../rules/fixed-horizon-sample-rule.js";
 import { uniqueMetricsRule } from "../rules/unique-metrics-rule.js";
 import { isTable } from "../toml-value.js";
 import { type Check, INVALID } from "./check.js";
@@ -52,7 +53,7 @@ function metricFields(role: MetricRole) {
       role === "guardrail"
         ? finiteNumber({
             expected:
-              "a finite number >= 0 (the degradation tolerated before a breach, in the metric's scale: 0.01 = 1% relative)",
+              "a finite number >= 0 (the non-inferiority margin, in the metric's scale: 0.01 = 1% relative; the treatment must be shown no worse than it to ship)",
             min: 0,
           })
         : guardrailOnly,
@@ -157,7 +158,7 @@ export const analysisFields = {
 export const analysisSchema: TableSchema<typeof analysisFields, AnalysisSettings> = {
   where: "in analysis",
   fields: analysisFields,
-  rules: [uniqueMetricsRule],
+  rules: [uniqueMetricsRule, fixedHorizonSampleRule],
   build: (values) => {
     const metrics = [...values.primary, ...(values.secondary ?? []), ...(values.guardrails ?? [])];
     // A metric listed twice was reported by uniqueMetricsRule; the plan cannot be built.

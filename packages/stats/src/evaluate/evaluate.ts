@@ -1,28 +1,23 @@
-import type { MetricSummary } from "@assay/core";
 import { adjust } from "../adjust/adjust.js";
-import { type CompareOptions, compare, type Sides } from "../frequentist/compare.js";
-import type { MetricType, SampleStats } from "../moments/types.js";
+import { compare } from "../frequentist/compare.js";
+import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
 import { srm } from "../srm/srm.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
-import { type ExperimentPlan, type ResolvedPlan, type ResolvedPlanMetric, resolvePlan } from "./plan.js";
-import type {
-  ArmReport,
-  ExperimentDecision,
-  ExperimentReport,
-  MetricResult,
-  MetricVerdict,
-  TreatmentDecision,
-  TreatmentReport,
-} from "./report.js";
+import { decideExperiment, decideTreatment, type PairwiseTest } from "./decide.js";
+import { applyCorrection, type MeasureContext, type Mutable, measure, statsOf, typeOf } from "./measure.js";
+import { type ExperimentPlan, type ResolvedPlan, resolvePlan } from "./plan.js";
+import type { ArmReport, ExperimentReport, MetricResult, TreatmentReport } from "./report.js";
 import { checkSummary, type SummaryInput } from "./summary.js";
 
 /**
- * The decision report of one experiment: for each treatment and planned metric the effect, CI, raw
- * and adjusted p-value and verdict; guardrail breaches; the SRM check (a mismatch blocks every decision
- * but rollback); whether the planned sample is reached; and a recommendation with its reasons.
+ * The decision report of one experiment: for each active treatment and planned metric the effect, CI,
+ * raw and adjusted p-value and verdict; guardrail breaches; the SRM check (a mismatch overrides every
+ * decision, rollback included); whether the planned sample is reached; and a recommendation with its
+ * reasons.
  *
  * `summary` is the event store's `ExperimentSummary`. Arms are the plan's `weights` keys when given,
- * else the summary's variants; an arm missing from the summary counts 0 units.
+ * else the summary's variants; an arm missing from the summary counts 0 units; an arm of weight 0 is
+ * switched off and left out of the comparison.
  */
 export function evaluate(plan: ExperimentPlan, summary: SummaryInput): ExperimentReport {
   const p = resolvePlan(plan);
@@ -39,10 +34,21 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
     variant,
     units: units[i] ?? 0,
     weight: (weights[i] ?? 0) / weightTotal,
+    active: (weights[i] ?? 0) > 0,
     expectedUnits: check.expected[i] ?? 0,
   }));
-  const reached = p.minimumSample === undefined || units.every((n) => n >= (p.minimumSample ?? 0));
-  if (p.minimumSample === undefined && p.method === "fixed") {
+  const active = arms.filter((a) => a.active);
+  for (const a of arms) {
+    if (!a.active) {
+      warnings.push(
+        `arm ${JSON.stringify(a.variant)} is switched off (weight 0): left out of the comparison` +
+          (a.units > 0 ? ` (its ${a.units} units are not analysed)` : ""),
+      );
+    }
+  }
+  const minimum = p.minimumSample;
+  const reached = minimum === undefined || active.every((a) => a.units >= minimum);
+  if (minimum === undefined && p.method === "fixed") {
     warnings.push(
       "the plan sets no minimumSample: fixed-horizon results are valid only at a sample size fixed in advance",
     );
@@ -56,38 +62,44 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
     warnings.push(`${s.unattributedOutcomes} outcomes had no earlier exposure and were left out`);
   }
 
-  const treatmentIds = armIds.filter((id) => id !== p.control);
+  const treatmentIds = active.map((a) => a.variant).filter((id) => id !== p.control);
   const metricsById = new Map(s.metrics.map((m) => [m.metric, m]));
   for (const m of p.metrics) {
     if (!metricsById.has(m.metric))
       warnings.push(`metric ${JSON.stringify(m.metric)} has no recorded outcomes`);
   }
+  const guardrails = p.metrics.filter((m) => m.role === "guardrail").length;
+  const guardrailTuning =
+    p.sequentialTuning ?? (minimum === undefined ? DEFAULT_SEQUENTIAL_TUNING : 2 * minimum);
+  const ctx: MeasureContext = {
+    plan: p,
+    exposed,
+    guardrailTestAlpha: p.guardrailAlpha / Math.max(1, guardrails * treatmentIds.length),
+    guardrailTuning,
+  };
 
-  // Raw results, then the correction over primary + secondary × treatments.
-  const rows = treatmentIds.map((treatment) =>
-    p.metrics.map((m) => measure(p, m, metricsById.get(m.metric), exposed, treatment)),
+  const rows: Array<Array<Mutable<MetricResult>>> = treatmentIds.map((treatment) =>
+    p.metrics.map((m) => measure(ctx, m, metricsById.get(m.metric), treatment)),
   );
-  const family: Array<[number, number]> = [];
-  rows.forEach((row, t) => {
-    row.forEach((r, k) => {
-      if (r.role !== "guardrail") family.push([t, k]);
+  // Two families: primary × treatments decides a ship; secondary × treatments is corrected on its own.
+  for (const role of ["primary", "secondary"] as const) {
+    const family = rows.flatMap((row) => row.filter((r) => r.role === role && r.warning === undefined));
+    const adjusted = adjust(
+      family.map((r) => r.pValue),
+      p.correction,
+    );
+    family.forEach((r, i) => {
+      applyCorrection(r, adjusted[i] ?? 1, p.alpha);
     });
-  });
-  const adjusted = adjust(
-    family.map(([t, k]) => rows[t]?.[k]?.pValue ?? 1),
-    p.correction,
-  );
-  family.forEach(([t, k], i) => {
-    const row = rows[t];
-    const r = row?.[k];
-    if (row === undefined || r === undefined) return;
-    row[k] = withVerdict(r, adjusted[i] ?? 1, p.alpha);
+  }
+  rows.forEach((row, t) => {
+    for (const r of row) relativeWarning(r, treatmentIds[t] ?? "", warnings);
   });
 
   const treatments: TreatmentReport[] = treatmentIds.map((variant, t) =>
-    decide(p, variant, rows[t] ?? [], check.mismatch, reached),
+    decideTreatment(p, variant, rows[t] ?? [], check.mismatch, reached),
   );
-  const overall = overallDecision(treatments, p);
+  const overall = decideExperiment(treatments, p, check.mismatch, pairwiseTest(p, s, exposed));
   return {
     experiment: s.experiment,
     control: p.control,
@@ -96,12 +108,48 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
     alpha: p.alpha,
     correction: p.correction,
     guardrailAlpha: p.guardrailAlpha,
+    guardrailTuning,
     arms,
     srm: { pValue: check.pValue, mismatch: check.mismatch, threshold: p.srmThreshold },
-    sample: { ...(p.minimumSample === undefined ? {} : { minimumPerArm: p.minimumSample }), reached },
+    sample: { ...(minimum === undefined ? {} : { minimumPerArm: minimum }), reached },
     treatments,
     ...overall,
     warnings,
+  };
+}
+
+/** A relative CI that is unbounded or reaches past ±100% says little about the lift: say so. */
+function relativeWarning(r: MetricResult, treatment: string, warnings: string[]): void {
+  if (r.scale !== "relative" || r.warning !== undefined) return;
+  const [lo, hi] = r.ci;
+  const where = `${r.metric} (${treatment})`;
+  const unbounded = !Number.isFinite(lo) || !Number.isFinite(hi);
+  if (unbounded) {
+    warnings.push(
+      `${where}: the relative CI is unbounded, the control mean is not distinguishable from 0; read the absolute effect`,
+    );
+  } else if ((Number.isFinite(lo) && lo < -1) || (Number.isFinite(hi) && hi > 1)) {
+    warnings.push(
+      `${where}: the relative CI reaches past ±100%; the control mean is small against its standard error`,
+    );
+  }
+}
+
+/** Best against another shippable treatment on the first primary metric, with the plan's test. */
+function pairwiseTest(p: ResolvedPlan, s: SummaryInput, exposed: ReadonlyMap<string, number>): PairwiseTest {
+  const m = p.metrics.find((x) => x.role === "primary");
+  const metric = s.metrics.find((x) => x.metric === m?.metric);
+  return (best, other) => {
+    // The absolute scale: the same null (equal means) as the relative one, with no ratio to estimate.
+    const r = compare(statsOf(metric, other, exposed), statsOf(metric, best, exposed), {
+      type: typeOf(metric),
+      scale: "absolute",
+      alpha: p.alpha,
+      sides: "two",
+      ...(p.sequentialTuning === undefined ? {} : { sequential: { tuning: p.sequentialTuning } }),
+    });
+    if (r.warning !== undefined) return { pValue: 1, better: false };
+    return { pValue: r.pValue, better: m?.direction === "decrease" ? r.estimate < 0 : r.estimate > 0 };
   };
 }
 
@@ -122,158 +170,4 @@ function armOrder(p: ResolvedPlan, s: SummaryInput, warnings: string[]): string[
     );
   }
   return ordered;
-}
-
-function statsOf(
-  metric: MetricSummary | undefined,
-  variant: string,
-  exposed: Map<string, number>,
-): SampleStats {
-  const found = metric?.variants.find((v) => v.variantId === variant);
-  if (found !== undefined) return { n: found.n, sum: found.sum, sumSquares: found.sumSquares };
-  // The store counts a unit with no outcome as 0: an arm with no outcomes is all zeros.
-  return { n: exposed.get(variant) ?? 0, sum: 0, sumSquares: 0 };
-}
-
-/** Raw result of one metric for one treatment (verdict provisional for primary/secondary). */
-function measure(
-  p: ResolvedPlan,
-  m: ResolvedPlanMetric,
-  metric: MetricSummary | undefined,
-  exposed: Map<string, number>,
-  treatment: string,
-): MetricResult {
-  const type: MetricType = metric?.kind === "bool" ? "proportion" : "mean";
-  const control = statsOf(metric, p.control, exposed);
-  const trt = statsOf(metric, treatment, exposed);
-  const guardrail = m.role === "guardrail";
-  // Guardrails test the harmful side only: H0 "no worse than the margin".
-  const sides: Sides = !guardrail ? "two" : m.direction === "increase" ? "less" : "greater";
-  const options: CompareOptions = {
-    type,
-    scale: m.scale,
-    alpha: guardrail ? p.guardrailAlpha : p.alpha,
-    sides,
-    nullEffect: guardrail ? (m.direction === "increase" ? -m.margin : m.margin) : 0,
-    ...(p.sequentialTuning === undefined ? {} : { sequential: { tuning: p.sequentialTuning } }),
-  };
-  const r = compare(control, trt, options);
-  const warning = metric === undefined ? ("metric-not-recorded" as const) : r.warning;
-  const significant = guardrail && warning === undefined && r.pValue < p.guardrailAlpha;
-  const verdict: MetricVerdict =
-    warning !== undefined
-      ? "insufficient-data"
-      : guardrail
-        ? significant
-          ? "breach"
-          : "ok"
-        : "inconclusive";
-  const result: Mutable<MetricResult> = {
-    metric: m.metric,
-    role: m.role,
-    direction: m.direction,
-    type,
-    scale: m.scale,
-    sides,
-    controlUnits: control.n,
-    treatmentUnits: trt.n,
-    controlMean: r.controlMean,
-    treatmentMean: r.treatmentMean,
-    estimate: r.estimate,
-    standardError: r.standardError,
-    ci: r.ci,
-    df: r.df,
-    pValue: r.pValue,
-    adjustedPValue: r.pValue,
-    significant,
-    verdict,
-  };
-  if (warning !== undefined) result.warning = warning;
-  return result;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Sets the adjusted p-value and the verdict of a primary/secondary result (a fresh object from measure). */
-function withVerdict(r: Mutable<MetricResult>, adjustedPValue: number, alpha: number): MetricResult {
-  r.adjustedPValue = adjustedPValue;
-  if (r.warning !== undefined) return r;
-  r.significant = adjustedPValue < alpha;
-  const good = r.direction === "increase" ? r.estimate > 0 : r.estimate < 0;
-  r.verdict = !r.significant ? "inconclusive" : good ? "win" : "loss";
-  return r;
-}
-
-function decide(
-  p: ResolvedPlan,
-  variant: string,
-  metrics: readonly MetricResult[],
-  srmMismatch: boolean,
-  reached: boolean,
-): TreatmentReport {
-  const reasons: string[] = [];
-  const names = (rs: readonly MetricResult[]) => rs.map((r) => r.metric).join(", ");
-  const breaches = metrics.filter((r) => r.verdict === "breach");
-  const primary = metrics.filter((r) => r.role === "primary");
-  const wins = primary.filter((r) => r.verdict === "win");
-  const losses = primary.filter((r) => r.verdict === "loss");
-  let decision: TreatmentDecision;
-  if (breaches.length > 0) {
-    decision = "rollback";
-    reasons.push(`guardrail breached: ${names(breaches)}`);
-  } else if (srmMismatch) {
-    decision = "investigate-srm";
-    reasons.push(
-      "sample ratio mismatch: the observed split does not match the plan, so no result can be trusted",
-    );
-  } else if (!reached) {
-    decision = "continue";
-    reasons.push(`planned sample of ${p.minimumSample} units per arm not reached`);
-  } else if (losses.length > 0) {
-    decision = "reject";
-    reasons.push(`primary metric worse: ${names(losses)}`);
-  } else if (wins.length > 0) {
-    decision = "ship";
-    reasons.push(`primary metric better: ${names(wins)}`);
-  } else if (p.method === "sequential") {
-    decision = "continue";
-    reasons.push("no primary metric is significant yet; the sequential test allows collecting more data");
-  } else {
-    decision = "no-effect";
-    reasons.push("no primary metric is significant at the planned sample size");
-  }
-  return { variant, decision, reasons, metrics };
-}
-
-function overallDecision(
-  treatments: readonly TreatmentReport[],
-  p: ResolvedPlan,
-): { decision: ExperimentDecision; winner?: string; reasons: string[] } {
-  const pick = (d: TreatmentDecision) => treatments.filter((t) => t.decision === d);
-  const label = (ts: readonly TreatmentReport[]) => ts.map((t) => t.variant).join(", ");
-  const rollback = pick("rollback");
-  if (rollback.length > 0) return { decision: "rollback", reasons: [`roll back ${label(rollback)}`] };
-  const srmBlocked = pick("investigate-srm");
-  if (srmBlocked.length > 0) {
-    return { decision: "investigate-srm", reasons: ["sample ratio mismatch blocks any decision"] };
-  }
-  const ship = pick("ship");
-  if (ship.length > 0) {
-    const primaryMetric = p.metrics.find((m) => m.role === "primary")?.metric;
-    const score = (t: TreatmentReport) => {
-      const r = t.metrics.find((m) => m.metric === primaryMetric);
-      if (r === undefined) return Number.NEGATIVE_INFINITY;
-      return r.direction === "increase" ? r.estimate : -r.estimate;
-    };
-    const best = [...ship].sort((a, b) => score(b) - score(a))[0];
-    if (best !== undefined) {
-      return { decision: "ship", winner: best.variant, reasons: [`ship ${best.variant}`, ...best.reasons] };
-    }
-  }
-  const cont = pick("continue");
-  if (cont.length > 0) return { decision: "continue", reasons: [`keep collecting data for ${label(cont)}`] };
-  return {
-    decision: "keep-control",
-    reasons: ["no treatment is better than control on the primary metrics"],
-  };
 }

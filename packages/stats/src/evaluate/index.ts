@@ -9,5 +9,6 @@ export type {
 } from "./plan.js";
 export { resolvePlan } from "./plan.js";
 export type * from "./report.js";
+export { MIN_UNITS_PER_ARM } from "./report.js";
 export type { SummaryInput } from "./summary.js";
 export { checkSummary } from "./summary.js";

@@ -26,8 +26,10 @@ export interface PlanMetric {
   /** Effect scale for this metric; default the plan's `scale`. */
   readonly scale?: Scale;
   /**
-   * Guardrails only: degradation tolerated before it counts as a breach, in the units of `scale`
-   * (0.02 = 2% relative). Must be ≥ 0. Default 0: any significant degradation is a breach.
+   * Guardrails only: the non-inferiority margin, in the units of `scale` (0.05 = 5% relative), ≥ 0.
+   * Above 0 the treatment must be shown no worse than the margin before it can ship, and only a
+   * degradation shown beyond the margin is a breach. Default 0: any degradation shown is a breach, and
+   * a guardrail not shown worse is ok.
    */
   readonly margin?: number;
 }
@@ -35,13 +37,15 @@ export interface PlanMetric {
 /**
  * The analysis plan of one experiment, declared in the manifest before results are seen.
  *
- * - Primary and secondary metrics form the multiple-comparison family (× every treatment), tested
- *   two-sided at `alpha` and adjusted with `correction`. A treatment ships only on a significant
- *   primary win with no significant primary loss.
- * - Guardrail metrics stay outside that family: each is tested one-sided in its harmful direction at
- *   `guardrailAlpha`; a significant degradation beyond `margin` is a breach and recommends rollback.
- * - With `sequential`, the confidence sequence is used, so looking at results early is safe; without
- *   it, results are fixed-horizon and no decision is made before `minimumSample` units per arm.
+ * - Primary metrics × treatments are the family that decides a ship, tested two-sided at `alpha` and
+ *   adjusted with `correction`. Secondary metrics × treatments are corrected among themselves and never
+ *   ship alone; a significant secondary loss turns a ship into a review.
+ * - Guardrails × treatments are tested one-sided on their harmful side with confidence sequences
+ *   (valid at every look, in every plan) at `guardrailAlpha` divided among them (Bonferroni), so the
+ *   chance of a false rollback stays ≤ `guardrailAlpha`.
+ * - With `sequential`, the confidence sequence is used for every metric, so looking at results early is
+ *   safe; without it, results are fixed-horizon and no ship/reject is made before `minimumSample` units
+ *   per arm (a manifest requires one for a fixed-horizon plan).
  */
 export interface ExperimentPlan {
   /** Variant id of the control arm. */
@@ -60,7 +64,10 @@ export interface ExperimentPlan {
   readonly sequential?: { readonly tuning?: number };
   /** Planned units per arm; no ship/reject decision before every arm has them. Default: none planned. */
   readonly minimumSample?: number;
-  /** Configured traffic split by variant id (relative weights), for the SRM check. Default: even. */
+  /**
+   * Configured traffic split by variant id (relative weights), for the SRM check. Default: even. An arm
+   * of weight 0 is switched off: it is left out of the comparison and of `minimumSample`.
+   */
   readonly weights?: Readonly<Record<string, number>>;
   /** Level of the one-sided guardrail tests. Default 0.05. */
   readonly guardrailAlpha?: number;
@@ -173,6 +180,12 @@ export function resolvePlan(input: unknown, field = "plan"): ResolvedPlan {
         `has no weight for the control ${JSON.stringify(plan.control)}`,
       );
     }
+    if (!((weights[plan.control] ?? 0) > 0)) {
+      throw new StatsInputError(
+        `${field}.weights.${plan.control}`,
+        "the control's weight must be above 0: a switched-off control leaves nothing to compare with",
+      );
+    }
     if (Object.keys(weights).length < 2) {
       throw new StatsInputError(`${field}.weights`, "must list the control and at least one treatment");
     }
@@ -197,8 +210,8 @@ export function resolvePlan(input: unknown, field = "plan"): ResolvedPlan {
     srmThreshold:
       plan.srmThreshold === undefined ? 0.001 : checkOpenUnit(plan.srmThreshold, `${field}.srmThreshold`),
   };
-  // Guardrails are one-sided; a one-sided confidence sequence needs alpha < 0.5.
-  if (sequentialTuning !== undefined && metrics.some((m) => m.role === "guardrail")) {
+  // Guardrails use one-sided confidence sequences in every plan, which need alpha < 0.5.
+  if (metrics.some((m) => m.role === "guardrail")) {
     checkSequentialAlpha(resolved.guardrailAlpha, true, `${field}.guardrailAlpha`);
   }
   return resolved;

@@ -5,14 +5,27 @@ import type { Direction, MetricRole } from "./plan.js";
 
 /**
  * A metric's outcome for one treatment. Primary/secondary: "win" or "loss" (significant after
- * correction, in or against the metric's direction), "inconclusive". Guardrail: "breach" (significant
- * degradation beyond the margin) or "ok". Any role: "insufficient-data" when the effect cannot be
- * estimated (no variance, control mean 0, fewer than 2 units, metric not recorded).
+ * correction, in or against the metric's direction), "inconclusive". Guardrail: "breach" (shown worse
+ * than its margin), "ok" (not shown worse when the margin is 0; shown within the margin when it is
+ * above 0) or "inconclusive" (a margin above 0 that is neither shown kept nor shown broken). Any role:
+ * "insufficient-data" when nothing can be tested (no variance, too few units, metric not recorded);
+ * it is never read as "no effect" or "ok", and it holds a ship back.
  */
 export type MetricVerdict = "win" | "loss" | "inconclusive" | "breach" | "ok" | "insufficient-data";
 
-/** Why an effect is missing: the estimate warnings of `compare`, or a plan metric absent from the summary. */
+/**
+ * Why an effect is missing: the estimate warnings of `compare` (`too-few-units` also means fewer than
+ * {@link MIN_UNITS_PER_ARM} units per arm for a confidence-sequence test), or a plan metric absent from
+ * the summary.
+ */
 export type MetricWarning = EstimateWarning | "metric-not-recorded";
+
+/**
+ * Units each arm needs before a confidence sequence (every guardrail; every metric of a sequential
+ * plan) is read: the sequence rests on the central limit theorem, which a handful of units does not
+ * support (heavy-tailed metrics least of all).
+ */
+export const MIN_UNITS_PER_ARM = 100;
 
 /** One planned metric compared between one treatment and the control. */
 export interface MetricResult {
@@ -21,7 +34,10 @@ export interface MetricResult {
   readonly direction: Direction;
   /** "proportion" for bool outcomes, "mean" for numeric and count outcomes. */
   readonly type: MetricType;
+  /** The scale tested: the planned one, or "absolute" when a relative metric's control mean is 0. */
   readonly scale: Scale;
+  /** The scale the plan asked for. */
+  readonly plannedScale: Scale;
   /** Sides of the test: "two" for primary/secondary, the harmful side for guardrails. */
   readonly sides: Sides;
   readonly controlUnits: number;
@@ -30,12 +46,28 @@ export interface MetricResult {
   readonly treatmentMean: number;
   readonly estimate: number;
   readonly standardError: number;
+  /**
+   * Confidence interval at `ciLevel`. Primary/secondary: the test's unadjusted 1 − alpha interval
+   * (`ciAdjusted` false unless the correction is "none"); guardrails: both one-sided bounds of the
+   * confidence sequence at the guardrail family's Bonferroni level, like their adjusted p-value (so
+   * `ciLevel` is 1 − 2·level): the breach test reads one, the margin the other.
+   */
   readonly ci: readonly [number, number];
+  /** Confidence level of `ci`. */
+  readonly ciLevel: number;
+  /** Whether `ci` is adjusted to the same family and level as `adjustedPValue`. */
+  readonly ciAdjusted: boolean;
   readonly df: number;
+  /** Primary/secondary: the two-sided test of no effect. Guardrails: the one-sided test of a breach. */
   readonly pValue: number;
-  /** Corrected p-value within the primary + secondary family; equals `pValue` for guardrails. */
+  /**
+   * Corrected p-value within the metric's family: primary × treatments, secondary × treatments
+   * (each with the plan's correction), guardrails × treatments (Bonferroni).
+   */
   readonly adjustedPValue: number;
-  /** adjustedPValue < alpha (guardrails: pValue < guardrailAlpha). */
+  /** Guardrails with a margin above 0: the one-sided p-value of "no worse than the margin", Bonferroni-adjusted. */
+  readonly nonInferiorityPValue?: number;
+  /** adjustedPValue < alpha (guardrails: < guardrailAlpha, a breach). */
   readonly significant: boolean;
   readonly verdict: MetricVerdict;
   readonly warning?: MetricWarning;
@@ -43,17 +75,38 @@ export interface MetricResult {
 
 /**
  * What to do with one treatment:
+ * - "investigate-srm": the traffic split does not match the plan; no decision can be trusted, rollback
+ *   included.
  * - "rollback": a guardrail is breached.
- * - "investigate-srm": the traffic split does not match the plan; no decision can be trusted.
- * - "continue": the planned sample is not reached, or (sequential) nothing is significant yet.
- * - "ship": a primary metric wins and none loses.
+ * - "continue": the planned sample is not reached; or a primary metric or a guardrail has
+ *   insufficient data, or a guardrail is not yet shown within its margin; or (sequential) nothing is
+ *   significant yet.
  * - "reject": a primary metric loses.
- * - "no-effect": fixed horizon, planned sample reached, no primary metric significant.
+ * - "review": a primary metric wins, but a secondary metric loses significantly.
+ * - "ship": a primary metric wins, none loses, every guardrail is ok and no secondary loses.
+ * - "no-effect": fixed horizon, planned sample reached, every primary metric tested and none significant.
  */
-export type TreatmentDecision = "rollback" | "investigate-srm" | "continue" | "ship" | "reject" | "no-effect";
+export type TreatmentDecision =
+  | "rollback"
+  | "investigate-srm"
+  | "continue"
+  | "ship"
+  | "review"
+  | "reject"
+  | "no-effect";
 
-/** The experiment-level recommendation; "keep-control" when every treatment is "reject" or "no-effect". */
-export type ExperimentDecision = "rollback" | "investigate-srm" | "continue" | "ship" | "keep-control";
+/**
+ * The experiment-level recommendation; "review" when a shippable treatment loses a secondary metric or
+ * several shippable treatments cannot be told apart; "keep-control" when every treatment is "reject" or
+ * "no-effect" (or switched off).
+ */
+export type ExperimentDecision =
+  | "rollback"
+  | "investigate-srm"
+  | "continue"
+  | "ship"
+  | "review"
+  | "keep-control";
 
 /** The metrics and the decision for one treatment arm. */
 export interface TreatmentReport {
@@ -69,6 +122,8 @@ export interface ArmReport {
   readonly units: number;
   /** Normalised configured weight (0 for an arm outside the plan's weights). */
   readonly weight: number;
+  /** False for an arm of weight 0 (switched off): left out of the comparison and of `minimumSample`. */
+  readonly active: boolean;
   /** Units expected from the weights and the checked total (0 for arms skipped by the SRM check). */
   readonly expectedUnits: number;
 }
@@ -82,17 +137,28 @@ export interface ExperimentReport {
   readonly alpha: number;
   readonly correction: Correction;
   readonly guardrailAlpha: number;
+  /**
+   * N* of the guardrails' confidence sequences: the plan's sequential tuning, else twice
+   * `minimumSample` (tightest at the planned sample), else 5000.
+   */
+  readonly guardrailTuning: number;
   readonly arms: readonly ArmReport[];
   readonly srm: { readonly pValue: number; readonly mismatch: boolean; readonly threshold: number };
   readonly sample: {
     /** Planned units per arm, if the plan sets one. */
     readonly minimumPerArm?: number;
+    /** Every active arm has `minimumPerArm` units. */
     readonly reached: boolean;
   };
   readonly treatments: readonly TreatmentReport[];
   readonly decision: ExperimentDecision;
-  /** With decision "ship": the treatment to ship (best first primary metric among shippable ones). */
+  /**
+   * With decision "ship": the treatment to ship (best first primary metric among shippable ones, and
+   * significantly better than every other shippable one at the primary family's alpha).
+   */
   readonly winner?: string;
+  /** With decision "review": shippable treatments the first primary metric cannot tell apart (best first). */
+  readonly cannotTellApart?: readonly string[];
   readonly reasons: readonly string[];
   /** Data-quality notes that do not change the decision (units in several variants, unknown variants...). */
   readonly warnings: readonly string[];

@@ -1,0 +1,167 @@
+import type { MetricSummary } from "@assay/core";
+import { type CompareOptions, compare } from "../frequentist/compare.js";
+import { type ArmMoments, armMoments } from "../moments/arm.js";
+import { welchDf } from "../moments/effect.js";
+import type { MetricType, SampleStats, Scale } from "../moments/types.js";
+import { guardrailTest } from "./guardrail.js";
+import type { ResolvedPlan, ResolvedPlanMetric } from "./plan.js";
+import { type MetricResult, type MetricWarning, MIN_UNITS_PER_ARM } from "./report.js";
+
+/** A result under construction: verdicts and adjusted p-values are set once the family is known. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What one metric of one treatment is measured with, besides the plan. */
+export interface MeasureContext {
+  readonly plan: ResolvedPlan;
+  readonly exposed: ReadonlyMap<string, number>;
+  /** Level of each guardrail test: guardrailAlpha / (guardrails × active treatments). */
+  readonly guardrailTestAlpha: number;
+  /** N* of the guardrails' confidence sequences. */
+  readonly guardrailTuning: number;
+}
+
+/** The summary's statistics of one arm; an arm with no outcomes is all zeros (the store's convention). */
+export function statsOf(
+  metric: MetricSummary | undefined,
+  variant: string,
+  exposed: ReadonlyMap<string, number>,
+): SampleStats {
+  const found = metric?.variants.find((v) => v.variantId === variant);
+  if (found !== undefined) return { n: found.n, sum: found.sum, sumSquares: found.sumSquares };
+  return { n: exposed.get(variant) ?? 0, sum: 0, sumSquares: 0 };
+}
+
+/** "proportion" for bool outcomes, "mean" for numeric and count outcomes. */
+export function typeOf(metric: MetricSummary | undefined): MetricType {
+  return metric?.kind === "bool" ? "proportion" : "mean";
+}
+
+/**
+ * Raw result of one metric for one treatment. Primary/secondary: the plan's two-sided test (Welch or
+ * the confidence sequence), verdict provisional until the family is corrected. Guardrails: final.
+ */
+export function measure(
+  ctx: MeasureContext,
+  m: ResolvedPlanMetric,
+  metric: MetricSummary | undefined,
+  treatment: string,
+): Mutable<MetricResult> {
+  const p = ctx.plan;
+  const type = typeOf(metric);
+  const controlStats = statsOf(metric, p.control, ctx.exposed);
+  const treatmentStats = statsOf(metric, treatment, ctx.exposed);
+  const a = armMoments(controlStats, type, "control");
+  const b = armMoments(treatmentStats, type, "treatment");
+  // A relative effect on a control mean of 0 is undefined, but the null (equal means) is not: test it
+  // on the absolute scale rather than reading "no data" as "no effect".
+  const scale: Scale = m.scale === "relative" && a.mean === 0 ? "absolute" : m.scale;
+  const guardrail = m.role === "guardrail";
+  const result = blank(m, type, scale, a, b, guardrail ? 2 * ctx.guardrailTestAlpha : p.alpha);
+  const confidenceSequence = guardrail || p.method === "sequential";
+  if (metric === undefined) return insufficient(result, "metric-not-recorded");
+  if (a.n < 2 || b.n < 2 || (confidenceSequence && (a.n < MIN_UNITS_PER_ARM || b.n < MIN_UNITS_PER_ARM))) {
+    return insufficient(result, "too-few-units");
+  }
+  if (guardrail) return measureGuardrail(ctx, m, result, a, b, scale);
+
+  const options: CompareOptions = {
+    type,
+    scale,
+    alpha: p.alpha,
+    sides: "two",
+    ...(p.sequentialTuning === undefined ? {} : { sequential: { tuning: p.sequentialTuning } }),
+  };
+  const r = compare(controlStats, treatmentStats, options);
+  if (r.warning !== undefined) return insufficient(result, r.warning);
+  result.estimate = r.estimate;
+  result.standardError = r.standardError;
+  result.ci = r.ci;
+  result.df = r.df;
+  result.pValue = r.pValue;
+  result.adjustedPValue = r.pValue;
+  result.ciAdjusted = p.correction === "none";
+  result.verdict = "inconclusive";
+  return result;
+}
+
+function measureGuardrail(
+  ctx: MeasureContext,
+  m: ResolvedPlanMetric,
+  result: Mutable<MetricResult>,
+  a: ArmMoments,
+  b: ArmMoments,
+  scale: Scale,
+): Mutable<MetricResult> {
+  const alpha = ctx.guardrailTestAlpha;
+  // With the absolute fallback of a relative margin, margin·|control mean| = 0.
+  const margin = scale === m.scale ? m.margin : 0;
+  const t = guardrailTest(a, b, {
+    scale,
+    direction: m.direction,
+    margin,
+    alpha,
+    tuning: ctx.guardrailTuning,
+  });
+  if (t === undefined) return insufficient(result, "zero-variance");
+  const family = ctx.plan.guardrailAlpha / alpha;
+  const breach = t.breachPValue < alpha;
+  const shownWithin = m.margin === 0 || t.nonInferiorityPValue < alpha;
+  result.estimate = t.estimate;
+  result.standardError = t.standardError;
+  result.ci = t.ci;
+  result.df = welchDf(a, b);
+  result.pValue = t.breachPValue;
+  result.adjustedPValue = Math.min(1, t.breachPValue * family);
+  if (m.margin > 0) result.nonInferiorityPValue = Math.min(1, t.nonInferiorityPValue * family);
+  result.significant = breach;
+  result.verdict = breach ? "breach" : shownWithin ? "ok" : "inconclusive";
+  return result;
+}
+
+function blank(
+  m: ResolvedPlanMetric,
+  type: MetricType,
+  scale: Scale,
+  a: ArmMoments,
+  b: ArmMoments,
+  ciAlpha: number,
+): Mutable<MetricResult> {
+  return {
+    metric: m.metric,
+    role: m.role,
+    direction: m.direction,
+    type,
+    scale,
+    plannedScale: m.scale,
+    sides: m.role !== "guardrail" ? "two" : m.direction === "increase" ? "less" : "greater",
+    controlUnits: a.n,
+    treatmentUnits: b.n,
+    controlMean: a.mean,
+    treatmentMean: b.mean,
+    estimate: 0,
+    standardError: 0,
+    ci: [0, 0],
+    ciLevel: 1 - ciAlpha,
+    ciAdjusted: m.role === "guardrail",
+    df: 0,
+    pValue: 1,
+    adjustedPValue: 1,
+    significant: false,
+    verdict: "insufficient-data",
+  };
+}
+
+function insufficient(r: Mutable<MetricResult>, warning: MetricWarning): Mutable<MetricResult> {
+  r.verdict = "insufficient-data";
+  r.warning = warning;
+  return r;
+}
+
+/** Sets the adjusted p-value and the verdict of a primary/secondary result. */
+export function applyCorrection(r: Mutable<MetricResult>, adjustedPValue: number, alpha: number): void {
+  if (r.warning !== undefined) return;
+  r.adjustedPValue = adjustedPValue;
+  r.significant = adjustedPValue < alpha;
+  const good = r.direction === "increase" ? r.estimate > 0 : r.estimate < 0;
+  r.verdict = !r.significant ? "inconclusive" : good ? "win" : "loss";
+}
