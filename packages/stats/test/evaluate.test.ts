@@ -6,6 +6,7 @@ import {
   outcomeEvent,
 } from "@assay/core";
 import { describe, expect, it } from "vitest";
+import { fiellerInterval } from "../src/evaluate/guardrail.js";
 import {
   adjust,
   compare,
@@ -13,6 +14,7 @@ import {
   evaluate,
   resolvePlan,
   StatsInputError,
+  tUpperQuantile,
 } from "../src/index.js";
 import { expectRel } from "./helpers.js";
 
@@ -85,10 +87,20 @@ describe("evaluate", () => {
     const byName = new Map(t?.metrics.map((m) => [m.metric, m]));
     const p = byName.get("purchase");
     const direct = compare({ n: N, sum: 1000 }, { n: N, sum: 1150 }, { type: "proportion" });
+    const absolute = compare(
+      { n: N, sum: 1000 },
+      { n: N, sum: 1150 },
+      { type: "proportion", scale: "absolute" },
+    );
     expect(p?.type).toBe("proportion");
     expect(p?.estimate).toBe(direct.estimate);
-    expect(p?.ci).toEqual(direct.ci);
-    expect(p?.pValue).toBe(direct.pValue);
+    // relative: the p-value of the absolute test (the same null), the CI Fieller's at its critical value
+    expect(p?.pValue).toBe(absolute.pValue);
+    const critical = tUpperQuantile(0.025, absolute.df);
+    const uA = (0.1 * 0.9) / N;
+    const uB = (0.115 * 0.885) / N;
+    expect(p?.ci).toEqual(fiellerInterval(0.1, 0.115, uA, uB, critical));
+    expect((p?.ci[0] ?? 0) > 0).toBe((p?.pValue ?? 1) < 0.05);
     expect(p?.verdict).toBe("win");
     // one treatment: the primary family is purchase alone, the secondary family revenue alone
     const r = byName.get("revenue");

@@ -1,9 +1,11 @@
 import type { MetricSummary } from "@assay/core";
+import { tUpperQuantile } from "../distributions/index.js";
 import { type CompareOptions, compare } from "../frequentist/compare.js";
+import { sequentialMultiplier } from "../frequentist/sequential.js";
 import { type ArmMoments, armMoments } from "../moments/arm.js";
 import { welchDf } from "../moments/effect.js";
 import type { MetricType, SampleStats, Scale } from "../moments/types.js";
-import { guardrailTest } from "./guardrail.js";
+import { fiellerInterval, guardrailTest } from "./guardrail.js";
 import type { ResolvedPlan, ResolvedPlanMetric } from "./plan.js";
 import { type MetricResult, type MetricWarning, MIN_UNITS_PER_ARM } from "./report.js";
 
@@ -38,7 +40,9 @@ export function typeOf(metric: MetricSummary | undefined): MetricType {
 
 /**
  * Raw result of one metric for one treatment. Primary/secondary: the plan's two-sided test (Welch or
- * the confidence sequence), verdict provisional until the family is corrected. Guardrails: final.
+ * the confidence sequence) of equal means, whatever the scale; on the relative scale the estimate is
+ * (m_B − m_A)/|m_A| and the CI Fieller's. Verdict provisional until the family is corrected.
+ * Guardrails: final.
  */
 export function measure(
   ctx: MeasureContext,
@@ -64,9 +68,11 @@ export function measure(
   }
   if (guardrail) return measureGuardrail(ctx, m, result, a, b, scale);
 
+  // Relative metrics are tested on the absolute scale too: the null (equal means) is the same, and the
+  // delta method's SE, taken at the observed ratio, gives the relative test the wrong size.
   const options: CompareOptions = {
     type,
-    scale,
+    scale: "absolute",
     alpha: p.alpha,
     sides: "two",
     ...(p.sequentialTuning === undefined ? {} : { sequential: { tuning: p.sequentialTuning } }),
@@ -79,6 +85,19 @@ export function measure(
   result.df = r.df;
   result.pValue = r.pValue;
   result.adjustedPValue = r.pValue;
+  if (scale === "relative") {
+    // The CI is Fieller's for m_B/m_A at the test's own critical value, so it excludes 0 exactly when
+    // p < alpha, and is unbounded when the control mean is not distinguishable from 0.
+    const uA = a.variance / a.n;
+    const uB = b.variance / b.n;
+    const critical =
+      p.sequentialTuning === undefined
+        ? tUpperQuantile(p.alpha / 2, r.df)
+        : sequentialMultiplier(a.n + b.n, p.alpha, p.sequentialTuning, false);
+    result.estimate = (b.mean - a.mean) / Math.abs(a.mean);
+    result.standardError = Math.sqrt(uB / (a.mean * a.mean) + (uA * b.mean * b.mean) / a.mean ** 4);
+    result.ci = fiellerInterval(a.mean, b.mean, uA, uB, critical);
+  }
   result.ciAdjusted = p.correction === "none";
   result.verdict = "inconclusive";
   return result;
