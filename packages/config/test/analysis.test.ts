@@ -147,6 +147,23 @@ analysis = { primary = ["a", "a"], alpha = 0.5, correction = "sidak", sequential
     ]);
   });
 
+  test("a switched-off control (weight 0) is reported at the variants", () => {
+    const issues = formattedIssues(`[[plugins]]
+name = "experiment-hash"
+source = "@assay/experiment-hash"
+
+[[plugins.experiments]]
+id = "exp"
+variants = [{ id = "control", weight = 0, is_control = true }, { id = "b", weight = 1 }]
+analysis = { primary = ["a"], sequential = true }
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^assay\.toml:7:12: plugins\[0\]\.experiments\[0\]\.variants: the control's weight must be above 0/,
+      ),
+    ]);
+  });
+
   test("no control: reported once, at the variants, and the plan is not built", () => {
     const issues = formattedIssues(`[[plugins]]
 name = "experiment-hash"
