@@ -11,7 +11,6 @@ import { rng } from "./helpers.js";
 
 const LOOKS = 20;
 const BATCH = 500;
-const ARMS = ["control", "treatment"] as const;
 
 type Kind = "bool" | "normal" | "revenue";
 interface SimMetric {
@@ -60,11 +59,12 @@ function simulate(
   plans: readonly ExperimentPlan[],
   runs: number,
   seed: number,
+  arms: readonly string[] = ["control", "treatment"],
 ): Array<{ ship: number; rollback: number }> {
   const r = rng(seed);
   const counts = plans.map(() => ({ ship: 0, rollback: 0 }));
   for (let run = 0; run < runs; run++) {
-    const acc = METRICS.map(() => ARMS.map(() => ({ n: 0, sum: 0, sumSquares: 0 })));
+    const acc = METRICS.map(() => arms.map(() => ({ n: 0, sum: 0, sumSquares: 0 })));
     const shipped = plans.map(() => false);
     const rolledBack = plans.map(() => false);
     for (let look = 1; look <= LOOKS; look++) {
@@ -74,11 +74,11 @@ function simulate(
       const metrics: MetricSummary[] = METRICS.map((m, k) => ({
         metric: m.metric,
         kind: m.kind === "bool" ? "bool" : "numeric",
-        variants: ARMS.map((variantId, a) => ({ variantId, ...(acc[k]?.[a] as Acc) })),
+        variants: arms.map((variantId, a) => ({ variantId, ...(acc[k]?.[a] as Acc) })),
       }));
       const summary: ExperimentSummary = {
         experiment: "aa",
-        variants: ARMS.map((variantId) => ({
+        variants: arms.map((variantId) => ({
           variantId,
           exposedUnits: look * BATCH,
           exposures: look * BATCH,
@@ -136,6 +136,20 @@ describe("evaluate A/A, 20 looks, 2 primary metrics (one heavy-tailed) and 3 gua
         `sequential with 5% margins ship ${rate(m?.ship ?? 0)}, rollback ${rate(m?.rollback ?? 0)}`,
     );
     for (const c of [f, s, m]) {
+      expect(rate(c?.ship ?? 1)).toBeLessThanOrEqual(0.05);
+      expect(rate(c?.rollback ?? 1)).toBeLessThanOrEqual(0.05);
+    }
+  });
+
+  it("with two treatments (control, a, b): false ship <= alpha and false rollback <= guardrailAlpha (seed 77)", () => {
+    const RUNS = 400;
+    const [f, s] = simulate([fixed, sequential], RUNS, 77, ["control", "a", "b"]);
+    const rate = (x: number) => x / RUNS;
+    console.log(
+      `A/A 3 arms, ${RUNS} runs × ${LOOKS} looks: fixed ship ${rate(f?.ship ?? 0)}, rollback ${rate(f?.rollback ?? 0)}; ` +
+        `sequential ship ${rate(s?.ship ?? 0)}, rollback ${rate(s?.rollback ?? 0)}`,
+    );
+    for (const c of [f, s]) {
       expect(rate(c?.ship ?? 1)).toBeLessThanOrEqual(0.05);
       expect(rate(c?.rollback ?? 1)).toBeLessThanOrEqual(0.05);
     }
