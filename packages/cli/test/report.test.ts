@@ -77,3 +77,131 @@ describe("before any event", () => {
     expect(text).toContain("decision: none: no analysis plan in the manifest");
   });
 });
+
+describe("what the report says about its numbers", () => {
+  const N = 10_000;
+  const bool = (variantId: string, k: number) => ({ variantId, n: N, sum: k, sumSquares: k });
+  const numeric = (variantId: string, mean: number, variance: number) => ({
+    variantId,
+    n: N,
+    sum: N * mean,
+    sumSquares: (N - 1) * variance + N * mean * mean,
+  });
+  const summary = (
+    metrics: ExperimentSummary["metrics"],
+    arms = ["control", "treatment"],
+  ): ExperimentSummary => ({
+    experiment: "exp",
+    variants: arms.map((variantId) => ({ variantId, exposedUnits: N, exposures: N })),
+    metrics,
+    unitsInSeveralVariants: 0,
+    unattributedOutcomes: 0,
+  });
+  const planned = (analysis: NonNullable<ExperimentEntry["analysis"]>): ExperimentEntry => ({
+    ...definition,
+    analysis,
+  });
+
+  it("labels unadjusted CIs, a relative metric tested on the absolute scale, an unproven guardrail margin", () => {
+    const entry = planned({
+      control: "control",
+      primary: [{ metric: "checkout" }],
+      guardrails: [{ metric: "latency_ms", direction: "decrease", margin: 0.02 }],
+      minimumSample: 100,
+      weights: { control: 1, treatment: 1 },
+    });
+    const report = reportOf(
+      entry,
+      summary([
+        { metric: "checkout", kind: "bool", variants: [bool("control", 0), bool("treatment", 50)] },
+        {
+          metric: "latency_ms",
+          kind: "numeric",
+          variants: [numeric("control", 300, 2500), numeric("treatment", 305, 2500)],
+        },
+      ]),
+      undefined,
+    );
+    const text = renderReport(report);
+    expect(text).toMatch(/^checkout\s+primary\s+0\.0000\s+0\.0050\s+\+0\.005 \(absolute: control mean 0\)/m);
+    expect(text).toMatch(/^latency_ms\s+guardrail\s.*not shown within margin$/m);
+    expect(text).toContain("CIs 95%, unadjusted (the adj. p beside them is Holm-corrected)");
+    expect(text).toContain("guardrail CIs 90% (two one-sided bounds), adjusted like their p");
+    expect(text).toContain(
+      "but guardrail holds the ship: latency_ms (not yet shown within its margin of 2%)",
+    );
+    expect(text).toContain("decision: CONTINUE");
+  });
+
+  it("warns when a relative CI is unbounded or reaches past ±100%", () => {
+    const entry = planned({
+      control: "control",
+      primary: [{ metric: "revenue" }],
+      minimumSample: 100,
+      weights: { control: 1, treatment: 1 },
+    });
+    const report = reportOf(
+      entry,
+      summary([
+        {
+          metric: "revenue",
+          kind: "numeric",
+          variants: [numeric("control", 0.05, 100), numeric("treatment", 0.1, 100)],
+        },
+      ]),
+      undefined,
+    );
+    expect(renderReport(report)).toMatch(
+      /^warning: revenue \(treatment\): the relative CI (is unbounded|reaches past ±100%)/m,
+    );
+  });
+
+  it("names the arms a multi-arm winner cannot be told apart from (REVIEW)", () => {
+    const three: ExperimentEntry = {
+      ...definition,
+      variants: [
+        { id: "control", weight: 1, isControl: true },
+        { id: "a", weight: 1, isControl: false },
+        { id: "b", weight: 1, isControl: false },
+      ],
+      analysis: {
+        control: "control",
+        primary: [{ metric: "checkout" }],
+        minimumSample: 100,
+        weights: { control: 1, a: 1, b: 1 },
+      },
+    };
+    const report = reportOf(
+      three,
+      summary(
+        [
+          {
+            metric: "checkout",
+            kind: "bool",
+            variants: [bool("control", 1000), bool("a", 1150), bool("b", 1160)],
+          },
+        ],
+        ["control", "a", "b"],
+      ),
+      undefined,
+    );
+    expect(report.decision).toBe("review");
+    expect(renderReport(report)).toMatch(
+      /^decision: REVIEW: b, a each beat control, but checkout cannot tell b apart from a/m,
+    );
+  });
+
+  it("without a plan: one Holm family over every metric × treatment", () => {
+    const report = reportOf(
+      definition,
+      summary([
+        { metric: "checkout", kind: "bool", variants: [bool("control", 1000), bool("treatment", 1100)] },
+        { metric: "errors", kind: "bool", variants: [bool("control", 100), bool("treatment", 110)] },
+      ]),
+      undefined,
+    );
+    const metrics = report.treatments[0]?.metrics ?? [];
+    const smaller = Math.min(...metrics.map((m) => m.pValue));
+    expect(Math.min(...metrics.map((m) => m.adjustedPValue))).toBeCloseTo(2 * smaller, 14);
+  });
+});
