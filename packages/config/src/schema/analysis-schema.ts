@@ -33,7 +33,7 @@ const metricName = recordedName({
 const guardrailOnly: Check<number> = (_value, path, ctx) => {
   ctx.report(
     path,
-    "applies to guardrails only (the degradation a guardrail tolerates before it counts as a breach); " +
+    "applies to guardrails only (the non-inferiority margin a guardrail must be shown within before a ship); " +
       "remove it, or list this metric under `guardrails`",
     "key",
   );
