@@ -21,6 +21,7 @@ export {
 } from "./distributions/index.js";
 export * from "./evaluate/index.js";
 export * from "./frequentist/index.js";
+export type { Contrast, RelativeMethod } from "./moments/effect.js";
 export type {
   CovariateStats,
   CupedInput,

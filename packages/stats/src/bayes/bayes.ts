@@ -1,5 +1,5 @@
 import { normalCdf, normalUpperQuantile } from "../distributions/index.js";
-import { effectMoments } from "../moments/effect.js";
+import { effectMoments, type RelativeMethod } from "../moments/effect.js";
 import type { CupedInput, EstimateWarning, MetricType, SampleStats, Scale } from "../moments/types.js";
 import { checkFinite, checkObject, checkOneOf, checkOpenUnit, checkPositive } from "../validation/checks.js";
 import { risk } from "./expected-loss.js";
@@ -24,6 +24,14 @@ export interface BayesOptions {
   /** Omitted: a flat (improper) prior, so the posterior is the likelihood N(Δ̂, SE²). */
   readonly prior?: GaussianPrior;
   readonly cuped?: CupedInput;
+  /**
+   * Relative scale only: how the chance to win is computed. Default "fieller": P(m_B > m_A) from the
+   * absolute effect's posterior (the prior rescaled by |m_A|), the same event as a positive lift, so
+   * swapping the arms turns c into 1 − c (flat prior). "delta": GrowthBook's P(lift > 0) under the
+   * delta-method Gaussian, which is not symmetric in the arms. Estimate, CI and risk are the
+   * delta-method posterior's either way.
+   */
+  readonly relative?: RelativeMethod;
 }
 
 /** Posterior summary of the effect under the Gaussian effect model. */
@@ -54,6 +62,8 @@ export function bayes(control: SampleStats, treatment: SampleStats, options?: Ba
   const scale =
     o.scale === undefined ? "relative" : checkOneOf(o.scale, ["relative", "absolute"], "options.scale");
   const alpha = o.alpha === undefined ? 0.05 : checkOpenUnit(o.alpha, "options.alpha");
+  const relative =
+    o.relative === undefined ? "fieller" : checkOneOf(o.relative, ["fieller", "delta"], "options.relative");
   let prior: GaussianPrior | undefined;
   if (o.prior !== undefined) {
     checkObject(o.prior, "options.prior");
@@ -75,15 +85,23 @@ export function bayes(control: SampleStats, treatment: SampleStats, options?: Ba
       warning: m.warning,
     };
   }
-  let mu = m.estimate;
-  let sigma = m.standardError;
-  if (prior !== undefined) {
-    const scaleFactor = scale === "absolute" ? Math.abs(m.control.mean) : 1;
-    const priorMean = prior.mean * scaleFactor;
-    const priorVariance = prior.variance * scaleFactor * scaleFactor;
-    const precision = 1 / (sigma * sigma) + 1 / priorVariance;
-    mu = (m.estimate / (sigma * sigma) + priorMean / priorVariance) / precision;
-    sigma = Math.sqrt(1 / precision);
+  const [mu, sigma] = posterior(
+    m.estimate,
+    m.standardError,
+    prior,
+    scale === "absolute" ? m.control.mean : 1,
+  );
+  let chanceToWin = normalCdf(mu / sigma);
+  if (scale === "relative" && relative === "fieller" && m.contrast !== undefined) {
+    // A positive lift is the event m_B > m_A: take its probability from the absolute effect, whose
+    // likelihood N(D̂, Var D̂) is symmetric in the arms (the delta-method one is not).
+    const [muAbs, sigmaAbs] = posterior(
+      m.contrast.difference,
+      Math.sqrt(m.contrast.variance),
+      prior,
+      m.control.mean,
+    );
+    chanceToWin = normalCdf(muAbs / sigmaAbs);
   }
   const z = normalUpperQuantile(alpha / 2);
   return {
@@ -91,7 +109,22 @@ export function bayes(control: SampleStats, treatment: SampleStats, options?: Ba
     estimate: mu,
     standardError: sigma,
     ci: [mu - z * sigma, mu + z * sigma],
-    chanceToWin: normalCdf(mu / sigma),
+    chanceToWin,
     risk: risk(mu, sigma),
   };
+}
+
+/** Normal-normal update; the prior is on the relative lift, rescaled by |scaleMean| (1 when relative). */
+function posterior(
+  estimate: number,
+  se: number,
+  prior: GaussianPrior | undefined,
+  scaleMean: number,
+): [number, number] {
+  if (prior === undefined) return [estimate, se];
+  const f = Math.abs(scaleMean);
+  const priorMean = prior.mean * f;
+  const priorVariance = prior.variance * f * f;
+  const precision = 1 / (se * se) + 1 / priorVariance;
+  return [(estimate / (se * se) + priorMean / priorVariance) / precision, Math.sqrt(1 / precision)];
 }

@@ -13,8 +13,38 @@ export interface EffectMoments {
   readonly treatment: ArmMoments;
   /** CUPED coefficient θ pooled over both arms (0 when no covariate or no covariate variance). */
   readonly theta: number;
+  /**
+   * The absolute contrast behind both scales (set unless an arm has fewer than 2 units): what Welch's
+   * test and Fieller's interval are computed from.
+   */
+  readonly contrast?: Contrast;
   readonly warning?: EstimateWarning;
 }
+
+/**
+ * The difference of (CUPED-adjusted) means and the second moments needed to test any relative null
+ * m_B − m_A = δ·|m_A| exactly: Var(D̂ − δ·s·m̂_A) = variance + 2δ·s·covariance + δ²·controlMeanVariance,
+ * with s = sign(m_A).
+ */
+export interface Contrast {
+  /** D̂ = m_B − m_A, of the CUPED-adjusted means when CUPED applies. */
+  readonly difference: number;
+  /** Var(D̂) = v_B/n_B + v_A/n_A (adjusted variances under CUPED). */
+  readonly variance: number;
+  /** The unadjusted control mean m_A, the relative scale's denominator. */
+  readonly controlMean: number;
+  /** Var(m̂_A) = v_A/n_A, unadjusted. */
+  readonly controlMeanVariance: number;
+  /** Cov(adjusted m̂_A, m̂_A) = (v_A − θ·σ_XY,A)/n_A; v_A/n_A without CUPED. */
+  readonly covariance: number;
+}
+
+/**
+ * How a relative effect is tested: "fieller" (default) — Welch's test of the absolute contrast, the
+ * same null on both scales, and Fieller's interval for the ratio; "delta" — GrowthBook's delta-method
+ * z/t statistic and interval around the estimate.
+ */
+export type RelativeMethod = "fieller" | "delta";
 
 /**
  * Effect moments, as in gbstats: absolute Δ = m_B - m_A with Var = v_B/n_B + v_A/n_A; relative
@@ -28,6 +58,7 @@ export function effectMoments(
   type: MetricType,
   scale: Scale,
   cuped?: CupedInput,
+  relative: RelativeMethod = "delta",
 ): EffectMoments {
   const control = armMoments(controlInput, type, "control");
   const treatment = armMoments(treatmentInput, type, "treatment");
@@ -39,13 +70,24 @@ export function effectMoments(
   const base = { control, treatment, theta };
 
   if (control.n < 2 || treatment.n < 2) return degenerate(base, "too-few-units");
-  if (scale === "relative" && control.mean === 0) return degenerate(base, "zero-control-mean");
+  const absoluteVariance = b.variance / b.n + a.variance / a.n;
+  const contrast: Contrast = {
+    difference: b.mean - a.mean,
+    variance: absoluteVariance,
+    controlMean: control.mean,
+    controlMeanVariance: control.variance / control.n,
+    covariance:
+      adjusted === undefined
+        ? control.variance / control.n
+        : (control.variance - theta * adjusted.controlParts.covariance) / control.n,
+  };
+  if (scale === "relative" && control.mean === 0) return degenerate(base, "zero-control-mean", contrast);
 
   let estimate: number;
   let variance: number;
   if (scale === "absolute") {
     estimate = b.mean - a.mean;
-    variance = b.variance / b.n + a.variance / a.n;
+    variance = absoluteVariance;
   } else {
     const mA = control.mean;
     const mB = treatment.mean;
@@ -63,9 +105,13 @@ export function effectMoments(
           (a.n * mA * mA);
     }
   }
-  const standardError = Math.sqrt(variance);
-  if (!(standardError > 0) || !Number.isFinite(standardError)) return degenerate(base, "zero-variance");
-  return { control, treatment, theta, estimate, standardError, df: welchDf(a, b) };
+  let standardError = Math.sqrt(variance);
+  // Fieller's test needs only the absolute contrast's variance; the delta-method SE is display only
+  // there (it is 0 when the treatment arm is constant at 0 although the test is well defined).
+  const tested = scale === "relative" && relative === "fieller" ? Math.sqrt(absoluteVariance) : standardError;
+  if (!(tested > 0) || !Number.isFinite(tested)) return degenerate(base, "zero-variance", contrast);
+  if (!Number.isFinite(standardError)) standardError = 0;
+  return { control, treatment, theta, estimate, standardError, df: welchDf(a, b), contrast };
 }
 
 /** Welch–Satterthwaite degrees of freedom; a zero-variance arm contributes nothing to the denominator. */
@@ -80,9 +126,10 @@ export function welchDf(a: ArmMoments, b: ArmMoments): number {
 function degenerate(
   base: Pick<EffectMoments, "control" | "treatment" | "theta">,
   warning: EstimateWarning,
+  contrast?: Contrast,
 ): EffectMoments {
   // Plain literals, no object spread: this runs in evaluate()'s inner loop.
-  return {
+  const result: EffectMoments = {
     control: base.control,
     treatment: base.treatment,
     theta: base.theta,
@@ -91,6 +138,7 @@ function degenerate(
     df: 0,
     warning,
   };
+  return contrast === undefined ? result : { ...result, contrast };
 }
 
 interface ArmParts {

@@ -1,5 +1,5 @@
 export type { ArmMoments } from "./arm.js";
 export { armMoments } from "./arm.js";
-export type { EffectMoments } from "./effect.js";
+export type { Contrast, EffectMoments, RelativeMethod } from "./effect.js";
 export { effectMoments, welchDf } from "./effect.js";
 export type * from "./types.js";
