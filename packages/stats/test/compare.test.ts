@@ -4,7 +4,7 @@ import { type CompareOptions, compare, type SampleStats, StatsInputError } from 
 import { expectRel, rng } from "./helpers.js";
 
 /** Sufficient statistics of explicit values. */
-function statsOf(values: readonly number[]): Required<SampleStats> {
+function statsOf(values: readonly number[]): Required<Omit<SampleStats, "sumSquaredDeviations">> {
   let sum = 0;
   let sumSquares = 0;
   for (const v of values) {
@@ -15,7 +15,7 @@ function statsOf(values: readonly number[]): Required<SampleStats> {
 }
 
 /** Sufficient statistics with a given mean and sample variance. */
-function arm(n: number, mean: number, variance: number): Required<SampleStats> {
+function arm(n: number, mean: number, variance: number): Required<Omit<SampleStats, "sumSquaredDeviations">> {
   const sum = n * mean;
   return { n, sum, sumSquares: (n - 1) * variance + (sum * sum) / n };
 }

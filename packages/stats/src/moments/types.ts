@@ -13,6 +13,12 @@ export interface SampleStats {
   readonly n: number;
   readonly sum: number;
   readonly sumSquares?: number;
+  /**
+   * Optional centred second moment Σ(y − ȳ)² (Welford's M2). When given it is used instead of
+   * sumSquares − sum²/n, which cancels catastrophically when the mean is large against the standard
+   * deviation (sd 0.01 around 1e6 leaves nothing of the variance in double precision).
+   */
+  readonly sumSquaredDeviations?: number;
 }
 
 /**
