@@ -1,8 +1,10 @@
 import { definePlugin, describe, type OptionIssue, unknownOptionIssue } from "@assay/core";
 import { PostgresEventStore } from "./postgres-store.js";
+import { schemaNameProblem } from "./schema-name.js";
 
 export { PostgresEventStore, type PostgresEventStoreOptions } from "./postgres-store.js";
 export { checkSchemaName, MIGRATIONS, migrate, POSTGRES_SCHEMA_VERSION } from "./schema.js";
+export { RESERVED_SCHEMA_NAMES, schemaNameProblem } from "./schema-name.js";
 
 /**
  * The plugin module a manifest loads with `source = "@assay/store-postgres"`. Options: `url` (default the
@@ -19,11 +21,8 @@ export default definePlugin({
         if (typeof value !== "string" || !/^postgres(ql)?:\/\//.test(value))
           issues.push({ key, message: `must be a postgres:// connection URL, got ${describeUrl(value)}` });
       } else if (key === "schema") {
-        if (typeof value !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(value))
-          issues.push({
-            key,
-            message: `must be lower-case letters, digits and _ (at most 63), got ${describe(value)}`,
-          });
+        const problem = schemaNameProblem(value);
+        if (problem !== undefined) issues.push({ key, message: problem });
       } else if (key === "max_connections") {
         if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
           issues.push({ key, message: `must be a positive integer, got ${describe(value)}` });

@@ -15,6 +15,7 @@ import {
 import pg from "pg";
 import { EventArrays, insertFromArrays } from "./event-arrays.js";
 import { fold } from "./fold.js";
+import { withPooledClient } from "./pooled-client.js";
 import { checkSchemaName, migrate } from "./schema.js";
 
 export interface PostgresEventStoreOptions {
@@ -26,6 +27,22 @@ export interface PostgresEventStoreOptions {
   readonly maxConnections?: number;
   /** Give up connecting after this long. Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * The server cancels a statement of an append, a summary or a sticky read/write running longer than this
+   * (`statement_timeout`), and the client gives up on an answer 2 s after it (a half-open connection, whose
+   * server never answers, is destroyed). Keep it below the pipeline's `retry.deadlineMs` so a hung commit
+   * fails and is retried within the deadline. Default 10,000 ms.
+   */
+  readonly statementTimeoutMs?: number;
+  /** A statement waiting this long for a table or row lock fails (`lock_timeout`). Default 5000 ms. */
+  readonly lockTimeoutMs?: number;
+  /**
+   * The same bounds for folds and migrations, which run on a connection of their own (a fold of a long
+   * backlog, or a migration rebuilding an index, may take minutes). Default 120,000 ms.
+   */
+  readonly maintenanceTimeoutMs?: number;
+  /** `application_name` of the connections (shown in pg_stat_activity). Default "assay". */
+  readonly applicationName?: string;
   /**
    * Fold new events into the per-unit rollups in the background once this instance stored this many since
    * its last fold (the server does the work). 0 folds only when summarizing. Default 50,000.
@@ -48,6 +65,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   readonly commitsInFlight = 2;
   readonly schema: string;
   private readonly pool: pg.Pool;
+  private readonly maintenance: pg.Pool;
   private ready: Promise<void> | undefined;
   private readonly foldStep: number;
   private sinceFold = 0;
@@ -58,33 +76,50 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     this.schema = checkSchemaName(options.schema ?? "assay");
     this.foldStep = options.foldStep ?? 50_000;
     this.insertSql = insertFromArrays(this.schema);
-    this.pool = new pg.Pool({
+    const statementTimeout = options.statementTimeoutMs ?? 10_000;
+    const maintenanceTimeout = options.maintenanceTimeoutMs ?? 120_000;
+    const common = {
       connectionString: options.connectionString,
-      max: options.maxConnections ?? 4,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      application_name: options.applicationName ?? "assay",
+      // Probes an idle connection after 10 s, so a peer that vanished is noticed without a query.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    };
+    this.pool = new pg.Pool({
+      ...common,
+      max: options.maxConnections ?? 4,
+      statement_timeout: statementTimeout,
+      lock_timeout: Math.min(options.lockTimeoutMs ?? 5000, statementTimeout),
+      query_timeout: statementTimeout + 2000,
+      idle_in_transaction_session_timeout: statementTimeout + 2000,
+    });
+    // Folds and migrations, serialized across instances anyway (advisory locks): a background fold and the one
+    // a summary waits for.
+    this.maintenance = new pg.Pool({
+      ...common,
+      max: 2,
+      statement_timeout: maintenanceTimeout,
+      lock_timeout: maintenanceTimeout,
+      query_timeout: maintenanceTimeout + 2000,
+      idle_in_transaction_session_timeout: maintenanceTimeout + 2000,
     });
     // A connection that dies while idle (server restart) must not crash the process; the next query reconnects.
+    // Checked-out clients get their own listener (withPooledClient); pool.query attaches one itself.
     this.pool.on("error", () => undefined);
+    this.maintenance.on("error", () => undefined);
   }
 
   init(): Promise<void> {
     this.ready ??= (async () => {
-      let client: pg.PoolClient;
       try {
-        client = await this.pool.connect();
+        await withPooledClient(this.maintenance, (client) => migrate(client, this.schema));
       } catch (cause) {
         this.ready = undefined; // let a later call try again
-        throw new BackendError(`could not connect to PostgreSQL: ${(cause as Error).message}`, { cause });
-      }
-      try {
-        await migrate(client, this.schema);
-      } catch (cause) {
-        this.ready = undefined;
-        throw new BackendError(`could not migrate schema ${this.schema}: ${(cause as Error).message}`, {
-          cause,
-        });
-      } finally {
-        client.release();
+        const what = isConnectionFailure(cause)
+          ? "could not connect to PostgreSQL"
+          : `could not migrate schema ${this.schema}`;
+        throw new BackendError(`${what}: ${(cause as Error).message}`, { cause });
       }
     })();
     return this.ready;
@@ -201,19 +236,21 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
         cause,
       });
     }
-    const client = await this.pool.connect().catch((cause: unknown) => {
-      throw new BackendError(`could not connect to PostgreSQL: ${(cause as Error).message}`, { cause });
-    });
     try {
-      // One snapshot for the four queries.
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      rows = await this.summaryRows(client, query);
-      await client.query("COMMIT");
+      rows = await withPooledClient(this.pool, async (client) => {
+        // One snapshot for the four queries.
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        try {
+          const read = await this.summaryRows(client, query);
+          await client.query("COMMIT");
+          return read;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      });
     } catch (cause) {
-      await client.query("ROLLBACK").catch(() => undefined);
       throw new BackendError(`could not summarize from PostgreSQL: ${(cause as Error).message}`, { cause });
-    } finally {
-      client.release();
     }
     return summaryFromRows(query.experiment, rows, query.daily === true ? { daily: true } : {});
   }
@@ -229,17 +266,12 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   }
 
   private async foldOnce(wait: boolean): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      return await fold(client, this.schema, wait);
-    } finally {
-      client.release();
-    }
+    return withPooledClient(this.maintenance, (client) => fold(client, this.schema, wait));
   }
 
   async close(): Promise<void> {
     await this.folding;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.maintenance.end()]);
   }
 
   /** Events stored for one experiment (a cheap check for tests and benchmarks). */
@@ -292,4 +324,12 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       unitsInSeveralVariants: several.rows[0]?.n ?? 0,
     };
   }
+}
+
+/** A failure to reach the server at all (refused, reset, DNS, timeout while connecting), not an SQL error. */
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string")
+    return /^E[A-Z]+$/.test(code) || code.startsWith("08") || code.startsWith("57P");
+  return /connect|Connection terminated/i.test((error as Error)?.message ?? "");
 }

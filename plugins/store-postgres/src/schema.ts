@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { schemaNameProblem } from "./schema-name.js";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
 export const POSTGRES_SCHEMA_VERSION = 7;
@@ -137,13 +138,10 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
   7: (s) => `ALTER TABLE ${s}.events ALTER COLUMN event_id TYPE text COLLATE "C"`,
 };
 
-/** A schema name used unquoted in SQL: lower-case letters, digits and underscores. */
+/** A schema name used unquoted in SQL (see schemaNameProblem); a RangeError saying why it cannot be one. */
 export function checkSchemaName(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new RangeError(
-      `PostgreSQL schema name must be lower-case letters, digits and _ (at most 63), got ${JSON.stringify(schema)}`,
-    );
-  }
+  const problem = schemaNameProblem(schema);
+  if (problem !== undefined) throw new RangeError(`PostgreSQL schema name ${problem}`);
   return schema;
 }
 
