@@ -1,7 +1,9 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
-/** Where a command writes; tests pass string buffers. */
+/** Where a command reads and writes; tests pass string buffers. */
 export interface Io {
+  /** What `-` reads where a command takes a file (`--users -`); absent, `-` is a usage error. */
+  readonly stdin?: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly env: NodeJS.ProcessEnv;

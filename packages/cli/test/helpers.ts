@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const BIN = join(import.meta.dirname, "..", "dist", "bin.js");
+/** The built command, as the installed `assay` bin runs it. */
+export const BIN = join(import.meta.dirname, "..", "dist", "bin.js");
 
 export interface CliResult {
   readonly code: number | null;
@@ -14,10 +15,11 @@ export interface CliResult {
 /** Runs the built `assay` command in a child process, as a user would. */
 export function cli(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
 ): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? process.cwd(),
+    ...(options.input !== undefined ? { input: options.input } : {}),
     env: { ...process.env, ...options.env },
     encoding: "utf8",
     maxBuffer: 1 << 30,

@@ -1,10 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { loadManifest } from "@assay/config";
 import { type ExperimentContext, MemoryEventStore, type Variant } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
+import { readInput } from "../input.js";
 import { type Io, write } from "../io.js";
 import { parseAttributes, parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
+import { storedStickyAssignments } from "./stored-sticky.js";
 
 const USAGE =
   "usage: assay assign <experiment> (--user ID | --session ID | --users FILE | --sessions FILE) [--attr key=value]... [--env NAME] [--manifest PATH]";
@@ -15,7 +17,9 @@ const CHUNK = 16_384;
 /**
  * `assay assign`: one JSON object per unit on stdout,
  * `{"unit","experiment","variant","isControl","inExperiment","reason"}`, through the same client an app uses.
- * `--users FILE` / `--sessions FILE` read one id per line (UTF-8; CRLF and a BOM are tolerated; empty lines skipped).
+ * `--users FILE` / `--sessions FILE` read one id per line (UTF-8; CRLF and a BOM are tolerated; empty lines
+ * skipped); `-` reads them from stdin. A sticky experiment shows the variant the manifest's store keeps for a
+ * unit (`reason: "sticky"`), as the app would serve it. Records nothing.
  */
 export async function assign(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -37,14 +41,23 @@ export async function assign(args: readonly string[], io: Io): Promise<number> {
   if (sources.length !== 1)
     throw new CliError(`give exactly one of --user, --session, --users, --sessions\n${USAGE}`, EXIT.USAGE);
   const attributes = parseAttributes(values.attr ?? []);
+  const listFlag = values.users !== undefined ? "--users" : "--sessions";
+  const list = values.users ?? values.sessions;
+  // Read the ids before opening anything, so a missing file fails before a database is dialled.
+  const ids = list === undefined ? undefined : splitIds(await readInput(list, io, listFlag));
 
-  // A memory store: assigning records nothing, and the CLI must not create files beside the manifest.
   const env = values.env ?? io.env.ASSAY_ENV;
+  const manifest = await loadManifest(manifestPath(values.manifest, io), { env });
+  // A memory store: assigning records nothing, and the CLI must not create files beside the manifest. It is
+  // seeded with the stored sticky assignments, so a sticky unit gets the variant the app serves it.
+  const store = new MemoryEventStore();
+  const stored = await storedStickyAssignments(manifest, experiment);
+  if (stored.length > 0) await store.saveStickyAssignments(stored);
   const assay = await createAssay({
-    manifest: manifestPath(values.manifest, io),
-    ...(env !== undefined ? { env } : {}),
-    store: new MemoryEventStore(),
+    manifest,
+    store,
     handleSignals: false,
+    sticky: { refreshMs: 0 },
   });
   try {
     const experimentJson = JSON.stringify(experiment);
@@ -59,10 +72,9 @@ export async function assign(args: readonly string[], io: Io): Promise<number> {
       await write(io.stdout, line(single, assay.assign(experiment, context(single))));
       return EXIT.OK;
     }
-    const ids = await readIds((values.users ?? values.sessions)!);
     let buffer = "";
     let count = 0;
-    for (const id of ids) {
+    for (const id of ids!) {
       buffer += line(id, assay.assign(experiment, context(id)));
       if (++count % CHUNK === 0) {
         await write(io.stdout, buffer);
@@ -76,19 +88,11 @@ export async function assign(args: readonly string[], io: Io): Promise<number> {
   }
 }
 
-async function readIds(path: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new CliError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      EXIT.INVALID,
-    );
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+/** One id per line; a BOM, CRLF and empty lines are tolerated. */
+function splitIds(text: string): string[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const ids: string[] = [];
-  for (const raw of text.split("\n")) {
+  for (const raw of body.split("\n")) {
     const id = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (id.length > 0) ids.push(id);
   }

@@ -1,0 +1,111 @@
+import type { Io } from "../io.js";
+
+/** A command's entry point: the arguments after its name; resolves to the exit code. */
+export type CommandHandler = (args: readonly string[], io: Io) => Promise<number>;
+
+/** What `assay --help` and `assay <command> --help` show, and how to load the command. */
+export interface CommandEntry {
+  /** One line for the command list of `assay --help`. */
+  readonly summary: string;
+  /** The full `assay <command> --help` text. */
+  readonly help: string;
+  /**
+   * Imports the command's module only when it runs: the runtime and the statistics engine are hundreds of
+   * modules, and `assay --version` or `--help` must not pay for them.
+   */
+  readonly load: () => Promise<CommandHandler>;
+}
+
+const MANIFEST_FLAG = "  --manifest PATH  the manifest (default $ASSAY_MANIFEST, else ./assay.toml)";
+const ENV_FLAG = "  --env NAME       apply the env.NAME blocks of the manifest (default $ASSAY_ENV)";
+
+/** Every command, in the order `assay --help` lists them. */
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  validate: {
+    summary: "check a manifest: syntax, rules, and every plugin's options",
+    help: `usage: assay validate [PATH] [--env NAME] [--strict]
+
+Parses the manifest (default $ASSAY_MANIFEST, else ./assay.toml), loads every plugin it names and lets each
+check its options. Prints "PATH: valid (...)" and exits 0, or one "file:line:col: key: message" line per
+problem on stderr and exits 1. Warnings (such as weights more than 100x apart) are printed on stderr.
+
+options:
+  --env NAME       validate with the env.NAME blocks applied (default $ASSAY_ENV); every block is checked either way
+  --strict         treat warnings as errors (exit 1)
+  -h, --help       this help
+`,
+    load: async () => (await import("../commands/validate.js")).validate,
+  },
+  assign: {
+    summary: "which variant units get, as JSON lines (records nothing)",
+    help: `usage: assay assign <experiment> (--user ID | --session ID | --users FILE | --sessions FILE)
+                    [--attr key=value]... [--env NAME] [--manifest PATH]
+
+Prints {"unit","experiment","variant","isControl","inExperiment","reason"} per unit, through the same client an
+app uses. Records nothing. For a sticky experiment the variant stored in the manifest's store is shown, with
+reason "sticky"; a unit with none gets what its first assignment would be today.
+
+options:
+  --user ID        one user id
+  --session ID     one session id
+  --users FILE     one user id per line (UTF-8; CRLF, a BOM and empty lines tolerated); - reads stdin
+  --sessions FILE  the same with session ids
+  --attr key=value a targeting attribute (repeatable)
+${ENV_FLAG}
+${MANIFEST_FLAG}
+  -h, --help       this help
+
+example:
+  cut -d, -f1 users.csv | npm run assay -- assign checkout_button_color --users - | head
+`,
+    load: async () => (await import("../commands/assign.js")).assign,
+  },
+  flag: {
+    summary: "whether a feature flag is on for a unit, and its value, as JSON",
+    help: `usage: assay flag <key> (--user ID | --session ID) [--attr key=value]... [--env NAME] [--manifest PATH]
+
+Prints {"flag","unit","enabled","value"} through the client's flags (a boolean flag's value is "on" or "off").
+An undeclared key exits 2 and lists the declared ones. Records nothing.
+
+options:
+  --user ID        the user id
+  --session ID     the session id
+  --attr key=value a targeting attribute (repeatable)
+${ENV_FLAG}
+${MANIFEST_FLAG}
+  -h, --help       this help
+`,
+    load: async () => (await import("../commands/flag.js")).flag,
+  },
+  results: {
+    summary: "an experiment's exposures, metrics and statistical report",
+    help: `usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]
+
+Per variant the exposed units and exposures, per metric n / mean / sum, as the manifest's event store
+summarizes them, then the statistics report: the analysis plan's decision, or without a plan an exploratory
+comparison of every metric. A store that cannot be reached exits 3.
+
+options:
+  --metric M       show only this metric (repeatable); with a plan, the decision still uses the whole plan
+  --daily          add the cumulative per-day series
+  --json           print the report as JSON
+${MANIFEST_FLAG}
+  -h, --help       this help
+`,
+    load: async () => (await import("../commands/results.js")).results,
+  },
+  import: {
+    summary: "an assay.toml reproducing GrowthBook's or PostHog's assignments",
+    help: `usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>) [-o FILE] [--force]
+
+Prints (or writes to FILE) an assay.toml whose experiments reproduce the vendor's assignments with the vendor's
+hashing. What hashing cannot reproduce is listed on stderr and as comments in the manifest.
+
+options:
+  -o, --output FILE  write the manifest to FILE instead of stdout
+  --force            overwrite FILE when it exists
+  -h, --help         this help
+`,
+    load: async () => (await import("../commands/import.js")).importCommand,
+  },
+};
