@@ -56,20 +56,29 @@ export interface ExperimentPlan {
   readonly guardrails?: readonly PlanMetric[];
   /** Significance level of primary and secondary tests. Default 0.05. */
   readonly alpha?: number;
-  /** Correction over primary + secondary metrics × treatments. Default "holm". */
+  /**
+   * Correction over primary metrics × treatments (the family that decides a ship), and separately over
+   * secondary metrics × treatments. Default "holm".
+   */
   readonly correction?: Correction;
   /** Default effect scale. Default "relative". */
   readonly scale?: Scale;
   /** Present: sequential testing (always valid under peeking); absent: fixed horizon. */
   readonly sequential?: { readonly tuning?: number };
-  /** Planned units per arm; no ship/reject decision before every arm has them. Default: none planned. */
+  /**
+   * Planned units per arm; no ship/reject decision before every active arm has them. Default: none
+   * planned (a manifest requires one for a fixed-horizon plan; `evaluate` then only warns).
+   */
   readonly minimumSample?: number;
   /**
    * Configured traffic split by variant id (relative weights), for the SRM check. Default: even. An arm
    * of weight 0 is switched off: it is left out of the comparison and of `minimumSample`.
    */
   readonly weights?: Readonly<Record<string, number>>;
-  /** Level of the one-sided guardrail tests. Default 0.05. */
+  /**
+   * Level of the guardrail family: each guardrail × treatment is tested at guardrailAlpha divided by
+   * their number (Bonferroni), so a false rollback stays ≤ guardrailAlpha. Below 0.5. Default 0.05.
+   */
   readonly guardrailAlpha?: number;
   /** SRM p-value threshold. Default 0.001. */
   readonly srmThreshold?: number;
