@@ -4,9 +4,13 @@ export {
   ImportError,
   type ImportedExperiment,
   type ImportResult,
+  ImportWriteError,
   importGrowthBook,
   importPostHog,
+  manifestDocument,
   manifestToml,
+  PAYLOAD_LIMITS,
+  readPayload,
 } from "./import/index.js";
 export type { Io } from "./io.js";
 export { run } from "./main.js";

@@ -104,7 +104,7 @@ describe("assay import growthbook", () => {
     expect(holdout).toContain('feature field "holdout"');
     expect(holdout).toContain("a holdout: units held out never reach this experiment");
     expect(toml).toMatch(/# NOT reproduced by hashing[^\n]*\n# {3}- rule 0 before it forces "annual"/);
-    expect(toml).toContain('# from feature "search-ranking", rule 0 (fr_5)');
+    expect(toml).toContain('# from feature "search-ranking", rule 0 ("fr_5")');
     expect(toml).toContain("sticky bucket service");
   });
 

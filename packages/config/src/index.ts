@@ -3,7 +3,7 @@ export { loadManifest } from "./load-manifest.js";
 export type { ExperimentEntry, LayerEntry, Manifest, PluginEntry } from "./manifest.js";
 export { isManifestError, ManifestError } from "./manifest-error.js";
 export { optionIssue } from "./option-issue.js";
-export { type ParseOptions, parseManifest } from "./parse-manifest.js";
+export { type ParseOptions, parseManifest, readTomlDocument } from "./parse-manifest.js";
 export { formatPath, type ManifestPath } from "./path.js";
 export { UNIT_PATTERN } from "./schema/experiment-schema.js";
 export { HASHING_MODES } from "./schema/hashing-schema.js";

@@ -130,6 +130,15 @@ function checkSelected(env: string, known: readonly string[], declared: boolean,
   }
 }
 
+/**
+ * The raw TOML document of a manifest's text, before any schema check, as {@link parseManifest} reads it (a
+ * leading BOM skipped). Tools that write manifests (`assay import`) parse their output back with it to prove it
+ * holds exactly the tables they meant. Throws smol-toml's `TomlError` on a syntax error.
+ */
+export function readTomlDocument(text: string): Record<string, unknown> {
+  return parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
+}
+
 function parseToml(source: string, file: string): Record<string, unknown> {
   try {
     return parse(source);

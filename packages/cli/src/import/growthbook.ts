@@ -1,9 +1,12 @@
 import type { GrowthBookHashing, HashRange, VariantDefinition } from "@assay/core";
 import {
+  checkExperimentCount,
+  checkVariationCount,
   ImportError,
   type ImportedExperiment,
   type ImportResult,
   isObject,
+  quote,
   uniqueIds,
   unitFor,
 } from "./imported.js";
@@ -59,16 +62,14 @@ export function importGrowthBook(payload: unknown): ImportResult {
     if (isObject(feature)) {
       for (const [field, value] of Object.entries(feature)) {
         if (field !== "defaultValue" && field !== "rules") {
-          earlier.push(
-            `feature field ${JSON.stringify(field)} (${JSON.stringify(value)}) is not reproduced: check it by hand`,
-          );
+          earlier.push(`feature field ${quote(field)} (${quote(value)}) is not reproduced: check it by hand`);
         }
       }
     }
     let found = false;
     rules.forEach((rule, index) => {
       if (!isObject(rule)) return;
-      const origin = `feature ${JSON.stringify(featureKey)}, rule ${index}${typeof rule.id === "string" ? ` (${rule.id})` : ""}`;
+      const origin = `feature ${quote(featureKey)}, rule ${index}${typeof rule.id === "string" ? ` (${quote(rule.id, 80)})` : ""}`;
       if (!Array.isArray(rule.variations)) {
         if ("force" in rule) earlier.push(describeForceRule(rule, index));
         return;
@@ -78,9 +79,7 @@ export function importGrowthBook(payload: unknown): ImportResult {
       experiments.push(translate(rule, key, origin, earlier));
     });
     if (!found)
-      skipped.push(
-        `feature ${JSON.stringify(featureKey)}: no experiment rule (a flag or rollout, not an experiment)`,
-      );
+      skipped.push(`feature ${quote(featureKey)}: no experiment rule (a flag or rollout, not an experiment)`);
   }
   const inline = Array.isArray(payload.experiments) ? payload.experiments : [];
   inline.forEach((experiment, index) => {
@@ -90,6 +89,7 @@ export function importGrowthBook(payload: unknown): ImportResult {
     }
     experiments.push(translate(experiment, str(experiment.key), `experiments[${index}] (inline)`, []));
   });
+  checkExperimentCount(experiments.length);
   return { vendor: "growthbook", experiments: uniqueIds(experiments), skipped };
 }
 
@@ -98,8 +98,8 @@ function str(value: unknown): string {
 }
 
 function describeForceRule(rule: Record<string, unknown>, index: number): string {
-  const parts = [`rule ${index} before it forces ${JSON.stringify(rule.force)}`];
-  if (rule.condition !== undefined) parts.push(`to units matching ${JSON.stringify(rule.condition)}`);
+  const parts = [`rule ${index} before it forces ${quote(rule.force)}`];
+  if (rule.condition !== undefined) parts.push(`to units matching ${quote(rule.condition)}`);
   if (rule.coverage !== undefined || rule.range !== undefined) parts.push("for part of the traffic");
   return `${parts.join(" ")}: GrowthBook serves those units that value and never reaches this experiment (forced users / overrides)`;
 }
@@ -113,22 +113,26 @@ function translate(
   const notes: string[] = [...earlierRules];
   const variations = spec.variations as unknown[];
   const n = variations.length;
+  checkVariationCount(n, origin);
   const meta = Array.isArray(spec.meta) ? spec.meta : [];
   const ids: string[] = [];
+  const taken = new Set<string>();
   for (let i = 0; i < n; i++) {
     const m = meta[i];
     const id = isObject(m) && typeof m.key === "string" && m.key !== "" ? m.key : String(i);
-    ids.push(ids.includes(id) ? `${id}_${i}` : id);
+    const unique = taken.has(id) ? `${id}_${i}` : id;
+    taken.add(unique);
+    ids.push(unique);
     if (isObject(m) && m.passthrough === true) {
       notes.push(
-        `variation ${id} is a passthrough (holdout-like: GrowthBook falls through to the next rule)`,
+        `variation ${quote(id)} is a passthrough (holdout-like: GrowthBook falls through to the next rule)`,
       );
     }
   }
   const weights = validWeights(spec.weights, n);
   if (spec.weights !== undefined && weights === undefined) {
     notes.push(
-      `weights ${JSON.stringify(spec.weights)} are invalid for GrowthBook, which uses equal weights (imported so)`,
+      `weights ${quote(spec.weights)} are invalid for GrowthBook, which uses equal weights (imported so)`,
     );
   }
   const variants: VariantDefinition[] = ids.map((id, i) => ({
@@ -141,7 +145,7 @@ function translate(
   if (unit === undefined) {
     unit = "user";
     notes.push(
-      `hash attribute ${JSON.stringify(attribute)} is not a valid unit name; imported as the user id: fix by hand`,
+      `hash attribute ${quote(attribute)} is not a valid unit name; imported as the user id: fix by hand`,
     );
   }
   let coverage = typeof spec.coverage === "number" ? spec.coverage : spec.coverage === null ? 0 : 1;
@@ -155,10 +159,10 @@ function translate(
   };
   if (spec.hashVersion !== undefined && spec.hashVersion !== 1 && spec.hashVersion !== 2) {
     notes.push(
-      `hashVersion ${JSON.stringify(spec.hashVersion)} is unknown: GrowthBook leaves everyone out; imported as version 1`,
+      `hashVersion ${quote(spec.hashVersion)} is unknown: GrowthBook leaves everyone out; imported as version 1`,
     );
   }
-  if (Array.isArray(spec.ranges)) hashing.ranges = spec.ranges.map(rangeOf);
+  if (Array.isArray(spec.ranges)) hashing.ranges = spec.ranges.map((r) => rangeOf(r, origin));
   if (Array.isArray(spec.filters) && spec.filters.length > 0) {
     const filters: { seed: string; ranges: HashRange[]; version: 1 | 2 }[] = [];
     for (const f of spec.filters) {
@@ -166,20 +170,25 @@ function translate(
       const filterAttribute = str(f.attribute) || "id";
       if (filterAttribute !== attribute) {
         notes.push(
-          `filter ${JSON.stringify(f.seed)} hashes attribute ${JSON.stringify(filterAttribute)}, not the unit: not reproduced (everyone passes it here)`,
+          `filter ${quote(f.seed)} hashes attribute ${quote(filterAttribute)}, not the unit: not reproduced (everyone passes it here)`,
         );
         continue;
       }
       filters.push({
         seed: str(f.seed),
-        ranges: Array.isArray(f.ranges) ? f.ranges.map(rangeOf) : [],
+        ranges: Array.isArray(f.ranges) ? f.ranges.map((r) => rangeOf(r, origin)) : [],
         version: f.hashVersion === 1 ? 1 : 2,
       });
     }
     if (filters.length > 0) hashing.filters = filters;
   } else if (Array.isArray(spec.namespace) && spec.namespace.length === 3) {
     const [id, start, end] = spec.namespace as [unknown, unknown, unknown];
-    hashing.namespace = { id: String(id), start: Number(start), end: Number(end) };
+    if (typeof start !== "number" || typeof end !== "number") {
+      throw new ImportError(
+        `${origin}: namespace ${quote(spec.namespace)} must be [id, start, end] with numbers`,
+      );
+    }
+    hashing.namespace = { id: typeof id === "string" ? id : quote(id), start, end };
   }
   const enabled = spec.active !== false && spec.status !== "draft" && spec.status !== "stopped" && n >= 2;
   if (!enabled)
@@ -190,21 +199,20 @@ function translate(
     notes.push(`forces variation ${spec.force} for everyone in the experiment (forced users)`);
   if (spec.condition !== undefined && !isEmpty(spec.condition)) {
     notes.push(
-      `targeting condition ${JSON.stringify(spec.condition)}: units failing it are not in the GrowthBook experiment; here everyone is bucketed`,
+      `targeting condition ${quote(spec.condition)}: units failing it are not in the GrowthBook experiment; here everyone is bucketed`,
     );
   }
   if (spec.parentConditions !== undefined) {
     const holdout = JSON.stringify(spec.parentConditions).includes("$holdout");
     notes.push(
-      `prerequisites (parentConditions ${JSON.stringify(spec.parentConditions)}): ${holdout ? "a holdout: units held out never reach this experiment" : "targeting"}`,
+      `prerequisites (parentConditions ${quote(spec.parentConditions)}): ${holdout ? "a holdout: units held out never reach this experiment" : "targeting"}`,
     );
   }
-  if (spec.savedGroups !== undefined)
-    notes.push(`saved groups ${JSON.stringify(spec.savedGroups)}: targeting`);
+  if (spec.savedGroups !== undefined) notes.push(`saved groups ${quote(spec.savedGroups)}: targeting`);
   if (spec.urlPatterns !== undefined || spec.url !== undefined)
     notes.push("URL targeting (url / urlPatterns)");
   if (spec.include !== undefined) notes.push("an include() callback: targeting");
-  if (spec.groups !== undefined) notes.push(`groups ${JSON.stringify(spec.groups)}: targeting`);
+  if (spec.groups !== undefined) notes.push(`groups ${quote(spec.groups)}: targeting`);
   if (
     spec.fallbackAttribute !== undefined ||
     spec.bucketVersion !== undefined ||
@@ -235,9 +243,7 @@ function translate(
   ]);
   for (const field of Object.keys(spec)) {
     if (!known.has(field))
-      notes.push(
-        `field ${JSON.stringify(field)} (${JSON.stringify(spec[field])}) is not reproduced: check it by hand`,
-      );
+      notes.push(`field ${quote(field)} (${quote(spec[field])}) is not reproduced: check it by hand`);
   }
   return {
     id: key,
@@ -255,8 +261,16 @@ function isEmpty(value: unknown): boolean {
   return isObject(value) && Object.keys(value).length === 0;
 }
 
-function rangeOf(value: unknown): HashRange {
-  return Array.isArray(value) ? [Number(value[0]), Number(value[1])] : [0, 0];
+/** A `[start, end]` bucket range; anything else cannot be bucketed as GrowthBook does, so the import stops. */
+function rangeOf(value: unknown, origin: string): HashRange {
+  if (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === "number" &&
+    typeof value[1] === "number"
+  )
+    return [value[0], value[1]];
+  throw new ImportError(`${origin}: a range must be [start, end] with two numbers, got ${quote(value)}`);
 }
 
 /** GrowthBook's own rule: weights of the right length summing to 0.99..1.01, else equal weights. */

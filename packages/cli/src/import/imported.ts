@@ -32,6 +32,27 @@ export class ImportError extends Error {
   override readonly name = "ImportError";
 }
 
+/** The import's bounds on what it writes (see PAYLOAD_LIMITS in read-payload.ts, which re-exports them). */
+export const OUTPUT_LIMITS = Object.freeze({ experiments: 2_000, variations: 1_000 });
+
+/** Past OUTPUT_LIMITS.experiments the manifest would take longer to load than any real project needs. */
+export function checkExperimentCount(count: number): void {
+  if (count > OUTPUT_LIMITS.experiments) {
+    throw new ImportError(
+      `${count} experiments, more than the import's limit of ${OUTPUT_LIMITS.experiments}; split the payload`,
+    );
+  }
+}
+
+/** Past OUTPUT_LIMITS.variations an experiment is not one any vendor serves. */
+export function checkVariationCount(count: number, origin: string): void {
+  if (count > OUTPUT_LIMITS.variations) {
+    throw new ImportError(
+      `${origin}: ${count} variations, more than the import's limit of ${OUTPUT_LIMITS.variations}`,
+    );
+  }
+}
+
 /** A plain JSON object (not an array, not null). */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -46,20 +67,44 @@ export function unitFor(attribute: string, userAttribute: string): string | unde
   return UNIT.test(attribute) ? attribute : undefined;
 }
 
-/** Makes ids unique: a second `checkout` becomes `checkout_2`. */
+/** Makes ids unique: a second `checkout` becomes `checkout_2` (or `_3`... when the payload has that id too). */
 export function uniqueIds(experiments: ImportedExperiment[]): ImportedExperiment[] {
-  const seen = new Map<string, number>();
+  const taken = new Set(experiments.map((e) => e.id));
+  const seen = new Set<string>();
   return experiments.map((e) => {
-    const n = (seen.get(e.id) ?? 0) + 1;
-    seen.set(e.id, n);
-    if (n === 1) return e;
+    if (!seen.has(e.id)) {
+      seen.add(e.id);
+      return e;
+    }
+    let n = 2;
+    while (taken.has(`${e.id}_${n}`)) n++;
+    const id = `${e.id}_${n}`;
+    taken.add(id);
+    seen.add(id);
     return {
       ...e,
-      id: `${e.id}_${n}`,
-      notReproduced: [
-        ...e.notReproduced,
-        `renamed from ${JSON.stringify(e.id)}: another experiment has that id`,
-      ],
+      id,
+      notReproduced: [...e.notReproduced, `renamed from ${quote(e.id)}: another experiment has that id`],
     };
   });
+}
+
+/**
+ * A payload value as a message or a manifest comment shows it: JSON, cut at `max` characters (a condition can be
+ * megabytes), with the characters a terminal or TOML would act on (DEL, C1 controls, line separators) escaped.
+ */
+export function quote(value: unknown, max = 200): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    json = String(value);
+  }
+  // never cut between the two halves of a surrogate pair
+  const end = max > 0 && /[\ud800-\udbff]/.test(json.charAt(max - 1)) ? max - 1 : max;
+  const cut = json.length > max ? `${json.slice(0, end)}…` : json;
+  return cut.replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -1,4 +1,5 @@
 export { importGrowthBook } from "./growthbook.js";
 export { ImportError, type ImportedExperiment, type ImportResult } from "./imported.js";
-export { experimentToml, manifestToml } from "./manifest-toml.js";
+export { experimentToml, ImportWriteError, manifestDocument, manifestToml } from "./manifest-toml.js";
 export { importPostHog } from "./posthog.js";
+export { PAYLOAD_LIMITS, readPayload } from "./read-payload.js";

@@ -1,24 +1,19 @@
+import { readTomlDocument } from "@assay/config";
 import type { HashingMode } from "@assay/core";
 import type { ImportedExperiment, ImportResult } from "./imported.js";
+import { tomlComment, tomlKey, tomlValue } from "./toml-text.js";
 
-/** A TOML value: strings quoted (JSON escapes are TOML's), numbers in their shortest exact form. */
-function value(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : exactFloat(v);
-  if (typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return `[${v.map(value).join(", ")}]`;
-  if (typeof v === "object" && v !== null) {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-    return `{ ${entries.map(([k, x]) => `${k} = ${value(x)}`).join(", ")} }`;
-  }
-  throw new TypeError(`cannot write ${String(v)} as TOML`);
+/**
+ * The generated manifest does not read back as the structure it was written from: a bug of the import (the
+ * payload was checked before), reported as an internal failure and never written.
+ */
+export class ImportWriteError extends Error {
+  override readonly name = "ImportWriteError";
 }
 
-/** JS's shortest round-trip form is valid TOML once an exponent-only form gets a fraction (`1e-7` -> `1.0e-7`). */
-function exactFloat(x: number): string {
-  const s = String(x);
-  return /^-?\d+e/.test(s) ? s.replace("e", ".0e") : s;
-}
+/** A TOML table as the manifest parser reads it back: keys in writing order, no undefined values. */
+type Table = { [key: string]: TomlData };
+type TomlData = string | number | boolean | readonly TomlData[] | Table;
 
 const snake: Record<string, string> = {
   experimentId: "experiment_id",
@@ -28,70 +23,142 @@ const snake: Record<string, string> = {
   flagKey: "flag_key",
 };
 
-function hashingTable(h: HashingMode): string {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[snake[k] ?? k] = v;
-  return value(out);
+/** A plain-data copy of `value` without undefined entries, hashing keys in the manifest's snake_case. */
+function data(value: unknown, rename: Record<string, string> = {}): TomlData {
+  if (Array.isArray(value)) return value.map((v) => data(v));
+  if (typeof value === "object" && value !== null) {
+    const table: Table = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) Object.defineProperty(table, rename[k] ?? k, { value: data(v), enumerable: true });
+    }
+    return table;
+  }
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  throw new ImportWriteError(`cannot write ${String(value)} as TOML`);
 }
 
-function comment(text: string, prefix = "# "): string {
-  return text
-    .split("\n")
-    .map((line) => `${prefix}${line}`)
-    .join("\n");
+/** The `[[plugins.experiments]]` table of one imported experiment, as the manifest should read. */
+export function experimentTable(e: ImportedExperiment): Table {
+  const table: Table = {
+    id: e.id,
+    variants: e.variants.map((v) => ({
+      id: v.id,
+      weight: v.weight,
+      ...(v.isControl ? { is_control: true } : {}),
+    })),
+  };
+  if (e.unit !== "user") table.unit = e.unit;
+  if (e.traffic !== 1) table.traffic = e.traffic;
+  if (!e.enabled) table.enabled = false;
+  table.hashing = data(e.hashing satisfies HashingMode, snake);
+  return table;
+}
+
+/** The whole document the import means to write: one experiment-hash plugin holding every experiment. */
+export function manifestDocument(result: ImportResult, pluginName = "experiment-hash"): Table {
+  return {
+    plugins: [
+      {
+        name: pluginName,
+        source: "@assay/experiment-hash",
+        experiments: result.experiments.map(experimentTable),
+      },
+    ],
+  };
+}
+
+function tableLines(table: Table): string[] {
+  return Object.entries(table).map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}`);
 }
 
 /** One `[[plugins.experiments]]` table, preceded by what it cannot reproduce as comments. */
 export function experimentToml(e: ImportedExperiment): string {
-  const lines: string[] = [];
-  lines.push(`# from ${e.origin}`);
+  const lines: string[] = [tomlComment(`from ${e.origin}`)];
   if (e.notReproduced.length > 0) {
     lines.push("# NOT reproduced by hashing (units concerned may get another variant):");
-    for (const note of e.notReproduced) lines.push(comment(note, "#   - "));
+    for (const note of e.notReproduced) lines.push(tomlComment(note, "#   - "));
   }
   lines.push("[[plugins.experiments]]");
-  lines.push(`id = ${value(e.id)}`);
-  lines.push("variants = [");
-  for (const v of e.variants) {
-    lines.push(
-      `  { id = ${value(v.id)}, weight = ${value(v.weight)}${v.isControl ? ", is_control = true" : ""} },`,
-    );
-  }
-  lines.push("]");
-  if (e.unit !== "user") lines.push(`unit = ${value(e.unit)}`);
-  if (e.traffic !== 1) lines.push(`traffic = ${value(e.traffic)}`);
-  if (!e.enabled) lines.push("enabled = false");
-  lines.push(`hashing = ${hashingTable(e.hashing)}`);
+  const { variants, ...rest } = experimentTable(e);
+  const [first, ...after] = tableLines(rest);
+  lines.push(first!, "variants = [");
+  for (const v of variants as readonly TomlData[]) lines.push(`  ${tomlValue(v)},`);
+  lines.push("]", ...after);
   return lines.join("\n");
 }
 
-const APP_STATE: Record<ImportResult["vendor"], string> = {
-  growthbook:
-    "Not in the payload, so not listed below: forcedVariations, overrides, query-string forcing and QA mode set in\n" +
+const APP_STATE: Record<ImportResult["vendor"], readonly string[]> = {
+  growthbook: [
+    "Not in the payload, so not listed below: forcedVariations, overrides, query-string forcing and QA mode set in",
     "the SDK context, and a sticky bucket service. Check your app for them.",
-  posthog:
-    "Not in the definitions, so not listed below: flag overrides set in the app and hash-key overrides stored by\n" +
+  ],
+  posthog: [
+    "Not in the definitions, so not listed below: flag overrides set in the app and hash-key overrides stored by",
     "PostHog (experience continuity). Check your app for them.",
+  ],
 };
 
 /**
  * An `assay.toml` with one experiment-hash plugin serving the imported experiments, each in its vendor's
- * hashing mode; what hashing cannot reproduce is written as comments above each experiment.
+ * hashing mode; what hashing cannot reproduce is written as comments above each experiment. Every string from
+ * the payload is escaped (values as TOML strings, comments with control characters spelled `\u000a`), and the
+ * text is parsed back and compared with {@link manifestDocument} before it is returned: a difference throws
+ * {@link ImportWriteError}, so no comment, key or table can be broken out of unnoticed.
  */
 export function manifestToml(result: ImportResult, source: string, pluginName = "experiment-hash"): string {
   const parts: string[] = [];
   parts.push(
     [
-      `# Imported by \`assay import ${result.vendor}\` from ${source}.`,
+      tomlComment(`Imported by \`assay import ${result.vendor}\` from ${source}.`),
       `# Each experiment buckets units as ${result.vendor === "growthbook" ? "GrowthBook" : "PostHog"} does (hashing mode "${result.vendor}"), so switching`,
       "# to this manifest moves nobody the hash decides. What a hash cannot reproduce is listed above each experiment.",
-      comment(APP_STATE[result.vendor]),
+      ...APP_STATE[result.vendor].map((line) => tomlComment(line)),
       ...(result.skipped.length > 0
-        ? ["# Left out (not experiments):", ...result.skipped.map((s) => comment(s, "#   - "))]
+        ? ["# Left out (not experiments):", ...result.skipped.map((s) => tomlComment(s, "#   - "))]
         : []),
     ].join("\n"),
   );
-  parts.push(`[[plugins]]\nname = ${value(pluginName)}\nsource = "@assay/experiment-hash"`);
+  parts.push(`[[plugins]]\nname = ${tomlValue(pluginName)}\nsource = "@assay/experiment-hash"`);
   for (const e of result.experiments) parts.push(experimentToml(e));
-  return `${parts.join("\n\n")}\n`;
+  const toml = `${parts.join("\n\n")}\n`;
+  checkReadsBack(toml, manifestDocument(result, pluginName));
+  return toml;
+}
+
+/** Throws {@link ImportWriteError} unless `toml` parses to exactly `intended` (same keys, order of arrays, values). */
+export function checkReadsBack(toml: string, intended: Table): void {
+  let parsed: unknown;
+  try {
+    parsed = readTomlDocument(toml);
+  } catch (error) {
+    throw new ImportWriteError(`the generated manifest is not valid TOML: ${(error as Error).message}`);
+  }
+  const at = difference(parsed, intended, "");
+  if (at !== undefined) {
+    throw new ImportWriteError(`the generated manifest does not read back as intended at ${at || "the top"}`);
+  }
+}
+
+/** The path of the first place `actual` differs from `expected` (keys, order of arrays, values), or undefined. */
+function difference(actual: unknown, expected: TomlData, path: string): string | undefined {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return path;
+    for (let i = 0; i < expected.length; i++) {
+      const at = difference(actual[i], expected[i]!, `${path}[${i}]`);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  if (typeof expected === "object") {
+    if (typeof actual !== "object" || actual === null || Array.isArray(actual)) return path;
+    const keys = Object.keys(expected);
+    const actualKeys = Object.keys(actual);
+    if (actualKeys.length !== keys.length || actualKeys.some((k) => !Object.hasOwn(expected, k))) return path;
+    for (const k of keys) {
+      const at = difference((actual as Record<string, unknown>)[k], (expected as Table)[k]!, `${path}.${k}`);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  return actual === expected ? undefined : path;
 }

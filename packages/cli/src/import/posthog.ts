@@ -1,9 +1,12 @@
 import type { PostHogHashing, VariantDefinition } from "@assay/core";
 import {
+  checkExperimentCount,
+  checkVariationCount,
   ImportError,
   type ImportedExperiment,
   type ImportResult,
   isObject,
+  quote,
   uniqueIds,
   unitFor,
 } from "./imported.js";
@@ -32,14 +35,16 @@ export function importPostHog(definitions: unknown): ImportResult {
     const multivariate = isObject(filters.multivariate) ? filters.multivariate : undefined;
     const variants =
       multivariate && Array.isArray(multivariate.variants) ? multivariate.variants.filter(isObject) : [];
+    checkVariationCount(variants.length, `flag ${quote(flag.key)}`);
     if (variants.length < 2) {
-      skipped.push(`flag ${JSON.stringify(flag.key)}: not multivariate (a boolean flag, not an experiment)`);
+      skipped.push(`flag ${quote(flag.key)}: not multivariate (a boolean flag, not an experiment)`);
       return;
     }
     experiments.push(
       translate(flag as Record<string, unknown> & { key: string }, filters, variants, groupTypes),
     );
   });
+  checkExperimentCount(experiments.length);
   return { vendor: "posthog", experiments: uniqueIds(experiments), skipped };
 }
 
@@ -55,7 +60,7 @@ function translate(
   );
   const controlIndex = Math.max(0, keys.indexOf("control"));
   if (!keys.includes("control"))
-    notes.push(`no variant is called "control": ${JSON.stringify(keys[0])} is taken as the control`);
+    notes.push(`no variant is called "control": ${quote(keys[0])} is taken as the control`);
   const variants: VariantDefinition[] = rawVariants.map((v, i) => ({
     id: keys[i]!,
     weight: typeof v.rollout_percentage === "number" && v.rollout_percentage >= 0 ? v.rollout_percentage : 0,
@@ -95,13 +100,11 @@ function translate(
   conditions.forEach((c, i) => {
     const properties = Array.isArray(c.properties) ? c.properties : [];
     if (typeof c.variant === "string" && c.variant !== "") {
-      notes.push(
-        `condition ${i} overrides the variant to ${JSON.stringify(c.variant)}: forced users / overrides`,
-      );
+      notes.push(`condition ${i} overrides the variant to ${quote(c.variant)}: forced users / overrides`);
     }
     if (properties.length > 0) {
       notes.push(
-        `condition ${i} targets ${JSON.stringify(properties)}: targeting (units matching it follow its rollout ${c.rollout_percentage ?? 100}% in PostHog)`,
+        `condition ${i} targets ${quote(properties)}: targeting (units matching it follow its rollout ${c.rollout_percentage ?? 100}% in PostHog)`,
       );
       return;
     }
@@ -129,7 +132,7 @@ function translate(
       notes.push(
         `holdout ${holdout.id} (${percentage}%): held-out units are reproduced as not enrolled (PostHog serves them "holdout-${holdout.id}")`,
       );
-    } else notes.push(`holdout ${JSON.stringify(holdout)}: not reproduced`);
+    } else notes.push(`holdout ${quote(holdout)}: not reproduced`);
   }
   if (flag.ensure_experience_continuity === true) {
     notes.push(
@@ -143,7 +146,7 @@ function translate(
   if (!enabled) notes.push("inactive: PostHog returns false for everyone (imported with enabled = false)");
   return {
     id: flag.key,
-    origin: `flag ${JSON.stringify(flag.key)}${typeof flag.id === "number" ? ` (id ${flag.id})` : ""}`,
+    origin: `flag ${quote(flag.key)}${typeof flag.id === "number" ? ` (id ${flag.id})` : ""}`,
     variants,
     unit,
     traffic,
