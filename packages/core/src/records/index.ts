@@ -1,3 +1,4 @@
+export { DEFAULT_TIMESTAMP_WINDOW, MAX_OUTCOME_MAGNITUDE, type TimestampWindow } from "./limits.js";
 export { type OutcomeInput, type OutcomeKind, OutcomeValue, toOutcomeValue } from "./outcome-value.js";
 export {
   type ExposureRecord,

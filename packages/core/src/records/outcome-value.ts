@@ -1,5 +1,6 @@
 import { describe } from "../context/experiment-context.js";
 import { InvalidContextError } from "../errors/experiment-error.js";
+import { MAX_OUTCOME_MAGNITUDE } from "./limits.js";
 
 /**
  * What a unit did. `bool`: converted or not (per unit: converted at least once); `numeric`: a finite
@@ -31,13 +32,15 @@ export const OutcomeValue = {
 
 /**
  * Normalizes and validates an outcome value. Throws INVALID_CONTEXT for an unknown kind, a NaN or
- * infinite number, a non-integer count, or a value of the wrong type.
+ * infinite number, a non-integer count, a number or count beyond ±MAX_OUTCOME_MAGNITUDE (1e15; the stores'
+ * sums of squares must stay finite), or a value of the wrong type.
  */
 export function toOutcomeValue(input: unknown): OutcomeValue {
   if (typeof input === "boolean") return { kind: "bool", value: input };
   if (typeof input === "number") {
     if (!Number.isFinite(input))
       throw new InvalidContextError(`outcome value must be a finite number, got ${describe(input)}`);
+    if (Math.abs(input) > MAX_OUTCOME_MAGNITUDE) throw tooLarge("outcome value", input);
     return { kind: "numeric", value: input };
   }
   if (typeof input !== "object" || input === null) {
@@ -57,15 +60,23 @@ export function toOutcomeValue(input: unknown): OutcomeValue {
           `numeric outcome value must be a finite number, got ${describe(value)}`,
         );
       }
+      if (Math.abs(value) > MAX_OUTCOME_MAGNITUDE) throw tooLarge("numeric outcome value", value);
       return { kind, value };
     case "count":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) {
         throw new InvalidContextError(`count outcome value must be an integer, got ${describe(value)}`);
       }
+      if (Math.abs(value) > MAX_OUTCOME_MAGNITUDE) throw tooLarge("count outcome value", value);
       return { kind, value };
     default:
       throw new InvalidContextError(
         `unknown outcome kind ${describe(kind)}; valid kinds are "bool", "numeric" and "count"`,
       );
   }
+}
+
+function tooLarge(what: string, value: number): InvalidContextError {
+  return new InvalidContextError(
+    `${what} must be between -1e15 and 1e15 (MAX_OUTCOME_MAGNITUDE: a store's sum of squares must stay finite), got ${value}`,
+  );
 }

@@ -1,5 +1,6 @@
 import { describe } from "../context/experiment-context.js";
 import { InvalidContextError } from "../errors/experiment-error.js";
+import type { TimestampWindow } from "./limits.js";
 import { type OutcomeValue, toOutcomeValue } from "./outcome-value.js";
 
 /** "Unit U was shown variant V of experiment X at time T": the denominator of every result. */
@@ -62,17 +63,55 @@ function nameOf(what: string, field: string | undefined): string {
 }
 
 /**
- * A valid Date at or after 1970-01-01T00:00:00Z. An earlier one is almost always a missing value turned into a
- * date, and the stores put days of negative times apart from the reference (SQL integer division truncates
- * toward zero, the reference floors), so it is refused rather than miscounted.
+ * A valid Date at or after 1970-01-01T00:00:00Z and, when a window is given, within it around now (see
+ * TimestampWindow; the pipeline checks every event against its window, by default DEFAULT_TIMESTAMP_WINDOW).
+ * A date before 1970 is almost always a missing value turned into a date, and the stores put days of negative
+ * times apart from the reference (SQL integer division truncates toward zero, the reference floors), so it is
+ * refused rather than miscounted.
  */
-export function requireTimestamp(value: unknown, what: string, field?: string): asserts value is Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new InvalidContextError(`${nameOf(what, field)} must be a valid Date, got ${describe(value)}`);
-  if (value.getTime() < 0)
+export function requireTimestamp(
+  value: unknown,
+  what: string,
+  field?: string,
+  window?: TimestampWindow,
+): asserts value is Date {
+  if (!(value instanceof Date)) throw badTimestamp(value, what, field);
+  const time = value.getTime();
+  if (Number.isNaN(time)) throw badTimestamp(value, what, field);
+  if (time < 0)
     throw new InvalidContextError(
       `${nameOf(what, field)} must be at or after 1970-01-01T00:00:00Z, got ${value.toISOString()}`,
     );
+  if (window === undefined) return;
+  const now = Date.now();
+  if (time < now - window.maxAgeMs || time > now + window.maxAheadMs)
+    throw outsideWindow(value, now, window, nameOf(what, field));
+}
+
+function badTimestamp(value: unknown, what: string, field: string | undefined): InvalidContextError {
+  return new InvalidContextError(`${nameOf(what, field)} must be a valid Date, got ${describe(value)}`);
+}
+
+function outsideWindow(value: Date, now: number, window: TimestampWindow, name: string): InvalidContextError {
+  const earliest = new Date(Math.max(0, now - window.maxAgeMs)).toISOString();
+  const latest = new Date(Math.min(8.64e15, now + window.maxAheadMs)).toISOString();
+  return new InvalidContextError(
+    `${name} must be between ${earliest} and ${latest} (${formatSpan(window.maxAgeMs)} before now to ${formatSpan(window.maxAheadMs)} after; the pipeline's timestampWindow option), got ${value.toISOString()}`,
+  );
+}
+
+/** A window bound as people say it: "10 years", "1 day", "90 minutes". */
+function formatSpan(ms: number): string {
+  if (ms === Number.POSITIVE_INFINITY) return "any time";
+  const day = 86_400_000;
+  if (ms >= 365.25 * day && Number.isInteger(ms / (365.25 * day))) return plural(ms / (365.25 * day), "year");
+  if (ms >= day && Number.isInteger(ms / day)) return plural(ms / day, "day");
+  if (ms >= 60_000 && Number.isInteger(ms / 60_000)) return plural(ms / 60_000, "minute");
+  return `${ms} ms`;
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 
 function requireObject(value: unknown, what: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { OutcomeKind, OutcomeValue } from "../records/outcome-value.js";
+import type { DailyTruncation } from "./daily-bound.js";
 
 /** An exposure as stored: the record with its idempotency key made mandatory. */
 export interface ExposureEvent {
@@ -95,6 +96,12 @@ export interface ExperimentSummary {
    * counted event, cumulative (for plots of the effect over time and SRM over time).
    */
   readonly daily?: readonly DailySummary[];
+  /**
+   * Set when the daily series was cut at MAX_DAILY_POINTS (4,000 days) after its first day, because the
+   * events span more: which day it shows through and how many days are left out. The totals above still count
+   * every event.
+   */
+  readonly dailyTruncated?: DailyTruncation;
 }
 
 /**

@@ -1,3 +1,4 @@
+export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";
 export type {
   AppendResult,
   DailySummary,

@@ -1,5 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { type DailyTruncation, dailyEnd } from "./daily-bound.js";
 import type {
   DailySummary,
   ExperimentSummary,
@@ -36,8 +37,11 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
   if (query.daily !== true) return summary;
   const daily: DailySummary[] = [];
   const unitOf = unitKey(query.unit ?? "user");
+  let truncated: DailyTruncation | undefined;
   if (firstDay !== undefined && lastDay !== undefined) {
-    for (let day = firstDay; day <= lastDay; day++) {
+    const bound = dailyEnd(firstDay, lastDay);
+    truncated = bound.truncated;
+    for (let day = firstDay; day <= bound.end; day++) {
       const end = (day + 1) * DAY_MS;
       const prefix = summarizeOnce(
         all.filter((e) => e.timestamp.getTime() < end),
@@ -75,7 +79,7 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
       });
     }
   }
-  return { ...summary, daily };
+  return { ...summary, daily, ...(truncated !== undefined ? { dailyTruncated: truncated } : {}) };
 }
 
 function summarizeOnce(

@@ -1,8 +1,7 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
 import type { DailySummary, ExperimentSummary, MetricStats, VariantSummary } from "./event-store.js";
-
-const DAY_MS = 86_400_000;
 
 /**
  * What a store with a query engine computes (grouped by UTC day, so the result is small whatever the number
@@ -98,14 +97,15 @@ export function summaryFromRows(
     unattributedOutcomes: outcomes - counted,
   };
   if (options.daily !== true) return summary;
-  return { ...summary, daily: dailySeries(rows, variantIds, metricNames) };
+  const { series, truncated } = dailySeries(rows, variantIds, metricNames);
+  return { ...summary, daily: series, ...(truncated !== undefined ? { dailyTruncated: truncated } : {}) };
 }
 
 function dailySeries(
   rows: SummaryRows,
   variantIds: readonly string[],
   metricNames: readonly string[],
-): DailySummary[] {
+): { series: DailySummary[]; truncated?: DailyTruncation | undefined } {
   let firstDay = Number.POSITIVE_INFINITY;
   let lastDay = Number.NEGATIVE_INFINITY;
   const exposureDeltas = new Map<number, typeof rows.exposures>();
@@ -119,14 +119,17 @@ function dailySeries(
     lastDay = Math.max(lastDay, row.day);
     metricDeltas.set(row.day, [...(metricDeltas.get(row.day) ?? []), row]);
   }
-  if (!Number.isFinite(firstDay)) return [];
+  if (!Number.isFinite(firstDay)) return { series: [] };
+  // Bounded whatever the data: at most MAX_DAILY_POINTS points, and the days before the first exposure are
+  // folded in at once rather than walked (one stray event in 1970 would otherwise cost 20,000 iterations).
+  const { end, truncated } = dailyEnd(firstDay, lastDay);
 
   const units = new Map(variantIds.map((v) => [v, { exposedUnits: 0, exposures: 0 }]));
   const sums = new Map<string, { sum: number; sumSquares: number }>();
   for (const metric of metricNames)
     for (const v of variantIds) sums.set(`${metric}\u0000${v}`, { sum: 0, sumSquares: 0 });
   const series: DailySummary[] = [];
-  for (let day = Math.min(firstDay, lastDay); day <= lastDay; day++) {
+  const apply = (day: number) => {
     for (const row of exposureDeltas.get(day) ?? []) {
       const u = units.get(row.variantId);
       if (u === undefined) continue;
@@ -139,9 +142,13 @@ function dailySeries(
       s.sum += row.sum;
       s.sumSquares += row.sumSquares;
     }
-    if (day < firstDay) continue;
+  };
+  for (const day of new Set([...exposureDeltas.keys(), ...metricDeltas.keys()]))
+    if (day < firstDay) apply(day);
+  for (let day = firstDay; day <= end; day++) {
+    apply(day);
     series.push({
-      day: new Date(day * DAY_MS).toISOString().slice(0, 10),
+      day: dayString(day),
       variants: variantIds.map((variantId) => ({ variantId, ...units.get(variantId)! })),
       metrics: metricNames.map((metric) => ({
         metric,
@@ -153,5 +160,5 @@ function dailySeries(
       })),
     });
   }
-  return series;
+  return { series, truncated };
 }
