@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fiellerInterval, guardrailTest } from "../src/evaluate/guardrail.js";
-import { compare, sequentialMultiplier } from "../src/index.js";
+import { fiellerLiftInterval, guardrailTest } from "../src/evaluate/guardrail.js";
+import { compare, evaluate, sequentialMultiplier } from "../src/index.js";
 import { armMoments } from "../src/moments/arm.js";
 import { expectRel } from "./helpers.js";
 
@@ -21,14 +21,14 @@ describe("guardrail test", () => {
   it("Fieller's interval matches root-finding by scipy (200 cases, to 1e-9)", () => {
     expect(fixture.cases.length).toBe(200);
     for (const [i, k] of fixture.cases.entries()) {
-      const [lo, hi] = fiellerInterval(k.mA, k.mB, k.uA, k.uB, k.c);
+      const [lo, hi] = fiellerLiftInterval(k.mA, k.mB, k.uA, k.uB, k.c);
       expectRel(lo, k.ci[0], 1e-9, `case ${i} low`);
       expectRel(hi, k.ci[1], 1e-9, `case ${i} high`);
     }
   });
 
   it("Fieller's interval is unbounded when the control mean is not distinguishable from 0", () => {
-    expect(fiellerInterval(0.01, 0.02, 0.0001, 0.0001, 2)).toEqual([
+    expect(fiellerLiftInterval(0.01, 0.02, 0.0001, 0.0001, 2)).toEqual([
       Number.NEGATIVE_INFINITY,
       Number.POSITIVE_INFINITY,
     ]);
@@ -71,11 +71,89 @@ describe("guardrail test", () => {
         alpha: 0.05,
         tuning: 8000,
       });
-      const [lo, hi] = fiellerInterval(a.mean, b.mean, a.variance / a.n, b.variance / b.n, c);
+      const [lo, hi] = fiellerLiftInterval(a.mean, b.mean, a.variance / a.n, b.variance / b.n, c);
       expect(g?.ci).toEqual([lo, hi]);
       // higher is better: shown within the margin exactly when the lower bound is above -margin
       expect((g?.nonInferiorityPValue ?? 1) < 0.05, `margin ${margin}`).toBe(lo > -margin);
       expect((g?.breachPValue ?? 1) < 0.05, `margin ${margin}`).toBe(hi < -margin);
+    }
+  });
+});
+
+describe("evaluate's relative results agree with compare's (two implementations of Fieller)", () => {
+  it("primary CIs and p-values, fixed and sequential", () => {
+    const N = 3000;
+    for (const [c, t] of [
+      [300, 360],
+      [300, 250],
+      [30, 45],
+      [5, 20],
+    ] as const) {
+      for (const sequential of [undefined, { tuning: 6000 }]) {
+        const report = evaluate(
+          {
+            control: "control",
+            primary: [{ metric: "m" }],
+            minimumSample: 100,
+            ...(sequential ? { sequential } : {}),
+          },
+          {
+            experiment: "x",
+            variants: [
+              { variantId: "control", exposedUnits: N, exposures: N },
+              { variantId: "treatment", exposedUnits: N, exposures: N },
+            ],
+            metrics: [
+              {
+                metric: "m",
+                kind: "bool",
+                variants: [
+                  { variantId: "control", n: N, sum: c, sumSquares: c },
+                  { variantId: "treatment", n: N, sum: t, sumSquares: t },
+                ],
+              },
+            ],
+          },
+        );
+        const m = report.treatments[0]?.metrics[0];
+        const direct = compare(
+          { n: N, sum: c },
+          { n: N, sum: t },
+          { type: "proportion", ...(sequential ? { sequential } : {}) },
+        );
+        expectRel(m?.pValue ?? 0, direct.pValue, 1e-12, `${c}/${t} p`);
+        expectRel(m?.ci[0] ?? 0, direct.ci[0], 1e-9, `${c}/${t} low`);
+        expectRel(m?.ci[1] ?? 0, direct.ci[1], 1e-9, `${c}/${t} high`);
+      }
+    }
+  });
+});
+
+describe("the guardrail's relative margin test agrees with compare's Fieller test of the same null", () => {
+  it("non-inferiority p and the harmful bound, for margins 2% to 20%", () => {
+    const a = { n: 4000, mean: 0.1, variance: 0.09 };
+    const b = { n: 4000, mean: 0.104, variance: 0.104 * 0.896 };
+    for (const margin of [0.02, 0.05, 0.1, 0.2]) {
+      const g = guardrailTest(a, b, {
+        scale: "relative",
+        direction: "increase",
+        margin,
+        alpha: 0.05,
+        tuning: 8000,
+      });
+      const r = compare(
+        { n: 4000, sum: 400 },
+        { n: 4000, sum: 416 },
+        {
+          type: "proportion",
+          sides: "greater",
+          nullEffect: -margin,
+          alpha: 0.05,
+          sequential: { tuning: 8000 },
+        },
+      );
+      expectRel(g?.nonInferiorityPValue ?? 0, r.pValue, 1e-12, `margin ${margin} p`);
+      expectRel(g?.ci[0] ?? 0, r.ci[0], 1e-12, `margin ${margin} bound`);
     }
   });
 });

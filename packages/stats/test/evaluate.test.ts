@@ -6,7 +6,7 @@ import {
   outcomeEvent,
 } from "@assay/core";
 import { describe, expect, it } from "vitest";
-import { fiellerInterval } from "../src/evaluate/guardrail.js";
+import { fiellerLiftInterval } from "../src/evaluate/guardrail.js";
 import {
   adjust,
   compare,
@@ -99,7 +99,7 @@ describe("evaluate", () => {
     const critical = tUpperQuantile(0.025, absolute.df);
     const uA = (0.1 * 0.9) / N;
     const uB = (0.115 * 0.885) / N;
-    expect(p?.ci).toEqual(fiellerInterval(0.1, 0.115, uA, uB, critical));
+    expect(p?.ci).toEqual(fiellerLiftInterval(0.1, 0.115, uA, uB, critical));
     expect((p?.ci[0] ?? 0) > 0).toBe((p?.pValue ?? 1) < 0.05);
     expect(p?.verdict).toBe("win");
     // one treatment: the primary family is purchase alone, the secondary family revenue alone

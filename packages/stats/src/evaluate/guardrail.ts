@@ -83,7 +83,7 @@ export function guardrailTest(
   } else {
     estimate = (mB - mA) / Math.abs(mA);
     standardError = Math.sqrt(uB / (mA * mA) + (uA * mB * mB) / mA ** 4);
-    ci = fiellerInterval(mA, mB, uA, uB, c);
+    ci = fiellerLiftInterval(mA, mB, uA, uB, c);
   }
   return { estimate, standardError, ci, breachPValue, nonInferiorityPValue };
 }
@@ -92,7 +92,7 @@ export function guardrailTest(
  * Fieller's set {r : (m_B − r·m_A)² ≤ c²(u_B + r²·u_A)} of the ratio r = m_B/m_A, as a relative effect
  * sign(m_A)·(r − 1); unbounded ([−∞, ∞]) when m_A is not distinguishable from 0 at c (m_A² ≤ c²·u_A).
  */
-export function fiellerInterval(
+export function fiellerLiftInterval(
   mA: number,
   mB: number,
   uA: number,

@@ -5,7 +5,7 @@ import { sequentialMultiplier } from "../frequentist/sequential.js";
 import { type ArmMoments, armMoments } from "../moments/arm.js";
 import { welchDf } from "../moments/effect.js";
 import type { MetricType, SampleStats, Scale } from "../moments/types.js";
-import { fiellerInterval, guardrailTest } from "./guardrail.js";
+import { fiellerLiftInterval, guardrailTest } from "./guardrail.js";
 import type { ResolvedPlan, ResolvedPlanMetric } from "./plan.js";
 import { type MetricResult, type MetricWarning, MIN_UNITS_PER_ARM } from "./report.js";
 
@@ -96,7 +96,7 @@ export function measure(
         : sequentialMultiplier(a.n + b.n, p.alpha, p.sequentialTuning, false);
     result.estimate = (b.mean - a.mean) / Math.abs(a.mean);
     result.standardError = Math.sqrt(uB / (a.mean * a.mean) + (uA * b.mean * b.mean) / a.mean ** 4);
-    result.ci = fiellerInterval(a.mean, b.mean, uA, uB, critical);
+    result.ci = fiellerLiftInterval(a.mean, b.mean, uA, uB, critical);
   }
   result.ciAdjusted = p.correction === "none";
   result.verdict = "inconclusive";
