@@ -1,12 +1,15 @@
 import {
   type AppendResult,
   BackendError,
-  type EventPack,
+  DEFAULT_TIMESTAMP_WINDOW,
   type EventStore,
   type ExperimentSummary,
   type StoredEvent,
   type SummaryQuery,
+  type TimestampWindow,
 } from "@assay/core";
+import { type Entry, failSpans, Group, shareOut } from "./group.js";
+import { QueueFullError } from "./queue-full-error.js";
 import { validateStoredEvent } from "./validate.js";
 
 export interface RetryOptions {
@@ -15,8 +18,9 @@ export interface RetryOptions {
   /** Longest wait between attempts (the wait doubles, with jitter, up to this). Default 1000 ms. */
   readonly maxDelayMs?: number;
   /**
-   * How long a record may wait for the store, from the moment it was accepted: past it, its promise rejects
-   * with a BackendError instead of being retried again. Default 30,000 ms.
+   * How long an accepted event may wait for the store, from the moment it was accepted, whatever holds it up:
+   * waiting for a slot, failed attempts, or a commit that never returns. At the deadline its promise rejects
+   * with a BackendError (a timer: a hung commit does not hold the caller). Default 30,000 ms.
    */
   readonly deadlineMs?: number;
 }
@@ -30,8 +34,9 @@ export interface BatchingOptions {
    */
   readonly maxDelayMs?: number;
   /**
-   * Most events accepted and not yet committed. When full, `append` waits for room (backpressure): nothing
-   * is dropped. Default 100,000.
+   * Most events accepted and not yet committed. When full, an event (or an append, whole) is refused at once
+   * with a QueueFullError (a BackendError) and counted in `stats.refused`; it never waits in a line. Default
+   * 100,000. An append larger than this is taken only when the queue is empty.
    */
   readonly maxQueue?: number;
   /**
@@ -45,80 +50,48 @@ export interface BatchingOptions {
    */
   readonly concurrency?: number;
   readonly retry?: RetryOptions;
+  /**
+   * The timestamps an event may carry around the moment it is recorded (default −10 years … +1 day,
+   * DEFAULT_TIMESTAMP_WINDOW); others are refused at once (INVALID_CONTEXT, naming the field). Widen
+   * `maxAgeMs` to backfill older events.
+   */
+  readonly timestampWindow?: TimestampWindow;
   /** Called for each failed commit attempt (logging); the records are retried until their deadline. */
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** One `append` call: its events resolve together, with exact counts. */
-interface Entry {
-  remaining: number;
-  inserted: number;
-  duplicates: number;
-  failure: unknown;
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
-}
-
-/** The events `[from, to)` of a group that belong to one `append` call. */
-interface Span {
-  readonly entry: Entry;
-  readonly from: number;
-  readonly to: number;
-}
-
-/**
- * Events committed together. `record` callers share one promise per group (no allocation per event);
- * `append` callers own spans, so each gets its own counts. A group of records is packed as it fills when the
- * store can pack (`EventStore.createPack`): it holds the pack, not the events.
- */
-class Group {
-  readonly events: StoredEvent[] = [];
-  readonly spans: Span[] = [];
-  /** Events in the group (in `events`, or in `pack`). */
-  size = 0;
-  /** The sequence number just past this group's last event (events are numbered in acceptance order). */
-  endSeq = 0;
-  /** A flush or close waits for it: it goes as soon as a slot is free, full or not. */
-  due = false;
-  done = false;
-  /** When the first event was accepted: the retry deadline counts from here. */
-  readonly acceptedAt = Date.now();
-  private shared: Promise<void> | undefined;
-  private resolveShared: (() => void) | undefined;
-  private rejectShared: ((error: unknown) => void) | undefined;
-
-  constructor(readonly pack: EventPack | undefined) {}
-
-  /** The promise every `record` of this group gets, made on first use. */
-  promise(): Promise<void> {
-    this.shared ??= new Promise<void>((resolve, reject) => {
-      this.resolveShared = resolve;
-      this.rejectShared = reject;
-    });
-    return this.shared;
-  }
-
-  settle(failure: unknown): void {
-    if (failure === undefined) this.resolveShared?.();
-    else this.rejectShared?.(failure);
-  }
-}
-
-interface Waiter {
-  readonly batch: readonly StoredEvent[];
-  readonly entry: Entry;
+/** What the pipeline has done with the events handed to it, since it was made. */
+export interface PipelineStats {
+  /** Events accepted into the queue. */
+  readonly accepted: number;
+  /** Accepted events the store has taken (new or repeated ids alike). */
+  readonly committed: number;
+  /** Accepted events whose promise rejected: the store failed past the deadline, or a commit hung past it. */
+  readonly failed: number;
+  /**
+   * Of the failed ones, events whose commit came back successful after their deadline had rejected them: they
+   * are stored. A caller that retries them with the same event ids is not counted twice (the stores ignore a
+   * repeated id).
+   */
+  readonly committedAfterDeadline: number;
+  /** Events refused at once because the queue was full (QueueFullError): never accepted, never stored. */
+  readonly refused: number;
+  /** Events accepted and not yet answered. */
+  readonly pending: number;
 }
 
 /**
  * An EventStore decorator that turns many small appends into few large, durable commits.
  *
- * - Group commit: events are queued and written by size (`maxBatch`) and by interval (`maxDelayMs`), one
- *   commit at a time; an `append` or `record` resolves once its events are committed, so a caller that
+ * - Group commit: events are queued and written by size (`maxBatch`) and by interval (`maxDelayMs`), a few
+ *   commits at a time; an `append` or `record` resolves once its events are committed, so a caller that
  *   awaits knows its events are durable, and a caller that does not await pays only the enqueue.
- * - Bounded: at most `maxQueue` events wait; beyond that, callers wait for room (backpressure).
+ * - Bounded: at most `maxQueue` events wait; beyond that, events are refused at once with a QueueFullError
+ *   and counted (`stats.refused`). Admission is O(1) per event.
  * - Idempotent end to end: a commit is retried with the same event ids, so a retry never counts twice.
- * - Resilient: a failing store is retried with exponential backoff; events wait (within the bound) while it
- *   is down, and an event the store has not taken within `retry.deadlineMs` rejects with a BackendError.
+ * - Resilient and bounded in time: a failing store is retried with exponential backoff; an event the store
+ *   has not taken within `retry.deadlineMs` rejects with a BackendError at the deadline, by a timer, even when
+ *   the commit carrying it never returns.
  * - `flush()` resolves once everything accepted before it is settled; `close()` flushes, then closes the
  *   inner store; appends after `close()` reject.
  *
@@ -132,6 +105,7 @@ export class BatchingEventStore implements EventStore {
   private readonly maxQueue: number;
   private readonly concurrency: number;
   private readonly retry: Required<RetryOptions>;
+  private readonly window: TimestampWindow;
   private readonly onRetry: BatchingOptions["onRetry"];
   /** The store packs records as they are accepted (see EventStore.createPack). */
   private readonly packs: boolean;
@@ -145,21 +119,29 @@ export class BatchingEventStore implements EventStore {
   private next = 0;
   /** The group new events join; undefined once it is full or its commit has started. */
   private open: Group | undefined;
-  private readonly waiters: Waiter[] = [];
-  /** Events accepted (queued or committing), counting the commits in flight. */
+  /** Events accepted and not yet settled (queued or committing). */
   private queued = 0;
+  /** Commits running, hung ones past their deadline included (they keep their slot until the store answers). */
   private inFlight = 0;
   private pumpScheduled = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Fires at the deadline of the oldest unsettled group. */
+  private deadlineTimer: NodeJS.Timeout | undefined;
   /**
-   * Sequence numbers: every event gets one when it is handed in (`requested`) and again, in the same order,
-   * when it enters a group (`enqueued`); `settled` is where the prefix of settled events ends.
+   * The rejection every event refused at a full queue gets, made once per stretch of refusals (so a flood of
+   * refused records costs no allocation each, and the runtime reports it to onError once).
+   */
+  private refusal: Promise<never> | undefined;
+  /**
+   * Sequence numbers: every accepted event gets one (`requested`, then `enqueued` as it enters a group, in
+   * the same order); `settled` is where the prefix of settled events ends.
    */
   private requested = 0;
   private enqueued = 0;
   private settled = 0;
   private readonly settleWaiters: Array<{ target: number; resolve(): void }> = [];
   private closing: Promise<void> | undefined;
+  private counts = { committed: 0, failed: 0, committedAfterDeadline: 0, refused: 0 };
 
   constructor(
     readonly inner: EventStore,
@@ -175,6 +157,11 @@ export class BatchingEventStore implements EventStore {
       maxDelayMs: nonNegative(options.retry?.maxDelayMs ?? 1000, "retry.maxDelayMs"),
       deadlineMs: nonNegative(options.retry?.deadlineMs ?? 30_000, "retry.deadlineMs"),
     };
+    const window = options.timestampWindow ?? DEFAULT_TIMESTAMP_WINDOW;
+    this.window = {
+      maxAgeMs: nonNegativeOrInfinite(window.maxAgeMs, "timestampWindow.maxAgeMs"),
+      maxAheadMs: nonNegativeOrInfinite(window.maxAheadMs, "timestampWindow.maxAheadMs"),
+    };
     this.onRetry = options.onRetry;
     this.packs = inner.createPack !== undefined && inner.appendPack !== undefined;
   }
@@ -183,44 +170,45 @@ export class BatchingEventStore implements EventStore {
     await this.inner.init?.();
   }
 
-  /** Queues the events; resolves once all of them are committed. Rejects at once for a malformed event. */
+  /**
+   * Queues the events; resolves once all of them are committed. Rejects at once for a malformed event, and
+   * with a QueueFullError when the queue has no room for the whole batch.
+   */
   append(batch: readonly StoredEvent[]): Promise<AppendResult> {
     if (this.closing !== undefined) return Promise.reject(this.closedError());
     try {
-      for (let i = 0; i < batch.length; i++) validateStoredEvent(batch[i]);
+      for (let i = 0; i < batch.length; i++) validateStoredEvent(batch[i], this.window);
     } catch (error) {
       return Promise.reject(error);
     }
     if (batch.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
+    if (!this.hasRoom(batch.length)) return this.refuse(batch.length);
     return new Promise<AppendResult>((resolve, reject) => {
-      const entry: Entry = {
+      this.requested += batch.length;
+      this.enqueue(batch, {
         remaining: batch.length,
         inserted: 0,
         duplicates: 0,
         failure: undefined,
         resolve,
         reject,
-      };
-      this.requested += batch.length;
-      // FIFO: once someone waits for room, later appends wait behind it.
-      if (this.waiters.length > 0 || !this.hasRoom(batch.length)) this.waiters.push({ batch, entry });
-      else this.enqueue(batch, entry);
+      });
     });
   }
 
   /**
    * Queues one event; resolves once it is committed. The path of `recordExposure`/`recordOutcome`: every event
-   * of a group gets the same promise, so a record costs no allocation here; without per-call counts.
+   * of a group gets the same promise, so a record costs no allocation here; without per-call counts. Refused
+   * at once (QueueFullError) when the queue is full.
    */
   record(event: StoredEvent): Promise<void> {
     if (this.closing !== undefined) return Promise.reject(this.closedError());
     try {
-      validateStoredEvent(event);
+      validateStoredEvent(event, this.window);
     } catch (error) {
       return Promise.reject(error);
     }
-    // Full queue, or others already waiting for room: wait in line like an append.
-    if (this.waiters.length > 0 || !this.hasRoom(1)) return this.append([event]).then(ignore);
+    if (!this.hasRoom(1)) return this.refuse(1);
     this.requested++;
     this.queued++;
     const group = this.openGroup(this.packs);
@@ -238,7 +226,10 @@ export class BatchingEventStore implements EventStore {
     return this.inner.summarize(query);
   }
 
-  /** Resolves once every event accepted before the call is committed or has failed. */
+  /**
+   * Resolves once every event accepted before the call is committed or has failed: within `retry.deadlineMs`
+   * whatever the store does.
+   */
   async flush(): Promise<void> {
     const target = this.requested;
     if (this.settled >= target) return;
@@ -247,7 +238,7 @@ export class BatchingEventStore implements EventStore {
     await this.inner.flush?.();
   }
 
-  /** Stops accepting events, drains the queue, then closes the inner store. Idempotent. */
+  /** Stops accepting events, drains the queue (within the deadline), then closes the inner store. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const target = this.requested;
@@ -260,9 +251,14 @@ export class BatchingEventStore implements EventStore {
     return this.closing;
   }
 
-  /** Events accepted and not yet settled (queued, committing, or waiting for room). */
+  /** Events accepted and not yet settled (queued or committing). */
   get pending(): number {
     return this.requested - this.settled;
+  }
+
+  /** Counters of what happened to the events handed in (refused ones included). */
+  get stats(): PipelineStats {
+    return { accepted: this.requested, ...this.counts, pending: this.pending };
   }
 
   private closedError(): BackendError {
@@ -271,6 +267,17 @@ export class BatchingEventStore implements EventStore {
 
   private hasRoom(size: number): boolean {
     return this.queued === 0 || this.queued + size <= this.maxQueue;
+  }
+
+  private refuse(size: number): Promise<never> {
+    this.counts.refused += size;
+    if (this.refusal === undefined) {
+      this.refusal = Promise.reject(new QueueFullError(this.name, this.maxQueue));
+      // Handled here too, so a caller that drops the promise does not end the process; every caller that
+      // keeps it still sees the rejection.
+      this.refusal.catch(ignore);
+    }
+    return this.refusal;
   }
 
   /**
@@ -283,6 +290,7 @@ export class BatchingEventStore implements EventStore {
       group = new Group(packed ? this.inner.createPack!(this.maxBatch) : undefined);
       this.groups.push(group);
       this.open = group;
+      if (this.deadlineTimer === undefined) this.armDeadline(group);
     }
     return group;
   }
@@ -359,22 +367,26 @@ export class BatchingEventStore implements EventStore {
       this.next++;
       if (group === this.open) this.open = undefined; // later events start the next group
       this.inFlight++;
+      group.running = true;
       void this.commitGroup(group).then(() => this.committed(group));
     }
   }
 
   private committed(group: Group): void {
     this.inFlight--;
-    group.done = true;
-    // The settled prefix ends after the last of the leading groups that are all done.
-    while (this.head < this.next && this.groups[this.head]!.done) {
+    group.running = false;
+    this.advance();
+    this.pump(true);
+  }
+
+  /** Moves the settled prefix past the leading settled groups, and tells flush/close. */
+  private advance(): void {
+    while (this.head < this.next && this.groups[this.head]!.settled) {
       this.settled = this.groups[this.head]!.endSeq;
       this.head++;
     }
     this.compact();
     this.notifySettled();
-    this.admitWaiters();
-    this.pump(true);
   }
 
   private async commitGroup(group: Group): Promise<void> {
@@ -398,50 +410,129 @@ export class BatchingEventStore implements EventStore {
       }
       unique = kept;
     }
-    let attempt = 0;
-    let result: AppendResult | undefined;
-    let failure: unknown;
     for (;;) {
       try {
-        result = await (group.pack !== undefined
+        const result = await (group.pack !== undefined
           ? this.inner.appendPack!(group.pack)
           : this.inner.append(unique));
-        break;
+        if (group.settled) {
+          // Its deadline passed while the store worked: the callers were told it failed, but it is stored.
+          this.counts.committedAfterDeadline += group.size;
+          return;
+        }
+        if (first !== undefined) shareOut(group, first, unique.length, result);
+        this.counts.committed += group.size;
+        this.finish(group, undefined);
+        this.advance(); // before the callers resume, so `pending` already counts them out
+        return;
       } catch (error) {
-        attempt++;
+        if (group.settled) return; // past the deadline already: not tried again
+        group.attempts++;
+        group.lastError = error;
         const waited = Date.now() - group.acceptedAt;
-        const backoff = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
+        const backoff = Math.min(
+          this.retry.maxDelayMs,
+          this.retry.initialDelayMs * 2 ** (group.attempts - 1),
+        );
         const delay = Math.round(backoff * (0.5 + Math.random() / 2));
         if (waited + delay > this.retry.deadlineMs) {
-          failure = new BackendError(
-            `the ${this.name} event store did not accept ${group.size} events within ${this.retry.deadlineMs} ms (${attempt} attempts): ${(error as Error)?.message ?? String(error)}`,
-            { cause: error },
-          );
-          break;
+          this.fail(group, this.deadlineError(group, true));
+          this.advance();
+          return;
         }
-        this.onRetry?.(error, attempt, delay);
+        this.onRetry?.(error, group.attempts, delay);
         await new Promise((r) => setTimeout(r, delay));
+        if (group.settled) return; // the deadline timer answered it during the wait
       }
     }
-    if (first !== undefined) shareOut(group, first, unique.length, result, failure);
-    group.settle(failure);
+  }
+
+  /**
+   * Why a group's events were not recorded within the deadline: the store kept failing (with its last
+   * error), a commit did not return, or no slot came free.
+   */
+  private deadlineError(group: Group, started: boolean): BackendError {
+    const within = `within ${this.retry.deadlineMs} ms (retry.deadlineMs)`;
+    if (group.lastError !== undefined) {
+      const error = group.lastError;
+      return new BackendError(
+        `the ${this.name} event store did not accept ${group.size} events ${within}, ${group.attempts} attempts: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+    return new BackendError(
+      started
+        ? `the ${this.name} event store did not answer a commit of ${group.size} events ${within}; it may still complete, and a retry with the same event ids is not counted twice`
+        : `the ${this.name} event store had no free commit slot for ${group.size} events ${within}; they were not recorded`,
+    );
+  }
+
+  /** Rejects every caller of the group (the appends' spans, the records' shared promise). */
+  private fail(group: Group, failure: unknown): void {
+    if (group.settled) return;
+    failSpans(group, failure);
+    this.counts.failed += group.size;
+    this.finish(group, failure);
+  }
+
+  /** Marks the group settled (once), answers its records and frees its room in the queue. */
+  private finish(group: Group, failure: unknown): void {
+    group.settled = true;
+    group.settleRecords(failure);
     this.queued -= group.size;
+    this.refusal = undefined; // there is room again: a later refusal is a new stretch
+    if (!group.running) group.events = []; // a running commit still reads them
+  }
+
+  /** Arms the deadline timer for the oldest unsettled group. */
+  private armDeadline(group: Group): void {
+    const wait = Math.max(0, group.acceptedAt + this.retry.deadlineMs - Date.now());
+    this.deadlineTimer = setTimeout(() => this.expire(), wait);
+  }
+
+  /**
+   * Rejects every group accepted more than `retry.deadlineMs` ago and not yet settled: ones waiting for a
+   * slot (they never start) and running ones, whose commit may hang (they keep their slot until it returns,
+   * so a hung store never gets more than `concurrency` commits). Groups are in acceptance order, so the
+   * expired ones are a prefix, and one timer, re-armed for the next oldest, covers them all.
+   */
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    const now = Date.now();
+    let i = this.head;
+    for (; i < this.groups.length; i++) {
+      const group = this.groups[i]!;
+      if (group.settled) continue;
+      if (group.acceptedAt + this.retry.deadlineMs > now) break;
+      const started = i < this.next;
+      this.fail(group, this.deadlineError(group, started));
+      if (!started) {
+        // Never to start: the slot loop begins after it.
+        this.next = i + 1;
+        if (group === this.open) this.open = undefined;
+      }
+    }
+    for (; i < this.groups.length; i++) {
+      if (!this.groups[i]!.settled) {
+        this.armDeadline(this.groups[i]!);
+        break;
+      }
+    }
+    this.advance();
   }
 
   private compact(): void {
-    // Drop settled groups (and the events they hold) from the front: all of them when nothing else is left,
-    // else a few at a time, so a steady stream never keeps committed events reachable.
-    if (this.head === this.groups.length || this.head >= 8) {
+    // Drop settled groups (and the events they hold) from the front once they are half the array (or all of
+    // it): each group is copied O(1) times on average, and a steady stream never keeps committed events
+    // reachable for long.
+    if (this.head === this.groups.length || (this.head >= 8 && this.head * 2 >= this.groups.length)) {
       this.groups = this.groups.slice(this.head);
       this.next -= this.head;
       this.head = 0;
     }
-  }
-
-  private admitWaiters(): void {
-    while (this.waiters.length > 0 && this.hasRoom(this.waiters[0]!.batch.length)) {
-      const waiter = this.waiters.shift()!;
-      this.enqueue(waiter.batch, waiter.entry);
+    if (this.groups.length === 0 && this.deadlineTimer !== undefined) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
     }
   }
 
@@ -452,38 +543,6 @@ export class BatchingEventStore implements EventStore {
         this.settleWaiters.splice(i, 1);
         waiter.resolve();
       }
-    }
-  }
-}
-
-/**
- * Shares a commit's outcome out to the appends of the group. New rows go to first occurrences in arrival
- * order (records included), so an append's counts are exact unless its commit mixed new and repeated ids
- * that were not its own.
- */
-function shareOut(
-  group: Group,
-  first: readonly boolean[],
-  uniqueCount: number,
-  result: AppendResult | undefined,
-  failure: unknown,
-): void {
-  const allNew = result !== undefined && result.inserted === uniqueCount;
-  let newLeft = result?.inserted ?? 0;
-  let span = 0;
-  for (let i = 0; i < first.length; i++) {
-    while (span < group.spans.length && group.spans[span]!.to <= i) span++;
-    const owned = span < group.spans.length && group.spans[span]!.from <= i;
-    const isNew = first[i]! && (allNew || newLeft > 0);
-    if (isNew && !allNew) newLeft--;
-    if (!owned) continue;
-    const entry = group.spans[span]!.entry;
-    if (failure !== undefined) entry.failure ??= failure;
-    else if (isNew) entry.inserted++;
-    else entry.duplicates++;
-    if (--entry.remaining === 0) {
-      if (entry.failure !== undefined) entry.reject(entry.failure);
-      else entry.resolve({ inserted: entry.inserted, duplicates: entry.duplicates });
     }
   }
 }
@@ -499,5 +558,11 @@ function positive(value: number, name: string): number {
 function nonNegative(value: number, name: string): number {
   if (!Number.isFinite(value) || value < 0)
     throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+  return value;
+}
+
+function nonNegativeOrInfinite(value: number, name: string): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative number of milliseconds (or Infinity), got ${value}`);
   return value;
 }

@@ -1,2 +1,8 @@
-export { BatchingEventStore, type BatchingOptions, type RetryOptions } from "./batching-store.js";
+export {
+  BatchingEventStore,
+  type BatchingOptions,
+  type PipelineStats,
+  type RetryOptions,
+} from "./batching-store.js";
+export { QueueFullError } from "./queue-full-error.js";
 export { validateStoredEvent } from "./validate.js";

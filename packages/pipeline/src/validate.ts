@@ -1,12 +1,25 @@
-import { describe, InvalidContextError, requireId, requireTimestamp, type StoredEvent } from "@assay/core";
+import {
+  DEFAULT_TIMESTAMP_WINDOW,
+  describe,
+  InvalidContextError,
+  MAX_OUTCOME_MAGNITUDE,
+  requireId,
+  requireTimestamp,
+  type StoredEvent,
+  type TimestampWindow,
+} from "@assay/core";
 
 /**
  * Refuses a malformed stored event before it is queued, so one bad record can never hold up (or fail) the
  * commits of others: ids are strings every store keeps as given (see requireId: non-empty, at most
- * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date from 1970 on (see
- * requireTimestamp), numbers finite, counts integers.
+ * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date within `window` around
+ * now (see requireTimestamp; default −10 years … +1 day), numbers finite and counts integers, both within
+ * ±MAX_OUTCOME_MAGNITUDE (1e15), so the store's sums of squares stay finite.
  */
-export function validateStoredEvent(event: unknown): asserts event is StoredEvent {
+export function validateStoredEvent(
+  event: unknown,
+  window: TimestampWindow = DEFAULT_TIMESTAMP_WINDOW,
+): asserts event is StoredEvent {
   if (typeof event !== "object" || event === null) {
     throw new InvalidContextError(`an event must be an object, got ${describe(event)}`);
   }
@@ -14,7 +27,7 @@ export function validateStoredEvent(event: unknown): asserts event is StoredEven
   const what = typeof e.type === "string" ? e.type : "event";
   requireId(e.eventId, what, "eventId");
   requireId(e.experiment, what, "experiment");
-  requireTimestamp(e.timestamp, what, "timestamp");
+  requireTimestamp(e.timestamp, what, "timestamp", window);
   if (e.userId === undefined && e.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId`);
   }
@@ -41,6 +54,11 @@ export function validateStoredEvent(event: unknown): asserts event is StoredEven
   if (!ok) {
     throw new InvalidContextError(
       `outcome.value must be a bool, a finite numeric or an integer count, got ${describe(value)}`,
+    );
+  }
+  if (kind !== "bool" && Math.abs(v as number) > MAX_OUTCOME_MAGNITUDE) {
+    throw new InvalidContextError(
+      `outcome.value must be between -1e15 and 1e15 (MAX_OUTCOME_MAGNITUDE: a store's sum of squares must stay finite), got ${kind} ${v as number}`,
     );
   }
 }

@@ -8,7 +8,7 @@ import {
 } from "@assay/core";
 import { testEventStore } from "@assay/testing";
 import { describe, expect, it } from "vitest";
-import { BatchingEventStore } from "../src/index.js";
+import { BatchingEventStore, QueueFullError } from "../src/index.js";
 
 testEventStore("memory behind the batching pipeline", {
   create: () => new BatchingEventStore(new MemoryEventStore(), { maxDelayMs: 1 }),
@@ -96,6 +96,23 @@ class PackingStore extends ControlledStore {
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** After `ms`: "pending" for each promise not settled yet, else its rejection (or "resolved"). */
+async function settleAll(promises: ReadonlyArray<Promise<unknown>>, ms: number): Promise<unknown[]> {
+  const outcomes: unknown[] = promises.map(() => "pending");
+  promises.forEach((p, i) => {
+    p.then(
+      () => {
+        outcomes[i] = "resolved";
+      },
+      (error: unknown) => {
+        outcomes[i] = error;
+      },
+    );
+  });
+  await tick(ms);
+  return outcomes;
+}
+
 describe("BatchingEventStore", () => {
   it("commits concurrent appends as a few groups and resolves each once its group is committed", async () => {
     const inner = new ControlledStore();
@@ -150,22 +167,32 @@ describe("BatchingEventStore", () => {
     expect(await store.append([e])).toEqual({ inserted: 0, duplicates: 1 });
   });
 
-  it("makes callers wait when the queue is full, and drops nothing", async () => {
+  it("refuses events past maxQueue at once with a QueueFullError, counts them, and takes events again once there is room", async () => {
     const inner = new ControlledStore();
     inner.hold = true;
     const store = new BatchingEventStore(inner, { maxBatch: 4, maxQueue: 10, maxDelayMs: 1 });
-    const order: number[] = [];
-    const promises = Array.from({ length: 25 }, (_, i) =>
-      store.append([exposure()]).then(() => order.push(i)),
+    const outcomes = await settleAll(
+      Array.from({ length: 25 }, () => store.append([exposure()])),
+      20,
     );
-    await tick(20);
-    expect(store.pending).toBe(25);
-    // the two full groups of 4 in flight; at most 10 accepted, the other 15 wait for room
+    // 10 accepted (pending), 15 refused at once with one shared error, none of them waiting
+    expect(outcomes.filter((o) => o === "pending")).toHaveLength(10);
+    const refused = outcomes.filter((o) => o !== "pending");
+    expect(refused).toHaveLength(15);
+    expect(new Set(refused).size).toBe(1);
+    expect(refused[0]).toBeInstanceOf(QueueFullError);
+    expect(refused[0]).toMatchObject({
+      code: "BACKEND",
+      maxQueue: 10,
+      message: expect.stringMatching(/holds 10 events/),
+    });
+    expect(store.stats).toMatchObject({ accepted: 10, refused: 15, pending: 10, committed: 0 });
     expect(inner.calls).toEqual([4, 4]);
     inner.release();
-    await Promise.all(promises);
-    expect(inner.memory.all()).toHaveLength(25);
-    expect(order).toEqual([...order].sort((a, b) => a - b));
+    await store.flush();
+    expect(inner.memory.all()).toHaveLength(10);
+    await store.append([exposure()]); // room again
+    expect(store.stats).toMatchObject({ accepted: 11, committed: 11, refused: 15, failed: 0, pending: 0 });
     expect(Math.max(...inner.calls)).toBeLessThanOrEqual(4);
   });
 
@@ -217,7 +244,7 @@ describe("BatchingEventStore", () => {
       name: "BackendError",
       code: "BACKEND",
       status: 500,
-      message: expect.stringMatching(/did not accept 1 events within 80 ms .*connection refused/),
+      message: expect.stringMatching(/did not accept 1 events within 80 ms .*attempts: connection refused/),
     });
     // the pipeline keeps working for later events once the store is back
     inner.failures = 0;
@@ -396,23 +423,20 @@ describe("BatchingEventStore", () => {
       expect(inner.memory.all()).toHaveLength(2);
     });
 
-    it("waits for room like append when the queue is full, in order, and drops nothing", async () => {
+    it("refuses records past maxQueue like appends, with the same counted error, and keeps the accepted ones in order", async () => {
       const inner = new ControlledStore();
       inner.hold = true;
       const store = new BatchingEventStore(inner, { maxBatch: 4, maxQueue: 10, maxDelayMs: 1 });
-      const order: number[] = [];
       const promises = Array.from({ length: 25 }, (_, i) =>
-        (i % 3 === 0 ? store.append([exposure(`q${i}`)]) : store.record(exposure(`q${i}`))).then(() =>
-          order.push(i),
-        ),
+        i % 3 === 0 ? store.append([exposure(`q${i}`)]) : store.record(exposure(`q${i}`)),
       );
-      await tick(20);
-      expect(store.pending).toBe(25);
-      expect(inner.calls).toEqual([4, 4]);
+      const outcomes = await settleAll(promises, 20);
+      expect(outcomes.slice(0, 10)).toEqual(Array(10).fill("pending"));
+      expect(outcomes.slice(10).every((o) => o instanceof QueueFullError)).toBe(true);
+      expect(store.stats.refused).toBe(15);
       inner.release();
-      await Promise.all(promises);
-      expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 25 }, (_, i) => `q${i}`));
-      expect(Math.max(...inner.calls)).toBeLessThanOrEqual(4);
+      await Promise.all(promises.slice(0, 10));
+      expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 10 }, (_, i) => `q${i}`));
     });
 
     it("rejects every record of a group the store never took, with one BackendError", async () => {
@@ -484,20 +508,20 @@ describe("BatchingEventStore", () => {
       expect(inner.memory.all()).toHaveLength(30);
     });
 
-    it("waits for room when the queue is full, in order, packs and appends alike", async () => {
+    it("refuses past maxQueue, packs and appends alike, and commits the accepted ones", async () => {
       const inner = new PackingStore();
       inner.hold = true;
       const store = new BatchingEventStore(inner, { maxBatch: 4, maxQueue: 10, maxDelayMs: 1 });
       const promises = Array.from({ length: 25 }, (_, i) =>
         i % 5 === 0 ? store.append([exposure(`w${i}`)]) : store.record(exposure(`w${i}`)),
       );
-      await tick(20);
-      expect(store.pending).toBe(25);
+      const outcomes = await settleAll(promises, 20);
+      expect(outcomes.filter((o) => o === "pending")).toHaveLength(10);
+      expect(store.pending).toBe(10);
       inner.release();
-      await Promise.all(promises);
       await store.flush();
-      expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 25 }, (_, i) => `w${i}`));
-      expect(store.pending).toBe(0);
+      expect(inner.memory.all().map((e) => e.eventId)).toEqual(Array.from({ length: 10 }, (_, i) => `w${i}`));
+      expect(store.stats).toMatchObject({ accepted: 10, committed: 10, refused: 15, pending: 0 });
     });
   });
 });
