@@ -47,7 +47,10 @@ export function buildContainer(
       )
       .inSingletonScope();
   } else {
-    container.bind(TOKENS.EventStore).toConstantValue(batched(defaultEventStore(manifest.dir)));
+    container
+      .bind(TOKENS.EventStore)
+      .toDynamicValue(async () => batched(await defaultEventStore(manifest)))
+      .inSingletonScope();
   }
 
   for (const plugin of plugins) {

@@ -3,7 +3,9 @@ import "reflect-metadata";
 
 export { Assay, type ExperimentRoute, type RecordOptions } from "./assay-client.js";
 export { type CreateAssayOptions, createAssay } from "./create-assay.js";
+export { DEFAULT_STORE_PACKAGE } from "./default-store.js";
 export { FlagClient } from "./flag-client.js";
 export { type LoadedPlugin, loadPlugins } from "./load-plugins.js";
+export { MissingPackageError } from "./missing-package-error.js";
 export type { StickyOptions } from "./policy/sticky-assignments.js";
 export { TOKENS } from "./tokens.js";

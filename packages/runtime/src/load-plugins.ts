@@ -1,5 +1,6 @@
 import { issueAt, type Manifest, ManifestError, type ManifestIssue, type PluginEntry } from "@assay/config";
 import type { Capability, PluginDefinition } from "@assay/core";
+import { MissingPackageError, packageNameOf, packageResolves } from "./missing-package-error.js";
 import { importPluginModule, PluginSourceError } from "./plugin-module.js";
 
 /** A manifest entry with the module its `source` names, checked against what the entry needs. */
@@ -20,10 +21,12 @@ const FACTORY: Record<Capability, keyof PluginDefinition> = {
  * Imports every plugin of the manifest and checks it: the module loads and exports a plugin, it provides
  * the capabilities the entry needs (an entry with experiments needs `experiments`), it has the factory for
  * each capability it claims, it accepts the entry's options, and at most one plugin is the event store.
- * Every problem of every entry is collected and thrown as one ManifestError, pinned to the manifest's lines.
+ * Every problem of every entry is collected and thrown as one ManifestError, pinned to the manifest's lines
+ * (a MissingPackageError, which is one, when a `source` package is not installed).
  */
 export async function loadPlugins(manifest: Manifest): Promise<LoadedPlugin[]> {
   const issues: ManifestIssue[] = [];
+  const missing: string[] = [];
   const loaded: LoadedPlugin[] = [];
   const results = await Promise.all(
     manifest.plugins.map((entry) =>
@@ -37,6 +40,18 @@ export async function loadPlugins(manifest: Manifest): Promise<LoadedPlugin[]> {
   for (const result of results) {
     const { entry } = result;
     if ("error" in result) {
+      if (!packageResolves(entry.source, manifest.dir)) {
+        const name = packageNameOf(entry.source);
+        missing.push(name);
+        issues.push(
+          issueAt(
+            manifest,
+            [...entry.path, "source"],
+            `package ${JSON.stringify(name)} is not installed where the manifest is (${manifest.dir}): run npm install ${name}, or give a path starting with ./`,
+          ),
+        );
+        continue;
+      }
       const message = result.error instanceof PluginSourceError ? result.error.message : String(result.error);
       issues.push(
         issueAt(
@@ -88,6 +103,7 @@ export async function loadPlugins(manifest: Manifest): Promise<LoadedPlugin[]> {
     }
     if (issues.length === before) loaded.push({ entry, definition, roles });
   }
+  if (missing.length > 0) throw new MissingPackageError(issues, missing);
   if (issues.length > 0) throw new ManifestError(issues);
   return loaded;
 }
