@@ -2,3 +2,4 @@ export { chiSquarePValue } from "./chi-square.js";
 export { type EventStoreHarness, testEventStore } from "./event-store-suite.js";
 export { type ExperimentPluginHarness, testExperimentPlugin } from "./experiment-plugin-suite.js";
 export { conformanceExperiments, sampleIds } from "./fixtures.js";
+export { findPostgresBin, PostgresBinariesMissingError, PostgresCluster } from "./postgres-cluster.js";
