@@ -210,7 +210,12 @@ const EXPERIMENT_KEYS = new Set(["id", "variants", "unit", "traffic", "enabled",
 function expectOnlyWhatThePayloadDescribes(toml: string, payload: Json, vendor: "growthbook" | "posthog") {
   const result = vendor === "growthbook" ? importGrowthBook(payload) : importPostHog(payload);
   const document = readTomlDocument(toml);
-  expect(Object.keys(document)).toEqual(["plugins"]);
+  // `attributes` declares the experiments' attribute units (config's unit rule), and nothing else
+  const units = [...new Set(result.experiments.map((e) => e.unit))].filter(
+    (u) => u !== "user" && u !== "session",
+  );
+  expect(Object.keys(document)).toEqual(units.length > 0 ? ["attributes", "plugins"] : ["plugins"]);
+  if (units.length > 0) expect(document.attributes).toEqual(units);
   const plugins = document.plugins as Record<string, unknown>[];
   expect(plugins).toHaveLength(1);
   expect(Object.keys(plugins[0]!).every((k) => PLUGIN_KEYS.has(k))).toBe(true);

@@ -8,3 +8,4 @@ export { formatPath, type ManifestPath } from "./path.js";
 export { UNIT_PATTERN } from "./schema/experiment-schema.js";
 export { HASHING_MODES } from "./schema/hashing-schema.js";
 export type { SourceLocation } from "./source-location.js";
+export { manifestWarnings, WEIGHT_RATIO_WARNING, weightRatioWarnings } from "./warnings/weight-ratio.js";

@@ -12,6 +12,7 @@ import { ENVIRONMENT_PATTERN } from "./schema/environment-schema.js";
 import { manifestSchema } from "./schema/manifest-schema.js";
 import { tableOf } from "./schema/table.js";
 import { nearest } from "./suggest.js";
+import { tomlSyntaxIssue } from "./toml-syntax-error.js";
 
 const checkDocument = tableOf(manifestSchema, "a TOML document");
 
@@ -144,20 +145,6 @@ function parseToml(source: string, file: string): Record<string, unknown> {
     return parse(source);
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
-    throw new ManifestError([
-      {
-        file,
-        line: error.line,
-        column: error.column,
-        key: "",
-        message: `TOML syntax error: ${summary(error)}`,
-      },
-    ]);
+    throw new ManifestError([tomlSyntaxIssue(source, file, error)]);
   }
-}
-
-/** smol-toml's message is "Invalid TOML document: <what>" followed by a code excerpt; keep the <what>. */
-function summary(error: TomlError): string {
-  const first = error.message.split("\n", 1)[0] ?? "";
-  return first.replace(/^Invalid TOML document:\s*/, "") || "invalid TOML";
 }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStepExperiments, experiment, MemoryMemoStore } from "../src/index.js";
 
 const MANIFEST = `
+attributes = ["account"]
+
 [[plugins]]
 name = "experiment-hash"
 source = "@assay/experiment-hash"

@@ -56,7 +56,9 @@ export function experimentTable(e: ImportedExperiment): Table {
 
 /** The whole document the import means to write: one experiment-hash plugin holding every experiment. */
 export function manifestDocument(result: ImportResult, pluginName = "experiment-hash"): Table {
+  const attributes = attributeUnits(result);
   return {
+    ...(attributes.length > 0 ? { attributes } : {}),
     plugins: [
       {
         name: pluginName,
@@ -65,6 +67,11 @@ export function manifestDocument(result: ImportResult, pluginName = "experiment-
       },
     ],
   };
+}
+
+/** The attributes the experiments randomize by (units other than user and session), once each. */
+function attributeUnits(result: ImportResult): string[] {
+  return [...new Set(result.experiments.map((e) => e.unit))].filter((u) => u !== "user" && u !== "session");
 }
 
 function tableLines(table: Table): string[] {
@@ -118,6 +125,9 @@ export function manifestToml(result: ImportResult, source: string, pluginName = 
         : []),
     ].join("\n"),
   );
+  const attributes = attributeUnits(result);
+  // a unit other than user/session must be a declared attribute (config's unit rule)
+  if (attributes.length > 0) parts.push(`attributes = ${tomlValue(attributes)}`);
   parts.push(`[[plugins]]\nname = ${tomlValue(pluginName)}\nsource = "@assay/experiment-hash"`);
   for (const e of result.experiments) parts.push(experimentToml(e));
   const toml = `${parts.join("\n\n")}\n`;

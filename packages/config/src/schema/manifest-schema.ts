@@ -2,10 +2,12 @@ import type { PluginEntry } from "../manifest.js";
 import { environmentNamesRule } from "../rules/environment-names-rule.js";
 import { uniqueFlagKeysRule } from "../rules/unique-flag-keys-rule.js";
 import { uniqueExperimentIdsRule, uniquePluginNamesRule } from "../rules/unique-manifest-ids-rule.js";
+import { unitRule } from "../rules/unit-rule.js";
 import { nearest } from "../suggest.js";
 import { INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { ENVIRONMENT_PATTERN } from "./environment-schema.js";
+import { UNIT_PATTERN } from "./experiment-schema.js";
 import { type LayerEntry, layerSchema } from "./layer-schema.js";
 import { pluginSchema } from "./plugin-schema.js";
 import { text } from "./scalars.js";
@@ -29,6 +31,16 @@ export const manifestFields = {
   environments: optional(
     arrayOf(environmentName, { expected: 'an array of environment names, e.g. ["staging", "production"]' }),
   ),
+  /** Context attributes an experiment may randomize by (`unit = "account"`), besides those used in targeting. */
+  attributes: optional(
+    arrayOf(
+      text({
+        expected: 'an attribute name (letters, digits, _ . : -, not starting with a digit; e.g. "account")',
+        pattern: UNIT_PATTERN,
+      }),
+      { expected: 'an array of attribute names, e.g. ["account", "team"]' },
+    ),
+  ),
   layers: withDefault(
     arrayOf(tableOf(layerSchema, "a table ([[layers]])"), {
       expected: "an array of tables, written as [[layers]] sections",
@@ -50,7 +62,7 @@ export interface ManifestBody {
 export const manifestSchema: TableSchema<typeof manifestFields, ManifestBody> = {
   where: "at the top level",
   fields: manifestFields,
-  rules: [uniquePluginNamesRule, uniqueExperimentIdsRule, uniqueFlagKeysRule, environmentNamesRule],
+  rules: [uniquePluginNamesRule, uniqueExperimentIdsRule, uniqueFlagKeysRule, environmentNamesRule, unitRule],
   build: (values, _path, ctx) => {
     const experiments = new Map(values.plugins.flatMap((p) => p.experiments.map((e) => [e.id, e] as const)));
     const slotOf = new Map<string, LayerEntry["slots"][number]>();
