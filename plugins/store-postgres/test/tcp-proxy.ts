@@ -8,6 +8,7 @@ export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private up = true;
+  private silent = false;
 
   private constructor(
     readonly targetHost: string,
@@ -27,8 +28,9 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
+      // Bytes are dropped while silent: a half-open connection, whose peer never answers and never closes.
+      client.on("data", (chunk) => this.silent || upstream.write(chunk));
+      upstream.on("data", (chunk) => this.silent || client.write(chunk));
     });
   }
 
@@ -54,6 +56,12 @@ export class TcpProxy {
 
   restore(): void {
     this.up = true;
+    this.silent = false;
+  }
+
+  /** Every connection, open or new, stays open but carries nothing (a peer gone without a FIN or RST). */
+  silence(): void {
+    this.silent = true;
   }
 
   async close(): Promise<void> {
