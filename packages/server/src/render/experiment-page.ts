@@ -1,0 +1,239 @@
+import { exposuresChart } from "../charts/exposures.js";
+import { type IntervalRow, intervalPlot } from "../charts/interval-plot.js";
+import { trendChart } from "../charts/trend.js";
+import type { ExperimentView } from "../model/experiment-view.js";
+import type { DashboardMetric, DashboardReport } from "../source.js";
+import { decisionLabel, decisionSummary, decisionTone } from "./decision.js";
+import { count, effect, esc, mean, percent, pValue } from "./format.js";
+import { page } from "./layout.js";
+import { statusBadge } from "./status.js";
+
+/** The page of one experiment: decision and why, SRM, every metric's intervals, trend, exposures, plan. */
+export async function experimentPage(view: ExperimentView, storeName: string): Promise<string> {
+  const { definition, report } = view;
+  const head = `<p class="small"><a href="/">← all experiments</a></p>
+<h1>${esc(definition.id)} ${statusBadge(view.status)}</h1>
+<p class="muted small">${count(view.unitsExposed)} units exposed · ${view.daysRunning} day${view.daysRunning === 1 ? "" : "s"} of data · JSON: <a href="/api/experiments/${encodeURIComponent(definition.id)}">/api/experiments/${esc(definition.id)}</a></p>`;
+  const footer = `events from the ${esc(storeName)} store · report as <code>assay results ${esc(definition.id)} --json</code> prints it`;
+  if (view.unitsExposed === 0) {
+    const body = `${head}
+<section class="card" data-empty="true"><h2>No data yet</h2><p>No unit has been exposed to ${esc(definition.id)} in this store${definition.enabled ? "" : " (the experiment is switched off: everyone gets control and nobody is counted)"}. Once the app calls <code>expose</code>, results appear here.</p></section>
+${armsSection(view)}${planSection(view)}`;
+    return page({ title: definition.id, body, footer });
+  }
+  const [metrics, trend, exposures] = await Promise.all([
+    metricSections(view),
+    trendSection(view),
+    exposuresSection(view),
+  ]);
+  const body = `${head}${banner(report)}${sampleSection(view)}${srmSection(report)}${metrics}${trend}${exposures}${armsSection(view)}${planSection(view)}${warningsSection(view)}`;
+  return page({ title: definition.id, body, footer });
+}
+
+/** Plot widths (the data area, without axes) for the desktop column and for a phone held upright. */
+const WIDE = 800;
+const NARROW = 270;
+
+/**
+ * A chart drawn twice, for a wide and a narrow screen, and chosen by a CSS media query: an SVG scaled
+ * down to a phone would shrink its labels below reading size, and the page has no script to redraw it.
+ */
+async function responsive(draw: (width: number) => Promise<string>): Promise<string> {
+  const [wide, narrow] = await Promise.all([draw(WIDE), draw(NARROW)]);
+  return `<div class="wide">${wide}</div><div class="narrow">${narrow}</div>`;
+}
+
+function banner(report: DashboardReport): string {
+  const tone = decisionTone(report.decision);
+  const perTreatment = report.treatments
+    .filter((t) => t.decision !== undefined)
+    .map(
+      (t) =>
+        `<li><strong>${esc(t.variant)}</strong>: ${esc(decisionLabel(t.decision ?? ""))}${t.reasons?.length ? ` — ${esc(t.reasons.join("; "))}` : ""}</li>`,
+    )
+    .join("");
+  return `<section class="banner ${tone}" data-decision="${esc(report.decision)}" aria-label="decision">
+<div class="decision">${esc(decisionLabel(report.decision))}</div>
+<div class="why">${esc(decisionSummary(report).replace(/^[^:]*: /, ""))}</div>
+<ul>${report.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}</ul>
+${perTreatment === "" ? "" : `<h3>Per treatment</h3><ul>${perTreatment}</ul>`}
+</section>`;
+}
+
+function sampleSection(view: ExperimentView): string {
+  const { report } = view;
+  const minimum = report.sample.minimumPerArm;
+  const rows = report.arms
+    .map((a) => {
+      const share = minimum === undefined ? undefined : Math.min(a.units / minimum, 1);
+      return `<tr><td>${esc(a.variant)}</td><td class="num">${count(a.units)}</td><td class="num">${minimum === undefined ? "–" : count(minimum)}</td><td>${share === undefined ? "–" : `<div class="progress" title="${percent(share)}"><i style="width:${(share * 100).toFixed(1)}%"></i></div>`}</td><td class="num">${share === undefined ? "" : percent(share)}</td></tr>`;
+    })
+    .join("");
+  return `<section class="card" id="sample"><h2>Progress toward the planned sample ${report.sample.reached ? '<span class="badge b-ok">reached</span>' : minimum === undefined ? '<span class="badge b-none">none planned</span>' : '<span class="badge b-warn">not reached</span>'}</h2>
+<div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">units</th><th class="num">planned</th><th>progress</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
+function srmSection(report: DashboardReport): string {
+  const total = report.arms.reduce((s, a) => s + a.units, 0);
+  const rows = report.arms
+    .map(
+      (a) =>
+        `<tr><td>${esc(a.variant)}</td><td class="num">${count(a.units)}</td><td class="num">${total === 0 ? "–" : percent(a.units / total)}</td><td class="num">${count(a.expectedUnits)}</td><td class="num">${percent(a.weight)}</td></tr>`,
+    )
+    .join("");
+  const badge = report.srm.mismatch
+    ? '<span class="badge b-bad" data-srm="mismatch">SRM: split mismatch</span>'
+    : '<span class="badge b-ok" data-srm="ok">split ok</span>';
+  const words = report.srm.mismatch
+    ? "The units are not split as the weights say: something between assignment and exposure drops or duplicates units in one arm, so no effect here can be trusted until that is fixed."
+    : "The units are split as the weights say.";
+  return `<section class="card" id="srm"><h2>Sample ratio check ${badge}</h2>
+<p class="small">${words} χ² p = ${pValue(report.srm.pValue)} (alarm below ${report.srm.threshold}).</p>
+<div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">observed</th><th class="num">share</th><th class="num">expected</th><th class="num">weight</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
+async function metricSections(view: ExperimentView): Promise<string> {
+  const { report } = view;
+  const metrics = [...new Set(report.treatments.flatMap((t) => t.metrics.map((m) => m.metric)))];
+  if (metrics.length === 0) {
+    return `<section class="card" id="metrics"><h2>Metrics</h2><p>No outcome recorded yet: the effects appear once the app calls <code>track</code>.</p></section>`;
+  }
+  const sections = await Promise.all(
+    metrics.map(async (metric) => {
+      const rows: IntervalRow[] = report.treatments.flatMap((t) => {
+        const m = t.metrics.find((x) => x.metric === metric);
+        return m === undefined ? [] : [{ variant: t.variant, metric: m }];
+      });
+      const first = rows[0]?.metric;
+      const svg = await responsive((w) => intervalPlot(metric, report.control, rows, view.variants, w));
+      const role = first?.role === undefined ? "" : `<span class="badge b-none">${esc(first.role)}</span> `;
+      const direction =
+        first?.direction === undefined
+          ? ""
+          : `<span class="muted small">${first.direction === "decrease" ? "lower is better" : "higher is better"}</span>`;
+      return `<div class="metric" data-metric="${esc(metric)}"><h3>${esc(metric)} ${role}${direction}</h3>
+<figure data-chart="interval" data-metric="${esc(metric)}">${svg}</figure>
+<div class="table-wrap"><table><thead><tr><th>treatment</th><th class="num">${esc(report.control)} mean</th><th class="num">mean</th><th class="num">effect</th><th class="num">CI</th><th class="num">p</th><th class="num">adj. p</th><th>result</th></tr></thead>
+<tbody>${rows.map((r) => metricRow(r.variant, r.metric)).join("")}</tbody></table></div>
+<p class="muted small">${ciNote(first)}</p></div>`;
+    }),
+  );
+  return `<section class="card" id="metrics"><h2>Effects and confidence intervals</h2>${sections.join("")}</section>`;
+}
+
+function metricRow(variant: string, m: DashboardMetric): string {
+  const missing = m.verdict === "insufficient-data";
+  return `<tr data-variant="${esc(variant)}"><td>${esc(variant)}</td><td class="num">${mean(m.controlMean, m.controlUnits)}</td><td class="num">${mean(m.treatmentMean, m.treatmentUnits)}</td>
+<td class="num">${missing ? "–" : effect(m.estimate, m.scale)}</td><td class="num">${missing ? "–" : `[${effect(m.ci[0], m.scale)}, ${effect(m.ci[1], m.scale)}]`}</td>
+<td class="num">${missing ? "–" : pValue(m.pValue)}</td><td class="num">${missing ? "–" : pValue(m.adjustedPValue)}</td><td>${verdictBadge(m)}</td></tr>`;
+}
+
+function verdictBadge(m: DashboardMetric): string {
+  if (m.verdict === "insufficient-data")
+    return `<span class="badge b-none">insufficient data</span> <span class="muted small">${esc(m.warning ?? "")}</span>`;
+  const guardrail = m.role === "guardrail";
+  const labels: Record<string, [string, string]> = {
+    win: ["b-ok", "win"],
+    loss: ["b-bad", "loss"],
+    breach: ["b-bad", "guardrail breached"],
+    ok: ["b-ok", guardrail ? "guardrail ok" : "ok"],
+    inconclusive: ["b-none", guardrail ? "not yet shown within margin" : "inconclusive"],
+    higher: ["b-info", "higher"],
+    lower: ["b-info", "lower"],
+  };
+  const [tone, label] = labels[m.verdict] ?? ["b-none", m.verdict];
+  return `<span class="badge ${tone}" data-verdict="${esc(m.verdict)}">${esc(label)}</span>`;
+}
+
+function ciNote(m: DashboardMetric | undefined): string {
+  if (m === undefined || m.verdict === "insufficient-data") return "";
+  const level = percent(m.ciLevel);
+  if (m.role === "guardrail")
+    return `${level} interval (two one-sided bounds), adjusted like the guardrail's p-value.`;
+  return `${level} interval${m.ciAdjusted ? ", adjusted" : ", unadjusted; the adj. p beside it carries the correction"}. A bar that does not cross the dashed zero line is an effect the data can tell apart from none.`;
+}
+
+async function trendSection(view: ExperimentView): Promise<string> {
+  const metric = view.trendMetric;
+  if (metric === undefined || view.trend.length === 0) {
+    return `<section class="card" id="trend"><h2>Effect over time</h2><p class="muted">Not enough data on any day yet to estimate an effect.</p></section>`;
+  }
+  const scale = view.report.treatments[0]?.metrics.find((m) => m.metric === metric)?.scale ?? "relative";
+  const svg = await responsive((w) =>
+    trendChart(metric, view.report.control, scale, view.trend, view.variants, w),
+  );
+  return `<section class="card" id="trend"><h2>Cumulative effect on ${esc(metric)} over time</h2>
+<figure data-chart="trend" data-days="${view.daysRunning}">${svg}</figure>
+<p class="muted small">Each point is the report as it stood at the end of that UTC day; the band is its interval. A band that narrows and settles is a result that holds.</p></section>`;
+}
+
+async function exposuresSection(view: ExperimentView): Promise<string> {
+  const svg = await responsive((w) => exposuresChart(view.report.control, view.exposures, view.variants, w));
+  return `<section class="card" id="exposures"><h2>Units exposed per day</h2><figure data-chart="exposures">${svg}</figure></section>`;
+}
+
+function armsSection(view: ExperimentView): string {
+  const weights = new Map(view.definition.variants.map((v) => [v.id, v.weight]));
+  const total = [...weights.values()].reduce((a, b) => a + b, 0);
+  const units = new Map(view.summary.variants.map((v) => [v.variantId, v]));
+  const rows = view.variants
+    .map((id) => {
+      const w = weights.get(id);
+      const s = units.get(id);
+      return `<tr data-arm="${esc(id)}"><td>${esc(id)}${id === view.report.control ? ' <span class="badge b-none">control</span>' : ""}${w === undefined ? ' <span class="badge b-warn">not in the manifest</span>' : ""}</td><td class="num">${w === undefined || total === 0 ? "–" : percent(w / total)}</td><td class="num">${count(s?.exposedUnits ?? 0)}</td><td class="num">${count(s?.exposures ?? 0)}</td></tr>`;
+    })
+    .join("");
+  return `<section class="card" id="arms"><h2>Variants</h2><div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">weight</th><th class="num">exposed units</th><th class="num">exposures</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
+function planSection(view: ExperimentView): string {
+  const plan = (view.definition as { readonly analysis?: unknown }).analysis;
+  const d = view.definition;
+  const basics: Array<[string, string]> = [
+    ["enabled", String(d.enabled)],
+    ["traffic", percent(d.traffic)],
+    ["unit", typeof d.unit === "string" ? d.unit : JSON.stringify(d.unit)],
+  ];
+  if (plan === undefined || plan === null || typeof plan !== "object") {
+    return `<section class="card" id="plan"><h2>Analysis plan</h2><dl class="plan">${dl(basics)}</dl><p class="small">No analysis plan declared: every recorded metric is compared with the control (Holm-corrected, fixed horizon) and no decision is made. Declare <code>[plugins.experiments.analysis]</code> to get one.</p></section>`;
+  }
+  const entries: Array<[string, string]> = Object.entries(plan as Record<string, unknown>).map(([k, v]) => [
+    k,
+    describe(v),
+  ]);
+  return `<section class="card" id="plan"><h2>Analysis plan, as declared</h2><dl class="plan">${dl([...basics, ...entries])}</dl></section>`;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value) && value.length === 0) return "none";
+  if (Array.isArray(value)) return value.map(describe).join(", ");
+  if (value !== null && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (typeof o.metric === "string") {
+      const rest = Object.entries(o).filter(([k]) => k !== "metric");
+      return rest.length === 0
+        ? o.metric
+        : `${o.metric} (${rest.map(([k, v]) => `${k} ${describe(v)}`).join(", ")})`;
+    }
+    return (
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${describe(v)}`)
+        .join(", ") || "{}"
+    );
+  }
+  return String(value);
+}
+
+function dl(entries: ReadonlyArray<[string, string]>): string {
+  return entries.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
+}
+
+function warningsSection(view: ExperimentView): string {
+  const warnings = [...view.report.warnings];
+  if (view.summary.unattributedOutcomes > 0)
+    warnings.push(
+      `${count(view.summary.unattributedOutcomes)} outcomes had no earlier exposure and are not counted`,
+    );
+  if (warnings.length === 0) return "";
+  return `<section class="card" id="warnings"><h2>Data-quality notes</h2><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></section>`;
+}

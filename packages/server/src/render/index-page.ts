@@ -1,0 +1,31 @@
+import type { ExperimentView } from "../model/experiment-view.js";
+import { decisionLabel, decisionTone } from "./decision.js";
+import { count, esc } from "./format.js";
+import { page } from "./layout.js";
+import { statusBadge } from "./status.js";
+
+/** The list of every experiment in the manifest with its status, size, age, decision and SRM badge. */
+export function indexPage(views: readonly ExperimentView[], storeName: string): string {
+  const rows = views
+    .map((v) => {
+      const href = `/experiments/${encodeURIComponent(v.definition.id)}`;
+      const srm =
+        v.unitsExposed === 0
+          ? '<span class="badge b-none">–</span>'
+          : v.report.srm.mismatch
+            ? '<span class="badge b-bad" data-srm="mismatch">mismatch</span>'
+            : '<span class="badge b-ok" data-srm="ok">ok</span>';
+      return `<tr data-experiment="${esc(v.definition.id)}"><td><a href="${href}">${esc(v.definition.id)}</a></td><td>${statusBadge(v.status)}</td>
+<td class="num">${count(v.unitsExposed)}</td><td class="num">${v.daysRunning}</td>
+<td><span class="badge ${decisionTone(v.report.decision)}" data-decision="${esc(v.report.decision)}">${esc(decisionLabel(v.report.decision))}</span></td><td>${srm}</td></tr>`;
+    })
+    .join("");
+  const body = `<h1>Experiments</h1>
+<section class="card"><div class="table-wrap"><table><thead><tr><th>experiment</th><th>status</th><th class="num">units</th><th class="num">days</th><th>decision</th><th>split</th></tr></thead>
+<tbody>${rows}</tbody></table></div>${views.length === 0 ? '<p class="muted">The manifest declares no experiment.</p>' : ""}</section>`;
+  return page({
+    title: "Experiments",
+    body,
+    footer: `events from the ${esc(storeName)} store · JSON: <a href="/api/experiments">/api/experiments</a>`,
+  });
+}

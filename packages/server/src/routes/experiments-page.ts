@@ -1,0 +1,29 @@
+import type { FastifyInstance } from "fastify";
+import { experimentView } from "../model/experiment-view.js";
+import { unknownExperimentPage } from "../render/error-page.js";
+import { experimentPage } from "../render/experiment-page.js";
+import { indexPage } from "../render/index-page.js";
+import { findExperiment } from "./experiment-lookup.js";
+import type { SourceHolder } from "./source-holder.js";
+
+/** `GET /` and `GET /experiments/:id`: the HTML pages. */
+export function experimentPageRoutes(holder: SourceHolder) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get("/", async (_request, reply) => {
+      const source = await holder.get();
+      const views = await Promise.all(source.experiments().map((d) => experimentView(source, d)));
+      return reply.type("text/html; charset=utf-8").send(indexPage(views, source.storeName));
+    });
+    app.get("/experiments/:id", async (request, reply) => {
+      const source = await holder.get();
+      const { id } = request.params as { id: string };
+      const definition = findExperiment(source, id);
+      if (definition === undefined) {
+        const known = source.experiments().map((e) => e.id);
+        return reply.code(404).type("text/html; charset=utf-8").send(unknownExperimentPage(id, known));
+      }
+      const view = await experimentView(source, definition);
+      return reply.type("text/html; charset=utf-8").send(await experimentPage(view, source.storeName));
+    });
+  };
+}

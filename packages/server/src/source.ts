@@ -1,0 +1,61 @@
+import type { ExperimentDefinition, ExperimentSummary } from "@assay/core";
+import type { ArmReport, MetricResult } from "@assay/stats";
+
+/**
+ * One metric row as the dashboard reads it: `evaluate`'s result, or the exploratory one of an experiment
+ * without a plan (no role, no direction, verdict "higher" / "lower" instead of "win" / "loss").
+ */
+export type DashboardMetric = Omit<MetricResult, "role" | "direction" | "verdict"> & {
+  readonly role?: MetricResult["role"];
+  readonly direction?: MetricResult["direction"];
+  readonly verdict: string;
+};
+
+/**
+ * The report the dashboard shows: structurally the report of `assay results --json` (the CLI's
+ * `reportOf`: `evaluate`'s `ExperimentReport`, or its exploratory twin with `exploratory: true` and
+ * `decision: "none"`). The server never builds it: the source does, so page and JSON twin show the very
+ * object the CLI prints.
+ */
+export interface DashboardReport {
+  readonly experiment: string;
+  readonly control: string;
+  readonly method: "fixed" | "sequential";
+  readonly sequentialTuning?: number;
+  readonly alpha: number;
+  readonly correction: string;
+  readonly guardrailAlpha?: number;
+  readonly arms: readonly ArmReport[];
+  readonly srm: { readonly pValue: number; readonly mismatch: boolean; readonly threshold: number };
+  readonly sample: { readonly minimumPerArm?: number; readonly reached: boolean };
+  readonly treatments: ReadonlyArray<{
+    readonly variant: string;
+    readonly decision?: string;
+    readonly reasons?: readonly string[];
+    readonly metrics: readonly DashboardMetric[];
+  }>;
+  readonly decision: string;
+  readonly winner?: string;
+  readonly cannotTellApart?: readonly string[];
+  readonly reasons: readonly string[];
+  readonly warnings: readonly string[];
+  readonly exploratory?: true;
+}
+
+/**
+ * Where the dashboard reads from: the manifest's experiments, the event store's summaries, and the
+ * function that turns a summary into the report (the CLI passes its `reportOf`, so the dashboard and
+ * `assay results --json` can never disagree).
+ */
+export interface DashboardSource {
+  /** The event store's name, shown in the footer ("events from the sqlite store"). */
+  readonly storeName: string;
+  experiments(): readonly ExperimentDefinition[];
+  summarize(experiment: string, options: { readonly daily: true }): Promise<ExperimentSummary>;
+  report(definition: ExperimentDefinition, summary: ExperimentSummary): DashboardReport;
+  /** Releases the store when the server closes. */
+  close?(): Promise<void>;
+}
+
+/** Opens the source once, at the first request; a failure is shown as a 503 page and retried later. */
+export type OpenSource = () => Promise<DashboardSource>;

@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createAssay } from "@assay/runtime";
+import { evaluate } from "@assay/stats";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningDashboard, serveDashboard } from "../src/index.js";
+import { DATA, DAYS, openerFor, planOf, seededManifest } from "./support/stores.js";
+
+/** Debian's chromium; .ci/run installs it when missing. */
+const CHROMIUM = process.env.ASSAY_CHROMIUM ?? "/usr/bin/chromium";
+/** Screenshots land here (gitignored), for a person to look at after a run. */
+const ARTIFACTS = join(import.meta.dirname, "..", "test-artifacts");
+const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+let manifest = "";
+let server: RunningDashboard;
+let browser: Browser;
+/** `evaluate`'s decision on each experiment's summary, computed here, apart from the server. */
+const decisions = new Map<string, string>();
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set ASSAY_CHROMIUM)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  manifest = await seededManifest();
+  const assay = await createAssay({ manifest, handleSignals: false });
+  for (const definition of assay.experiments()) {
+    const plan = planOf(definition);
+    if (plan !== undefined)
+      decisions.set(definition.id, evaluate(plan, await assay.summarize(definition.id)).decision);
+  }
+  await assay.close();
+  server = await serveDashboard({ open: openerFor(manifest), port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens `path` at a viewport, fails on any console error or page error, and saves a screenshot. */
+async function visit(
+  path: string,
+  viewport: keyof typeof VIEWPORTS,
+  shot: string,
+  status = 200,
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: VIEWPORTS[viewport] });
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    // Chromium logs a page's own non-200 status as a console error; that status is asserted below.
+    const own =
+      status !== 200 &&
+      m.text().includes(`status of ${status}`) &&
+      m.location().url === new URL(path, server.url).href;
+    if (m.type() === "error" && !own) errors.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  const response = await page.goto(new URL(path, server.url).href);
+  expect(response?.status(), path).toBe(status);
+  await page.screenshot({ path: join(ARTIFACTS, `${shot}-${viewport}.png`), fullPage: true });
+  expect(errors, `console errors on ${path}`).toEqual([]);
+  return page;
+}
+
+describe("the dashboard in Chromium", () => {
+  it("the list shows every experiment with the decision evaluate reports", async () => {
+    for (const viewport of ["desktop", "phone"] as const) {
+      const page = await visit("/", viewport, "index");
+      for (const [id, decision] of decisions) {
+        const badge = page.locator(`tr[data-experiment="${id}"] [data-decision]`);
+        expect(await badge.getAttribute("data-decision"), id).toBe(decision);
+      }
+      expect(await page.locator("tr[data-experiment]").count()).toBe(7);
+      await page.close();
+    }
+  });
+
+  for (const id of Object.keys(DATA)) {
+    it(`${id}: banner = evaluate's decision, one interval mark per metric × treatment, one trend point per day`, async () => {
+      for (const viewport of ["desktop", "phone"] as const) {
+        const page = await visit(`/experiments/${id}`, viewport, id);
+        expect(await page.locator("section.banner").getAttribute("data-decision")).toBe(decisions.get(id));
+        const report = (await (await fetch(new URL(`/api/experiments/${id}`, server.url))).json()) as {
+          treatments: Array<{ variant: string; metrics: Array<{ metric: string; verdict: string }> }>;
+          arms: Array<{ variant: string }>;
+        };
+        const metrics = [...new Set(report.treatments.flatMap((t) => t.metrics.map((m) => m.metric)))];
+        expect(metrics.length).toBeGreaterThan(0);
+        for (const metric of metrics) {
+          const tested = report.treatments.filter((t) =>
+            t.metrics.some((m) => m.metric === metric && m.verdict !== "insufficient-data"),
+          ).length;
+          for (const size of ["wide", "narrow"]) {
+            const marks = page.locator(
+              `figure[data-chart="interval"][data-metric="${metric}"] .${size} .estimate_marks path`,
+            );
+            expect(await marks.count(), `${id} ${metric} ${size}`).toBe(tested);
+          }
+        }
+        const treatmentsWithTrend = report.treatments.filter(
+          (t) => t.metrics[0]?.verdict !== "insufficient-data",
+        ).length;
+        for (const size of ["wide", "narrow"]) {
+          const points = page.locator(`figure[data-chart="trend"] .${size} .day_marks path`);
+          expect(await points.count(), size).toBe(DAYS * treatmentsWithTrend);
+        }
+        // The chart the viewport shows is the one sized for it.
+        const shown = viewport === "desktop" ? "wide" : "narrow";
+        expect(await page.locator(`figure[data-chart="trend"] .${shown}`).isVisible()).toBe(true);
+        for (const arm of report.arms) {
+          expect(await page.locator(`tr[data-arm="${arm.variant}"]`).count(), arm.variant).toBe(1);
+        }
+        await page.close();
+      }
+    });
+  }
+
+  it("the SRM experiment shows the mismatch, the breach its guardrail, the 0-unit arm its row", async () => {
+    const srm = await visit("/experiments/srm_test", "desktop", "srm-check");
+    expect(await srm.locator('#srm [data-srm="mismatch"]').count()).toBe(1);
+    await srm.close();
+    const breach = await visit("/experiments/breach_test", "desktop", "breach-check");
+    expect(await breach.locator('[data-metric="errors"] [data-verdict="breach"]').count()).toBe(1);
+    await breach.close();
+    const zero = await visit("/experiments/zero_arm", "desktop", "zero-check");
+    expect(await zero.locator('tr[data-arm="late"] td.num').nth(1).textContent()).toBe("0");
+    await zero.close();
+  });
+
+  it("pages without data, an unknown id: readable pages, no console error", async () => {
+    const empty = await visit("/experiments/empty_test", "phone", "empty");
+    expect(await empty.locator('[data-empty="true"]').count()).toBe(1);
+    await empty.close();
+    const unknown = await visit("/experiments/nope", "desktop", "unknown", 404);
+    expect(await unknown.locator("h1").textContent()).toBe("Experiment not found");
+    await unknown.close();
+  });
+});
