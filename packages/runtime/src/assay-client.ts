@@ -15,6 +15,7 @@ import {
   unknownExperimentError,
   type Variant,
 } from "@assay/core";
+import { BatchingEventStore, type PipelineStats } from "@assay/pipeline";
 import type { FlagClient } from "./flag-client.js";
 import type { ExperimentPolicy } from "./policy/experiment-policy.js";
 import type { StickyAssignments } from "./policy/sticky-assignments.js";
@@ -171,6 +172,7 @@ export class Assay {
   // Not async: the backend's promise is returned as is (the pipeline shares one per commit), so a record
   // allocates no promise here. Throws for a refused record; `reported` turns that into a rejection.
   private recordExposure(variant: Variant, ctx: ExperimentContext, options: RecordOptions): Promise<void> {
+    requireOptions(options, "expose");
     if (typeof variant !== "object" || variant === null) {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
     }
@@ -213,6 +215,7 @@ export class Assay {
     ctx: ExperimentContext,
     options: RecordOptions = {},
   ): Promise<void> {
+    requireOptions(options, "track");
     const route = this.routes.get(experiment);
     if (route === undefined) throw notFound(experiment, this.routes.keys());
     requireId(metric, "metric");
@@ -273,6 +276,15 @@ export class Assay {
     await this.store.flush?.();
   }
 
+  /**
+   * What the event pipeline did with the records so far: accepted, committed, failed (past the deadline),
+   * committed after their deadline, refused because the queue was full (each refusal also went to `onError`),
+   * and pending. Undefined when the store is not behind the pipeline.
+   */
+  get pipelineStats(): PipelineStats | undefined {
+    return this.store instanceof BatchingEventStore ? this.store.stats : undefined;
+  }
+
   /** @internal whether spans are annotated now (the flag client asks per evaluation). */
   tracingActive(): boolean {
     return this.tracing;
@@ -315,6 +327,13 @@ function notFound(experiment: unknown, declared: Iterable<string>): Error {
     experiment,
     `experiment ${JSON.stringify(experiment)} is not declared in the manifest${hint}`,
   );
+}
+
+/** The per-call options of expose/track: an object or nothing (`null` is a caller's bug, not "no options"). */
+function requireOptions(options: unknown, call: string): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidContextError(`${call} options must be an object or undefined, got ${describe(options)}`);
+  }
 }
 
 function unitOf(ctx: ExperimentContext): { userId?: string; sessionId?: string } {
