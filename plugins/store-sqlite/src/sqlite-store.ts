@@ -11,6 +11,7 @@ import {
   type SummaryQuery,
   summaryFromRows,
 } from "@assay/core";
+import { retryBusy } from "./busy-retry.js";
 import { ColumnPack, toColumns } from "./columns.js";
 import type { SqliteEngine } from "./engine.js";
 import {
@@ -33,6 +34,11 @@ export interface SqliteEventStoreOptions {
   readonly synchronous?: "full" | "normal";
   /** How long a writer waits for another process's lock before failing. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * How long a summary or a sticky read keeps retrying "database is locked" (another connection holding the
+   * write lock past the busy timeout), with backoff, before it fails with that BackendError. Default 30,000 ms.
+   */
+  readonly readRetryMs?: number;
   /**
    * Fold new events into the per-unit rollups in the background, in steps of up to this many events, so a
    * summary finds them nearly current: once the writer has had no append for 20 ms; under sustained load,
@@ -64,9 +70,11 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   readonly path: string;
   private readonly host: EngineHost;
   private closing: Promise<void> | undefined;
+  private readonly readRetryMs: number;
 
   constructor(options: SqliteEventStoreOptions) {
     this.path = options.path;
+    this.readRetryMs = options.readRetryMs ?? 30_000;
     const setup: WriterSetup = {
       engine: {
         path: options.path,
@@ -107,7 +115,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   }
 
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
-    const rows = await this.call("summaryRows", query);
+    const rows = await retryBusy(() => this.call("summaryRows", query), this.readRetryMs);
     return summaryFromRows(query.experiment, rows, query.daily === true ? { daily: true } : {});
   }
 
@@ -144,7 +152,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
 
   /** Stored first assignments of the given experiment versions (accepted at or after `since`). */
   loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
-    return this.call("loadSticky", query);
+    return retryBusy(() => this.call("loadSticky", query), this.readRetryMs);
   }
 
   /** Stores first assignments in one transaction; a unit already stored for that version keeps its row. */
@@ -154,7 +162,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
 
   /** Events stored, of one experiment or all (a cheap check for tests and benchmarks). */
   count(experiment?: string): Promise<number> {
-    return this.call("count", experiment);
+    return retryBusy(() => this.call("count", experiment), this.readRetryMs);
   }
 }
 
