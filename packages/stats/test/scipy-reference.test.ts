@@ -159,8 +159,13 @@ describe(`adjust vs reference implementation (${fixture.adjust.length} families)
 
 describe(`power vs SciPy normal (${fixture.power.length} designs)`, () => {
   it("fixed and sequential power", () => {
-    for (const [i, c] of fixture.power.entries()) {
-      const p = power({ ...c.options, effect: c.effect, sampleSize: c.sampleSize });
+    // The fixture's relative designs use the delta method and its sequential designs GrowthBook's
+    // variance inflation, which sequential power no longer uses (test/power-sequential.test.ts checks
+    // the boundary-crossing computation against simulation instead): fixed designs only, delta option.
+    const fixed = fixture.power.filter((c) => c.options.sequential === undefined);
+    expect(fixed.length).toBeGreaterThan(100);
+    for (const [i, c] of fixed.entries()) {
+      const p = power({ relative: "delta", ...c.options, effect: c.effect, sampleSize: c.sampleSize });
       const ref = c.expected.power;
       const err = ref >= MIN_NORMAL ? relErr(p, ref) : p < 1e-300 ? 0 : 1;
       expect(err, `case ${i} ${JSON.stringify(c)} got ${p}`).toBeLessThanOrEqual(1e-6);

@@ -1,6 +1,7 @@
 import { normalCdf, normalUpperQuantile } from "../distributions/index.js";
 import type { SequentialOptions, Sides } from "../frequentist/compare.js";
 import { checkSequentialAlpha, resolveTuning, sequentialMultiplier } from "../frequentist/sequential.js";
+import type { RelativeMethod } from "../moments/effect.js";
 import type { MetricType, Scale } from "../moments/types.js";
 import {
   checkCount,
@@ -11,6 +12,17 @@ import {
   checkPositive,
 } from "../validation/checks.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
+import { crossingProbability } from "./boundary-crossing.js";
+
+/** A sequential design: the confidence sequence, looked at `looks` times. */
+export interface SequentialDesignOptions extends SequentialOptions {
+  /**
+   * Equally spaced looks up to the planned sample, the last one at it (look k at k/looks of the units);
+   * the experiment stops at the first look whose confidence sequence excludes 0. Default 100. 1 is a
+   * single analysis at the planned sample, with the sequential boundary.
+   */
+  readonly looks?: number;
+}
 
 /** The experiment design a power calculation is about. */
 export interface DesignOptions {
@@ -22,6 +34,11 @@ export interface DesignOptions {
   readonly standardDeviation?: number;
   /** Default "relative": `effect` is a lift (0.05 = +5%). "absolute": a difference of means. */
   readonly scale?: Scale;
+  /**
+   * The relative test planned for (as `compare`'s option): default "fieller", whose test is the
+   * absolute Welch test of m_B − m_A, so its power is that test's; "delta", GrowthBook's delta method.
+   */
+  readonly relative?: RelativeMethod;
   /** Default 0.05. */
   readonly alpha?: number;
   /** Default "two". */
@@ -29,7 +46,7 @@ export interface DesignOptions {
   /** Arms including control, default 2; `sampleSize` is split evenly over them, each compared to control. */
   readonly variants?: number;
   /** Plan for the sequential test (its confidence sequence is wider, so power is lower). */
-  readonly sequential?: SequentialOptions;
+  readonly sequential?: SequentialDesignOptions;
 }
 
 /** A design with defaults applied. */
@@ -38,10 +55,13 @@ export interface Design {
   readonly mean: number;
   readonly standardDeviation: number;
   readonly scale: Scale;
+  readonly relative: RelativeMethod;
   readonly alpha: number;
   readonly sides: Sides;
   readonly variants: number;
   readonly tuning: number | undefined;
+  /** Looks of a sequential design (1 when fixed-horizon). */
+  readonly looks: number;
 }
 
 /** Validates a design and applies its defaults; throws `StatsInputError` naming the bad option. */
@@ -73,14 +93,29 @@ export function resolveDesign(input: DesignOptions): Design {
     mean,
     standardDeviation,
     scale,
+    relative:
+      o.relative === undefined ? "fieller" : checkOneOf(o.relative, ["fieller", "delta"], "options.relative"),
     alpha: o.alpha === undefined ? 0.05 : checkOpenUnit(o.alpha, "options.alpha"),
     sides: o.sides === undefined ? "two" : checkOneOf(o.sides, ["two", "greater", "less"], "options.sides"),
     variants,
     tuning: o.sequential === undefined ? undefined : resolveTuning(o.sequential, "options.sequential"),
+    looks: o.sequential === undefined ? 1 : resolveLooks(o.sequential.looks),
   };
   if (design.tuning !== undefined)
     checkSequentialAlpha(design.alpha, design.sides !== "two", "options.alpha");
   return design;
+}
+
+/** Most looks a design may have: the numeric integration costs grow with them. */
+export const MAX_LOOKS = 1000;
+
+function resolveLooks(value: unknown): number {
+  if (value === undefined) return 100;
+  const looks = checkCount(value, "options.sequential.looks");
+  if (looks < 1 || looks > MAX_LOOKS) {
+    throw new StatsInputError("options.sequential.looks", `must be between 1 and ${MAX_LOOKS}, got ${looks}`);
+  }
+  return looks;
 }
 
 /** Treatment mean implied by an effect. */
@@ -88,13 +123,18 @@ export function treatmentMean(d: Design, effect: number): number {
   return d.scale === "relative" ? d.mean * (1 + effect) : d.mean + effect;
 }
 
-/** Standard error of the estimated effect with `perArm` units in each arm (delta method when relative). */
+/**
+ * Standard error of the estimated effect with `perArm` units in each arm, on the scale of `effect`.
+ * Relative with Fieller: the absolute contrast's SE over |m_A| (the test is the absolute one, so power
+ * is Φ(Δ·|m_A|/SE_abs − z)); relative with "delta": the delta-method SE at the true ratio.
+ */
 export function effectStandardError(d: Design, effect: number, perArm: number): number {
   const mB = treatmentMean(d, effect);
   const varA = d.standardDeviation ** 2;
   const varB = d.type === "proportion" ? mB * (1 - mB) : varA;
   if (d.scale === "absolute") return Math.sqrt((varA + varB) / perArm);
   const mA = d.mean;
+  if (d.relative === "fieller") return Math.sqrt((varA + varB) / perArm) / Math.abs(mA);
   return Math.sqrt(varB / (perArm * mA * mA) + (varA * mB * mB) / (perArm * mA ** 4));
 }
 
@@ -105,21 +145,31 @@ export function fixedCritical(d: Design): number {
 
 /**
  * Power, by the normal approximation. Fixed horizon: P(reject) = Φ(Δ/SE - z) (+ Φ(-Δ/SE - z) when
- * two-sided). Sequential: GrowthBook's variance inflation, SE' = SE·m/z with m the confidence-sequence
- * multiplier at the planned pairwise sample size, then the fixed formula. This is conservative: it is
- * below the chance of rejecting at the planned sample (and peeking only adds chances to reject), so
- * sample sizes planned with it err on the large side.
+ * two-sided). Sequential: the chance that the confidence sequence, looked at `looks` equally spaced
+ * times up to the planned sample, excludes 0 at one of them, by numerical integration of the
+ * standardised effect's path (see `crossingProbability`); with one look, Φ(Δ/SE - m) (+ Φ(-Δ/SE - m)),
+ * m the sequence's multiplier at the planned sample.
  */
 export function powerAt(d: Design, effect: number, perArm: number): number {
   if (d.type === "proportion") {
     const mB = treatmentMean(d, effect);
     if (!(mB >= 0 && mB <= 1)) return Number.NaN;
   }
-  const z = fixedCritical(d);
-  let se = effectStandardError(d, effect, perArm);
-  if (d.tuning !== undefined)
-    se *= sequentialMultiplier(2 * perArm, d.alpha, d.tuning, d.sides !== "two") / z;
+  const se = effectStandardError(d, effect, perArm);
   const shift = effect / se;
+  if (d.tuning !== undefined) {
+    const tuning = d.tuning;
+    const oneSided = d.sides !== "two";
+    const drift = d.sides === "less" ? -shift : shift;
+    const looks = d.looks;
+    return crossingProbability(
+      drift,
+      looks,
+      (k) => sequentialMultiplier((2 * perArm * k) / looks, d.alpha, tuning, oneSided),
+      !oneSided,
+    );
+  }
+  const z = fixedCritical(d);
   if (d.sides === "greater") return normalCdf(shift - z);
   if (d.sides === "less") return normalCdf(-shift - z);
   return normalCdf(shift - z) + normalCdf(-shift - z);

@@ -1,3 +1,3 @@
-export type { DesignOptions } from "./design.js";
+export type { DesignOptions, SequentialDesignOptions } from "./design.js";
 export type { MdeOptions, PowerOptions, SampleSizeOptions, SampleSizeResult } from "./power.js";
 export { mde, power, sampleSize } from "./power.js";

@@ -51,8 +51,25 @@ export function sampleSize(options: SampleSizeOptions): SampleSizeResult {
   const d = resolveDesign(options);
   const effect = checkEffect(d, options.effect);
   const target = options.power === undefined ? 0.8 : checkOpenUnit(options.power, "options.power");
+  // A design looked at several times has at least the power of its last look alone, which is cheap
+  // (closed form): that look's sample size brackets the answer from above.
+  const single = d.looks > 1 ? { ...d, looks: 1 } : d;
+  let hi = smallestReaching(single, effect, target, 2);
+  if (single !== d) {
+    let lo = Math.max(1, Math.floor(hi / 2));
+    while (lo > 1 && powerAt(d, effect, lo) >= target) {
+      hi = lo;
+      lo = Math.max(1, Math.floor(lo / 2));
+    }
+    hi = lo === hi ? hi : interpolate(d, effect, target, lo, hi);
+  }
+  return { perArm: hi, total: hi * d.variants, power: powerAt(d, effect, hi) };
+}
+
+/** Smallest whole n ≥ 1 reaching the target: doubling from `start`, then bisection. */
+function smallestReaching(d: Design, effect: number, target: number, start: number): number {
   const reaches = (n: number) => powerAt(d, effect, n) >= target;
-  let hi = 2;
+  let hi = start;
   while (!reaches(hi)) {
     hi *= 2;
     if (hi > 2 ** 53) {
@@ -69,7 +86,35 @@ export function sampleSize(options: SampleSizeOptions): SampleSizeResult {
     if (reaches(mid)) hi = mid;
     else lo = mid;
   }
-  return { perArm: hi, total: hi * d.variants, power: powerAt(d, effect, hi) };
+  return hi;
+}
+
+/**
+ * Smallest whole n in (lo, hi] reaching the target, given power(lo) < target ≤ power(hi): regula
+ * falsi with the Illinois step (power is smooth in n, so a handful of evaluations instead of a
+ * bisection's ~15; each sequential evaluation is a numerical integration).
+ */
+function interpolate(d: Design, effect: number, target: number, lo: number, hi: number): number {
+  let fLo = powerAt(d, effect, lo) - target;
+  let fHi = powerAt(d, effect, hi) - target;
+  let side = 0;
+  while (hi - lo > 1) {
+    let mid = Math.round(lo + (fLo / (fLo - fHi)) * (hi - lo));
+    mid = Math.min(hi - 1, Math.max(lo + 1, mid));
+    const f = powerAt(d, effect, mid) - target;
+    if (f >= 0) {
+      hi = mid;
+      fHi = f;
+      if (side === 1) fLo /= 2;
+      side = 1;
+    } else {
+      lo = mid;
+      fLo = f;
+      if (side === -1) fHi /= 2;
+      side = -1;
+    }
+  }
+  return hi;
 }
 
 /**
@@ -93,11 +138,27 @@ export function mde(options: MdeOptions): number {
     if (hi >= limit) return sign * Number.POSITIVE_INFINITY;
     hi = Math.min(hi * 2, limit);
   }
+  // Regula falsi with the Illinois step, kept inside the bracket [lo, hi] with at(lo) < target.
   let lo = 0;
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (at(mid) >= target) hi = mid;
-    else lo = mid;
+  let fLo = at(lo) - target;
+  let fHi = at(hi) - target;
+  let side = 0;
+  for (let i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+    let mid = lo + (fLo / (fLo - fHi)) * (hi - lo);
+    if (!(mid > lo && mid < hi)) mid = 0.5 * (lo + hi);
+    const f = at(mid) - target;
+    if (f >= 0) {
+      hi = mid;
+      fHi = f;
+      if (side === 1) fLo /= 2;
+      side = 1;
+    } else {
+      lo = mid;
+      fLo = f;
+      if (side === -1) fHi /= 2;
+      side = -1;
+    }
+    if (Math.abs(f) < 1e-12) break;
   }
   return sign * hi;
 }
