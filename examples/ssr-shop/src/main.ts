@@ -7,8 +7,36 @@ const manifest = process.env.ASSAY_MANIFEST ?? join(import.meta.dirname, "..", "
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
 
-const assay = await createAssay({ manifest });
+// Ctrl-C is how a person stops the demo, so it is a normal end (exit 0) once the server is closed and pending
+// events are flushed, not the signal's 130.
+const assay = await createAssay({ manifest, handleSignals: false });
 const app = buildServer(assay);
+let stopping = false;
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping: closing the server and flushing events...");
+  app
+    .close()
+    .then(() => assay.close())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("the demo did not stop cleanly:", error);
+        process.exit(1);
+      },
+    );
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
+// In a terminal, Ctrl-C would also signal `npm run demo` itself, and npm then exits 130 whatever the demo
+// does. Read Ctrl-C (and Ctrl-D) as keys instead: only the demo sees them, and npm reports its exit 0.
+if (process.stdin.isTTY) {
+  process.stdin.setRawMode(true);
+  process.stdin.on("data", (keys: Buffer) => {
+    if (keys.includes(0x03) || keys.includes(0x04)) stop();
+  });
+}
+
 try {
   await app.listen({ port, host });
 } catch (error) {
@@ -17,7 +45,8 @@ try {
   await app.listen({ port: 0, host });
 }
 const url = `http://${host}:${(app.server.address() as { port: number }).port}/`;
-console.log(`Assay demo shop: ${url}`);
-console.log(`  results page:  ${url}results`);
-console.log(`  manifest:      ${manifest} (events in ${assay.store.name} store)`);
+// The URL comes last, so it is the line left on screen after the build's output.
+console.log(`manifest: ${manifest} (events in the ${assay.store.name} store)`);
+console.log(`results:  ${url}results`);
 console.log("Ctrl-C stops it; pending events are flushed first.");
+console.log(`\nAssay demo shop: ${url}`);

@@ -4,7 +4,7 @@ import type { Assay } from "@assay/runtime";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { PRODUCT, productPage, resultsPage, thanksPage } from "./views.js";
+import { notFoundPage, PRODUCT, productPage, resultsPage, thanksPage } from "./views.js";
 
 export const EXPERIMENT = "checkout_button_color";
 const VISITOR_COOKIE = "assay_visitor";
@@ -15,7 +15,8 @@ const ONE_YEAR_SECONDS = 365 * 24 * 3600;
  * - a cookie gives each visitor a stable id, the experiment's unit;
  * - GET / assigns (pure), renders the variant, then exposes it: only what was shown is counted;
  * - POST /checkout records the conversion and the revenue as outcomes;
- * - GET /results shows what the event store has summarized so far.
+ * - GET /results shows what the event store has summarized so far;
+ * - any other path is an HTML 404 page.
  */
 export function buildServer(assay: Assay, options: { logger?: boolean } = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false });
@@ -49,6 +50,13 @@ export function buildServer(assay: Assay, options: { logger?: boolean } = {}): F
     const summary = await assay.summarize(EXPERIMENT);
     return reply.type("text/html; charset=utf-8").send(resultsPage(summary));
   });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply
+      .code(404)
+      .type("text/html; charset=utf-8")
+      .send(notFoundPage(request.url.split("?")[0] ?? "/")),
+  );
 
   return app;
 }

@@ -27,6 +27,14 @@ export function productPage(variant: Variant, visitorId: string): string {
   );
 }
 
+/** The page of a path the shop does not have (a real HTML page, not the framework's JSON). */
+export function notFoundPage(path: string): string {
+  return page(
+    "Not found",
+    `<h1>Not found</h1><p>The shop has no page <code>${escapeHtml(path)}</code>.</p><p><a href="/">Back to the shop</a> · <a href="/results">Results so far</a></p>`,
+  );
+}
+
 export function thanksPage(): string {
   return page(
     "Thank you",
