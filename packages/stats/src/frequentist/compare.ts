@@ -120,7 +120,7 @@ export function resolveCompareOptions(options: CompareOptions | undefined): Reso
  *
  * @example
  * compare({ n: 1000, sum: 100 }, { n: 1000, sum: 120 }, { type: "proportion" })
- * // { estimate: 0.2, ci: [-0.048…, 0.487…], pValue: 0.1619…, ... }
+ * // { estimate: 0.2, ci: [-0.0661…, 0.5521…], pValue: 0.1529 (the absolute test's), ciUnbounded: false, ... }
  */
 export function compare(
   control: SampleStats,
