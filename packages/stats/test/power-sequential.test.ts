@@ -106,6 +106,14 @@ describe("sequential power agrees with a simulation of the design (conversion 10
     expect(at(10)).toBeLessThan(at(100));
   });
 
+  it("fixed horizon, relative design: the power of the Welch test the relative scale now runs", () => {
+    const design = { ...base, effect: 0.1 };
+    const computed = power({ ...design, sampleSize: 2 * 6000 });
+    const simulated = simulate(0.1, 0.11, 6000, 1, {}, 16);
+    console.info(`fixed ${JSON.stringify(design)} perArm 6000: computed ${computed}, simulated ${simulated}`);
+    expect(Math.abs(computed - simulated)).toBeLessThanOrEqual(0.02);
+  });
+
   it("validates looks", () => {
     expect(() => power({ ...base, effect: 0.1, sampleSize: 100, sequential: { looks: 0 } })).toThrow(
       /options\.sequential\.looks/,
