@@ -29,6 +29,7 @@ import {
   type TrackingUserContext,
   type UserContext,
 } from "@growthbook/growthbook";
+import { AssignedContexts, type AttributedRecord } from "./assigned-contexts.js";
 import type { GrowthBookPluginOptions } from "./options.js";
 
 /** Where an Assay experiment lives in the GrowthBook payload. */
@@ -65,14 +66,18 @@ export interface GrowthBookBackendOptions extends GrowthBookPluginOptions {
  * An Assay experiment backend over the GrowthBook SDK (`GrowthBookClient`). `init` loads the payload (from
  * the API with a client key, optionally refreshed in the background, or from a payload / file); `assign`
  * evaluates the GrowthBook experiment mapped to the Assay id synchronously, with no tracking callback set, so
- * it is pure. `recordExposure` sets the tracking callback and evaluates again: the exposure reaches the event store (and `onExposure`)
- * through GrowthBook's tracking callback. Outcomes go to the event store.
+ * it records nothing (it remembers the context, see below). `recordExposure` sets the tracking callback and
+ * evaluates again with the same context `assign` was given (the attributes included: the record itself names
+ * only the unit), so GrowthBook tracks the experiment it assigned; the exposure reaches the event store (and
+ * `onExposure`) through GrowthBook's tracking callback. Outcomes go to the event store.
  */
 export class GrowthBookBackend implements ExperimentPlugin {
   readonly name: string;
   private readonly options: GrowthBookBackendOptions;
   private readonly served = new Map<string, Served>();
   private readonly store: EventStore;
+  /** What `assign` was given, per unit, for the exposure that follows. */
+  private readonly contexts: AssignedContexts;
   private client: GrowthBookClient | undefined;
   /** The feature map the routes were computed from: the SDK replaces it on every payload refresh. */
   private routedFeatures: unknown;
@@ -92,6 +97,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
     this.name = options.name ?? "growthbook";
     this.options = options;
     this.store = options.store;
+    this.contexts = new AssignedContexts(options.contextMemory);
     for (const definition of options.experiments) {
       if (this.served.has(definition.id))
         throw new RangeError(`experiment ${definition.id} is declared twice`);
@@ -161,6 +167,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
         `context unit of experiment ${definition.id} must be a non-empty string, got ${describe(unit)}`,
       );
     }
+    this.contexts.remember(experiment, ctx);
     const evaluated = this.evaluate(served, ctx);
     if (evaluated === undefined) return served.outside;
     const { result, forced } = evaluated;
@@ -169,7 +176,11 @@ export class GrowthBookBackend implements ExperimentPlugin {
     return this.variantOf(served, result);
   }
 
-  async recordExposure(exposure: ExposureRecord): Promise<void> {
+  /**
+   * Records an exposure: GrowthBook evaluates the unit again with the context `assign` last saw for it (or the
+   * record's own `attributes`), fires its tracking callback and `onExposure`, and the event is stored.
+   */
+  async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
     validateExposure(exposure);
     const served = this.lookup(exposure.experiment);
     if (!served.variantIds.has(exposure.variantId)) {
@@ -178,13 +189,12 @@ export class GrowthBookBackend implements ExperimentPlugin {
       );
     }
     // Evaluate again with tracking on: GrowthBook's tracking callback builds the event (see onTrack).
+    const attributes = this.contexts.attributesFor(exposure);
     const tracking: NonNullable<GrowthBookBackend["tracking"]> = { record: exposure, served };
     this.tracking = tracking;
     const client = this.requireClient();
     client.setTrackingCallback((experiment, result, user) => this.onTrack(experiment, result, user));
     try {
-      const attributes: Record<string, string> = {};
-      if (exposure.userId !== undefined) attributes.id = exposure.userId;
       this.evaluate(served, { ...exposure, attributes });
     } finally {
       this.tracking = undefined;
@@ -192,8 +202,8 @@ export class GrowthBookBackend implements ExperimentPlugin {
         undefined as unknown as Parameters<GrowthBookClient["setTrackingCallback"]>[0],
       );
     }
-    // A unit GrowthBook does not track (not in its experiment, or hashed on an attribute the record does not
-    // carry) is still recorded as the caller says it was shown: no exposure is dropped.
+    // A unit GrowthBook does not track (its context forgotten and the record carrying no attributes, or a
+    // payload that changed since assign) is still recorded as the caller says it was shown: no exposure is dropped.
     await recordEvent(this.store, tracking.event ?? exposureEvent(exposure));
     await tracking.hook;
   }

@@ -39,6 +39,12 @@ export interface GrowthBookPluginOptions {
    * first experiment rule), or an inline experiment's key. Experiments not listed use their own id.
    */
   readonly experimentKeys?: Readonly<Record<string, string>>;
+  /**
+   * How many assign-time contexts to remember (per experiment and unit, least recently assigned forgotten
+   * first) so that an exposure is evaluated with the attributes `assign` was given. Default 10,000; 0 keeps
+   * none (then pass `attributes` on the exposure record).
+   */
+  readonly contextMemory?: number;
   /** Called once per exposure GrowthBook tracks, after it is handed to the event store (forward it to your analytics). */
   readonly onExposure?: (exposure: GrowthBookExposure) => void | Promise<void>;
 }
@@ -51,6 +57,7 @@ const KEYS: Record<string, string> = {
   timeout: "a number of seconds > 0",
   payload_file: 'a path to a GrowthBook payload JSON, relative to the manifest, e.g. "./growthbook.json"',
   experiments: 'a table of Assay experiment id = GrowthBook key, e.g. { checkout = "checkout-exp" }',
+  context_memory: "a whole number >= 0 (assign-time contexts remembered for exposures)",
 };
 
 /**
@@ -66,7 +73,9 @@ export function validateOptions(options: Readonly<Record<string, unknown>>): Opt
       issues.push(unknownOptionIssue(key, Object.keys(KEYS), "growthbook"));
       continue;
     }
-    if (key === "polling_interval" || key === "timeout") {
+    if (key === "context_memory") {
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) bad(key);
+    } else if (key === "polling_interval" || key === "timeout") {
       if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) bad(key);
     } else if (key === "experiments") {
       if (
@@ -115,5 +124,6 @@ export function fromManifestOptions(
     ...(typeof o.timeout === "number" ? { timeoutSeconds: o.timeout } : {}),
     ...(typeof o.payload_file === "string" ? { payloadFile: o.payload_file } : {}),
     ...(typeof o.experiments === "object" ? { experimentKeys: o.experiments } : {}),
+    ...(typeof o.context_memory === "number" ? { contextMemory: o.context_memory } : {}),
   };
 }
