@@ -63,4 +63,37 @@ describe("assay results", () => {
       sumSquares: 1296,
     });
   });
+
+  it("bounds the daily series whatever the data, with a note: a stray timestamp in the year 275760", async () => {
+    const dir = tempDir({ "assay.toml": MANIFEST });
+    // a window wide open (the default refuses such a timestamp at the API), to put one in the store
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      handleSignals: false,
+      pipeline: {
+        timestampWindow: { maxAgeMs: Number.POSITIVE_INFINITY, maxAheadMs: Number.POSITIVE_INFINITY },
+      },
+    });
+    const variant = {
+      experiment: "checkout_button_color",
+      variantId: "control",
+      isControl: true,
+      inExperiment: true,
+      reason: "hash",
+    } as const;
+    await assay.expose(variant, ExperimentContext.forUser("a"), { timestamp: day(0) });
+    await assay.expose(variant, ExperimentContext.forUser("b"), { timestamp: new Date(8.64e15) });
+    await assay.close();
+    const text = cli(["results", "checkout_button_color", "--daily"], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^2026-11-01\s+1\s*$/m);
+    expect(text.stdout).toMatch(
+      /^note: the series stops at 2037-10-\d\d \(at most 4000 days\); events run to \+275760-09-13, \d+ more days not shown/m,
+    );
+    const json = JSON.parse(
+      cli(["results", "checkout_button_color", "--daily", "--json"], { cwd: dir }).stdout,
+    );
+    expect(json.daily).toHaveLength(4000);
+    expect(json.dailyTruncated).toMatchObject({ maxPoints: 4000, lastDay: "+275760-09-13" });
+  });
 });

@@ -46,7 +46,11 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       ...(values.daily === true ? { daily: true } : {}),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
-    const json = { ...report, ...(summary.daily === undefined ? {} : { daily: summary.daily }) };
+    const json = {
+      ...report,
+      ...(summary.daily === undefined ? {} : { daily: summary.daily }),
+      ...(summary.dailyTruncated === undefined ? {} : { dailyTruncated: summary.dailyTruncated }),
+    };
     const shown = values.metric;
     const shownSummary =
       shown === undefined
@@ -104,6 +108,12 @@ function render(summary: ExperimentSummary, storeName: string): string {
         ]),
       ),
     );
+    const cut = summary.dailyTruncated;
+    if (cut !== undefined) {
+      out.push(
+        `note: the series stops at ${cut.shownThrough} (at most ${cut.maxPoints} days); events run to ${cut.lastDay}, ${cut.omittedDays} more days not shown (the totals above count every event)`,
+      );
+    }
   }
   if (summary.unitsInSeveralVariants > 0) {
     out.push(
