@@ -14,6 +14,7 @@ import { loadPlugins } from "./load-plugins.js";
 import { ExperimentPolicy, needsPolicy } from "./policy/experiment-policy.js";
 import { StickyAssignments, type StickyOptions } from "./policy/sticky-assignments.js";
 import { flushOnSignals } from "./signals.js";
+import { startStore } from "./store-startup.js";
 import { TOKENS } from "./tokens.js";
 
 export interface CreateAssayOptions {
@@ -36,6 +37,13 @@ export interface CreateAssayOptions {
   readonly store?: EventStore;
   /** Group commit, queue bound and retries of the event pipeline in front of the store. */
   readonly pipeline?: BatchingOptions;
+  /**
+   * How long `createAssay` keeps trying to reach the event store when it is down at startup (its `init`, and
+   * the sticky map's first load), with backoff from 100 ms to 2 s. Past it, `createAssay` rejects with a
+   * BackendError naming the store and the last error. Default 30,000 ms; 0 tries once. Nothing is served
+   * before the store answered: a sticky experiment needs the stored assignments before its first `assign`.
+   */
+  readonly storeStartupTimeoutMs?: number;
   /** Flush on SIGTERM/SIGINT before the process exits. Default true. */
   readonly handleSignals?: boolean;
   /**
@@ -70,11 +78,20 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
   });
 
-  const store = await container.getAsync(TOKENS.EventStore);
-  await store.init?.();
+  const store = await container.getAsync<EventStore>(TOKENS.EventStore);
   const onError = options.onError ?? warnOncePerCode();
   const sticky = stickyAssignments(manifest, store, onError, options.sticky);
-  await sticky?.load();
+  await startStore(
+    store,
+    async () => {
+      await store.init?.();
+      await sticky?.load();
+    },
+    options.storeStartupTimeoutMs ?? 30_000,
+  ).catch(async (error: unknown) => {
+    await store.close?.().catch(() => undefined); // its pool or writer thread must not outlive the failure
+    throw error;
+  });
   const routes = new Map<string, ExperimentRoute>();
   const backends: ExperimentPlugin[] = [];
   for (const plugin of plugins) {
