@@ -1,6 +1,8 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { registerTokenAuth } from "./auth/token.js";
+import { ViewCache } from "./model/view-cache.js";
 import { errorPage } from "./render/error-page.js";
+import { experimentChartRoutes } from "./routes/experiment-charts.js";
 import { experimentApiRoutes } from "./routes/experiments-api.js";
 import { experimentPageRoutes } from "./routes/experiments-page.js";
 import { healthRoutes } from "./routes/health.js";
@@ -20,8 +22,9 @@ export interface DashboardAppOptions {
  * trace: a 4xx says what was wrong, a store that cannot be opened is a 503 page, anything else a plain 500.
  */
 export async function buildDashboardApp(options: DashboardAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, maxParamLength: 300, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 }, bodyLimit: 64 * 1024 });
   const holder = new SourceHolder(options.open);
+  const views = new ViewCache();
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
     const message =
@@ -47,13 +50,14 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
     reply.header("x-content-type-options", "nosniff");
     reply.header(
       "content-security-policy",
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'",
     );
     return payload;
   });
   if (options.token !== undefined) registerTokenAuth(app, options.token);
   await app.register(healthRoutes);
-  await app.register(experimentPageRoutes(holder));
+  await app.register(experimentPageRoutes(holder, views));
+  await app.register(experimentChartRoutes(holder, views));
   await app.register(experimentApiRoutes(holder));
   app.addHook("onClose", async () => {
     const source = await holder.opened();

@@ -1,6 +1,4 @@
-import { exposuresChart } from "../charts/exposures.js";
-import { type IntervalRow, intervalPlot } from "../charts/interval-plot.js";
-import { trendChart } from "../charts/trend.js";
+import { intervalRows } from "../charts/experiment-charts.js";
 import type { ExperimentView } from "../model/experiment-view.js";
 import type { DashboardMetric, DashboardReport } from "../source.js";
 import { decisionLabel, decisionSummary, decisionTone } from "./decision.js";
@@ -9,7 +7,7 @@ import { page } from "./layout.js";
 import { statusBadge } from "./status.js";
 
 /** The page of one experiment: decision and why, SRM, every metric's intervals, trend, exposures, plan. */
-export async function experimentPage(view: ExperimentView, storeName: string): Promise<string> {
+export function experimentPage(view: ExperimentView, version: string, storeName: string): string {
   const { definition, report } = view;
   const head = `<p class="small"><a href="/">← all experiments</a></p>
 <h1>${esc(definition.id)} ${statusBadge(view.status)}</h1>
@@ -21,26 +19,30 @@ export async function experimentPage(view: ExperimentView, storeName: string): P
 ${armsSection(view)}${planSection(view)}`;
     return page({ title: definition.id, body, footer });
   }
-  const [metrics, trend, exposures] = await Promise.all([
-    metricSections(view),
-    trendSection(view),
-    exposuresSection(view),
-  ]);
+  const charts = chartUrl(definition.id, version);
+  const metrics = metricSections(view, charts);
+  const trend = trendSection(view, charts);
+  const exposures = exposuresSection(view, charts);
   const body = `${head}${banner(report)}${sampleSection(view)}${srmSection(report)}${metrics}${trend}${exposures}${armsSection(view)}${planSection(view)}${warningsSection(view)}`;
   return page({ title: definition.id, body, footer });
 }
 
-/** Plot widths (the data area, without axes) for the desktop column and for a phone held upright. */
-const WIDE = 800;
-const NARROW = 270;
+/** The URL of one chart image of this data version, without its size. */
+type ChartUrl = (name: string, metric?: string) => string;
+
+function chartUrl(id: string, version: string): ChartUrl {
+  return (name, metric) =>
+    `/experiments/${encodeURIComponent(id)}/charts/${name}.svg?v=${version}${metric === undefined ? "" : `&metric=${encodeURIComponent(metric)}`}`;
+}
 
 /**
- * A chart drawn twice, for a wide and a narrow screen, and chosen by a CSS media query: an SVG scaled
- * down to a phone would shrink its labels below reading size, and the page has no script to redraw it.
+ * A chart as an SVG image in two sizes, the narrow one for a phone: a wide SVG scaled down to a phone
+ * would shrink its labels below reading size, and the page has no script to redraw it. The images are
+ * drawn by their own requests, so the page's text (decision, tables) does not wait for them.
  */
-async function responsive(draw: (width: number) => Promise<string>): Promise<string> {
-  const [wide, narrow] = await Promise.all([draw(WIDE), draw(NARROW)]);
-  return `<div class="wide">${wide}</div><div class="narrow">${narrow}</div>`;
+function picture(url: string, alt: string): string {
+  const src = esc(url);
+  return `<picture><source media="(max-width:640px)" srcset="${src}&amp;size=narrow"><img src="${src}&amp;size=wide" alt="${esc(alt)}"></picture>`;
 }
 
 function banner(report: DashboardReport): string {
@@ -92,32 +94,29 @@ function srmSection(report: DashboardReport): string {
 <div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">observed</th><th class="num">share</th><th class="num">expected</th><th class="num">weight</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
-async function metricSections(view: ExperimentView): Promise<string> {
+function metricSections(view: ExperimentView, charts: ChartUrl): string {
   const { report } = view;
   const metrics = [...new Set(report.treatments.flatMap((t) => t.metrics.map((m) => m.metric)))];
   if (metrics.length === 0) {
     return `<section class="card" id="metrics"><h2>Metrics</h2><p>No outcome recorded yet: the effects appear once the app calls <code>track</code>.</p></section>`;
   }
-  const sections = await Promise.all(
-    metrics.map(async (metric) => {
-      const rows: IntervalRow[] = report.treatments.flatMap((t) => {
-        const m = t.metrics.find((x) => x.metric === metric);
-        return m === undefined ? [] : [{ variant: t.variant, metric: m }];
-      });
-      const first = rows[0]?.metric;
-      const svg = await responsive((w) => intervalPlot(metric, report.control, rows, view.variants, w));
-      const role = first?.role === undefined ? "" : `<span class="badge b-none">${esc(first.role)}</span> `;
-      const direction =
-        first?.direction === undefined
-          ? ""
-          : `<span class="muted small">${first.direction === "decrease" ? "lower is better" : "higher is better"}</span>`;
-      return `<div class="metric" data-metric="${esc(metric)}"><h3>${esc(metric)} ${role}${direction}</h3>
+  const sections = metrics.map((metric) => {
+    const rows = intervalRows(view, metric);
+    const first = rows[0]?.metric;
+    const tested = rows.filter((r) => r.metric.verdict !== "insufficient-data");
+    const alt = `${metric}, effect vs ${report.control}: ${tested.map((r) => `${r.variant} ${effect(r.metric.estimate, r.metric.scale)} [${effect(r.metric.ci[0], r.metric.scale)}, ${effect(r.metric.ci[1], r.metric.scale)}]`).join("; ") || "nothing could be tested"}`;
+    const svg = tested.length === 0 ? "" : picture(charts("interval", metric), alt);
+    const role = first?.role === undefined ? "" : `<span class="badge b-none">${esc(first.role)}</span> `;
+    const direction =
+      first?.direction === undefined
+        ? ""
+        : `<span class="muted small">${first.direction === "decrease" ? "lower is better" : "higher is better"}</span>`;
+    return `<div class="metric" data-metric="${esc(metric)}"><h3>${esc(metric)} ${role}${direction}</h3>
 <figure data-chart="interval" data-metric="${esc(metric)}">${svg}</figure>
 <div class="table-wrap"><table><thead><tr><th>treatment</th><th class="num">${esc(report.control)} mean</th><th class="num">mean</th><th class="num">effect</th><th class="num">CI</th><th class="num">p</th><th class="num">adj. p</th><th>result</th></tr></thead>
 <tbody>${rows.map((r) => metricRow(r.variant, r.metric)).join("")}</tbody></table></div>
 <p class="muted small">${ciNote(first)}</p></div>`;
-    }),
-  );
+  });
   return `<section class="card" id="metrics"><h2>Effects and confidence intervals</h2>${sections.join("")}</section>`;
 }
 
@@ -153,22 +152,23 @@ function ciNote(m: DashboardMetric | undefined): string {
   return `${level} interval${m.ciAdjusted ? ", adjusted" : ", unadjusted; the adj. p beside it carries the correction"}. A bar that does not cross the dashed zero line is an effect the data can tell apart from none.`;
 }
 
-async function trendSection(view: ExperimentView): Promise<string> {
+function trendSection(view: ExperimentView, charts: ChartUrl): string {
   const metric = view.trendMetric;
   if (metric === undefined || view.trend.length === 0) {
     return `<section class="card" id="trend"><h2>Effect over time</h2><p class="muted">Not enough data on any day yet to estimate an effect.</p></section>`;
   }
-  const scale = view.report.treatments[0]?.metrics.find((m) => m.metric === metric)?.scale ?? "relative";
-  const svg = await responsive((w) =>
-    trendChart(metric, view.report.control, scale, view.trend, view.variants, w),
+  const days = new Set(view.trend.map((p) => p.day)).size;
+  const svg = picture(
+    charts("trend"),
+    `cumulative effect on ${metric} over ${days} days, per treatment, with its interval band`,
   );
   return `<section class="card" id="trend"><h2>Cumulative effect on ${esc(metric)} over time</h2>
 <figure data-chart="trend" data-days="${view.daysRunning}">${svg}</figure>
 <p class="muted small">Each point is the report as it stood at the end of that UTC day; the band is its interval. A band that narrows and settles is a result that holds.</p></section>`;
 }
 
-async function exposuresSection(view: ExperimentView): Promise<string> {
-  const svg = await responsive((w) => exposuresChart(view.report.control, view.exposures, view.variants, w));
+function exposuresSection(view: ExperimentView, charts: ChartUrl): string {
+  const svg = picture(charts("exposures"), `units exposed per day per variant over ${view.daysRunning} days`);
   return `<section class="card" id="exposures"><h2>Units exposed per day</h2><figure data-chart="exposures">${svg}</figure></section>`;
 }
 

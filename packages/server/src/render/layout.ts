@@ -32,9 +32,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .banner ul{margin:6px 0 0;padding-left:20px}
 .banner.b-ok{border-color:#6ee7b7}.banner.b-bad{border-color:#fca5a5}.banner.b-warn{border-color:#fcd34d}.banner.b-info{border-color:#93c5fd}.banner.b-none{border-color:var(--line)}
 figure{margin:6px 0 4px}
-figure svg{max-width:100%;height:auto;display:block}
-figure .narrow{display:none}
-@media (max-width:640px){figure .wide{display:none}figure .narrow{display:block}}
+figure img{max-width:100%;height:auto;display:block}
 .progress{height:8px;background:#eef0f3;border-radius:4px;overflow:hidden;min-width:80px}
 .progress i{display:block;height:100%;background:#2563eb}
 dl.plan{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}

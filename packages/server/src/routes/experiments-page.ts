@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { experimentView } from "../model/experiment-view.js";
+import type { ViewCache } from "../model/view-cache.js";
 import { unknownExperimentPage } from "../render/error-page.js";
 import { experimentPage } from "../render/experiment-page.js";
 import { indexPage } from "../render/index-page.js";
@@ -7,12 +7,12 @@ import { findExperiment } from "./experiment-lookup.js";
 import type { SourceHolder } from "./source-holder.js";
 
 /** `GET /` and `GET /experiments/:id`: the HTML pages. */
-export function experimentPageRoutes(holder: SourceHolder) {
+export function experimentPageRoutes(holder: SourceHolder, views: ViewCache) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get("/", async (_request, reply) => {
       const source = await holder.get();
-      const views = await Promise.all(source.experiments().map((d) => experimentView(source, d)));
-      return reply.type("text/html; charset=utf-8").send(indexPage(views, source.storeName));
+      const all = await Promise.all(source.experiments().map(async (d) => (await views.get(source, d)).view));
+      return reply.type("text/html; charset=utf-8").send(indexPage(all, source.storeName));
     });
     app.get("/experiments/:id", async (request, reply) => {
       const source = await holder.get();
@@ -22,8 +22,8 @@ export function experimentPageRoutes(holder: SourceHolder) {
         const known = source.experiments().map((e) => e.id);
         return reply.code(404).type("text/html; charset=utf-8").send(unknownExperimentPage(id, known));
       }
-      const view = await experimentView(source, definition);
-      return reply.type("text/html; charset=utf-8").send(await experimentPage(view, source.storeName));
+      const { view, version } = await views.get(source, definition);
+      return reply.type("text/html; charset=utf-8").send(experimentPage(view, version, source.storeName));
     });
   };
 }

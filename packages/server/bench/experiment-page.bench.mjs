@@ -1,0 +1,107 @@
+// Server time of the experiment page for 3 arms × 20 metrics over a store of N events (default 10 M), in the
+// manifest's default SQLite store: the request through Fastify (inject, no socket), from the store's
+// summary (with the daily series) to the HTML with every chart rendered to SVG. Also times the parts:
+// the summary alone and the JSON twin.
+// Run: node bench/experiment-page.bench.mjs (after building: npx tsc -p tsconfig.build.json).
+// ASSAY_BENCH_EVENTS=1000000 seeds fewer events; ASSAY_BENCH_DB=/path/dir reuses a seeded folder.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAssay } from "@assay/runtime";
+import { evaluate } from "@assay/stats";
+import { buildDashboardApp } from "../dist/index.js";
+
+const EVENTS = Number(process.env.ASSAY_BENCH_EVENTS ?? 10_000_000);
+const DAYS = 14;
+const METRICS = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, "0")}`);
+const ARMS = ["control", "blue", "green"];
+/** Each unit: one exposure and an outcome on every other metric, so ~11 events per unit. */
+const PER_UNIT = 1 + METRICS.length / 2;
+const UNITS = Math.floor(EVENTS / PER_UNIT);
+
+const plan = `analysis = { primary = ["m00"], secondary = [${METRICS.slice(1, 16).map((m) => `"${m}"`).join(", ")}], guardrails = [${METRICS.slice(16).map((m) => `{ metric = "${m}", direction = "decrease" }`).join(", ")}], minimum_sample = 100000 }`;
+const MANIFEST = `[[plugins]]
+name = "experiment-hash"
+source = "@assay/experiment-hash"
+
+[[plugins.experiments]]
+id = "bench"
+variants = [{ id = "control", weight = 34, is_control = true }, { id = "blue", weight = 33 }, { id = "green", weight = 33 }]
+${plan}
+`;
+
+const dir = process.env.ASSAY_BENCH_DB ?? join(tmpdir(), `assay-server-bench-${EVENTS}`);
+const manifest = join(dir, "assay.toml");
+const seeded = join(dir, "seeded");
+if (!existsSync(seeded)) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(manifest, MANIFEST);
+  const assay = await createAssay({ manifest, handleSignals: false });
+  const start = Date.UTC(2026, 10, 1);
+  const t0 = performance.now();
+  let batch = [];
+  let written = 0;
+  for (let u = 0; u < UNITS; u++) {
+    const variantId = ARMS[u % 3];
+    const userId = `u${u}`;
+    const at = start + (u % DAYS) * 86_400_000 + (u % 80_000) * 1000;
+    batch.push({ type: "exposure", eventId: `e${u}`, experiment: "bench", variantId, userId, timestamp: new Date(at) });
+    for (let m = (u >> 2) % 2; m < METRICS.length; m += 2) {
+      const metric = METRICS[m];
+      const value =
+        m % 3 === 0
+          ? { kind: "bool", value: (u * 7 + m) % 10 < (variantId === "blue" && m === 0 ? 3 : 2) }
+          : { kind: "numeric", value: ((u * 31 + m * 17) % 100) + (variantId === "blue" ? 1 : 0) };
+      batch.push({ type: "outcome", eventId: `o${u}-${m}`, experiment: "bench", metric, value, userId, timestamp: new Date(at + 60_000) });
+    }
+    if (batch.length >= 20_000) {
+      await assay.store.append(batch);
+      written += batch.length;
+      batch = [];
+    }
+  }
+  await assay.store.append(batch);
+  written += batch.length;
+  await assay.close();
+  writeFileSync(seeded, String(written));
+  console.log(`seeded ${written} events (${UNITS} units) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const assay = await createAssay({ manifest, handleSignals: false });
+const source = {
+  storeName: assay.store.name,
+  experiments: () => assay.experiments(),
+  summarize: (id, options) => assay.summarize(id, options),
+  report: (definition, summary) => evaluate(definition.analysis, summary),
+  close: () => assay.close(),
+};
+const app = await buildDashboardApp({ open: async () => source });
+
+async function time(label, fn, rounds = 15) {
+  for (let i = 0; i < 3; i++) await fn(); // warm-up (the first summary also folds the new events in)
+  const ms = [];
+  for (let i = 0; i < rounds; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const median = ms[Math.floor(ms.length / 2)];
+  console.log(`  ${label.padEnd(44)} median ${median.toFixed(1)} ms, min ${ms[0].toFixed(1)}, max ${ms.at(-1).toFixed(1)} (${rounds} runs)`);
+  return median;
+}
+
+console.log(`experiment page, 3 arms × 20 metrics, ${existsSync(seeded) ? "store" : ""} ${dir}; node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}`);
+await time("summarize (daily) alone", () => assay.summarize("bench", { daily: true }));
+let bytes = 0;
+const page = await time("GET /experiments/bench (HTML, 6 SVG charts)", async () => {
+  const res = await app.inject("/experiments/bench");
+  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+  bytes = res.body.length;
+});
+await time("GET /api/experiments/bench (JSON)", async () => {
+  const res = await app.inject("/api/experiments/bench");
+  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+});
+console.log(`  page size ${(bytes / 1024).toFixed(0)} KiB; target < 50 ms: ${page < 50 ? "met" : "NOT met"}`);
+await app.close();
