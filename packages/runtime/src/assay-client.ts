@@ -234,6 +234,7 @@ export class Assay {
     experiment: string,
     query: Omit<SummaryQuery, "experiment"> = {},
   ): Promise<ExperimentSummary> {
+    requireOptions(query, "summarize");
     const route = this.routes.get(experiment);
     if (route === undefined) throw notFound(experiment, this.routes.keys());
     const unit = route.definition.unit === "session" ? "session" : "user";
@@ -329,7 +330,7 @@ function notFound(experiment: unknown, declared: Iterable<string>): Error {
   );
 }
 
-/** The per-call options of expose/track: an object or nothing (`null` is a caller's bug, not "no options"). */
+/** Per-call options (expose, track, summarize): an object or nothing (`null` is a caller's bug, not "no options"). */
 function requireOptions(options: unknown, call: string): void {
   if (typeof options !== "object" || options === null) {
     throw new InvalidContextError(`${call} options must be an object or undefined, got ${describe(options)}`);

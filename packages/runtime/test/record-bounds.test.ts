@@ -48,6 +48,9 @@ describe("records the API refuses, naming the field", () => {
       );
     }
     expect(errors).toHaveLength(4); // every refusal also reached onError
+    await expect(assay.summarize("checkout_button_color", null as never)).rejects.toThrowError(
+      /^summarize options must be an object or undefined, got null$/,
+    );
     await assay.expose(variant, ctx);
     await assay.close();
     expect(store.all()).toHaveLength(1);
