@@ -72,7 +72,7 @@ describe("createAssay with the event store down at startup", () => {
 // For real: a PostgreSQL server of the test's own, down when the app starts (skipped only outside CI when the
 // server binaries are missing).
 const bin = findPostgresBin();
-if (bin === undefined && process.env.CI !== undefined)
+if (bin === undefined && (process.env.CI !== undefined || process.env.ASSAY_REQUIRE_PG_BIN === "1"))
   throw new Error("CI: PostgreSQL server binaries are required");
 describe.skipIf(bin === undefined)(
   "createAssay with PostgreSQL down at startup (a server of the test's own)",

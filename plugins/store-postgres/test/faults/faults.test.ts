@@ -8,7 +8,7 @@ import { APP_NAME, type AppReport, FaultApp, ledger, sleep } from "./fault-app.j
 // database holds. Skipped only when the server binaries are missing outside CI; in CI they must be there
 // (.ci/run installs them).
 const bin = findPostgresBin();
-if (bin === undefined && process.env.CI !== undefined) {
+if (bin === undefined && (process.env.CI !== undefined || process.env.ASSAY_REQUIRE_PG_BIN === "1")) {
   throw new Error(
     "CI: the PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb) are required for the fault tests",
   );
