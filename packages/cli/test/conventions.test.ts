@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,6 +38,18 @@ describe("assay's command-line conventions", () => {
     const bare = cli([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toBe(help.stdout);
+  });
+
+  it("runs from the repository with npm alone: npm run assay -- <command>", () => {
+    const root = join(import.meta.dirname, "..", "..", "..");
+    const npm = spawnSync("npm", ["run", "-s", "assay", "--", "asign"], { cwd: root, encoding: "utf8" });
+    expect(npm.status).toBe(2);
+    expect(npm.stderr).toContain('did you mean "assign"?');
+    const version = spawnSync("npm", ["run", "-s", "assay", "--", "--version"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(version.stdout).toBe(`${VERSION}\n`);
   });
 
   it("prints the package's version for -v and --version", () => {

@@ -56,7 +56,7 @@ ${MANIFEST_FLAG}
   -h, --help       this help
 
 example:
-  cut -d, -f1 users.csv | npm run assay -- assign checkout_button_color --users - | head
+  cut -d, -f1 users.csv | npm run -s assay -- assign checkout_button_color --users - | head
 `,
     load: async () => (await import("../commands/assign.js")).assign,
   },

@@ -2,10 +2,9 @@ import { EXIT_CODES_HELP } from "../exit-codes.js";
 import { COMMANDS } from "./commands.js";
 
 /** How to run the command: the same words in the README, `--help` and every error hint. */
-export const HOW_TO_RUN = `run it with npm alone:
-  in this repository:       npm run assay -- <command> [options]
-  in an app that installs @assay/cli: add "assay": "assay" to the app's package.json scripts, then
-                            npm run assay -- <command> [options]
+export const HOW_TO_RUN = `how to run it (npm alone; never \`npx assay\`, which would fetch whatever the registry calls "assay"):
+  in the Assay repository:           npm run assay -- <command> [options]   (npm run -s ... for pipes)
+  in an app that installs @assay/cli: npx @assay/cli <command> [options]
 `;
 
 /** `assay --help`: the commands, how to run them, and the exit codes. */
