@@ -23,3 +23,4 @@ export default definePlugin({
     });
   },
 });
+export { type AttributedRecord, DEFAULT_CONTEXT_MEMORY } from "./assigned-contexts.js";

@@ -31,6 +31,12 @@ export interface PostHogPluginOptions {
   readonly flushAt?: number;
   /** Seconds between posthog-node's periodic flushes. Default 10. */
   readonly flushIntervalSeconds?: number;
+  /**
+   * How many assign-time contexts to remember (per experiment and unit, least recently assigned forgotten
+   * first) so that exposures and outcomes are evaluated with the attributes `assign` was given. Default
+   * 10,000; 0 keeps none (then pass `attributes` on the records).
+   */
+  readonly contextMemory?: number;
   /** posthog-node's HTTP (its `fetch` option). Default: the global fetch. */
   readonly fetch?: PostHogFetch;
 }
@@ -45,6 +51,7 @@ const KEYS: Record<string, string> = {
   experiments: 'a table of Assay experiment id = PostHog flag key, e.g. { checkout = "checkout-flow" }',
   flush_at: "a whole number >= 1",
   flush_interval: "a number of seconds > 0",
+  context_memory: "a whole number >= 0 (assign-time contexts remembered for exposures and outcomes)",
 };
 
 /** Checks a posthog entry's manifest `options`: `project_api_key`, and `personal_api_key` or `definitions_file`. */
@@ -59,6 +66,8 @@ export function validateOptions(options: Readonly<Record<string, unknown>>): Opt
       if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) bad(key);
     } else if (key === "flush_at") {
       if (typeof value !== "number" || !Number.isInteger(value) || value < 1) bad(key);
+    } else if (key === "context_memory") {
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) bad(key);
     } else if (key === "experiments") {
       const ok =
         typeof value === "object" &&
@@ -102,6 +111,7 @@ export function fromManifestOptions(
     ["definitionsFile", str("definitions_file")],
     ["flushAt", num("flush_at")],
     ["flushIntervalSeconds", num("flush_interval")],
+    ["contextMemory", num("context_memory")],
     ["flagKeys", typeof o.experiments === "object" ? o.experiments : undefined],
   ];
   return {

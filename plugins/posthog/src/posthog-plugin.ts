@@ -27,6 +27,7 @@ import {
   type FlagDefinitionCacheProvider,
   PostHog,
 } from "posthog-node";
+import { AssignedContexts, type AttributedRecord } from "./assigned-contexts.js";
 import type { PostHogPluginOptions } from "./options.js";
 
 /** A flag definition as the local-evaluation endpoint sends it (the parts read here). */
@@ -86,13 +87,16 @@ class DefinitionsHook implements FlagDefinitionCacheProvider<FlagDefinitionCache
  * PostHog's bucketing (`@assay/hashing`'s `posthog`, bit-exact with posthog-node) and PostHog's own property
  * matcher (`@posthog/core`) on the context's attributes as person properties. `recordExposure` sends PostHog's
  * `$feature_flag_called` through the SDK's own flag evaluation; outcomes are captured as events carrying
- * experiment, variant, metric and value. Both also go to the Assay event store.
+ * experiment, variant, metric and value. Both use the attributes `assign` was given (remembered per experiment
+ * and unit, or carried on the record), and both also go to the Assay event store.
  */
 export class PostHogBackend implements ExperimentPlugin {
   readonly name: string;
   private readonly options: PostHogBackendOptions;
   private readonly served = new Map<string, Served>();
   private readonly store: EventStore;
+  /** What `assign` was given, per unit, for the exposure and outcomes that follow. */
+  private readonly contexts: AssignedContexts;
   private client: PostHog | undefined;
   private groupTypes: Readonly<Record<string, string>> = {};
   private loaded = false;
@@ -101,6 +105,7 @@ export class PostHogBackend implements ExperimentPlugin {
     this.name = options.name ?? "posthog";
     this.options = options;
     this.store = options.store;
+    this.contexts = new AssignedContexts(options.contextMemory);
     for (const definition of options.experiments) {
       if (this.served.has(definition.id))
         throw new RangeError(`experiment ${definition.id} is declared twice`);
@@ -166,6 +171,14 @@ export class PostHogBackend implements ExperimentPlugin {
     if (typeof ctx !== "object" || ctx === null) {
       throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
     }
+    const variant = this.variantFor(served, ctx);
+    if (variant.reason !== "disabled" && variant.reason !== "anonymous")
+      this.contexts.remember(experiment, ctx);
+    return variant;
+  }
+
+  /** The variant of one unit, without remembering its context. */
+  private variantFor(served: Served, ctx: ExperimentContext): Variant {
     const definition = served.definition;
     if (!definition.enabled) return served.disabled;
     const attributes: unknown = ctx.attributes;
@@ -199,7 +212,12 @@ export class PostHogBackend implements ExperimentPlugin {
     return typeof value === "string" ? (served.enrolled.get(value) ?? served.outside) : served.outside;
   }
 
-  async recordExposure(exposure: ExposureRecord): Promise<void> {
+  /**
+   * Records an exposure: posthog-node evaluates the flag with the attributes `assign` last saw for the unit
+   * (or the record's own `attributes`) as person properties and groups, and sends `$feature_flag_called`; the
+   * exposure is stored.
+   */
+  async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
     validateExposure(exposure);
     const served = this.lookup(exposure.experiment);
     if (!served.variantIds.has(exposure.variantId)) {
@@ -214,12 +232,13 @@ export class PostHogBackend implements ExperimentPlugin {
     const flags = await client.evaluateFlags(distinctId, {
       flagKeys: [served.flagKey],
       onlyEvaluateLocally: true,
+      ...this.evaluationContext(this.contexts.attributesFor(exposure)),
     });
     if (flags.getFlag(served.flagKey, { sendFeatureFlagEvents: false }) === exposure.variantId) {
       flags.getFlag(served.flagKey, { sendFeatureFlagEvents: true });
     } else {
-      // The SDK cannot see what decided the variant (person properties or groups the record does not carry):
-      // send the same event with the variant that was shown.
+      // The SDK cannot see what decided the variant (the unit's context forgotten and the record carrying no
+      // attributes, or definitions that changed since assign): send the same event with the variant shown.
       client.capture({
         distinctId,
         event: "$feature_flag_called",
@@ -238,15 +257,19 @@ export class PostHogBackend implements ExperimentPlugin {
     await recordEvent(this.store, exposureEvent(exposure));
   }
 
-  async recordOutcome(outcome: OutcomeRecord): Promise<void> {
+  /**
+   * Captures an outcome as a PostHog event labelled with the unit's variant, evaluated with the attributes
+   * `assign` last saw for the unit (or the record's own `attributes`), and stores it.
+   */
+  async recordOutcome(outcome: OutcomeRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
     validateOutcome(outcome);
     const served = this.lookup(outcome.experiment);
     const client = this.requireClient();
     const distinctId = (outcome.userId ?? outcome.sessionId)!;
-    const assigned = this.assign(outcome.experiment, {
+    const assigned = this.variantFor(served, {
       ...(outcome.userId === undefined ? {} : { userId: outcome.userId }),
       ...(outcome.sessionId === undefined ? {} : { sessionId: outcome.sessionId }),
-      attributes: {},
+      attributes: this.contexts.attributesFor(outcome),
     });
     const variant = assigned.inExperiment ? assigned.variantId : null;
     client.capture({
@@ -277,6 +300,32 @@ export class PostHogBackend implements ExperimentPlugin {
     const client = this.client;
     this.client = undefined;
     await client?.shutdown();
+  }
+
+  /**
+   * The attributes as posthog-node reads them, the way `assign` reads them: person properties (with
+   * `$device_id` from `device_id` when only that is given), and the groups of the known group types with their
+   * properties.
+   */
+  private evaluationContext(attributes: Readonly<Record<string, string>>): {
+    personProperties: Record<string, string>;
+    groups?: Record<string, string>;
+    groupProperties?: Record<string, Record<string, string>>;
+  } {
+    const personProperties: Record<string, string> = { ...attributes };
+    const device = attributes.$device_id ?? attributes.device_id;
+    if (device !== undefined) personProperties.$device_id = device;
+    const groups: Record<string, string> = {};
+    const groupProperties: Record<string, Record<string, string>> = {};
+    for (const name of Object.values(this.groupTypes)) {
+      const key = attributes[name];
+      if (typeof key !== "string" || !Object.hasOwn(attributes, name)) continue;
+      groups[name] = key;
+      groupProperties[name] = personProperties;
+    }
+    return Object.keys(groups).length === 0
+      ? { personProperties }
+      : { personProperties, groups, groupProperties };
   }
 
   private requireClient(): PostHog {

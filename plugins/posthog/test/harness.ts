@@ -10,6 +10,7 @@ export interface Flag {
   readonly version?: number;
   readonly ensure_experience_continuity?: boolean;
   readonly filters: {
+    readonly aggregation_group_type_index?: number;
     readonly groups: readonly {
       properties: readonly unknown[];
       rollout_percentage: number | null;
@@ -52,13 +53,16 @@ export interface Seen {
 }
 
 /** posthog-node's `fetch`, answering the definitions endpoint with `flags()` and recording the batches. */
-export function fakePostHog(flags: () => readonly Flag[]): { fetch: PostHogFetch; seen: Seen } {
+export function fakePostHog(
+  flags: () => readonly Flag[],
+  groupTypeMapping: Readonly<Record<string, string>> = {},
+): { fetch: PostHogFetch; seen: Seen } {
   const seen: Seen = { requests: [], events: [] };
   const fetch = async (url: string, options: { headers?: Record<string, string>; body?: unknown }) => {
     const headers = options.headers ?? {};
     seen.requests.push({ url, authorization: headers.Authorization ?? headers.authorization });
     if (url.includes("/flags/definitions") || url.includes("local_evaluation")) {
-      return jsonResponse({ flags: flags(), group_type_mapping: {}, cohorts: {} });
+      return jsonResponse({ flags: flags(), group_type_mapping: groupTypeMapping, cohorts: {} });
     }
     if (url.includes("/batch")) {
       const body = options.body;
