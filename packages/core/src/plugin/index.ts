@@ -27,6 +27,7 @@ export {
   type FlagPluginSetup,
   isPluginDefinition,
   type OptionIssue,
+  type PluginDeclaration,
   type PluginDefinition,
   type PluginSetup,
 } from "./plugins.js";

@@ -102,9 +102,28 @@ export interface PluginDefinition {
   createEventStore?(setup: PluginSetup): EventStore | Promise<EventStore>;
 }
 
-/** Identity helper that gives a plugin module's default export its type. */
-export function definePlugin<const T extends PluginDefinition>(definition: T): T {
-  return definition;
+/**
+ * What a plugin module declares: a {@link PluginDefinition} without its `kind`, which {@link definePlugin}
+ * fills in (a `kind` given anyway must be `"assay-plugin"`).
+ */
+export type PluginDeclaration = Omit<PluginDefinition, "kind"> & { readonly kind?: "assay-plugin" };
+
+/**
+ * Makes a plugin module's default export: the declaration with `kind: "assay-plugin"` filled in, the mark the
+ * runtime looks for when it imports a manifest `source`.
+ *
+ * ```ts
+ * export default definePlugin({ provides: ["experiments"], createExperimentPlugin: (setup) => ... });
+ * ```
+ */
+export function definePlugin<const T extends PluginDeclaration>(
+  definition: T,
+): Omit<T, "kind"> & { readonly kind: "assay-plugin" } {
+  // Keeps the prototype, so a declaration that is a class instance keeps its methods.
+  const made = Object.assign(Object.create(Object.getPrototypeOf(definition)) as object, definition, {
+    kind: "assay-plugin" as const,
+  });
+  return made as Omit<T, "kind"> & { readonly kind: "assay-plugin" };
 }
 
 /** True when `value` looks like a PluginDefinition (checked on what a module exports). */
