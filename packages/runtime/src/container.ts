@@ -26,7 +26,7 @@ export function buildContainer(
   overrides: ContainerOverrides = {},
 ): Container {
   const container = new Container();
-  container.bind(TOKENS.Manifest).toConstantValue(manifest);
+  container.bind<Manifest>(TOKENS.Manifest).toConstantValue(manifest);
 
   const setupOf = (plugin: LoadedPlugin): PluginSetup => ({
     name: plugin.entry.name,
@@ -38,17 +38,17 @@ export function buildContainer(
   const batched = (store: EventStore): EventStore =>
     store instanceof BatchingEventStore ? store : new BatchingEventStore(store, overrides.pipeline);
   if (overrides.store !== undefined) {
-    container.bind(TOKENS.EventStore).toConstantValue(batched(overrides.store));
+    container.bind<EventStore>(TOKENS.EventStore).toConstantValue(batched(overrides.store));
   } else if (storePlugin !== undefined) {
     container
-      .bind(TOKENS.EventStore)
+      .bind<EventStore>(TOKENS.EventStore)
       .toDynamicValue(async () =>
         batched(await storePlugin.definition.createEventStore!(setupOf(storePlugin))),
       )
       .inSingletonScope();
   } else {
     container
-      .bind(TOKENS.EventStore)
+      .bind<EventStore>(TOKENS.EventStore)
       .toDynamicValue(async () => batched(await defaultEventStore(manifest)))
       .inSingletonScope();
   }
@@ -62,11 +62,11 @@ export function buildContainer(
           plugin.definition.createExperimentPlugin!({
             ...setupOf(plugin),
             experiments: plugin.entry.experiments,
-            store: await context.getAsync(TOKENS.EventStore),
+            store: await context.getAsync<EventStore>(TOKENS.EventStore),
           }),
         )
         .inSingletonScope();
-      container.bind(TOKENS.ExperimentPlugin).toService(id);
+      container.bind<ExperimentPlugin>(TOKENS.ExperimentPlugin).toService(id);
     }
     if (plugin.roles.includes("flags")) {
       const id = pluginToken<FeatureFlagPlugin>("flags", plugin.entry.name);
@@ -76,7 +76,7 @@ export function buildContainer(
           plugin.definition.createFlagPlugin!({ ...setupOf(plugin), flags: plugin.entry.flags }),
         )
         .inSingletonScope();
-      container.bind(TOKENS.FeatureFlagPlugin).toService(id);
+      container.bind<FeatureFlagPlugin>(TOKENS.FeatureFlagPlugin).toService(id);
     }
   }
   return container;

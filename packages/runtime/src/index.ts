@@ -8,4 +8,4 @@ export { FlagClient } from "./flag-client.js";
 export { type LoadedPlugin, loadPlugins } from "./load-plugins.js";
 export { MissingPackageError } from "./missing-package-error.js";
 export type { StickyOptions } from "./policy/sticky-assignments.js";
-export { TOKENS } from "./tokens.js";
+export { TOKENS, type Token } from "./tokens.js";
