@@ -96,8 +96,10 @@ function growthBookBucketer(d: ExperimentDefinition, h: GrowthBookHashing): Vend
 }
 
 function postHogBucketer(d: ExperimentDefinition, h: PostHogHashing): VendorBucketer {
+  // The weights are PostHog's rollout percentages, walked as written, never rescaled (posthog-node): below 100
+  // the rest of the units get `true` (not enrolled here), above 100 the later variants are cut at 1.
   const table = posthog.variantLookupTable(
-    onScale(weightsOf(d), 100).map((pct, i) => ({ key: d.variants[i]!.id, rollout_percentage: pct })),
+    weightsOf(d).map((pct, i) => ({ key: d.variants[i]!.id, rollout_percentage: pct })),
   );
   const mins = Float64Array.from(table, (r) => r.valueMin);
   const maxs = Float64Array.from(table, (r) => r.valueMax);

@@ -68,9 +68,14 @@ function translate(
   }));
   let total = 0;
   for (const v of variants) total += v.weight;
+  // (the posthog mode walks the percentages as written, as posthog-node does: nothing is rescaled)
   if (total < 100 - 1e-9)
     notes.push(
-      `variant percentages add up to ${total}: PostHog returns true (no variant) for the rest; here they are spread over the variants`,
+      `variant percentages add up to ${total}: PostHog returns true (no variant) for the rest; here the rest is not enrolled`,
+    );
+  else if (total > 100 + 1e-9)
+    notes.push(
+      `variant percentages add up to ${total}: PostHog cuts them at 100 in order (later variants get less or nothing); so does the posthog mode`,
     );
 
   // unit: the distinct id, a group key (group flags), or $device_id
