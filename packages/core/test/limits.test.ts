@@ -60,6 +60,18 @@ describe("timestamps within a window around now", () => {
     );
   });
 
+  it("takes a recent clock reading, and checks a refused time again against the clock itself", () => {
+    const tight = { maxAgeMs: 1000, maxAheadMs: 0 };
+    const stale = Date.now() - 60_000; // a reading a minute old: now looks a minute ahead of it
+    expect(() => requireTimestamp(new Date(), "e", "timestamp", tight, stale)).not.toThrow();
+    expect(() =>
+      requireTimestamp(new Date(Date.now() + 60_000), "e", "timestamp", tight, stale),
+    ).toThrowError(/e\.timestamp must be between/);
+    expect(() => requireTimestamp(new Date(stale), "e", "timestamp", tight, Date.now())).toThrowError(
+      /1000 ms before now to 0 ms after/,
+    );
+  });
+
   it("is configurable, and without a window only validity and 1970 are checked", () => {
     const old = new Date(Date.UTC(2001, 0, 1));
     expect(() => requireTimestamp(old, "e", "timestamp", DEFAULT_TIMESTAMP_WINDOW)).toThrowError(

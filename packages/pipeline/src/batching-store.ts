@@ -176,8 +176,9 @@ export class BatchingEventStore implements EventStore {
    */
   append(batch: readonly StoredEvent[]): Promise<AppendResult> {
     if (this.closing !== undefined) return Promise.reject(this.closedError());
+    const now = this.now();
     try {
-      for (let i = 0; i < batch.length; i++) validateStoredEvent(batch[i], this.window);
+      for (let i = 0; i < batch.length; i++) validateStoredEvent(batch[i], this.window, now);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -204,7 +205,7 @@ export class BatchingEventStore implements EventStore {
   record(event: StoredEvent): Promise<void> {
     if (this.closing !== undefined) return Promise.reject(this.closedError());
     try {
-      validateStoredEvent(event, this.window);
+      validateStoredEvent(event, this.window, this.now());
     } catch (error) {
       return Promise.reject(error);
     }
@@ -260,6 +261,26 @@ export class BatchingEventStore implements EventStore {
   get stats(): PipelineStats {
     return { accepted: this.requested, ...this.counts, pending: this.pending };
   }
+
+  /**
+   * The clock, read once per synchronous stretch of records rather than per record (Date.now() took about
+   * 200 ns on the project VM, more than the rest of a record): stale by at most the stretch of code that is
+   * running, and a timestamp the window refuses is checked again against the clock itself.
+   */
+  private now(): number {
+    if (!this.clockRead) {
+      this.clock = Date.now();
+      this.clockRead = true;
+      queueMicrotask(this.forgetClock);
+    }
+    return this.clock;
+  }
+
+  private clock = 0;
+  private clockRead = false;
+  private readonly forgetClock = (): void => {
+    this.clockRead = false;
+  };
 
   private closedError(): BackendError {
     return new BackendError(`the ${this.name} event pipeline is closed; the events were not recorded`);

@@ -13,12 +13,14 @@ import {
  * Refuses a malformed stored event before it is queued, so one bad record can never hold up (or fail) the
  * commits of others: ids are strings every store keeps as given (see requireId: non-empty, at most
  * MAX_ID_LENGTH characters, no NUL, no unpaired surrogate), the timestamp a valid Date within `window` around
- * now (see requireTimestamp; default −10 years … +1 day), numbers finite and counts integers, both within
+ * now (see requireTimestamp; default −10 years … +1 day; `now`, a recent clock reading, saves reading it per
+ * event), numbers finite and counts integers, both within
  * ±MAX_OUTCOME_MAGNITUDE (1e15), so the store's sums of squares stay finite.
  */
 export function validateStoredEvent(
   event: unknown,
   window: TimestampWindow = DEFAULT_TIMESTAMP_WINDOW,
+  now?: number,
 ): asserts event is StoredEvent {
   if (typeof event !== "object" || event === null) {
     throw new InvalidContextError(`an event must be an object, got ${describe(event)}`);
@@ -27,7 +29,7 @@ export function validateStoredEvent(
   const what = typeof e.type === "string" ? e.type : "event";
   requireId(e.eventId, what, "eventId");
   requireId(e.experiment, what, "experiment");
-  requireTimestamp(e.timestamp, what, "timestamp", window);
+  requireTimestamp(e.timestamp, what, "timestamp", window, now);
   if (e.userId === undefined && e.sessionId === undefined) {
     throw new InvalidContextError(`${what} needs a userId or a sessionId`);
   }
