@@ -7,5 +7,6 @@ export { DEFAULT_STORE_PACKAGE } from "./default-store.js";
 export { FlagClient } from "./flag-client.js";
 export { type LoadedPlugin, loadPlugins } from "./load-plugins.js";
 export { MissingPackageError } from "./missing-package-error.js";
+export { locatePluginSource, PluginSourceError, type PluginSourceLocation } from "./plugin-module.js";
 export type { StickyOptions } from "./policy/sticky-assignments.js";
 export { TOKENS, type Token } from "./tokens.js";

@@ -31,17 +31,42 @@ export async function importPluginModule(source: string, manifestDir: string): P
 }
 
 function resolveSource(source: string, manifestDir: string): string {
+  return pathToFileURL(locatePluginSource(source, manifestDir).file).href;
+}
+
+/** Where a manifest `source` points, found without running any of its code. */
+export interface PluginSourceLocation {
+  /** A path (`./x.js`, `/abs/x.js`): code that came with the manifest. A package: installed code. */
+  readonly kind: "path" | "package";
+  /** The file the source names (a path need not exist; a package resolved to its entry file). */
+  readonly file: string;
+  /**
+   * A package the runtime itself ships (resolved from its own dependencies, and not shadowed by another copy
+   * beside the manifest): the bundled plugins.
+   */
+  readonly bundled: boolean;
+}
+
+/**
+ * Resolves a `source` as {@link importPluginModule} does, without importing it: resolution reads package.json
+ * files, never runs a module. Throws {@link PluginSourceError} when a package is not installed.
+ */
+export function locatePluginSource(source: string, manifestDir: string): PluginSourceLocation {
   if (source.startsWith(".") || isAbsolute(source)) {
-    return pathToFileURL(isAbsolute(source) ? source : resolve(manifestDir, source)).href;
+    return { kind: "path", file: isAbsolute(source) ? source : resolve(manifestDir, source), bundled: false };
   }
-  for (const base of [join(manifestDir, "package.json"), import.meta.filename]) {
+  const found = [join(manifestDir, "package.json"), import.meta.filename].map((base) => {
     try {
-      return pathToFileURL(createRequire(base).resolve(source)).href;
+      return createRequire(base).resolve(source);
     } catch {
-      // try the next base
+      return undefined;
     }
+  });
+  const file = found[0] ?? found[1];
+  if (file === undefined) {
+    throw new PluginSourceError(
+      `cannot be loaded: package ${JSON.stringify(source)} is not installed where the manifest is (${manifestDir}); install it, or give a path starting with ./`,
+    );
   }
-  throw new PluginSourceError(
-    `cannot be loaded: package ${JSON.stringify(source)} is not installed where the manifest is (${manifestDir}); install it, or give a path starting with ./`,
-  );
+  return { kind: "package", file, bundled: found[1] !== undefined && file === found[1] };
 }
