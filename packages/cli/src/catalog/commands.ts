@@ -23,14 +23,16 @@ const ENV_FLAG = "  --env NAME       apply the env.NAME blocks of the manifest (
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   validate: {
     summary: "check a manifest: syntax, rules, and every plugin's options",
-    help: `usage: assay validate [PATH] [--env NAME] [--strict]
+    help: `usage: assay validate [PATH] [--env NAME] [--load-plugins] [--strict]
 
-Parses the manifest (default $ASSAY_MANIFEST, else ./assay.toml), loads every plugin it names and lets each
-check its options. Prints "PATH: valid (...)" and exits 0, or one "file:line:col: key: message" line per
+Parses the manifest (default $ASSAY_MANIFEST, else ./assay.toml) and checks every plugin it names: the plugins
+the runtime ships load and check their options; a plugin whose source is a path (code) is not run unless
+--load-plugins is given. Prints "PATH: valid (...)" and exits 0, or one "file:line:col: key: message" line per
 problem on stderr and exits 1. Warnings (such as weights more than 100x apart) are printed on stderr.
 
 options:
   --env NAME       validate with the env.NAME blocks applied (default $ASSAY_ENV); every block is checked either way
+  --load-plugins   import every plugin, path sources too, and let each check its options
   --strict         treat warnings as errors (exit 1)
   -h, --help       this help
 `,

@@ -7,6 +7,7 @@ import {
   type Manifest,
   ManifestError,
   type ManifestIssue,
+  manifestWarnings,
   type PluginEntry,
 } from "@assay/config";
 import { loadPlugins, locatePluginSource, PluginSourceError } from "@assay/runtime";
@@ -15,7 +16,7 @@ import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
-const USAGE = "usage: assay validate [PATH] [--env NAME] [--load-plugins]";
+const USAGE = "usage: assay validate [PATH] [--env NAME] [--load-plugins] [--strict]";
 
 /**
  * `assay validate [PATH] [--env NAME] [--load-plugins]`: parses the manifest, then checks every plugin it names.
@@ -30,7 +31,7 @@ const USAGE = "usage: assay validate [PATH] [--env NAME] [--load-plugins]";
 export async function validate(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { env: { type: "string" }, "load-plugins": { type: "boolean" } },
+    { env: { type: "string" }, "load-plugins": { type: "boolean" }, strict: { type: "boolean" } },
     USAGE,
   );
   if (positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
@@ -39,6 +40,16 @@ export async function validate(args: readonly string[], io: Io): Promise<number>
   try {
     const manifest = await loadManifest(path, { env });
     const notRun = await checkPlugins(manifest, values["load-plugins"] === true);
+    // Warnings (weights 100x apart) validate; --strict makes them the problems that fail the run.
+    const warnings = manifestWarnings(manifest);
+    if (warnings.length > 0) await write(io.stderr, `${warnings.map(formatIssue).join("\n")}\n`);
+    if (values.strict === true && warnings.length > 0) {
+      await write(
+        io.stderr,
+        `${path}: ${warnings.length} warning${warnings.length === 1 ? "" : "s"}, errors under --strict\n`,
+      );
+      return EXIT.INVALID;
+    }
     const experiments = manifest.plugins.reduce((n, p) => n + p.experiments.length, 0);
     const flags = manifest.plugins.reduce((n, p) => n + p.flags.length, 0);
     const extras = [
