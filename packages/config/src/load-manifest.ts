@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { allowsOutsideFiles } from "@assay/core";
 import type { Manifest } from "./manifest.js";
 import { ManifestError } from "./manifest-error.js";
 import { type ParseOptions, parseManifest } from "./parse-manifest.js";
@@ -15,7 +16,7 @@ export async function loadManifest(path: string, options: ParseOptions = {}): Pr
   } catch (error) {
     throw new ManifestError([{ file: path, line: 1, column: 1, key: "", message: readFailure(error) }]);
   }
-  return parseManifest(text, path, { checkFiles: true, ...options });
+  return parseManifest(text, path, { checkFiles: true, allowOutsideFiles: allowsOutsideFiles(), ...options });
 }
 
 function readFailure(error: unknown): string {

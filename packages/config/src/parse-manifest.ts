@@ -28,6 +28,12 @@ export interface ParseOptions {
    * does; a text parsed under a made-up file name does not read the disk unless asked.
    */
   readonly checkFiles?: boolean | undefined;
+  /**
+   * Files the manifest names may lie outside its folder (an absolute path, `../`). Default: not allowed, so a
+   * manifest from elsewhere cannot make validation read any file of the machine; `loadManifest` defaults it to
+   * `ASSAY_ALLOW_OUTSIDE_FILES=1` in the environment.
+   */
+  readonly allowOutsideFiles?: boolean | undefined;
 }
 
 /**
@@ -57,6 +63,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     locate,
     env,
     dir: options.checkFiles ? dirname(resolve(file)) : undefined,
+    allowOutsideFiles: options.allowOutsideFiles === true,
   };
   const body = checkDocument(document, [], ctx);
   const environments = knownEnvironments(document);

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_OPTION_FILE_BYTES } from "@assay/core";
 import { describe, expect, it } from "vitest";
 import { formatIssue, isManifestError, loadManifest, parseManifest } from "../src/index.js";
 
@@ -86,5 +87,65 @@ describe("the Statsig payload a statsig mode names (loadManifest reads it)", () 
         checkFiles: true,
       }),
     ).toThrow(/cannot read the Statsig payload/);
+  });
+});
+
+describe("files a manifest names stay inside its folder, are read with a limit and never echoed", () => {
+  const SECRET = "root:x:0:0:root:/root:/bin/bash\n";
+  const statsig = (payload: string) => manifest(`{ mode = "statsig", payload = ${JSON.stringify(payload)} }`);
+
+  it("an absolute path, a ../ path or a link out of the folder is refused, naming the way to allow it", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "assay-outside-"));
+    writeFileSync(join(outside, "secret.json"), SECRET);
+    for (const payload of [
+      "/etc/passwd",
+      join(outside, "secret.json"),
+      "../secret.json",
+      "./link/secret.json",
+    ]) {
+      const dir = mkdtempSync(join(tmpdir(), "assay-config-"));
+      symlinkSync(outside, join(dir, "link"));
+      writeFileSync(join(dir, "assay.toml"), statsig(payload));
+      const found = await loadManifest(join(dir, "assay.toml")).then(
+        () => [],
+        (error) => error.issues.map(formatIssue),
+      );
+      expect(found, payload).toEqual([
+        expect.stringMatching(
+          /hashing\.payload: cannot read the Statsig payload .*(absolute path|outside the manifest's folder).*ASSAY_ALLOW_OUTSIDE_FILES=1/,
+        ),
+      ]);
+      expect(found.join("")).not.toContain("root:x");
+    }
+  });
+
+  it("content is never echoed: a file that is not JSON is named, not quoted", async () => {
+    const found = await issues(statsig("./passwd"), { passwd: SECRET });
+    expect(found).toEqual([
+      expect.stringMatching(/cannot read the Statsig payload \.\/passwd: not valid JSON$/),
+    ]);
+    expect(found.join("")).not.toContain("root");
+  });
+
+  it("allowed outside (allowOutsideFiles), a device is still refused, never read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "assay-config-"));
+    const path = join(dir, "assay.toml");
+    writeFileSync(path, statsig("/dev/zero"));
+    const found = await loadManifest(path, { allowOutsideFiles: true }).then(
+      () => [],
+      (error) => error.issues.map(formatIssue),
+    );
+    expect(found).toEqual([expect.stringMatching(/\/dev\/zero: not a regular file/)]);
+    writeFileSync(join(dir, "elsewhere.json"), readFileSync(PAYLOAD, "utf8"));
+    writeFileSync(path, statsig(join(dir, "elsewhere.json")));
+    await expect(loadManifest(path, { allowOutsideFiles: true })).resolves.toBeDefined();
+    await expect(loadManifest(path)).rejects.toThrow(/absolute path/);
+  });
+
+  it("a file over the limit is refused without being read whole", async () => {
+    const found = await issues(statsig("./big.json"), {
+      "big.json": " ".repeat(MAX_OPTION_FILE_BYTES + 1),
+    });
+    expect(found).toEqual([expect.stringMatching(/big\.json: larger than the limit of 16 MiB$/)]);
   });
 });

@@ -1,5 +1,6 @@
 export * from "./context/index.js";
 export * from "./errors/index.js";
+export * from "./files/index.js";
 export * from "./options/index.js";
 export * from "./plugin/index.js";
 export * from "./records/index.js";

@@ -1,14 +1,14 @@
-import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-import type {
-  ExperimentContext,
-  ExperimentDefinition,
-  FeatureSignalsHashing,
-  GrowthBookHashing,
-  OptimizelyHashing,
-  PostHogHashing,
-  StatsigHashing,
-  UnleashHashing,
+import {
+  allowsOutsideFiles,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  type FeatureSignalsHashing,
+  type GrowthBookHashing,
+  type OptimizelyHashing,
+  type PostHogHashing,
+  readContainedFile,
+  type StatsigHashing,
+  type UnleashHashing,
 } from "@assay/core";
 import { featuresignals, growthbook, optimizely, posthog, statsig, unleash } from "@assay/hashing";
 
@@ -206,17 +206,22 @@ function statsigBucketer(
   h: StatsigHashing,
   options: VendorModeOptions,
 ): VendorBucketer {
-  const path = isAbsolute(h.payload) ? h.payload : resolve(options.baseDir, h.payload);
+  // inside the manifest's folder unless the operator allows more, a regular file within a size limit, and
+  // never quoted in an error (a JSON parse error would show the file's first characters)
+  const path = h.payload;
+  let text: string;
+  try {
+    text = readContainedFile(h.payload, options.baseDir, { allowOutside: allowsOutsideFiles() });
+  } catch (error) {
+    throw new RangeError(`experiment ${d.id}: cannot read the Statsig payload ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   let payload: statsig.ConfigSpecsPayload;
   try {
-    payload = JSON.parse(readFileSync(path, "utf8")) as statsig.ConfigSpecsPayload;
-  } catch (error) {
-    throw new RangeError(
-      `experiment ${d.id}: cannot read the Statsig payload ${path}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    payload = JSON.parse(text) as statsig.ConfigSpecsPayload;
+  } catch {
+    throw new RangeError(`experiment ${d.id}: cannot read the Statsig payload ${path}: not valid JSON`);
   }
   const name = h.experiment ?? d.id;
   const spec = payload.dynamic_configs?.find((s) => s.name === name);

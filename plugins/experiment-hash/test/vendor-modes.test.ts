@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Experiment, GrowthBook } from "@growthbook/growthbook";
 import { createInstance, createStaticProjectConfigManager } from "@optimizely/optimizely-sdk";
@@ -455,6 +457,22 @@ describe("statsig mode (payload file relative to the manifest)", () => {
       /group "Control" is not one of the variants/,
     );
     expect(() => backendOf([def], "/nonexistent")).toThrow(/cannot read the Statsig payload/);
+  });
+  it("reads a payload only inside the manifest's folder, a regular file, and never quotes it", () => {
+    const root = mkdtempSync(join(tmpdir(), "assay-statsig-"));
+    mkdirSync(join(root, "app"));
+    writeFileSync(join(root, "secret.json"), "root:x:0:0:root");
+    writeFileSync(join(root, "app", "bad.json"), "root:x:0:0:root");
+    const at = (payload: string) => [{ ...def, hashing: { mode: "statsig" as const, payload } }];
+    for (const payload of ["../secret.json", join(root, "secret.json"), "/dev/zero"]) {
+      expect(() => backendOf(at(payload), join(root, "app")), payload).toThrow(/ASSAY_ALLOW_OUTSIDE_FILES=1/);
+    }
+    expect(() => backendOf(at("./bad.json"), join(root, "app"))).toThrow(/bad\.json: not valid JSON$/);
+    try {
+      backendOf(at("./bad.json"), join(root, "app"));
+    } catch (error) {
+      expect((error as Error).message).not.toContain("root:x");
+    }
   });
 });
 

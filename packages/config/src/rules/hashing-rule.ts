@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { OptionFileError, readContainedFile } from "@assay/core";
 import type { ManifestPath } from "../path.js";
 import { type CheckContext, peek } from "../schema/check.js";
 import { hashingTable } from "../schema/hashing-schema.js";
@@ -78,14 +77,21 @@ function checkStatsigPayload(
   ctx: CheckContext,
 ): void {
   if (ctx.dir === undefined || name === undefined) return;
-  const path = isAbsolute(payload) ? payload : resolve(ctx.dir, payload);
+  const path = payload;
   let specs: { dynamic_configs?: { name?: unknown; rules?: { groupName?: unknown }[] }[] };
+  let text: string;
   try {
-    specs = JSON.parse(readFileSync(path, "utf8"));
+    text = readContainedFile(payload, ctx.dir, { allowOutside: ctx.allowOutsideFiles === true });
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    ctx.report([...at, "payload"], `cannot read the Statsig payload ${path}: ${reason}`);
+    if (!(error instanceof OptionFileError)) throw error;
+    ctx.report([...at, "payload"], `cannot read the Statsig payload ${error.message}`);
+    return;
+  }
+  try {
+    specs = JSON.parse(text);
+  } catch {
+    // the parser's message quotes the text: never echo what a file holds
+    ctx.report([...at, "payload"], `cannot read the Statsig payload ${path}: not valid JSON`);
     return;
   }
   const spec = Array.isArray(specs?.dynamic_configs)

@@ -17,6 +17,8 @@ export interface CheckContext {
   readonly env?: string | undefined;
   /** The manifest's directory, for files a manifest names (a Statsig payload); undefined: do not read files. */
   readonly dir?: string | undefined;
+  /** Files the manifest names may lie outside `dir` (the operator allowed it; see readContainedFile). */
+  readonly allowOutsideFiles?: boolean | undefined;
 }
 
 /** Returned by a check whose value was reported as invalid. */
