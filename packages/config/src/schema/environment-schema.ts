@@ -27,7 +27,7 @@ export function mapOf<T>(
       }
       const checked = element(item, [...path, key], ctx);
       if (checked === INVALID) valid = false;
-      else out[key] = checked;
+      else setOwn(out, key, checked);
     }
     return valid ? Object.freeze(out) : INVALID;
   };
@@ -126,7 +126,7 @@ export function forcedByUnit(
         return;
       }
       where.set(unit, [...path, variant, index]);
-      byUnit[unit] = variant;
+      setOwn(byUnit, unit, variant);
     });
   }
   return valid ? Object.freeze(byUnit) : INVALID;
@@ -184,4 +184,13 @@ export function applyEnvironment(
     enabled: override.enabled ?? base.enabled,
     forced,
   };
+}
+
+/**
+ * `table[key] = value`, except that a key named `__proto__` becomes an own entry like any other: assignment would
+ * set the object's prototype instead and the entry would vanish without a word (a unit id or variant id can be
+ * "__proto__").
+ */
+function setOwn<T>(table: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(table, key, { value, enumerable: true, writable: true, configurable: true });
 }
