@@ -11,12 +11,20 @@ export async function withPooledClient<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error) => {
     broken ??= error;
   };
-  client.on("error", onError);
+  // The callback form, so the listener is on before the pool's callback returns: with `await pool.connect()`
+  // it comes a microtask later, and a FATAL message parsed from the same chunk as the new connection's
+  // ReadyForQuery (a server killed while connections were opening) found no listener and killed the process.
+  const client = await new Promise<pg.PoolClient>((resolve, reject) => {
+    pool.connect((error, connected) => {
+      if (error !== undefined || connected === undefined) return reject(error);
+      connected.on("error", onError);
+      resolve(connected);
+    });
+  });
   try {
     const result = await work(client);
     if (broken !== undefined) throw broken;
