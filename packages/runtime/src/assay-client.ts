@@ -75,6 +75,8 @@ export class Assay {
     private readonly flagPlugins: ReadonlyArray<{ close?(): Promise<void> }> = [],
     /** False: never annotate spans, never look for an SDK. */
     private readonly tracingAllowed = true,
+    /** Also set the deprecated attribute names (`createAssay({ deprecatedTelemetryAttributes })`). */
+    private readonly deprecatedAttributes = false,
   ) {
     this.routes = routes;
     this.tracing = false;
@@ -119,7 +121,9 @@ export class Assay {
           ? route.plugin.assign(experiment, ctx)
           : route.policy.assign(route.plugin, experiment, ctx);
     const served = this.lastRoute;
-    if (served !== undefined) annotateActiveSpan(variant, ctx, served.plugin.name);
+    if (served !== undefined) {
+      annotateActiveSpan(variant, ctx, served.plugin.name, undefined, this.deprecatedAttributes);
+    }
     return variant;
   }
 
@@ -179,7 +183,7 @@ export class Assay {
     const route = this.routes.get(variant.experiment);
     if (route === undefined) throw notFound(variant.experiment, this.routes.keys());
     if (this.tracing || (this.tracingAllowed && tracingRegistered())) {
-      annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure");
+      annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure", this.deprecatedAttributes);
     }
     // Forced units are never counted, even if a caller rebuilt the Variant as enrolled.
     if (!variant.inExperiment || variant.reason === "forced") return RECORDED_NOTHING;

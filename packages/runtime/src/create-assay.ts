@@ -31,6 +31,13 @@ export interface CreateAssayOptions {
    * context lookup (about 30 ns when no span is active; `node bench/telemetry.mjs`).
    */
   readonly tracing?: boolean;
+  /**
+   * Also set the attribute names that the OpenTelemetry feature-flag conventions replaced
+   * (`feature_flag.variant`, `feature_flag.provider_name`) beside the current ones
+   * (`feature_flag.result.variant`, `feature_flag.provider.name`), for dashboards and queries still built on
+   * the old names. Default false: current names only.
+   */
+  readonly deprecatedTelemetryAttributes?: boolean;
   /** How the sticky map is refreshed from the store (other instances' first assignments). */
   readonly sticky?: StickyOptions;
   /** Use this event store instead of the manifest's (tests, embedding). */
@@ -131,10 +138,17 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     store,
     async () => removeSignalHandlers(),
     onError,
-    new FlagClient(flagRoutes, flagBackends[0], onError, () => assay.tracingActive()),
+    new FlagClient(
+      flagRoutes,
+      flagBackends[0],
+      onError,
+      () => assay.tracingActive(),
+      options.deprecatedTelemetryAttributes === true,
+    ),
     sticky,
     flagBackends,
     options.tracing !== false,
+    options.deprecatedTelemetryAttributes === true,
   );
   if (options.handleSignals !== false) removeSignalHandlers = flushOnSignals(() => assay.close());
   return assay;

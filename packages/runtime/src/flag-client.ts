@@ -17,6 +17,8 @@ export class FlagClient {
     private readonly onError: (error: unknown, flag: string) => void,
     /** Whether to annotate the active span (the client's tracing state, read per evaluation). */
     private readonly tracing: () => boolean = () => false,
+    /** Also set the deprecated attribute names (`createAssay({ deprecatedTelemetryAttributes })`). */
+    private readonly deprecatedAttributes = false,
   ) {}
 
   /** Whether `flag` is on for this unit: enabled, passing its targeting, and inside its rollout. */
@@ -30,7 +32,8 @@ export class FlagClient {
       this.onError(error, flag);
       return false;
     }
-    if (this.tracing()) annotateFlag(flag, enabled ? "on" : "off", ctx, plugin.name);
+    if (this.tracing())
+      annotateFlag(flag, enabled ? "on" : "off", ctx, plugin.name, this.deprecatedAttributes);
     return enabled;
   }
 
@@ -45,7 +48,7 @@ export class FlagClient {
       this.onError(error, flag);
       return fallback;
     }
-    if (this.tracing()) annotateFlag(flag, value, ctx, plugin.name);
+    if (this.tracing()) annotateFlag(flag, value, ctx, plugin.name, this.deprecatedAttributes);
     return value;
   }
 

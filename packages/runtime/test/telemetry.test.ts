@@ -32,8 +32,9 @@ source = "@assay/flags-local"
 [[plugins.flags]]
 key = "new_checkout"
 `;
-const open = () =>
+const open = (options: { deprecatedTelemetryAttributes?: boolean } = {}) =>
   createAssay({
+    ...options,
     manifest: parseManifest(MANIFEST, join(process.cwd(), "assay.toml")),
     store: new MemoryEventStore(),
     handleSignals: false,
@@ -79,18 +80,22 @@ describe("OpenTelemetry", () => {
     // attributes: the last evaluation (the forced one)
     expect(span!.attributes).toMatchObject({
       "feature_flag.key": "qa",
-      "feature_flag.variant": "treatment",
-      "feature_flag.provider_name": "local-hash",
+      "feature_flag.result.variant": "treatment",
+      "feature_flag.provider.name": "local-hash",
+      "feature_flag.result.reason": "static",
       "feature_flag.context.id": "qa-alice",
       "assay.reason": "forced",
       "assay.in_experiment": false,
     });
+    // the names the conventions replaced are set only when asked for
+    expect(span!.attributes["feature_flag.variant"]).toBeUndefined();
+    expect(span!.attributes["feature_flag.provider_name"]).toBeUndefined();
     // events: every evaluation and the exposure
     expect(
       span!.events.map((e) => [
         e.name,
         e.attributes?.["feature_flag.key"],
-        e.attributes?.["feature_flag.variant"],
+        e.attributes?.["feature_flag.result.variant"],
       ]),
     ).toEqual([
       ["feature_flag.evaluation", "checkout", variant.variantId],
@@ -98,7 +103,8 @@ describe("OpenTelemetry", () => {
       ["feature_flag.evaluation", "qa", "treatment"],
     ]);
     expect(span!.events[0]!.attributes).toMatchObject({
-      "feature_flag.provider_name": "local-hash",
+      "feature_flag.provider.name": "local-hash",
+      "feature_flag.result.reason": "split",
       "feature_flag.context.id": "alice",
       "assay.reason": "hash",
     });
@@ -132,10 +138,44 @@ describe("OpenTelemetry", () => {
     });
     expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({
       "feature_flag.key": "new_checkout",
+      "feature_flag.result.variant": "on",
+      "feature_flag.provider.name": "local-flags",
+      "feature_flag.context.id": "bob",
+    });
+    await assay.close();
+  });
+
+  it("deprecatedTelemetryAttributes also sets the replaced names, on flags, assign and expose", async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.disable();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    const assay = await open({ deprecatedTelemetryAttributes: true });
+    const bob = ExperimentContext.forUser("bob");
+    trace.getTracer("test").startActiveSpan("flags", (span) => {
+      assay.flags.isEnabled("new_checkout", bob);
+      span.end();
+    });
+    expect(exporter.getFinishedSpans()[0]!.attributes).toEqual({
+      "feature_flag.key": "new_checkout",
+      "feature_flag.result.variant": "on",
       "feature_flag.variant": "on",
+      "feature_flag.provider.name": "local-flags",
       "feature_flag.provider_name": "local-flags",
       "feature_flag.context.id": "bob",
     });
+    exporter.reset();
+    await trace.getTracer("test").startActiveSpan("assign", async (span) => {
+      await assay.expose(assay.assign("checkout", bob), bob);
+      span.end();
+    });
+    const events = exporter.getFinishedSpans()[0]!.events;
+    expect(events.map((e) => e.name)).toEqual(["feature_flag.evaluation", "assay.exposure"]);
+    for (const e of events) {
+      expect(e.attributes?.["feature_flag.variant"]).toBe(e.attributes?.["feature_flag.result.variant"]);
+      expect(e.attributes?.["feature_flag.provider_name"]).toBe("local-hash");
+    }
     await assay.close();
   });
 
