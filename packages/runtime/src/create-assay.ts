@@ -4,6 +4,7 @@ import {
   type ExperimentPlugin,
   type FeatureFlagPlugin,
   hasStickyAssignments,
+  InvalidContextError,
   type StickyAssignmentStore,
 } from "@assay/core";
 import { BatchingEventStore, type BatchingOptions } from "@assay/pipeline";
@@ -73,6 +74,12 @@ export interface CreateAssayOptions {
  * ```
  */
 export async function createAssay(options: CreateAssayOptions = {}): Promise<Assay> {
+  // a JavaScript caller's null would otherwise be a TypeError from deep inside
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidContextError(
+      `createAssay options must be an object or undefined, got ${String(options)}`,
+    );
+  }
   const manifest =
     typeof options.manifest === "object"
       ? options.manifest

@@ -12,6 +12,10 @@ export default definePlugin({
   kind: "assay-plugin",
   provides: ["experiments"],
   validateOptions(options) {
+    // the manifest always gives a table; a direct caller's null is a problem to report, not a TypeError
+    if (typeof options !== "object" || options === null) {
+      return [{ key: "", message: `options must be a table, got ${String(options)}` }];
+    }
     return Object.keys(options).map((key) => ({
       key,
       message: `experiment-hash takes no options; remove \`${key}\` (experiments are declared in [[plugins.experiments]])`,

@@ -11,6 +11,10 @@ export default definePlugin({
   kind: "assay-plugin",
   provides: ["flags"],
   validateOptions(options) {
+    // the manifest always gives a table; a direct caller's null is a problem to report, not a TypeError
+    if (typeof options !== "object" || options === null) {
+      return [{ key: "", message: `options must be a table, got ${String(options)}` }];
+    }
     return Object.keys(options).map((key) => ({
       key,
       message: `flags-local takes no options; remove \`${key}\` (flags are declared in [[plugins.flags]])`,
