@@ -19,7 +19,14 @@ export async function storedStickyAssignments(
   if (entry?.sticky === undefined) return [];
   const hasStorePlugin = (await loadPlugins(manifest)).some((p) => p.roles.includes("events"));
   if (!hasStorePlugin && !existsSync(join(manifest.dir, ".assay", "events.db"))) return [];
-  const assay = await createAssay({ manifest, handleSignals: false, sticky: { refreshMs: 0 } });
+  // One attempt: a person at a terminal wants "the store is down" (exit 3) now, not after the runtime's
+  // 30 s of startup retries meant for an app that starts before its database.
+  const assay = await createAssay({
+    manifest,
+    handleSignals: false,
+    sticky: { refreshMs: 0 },
+    storeStartupTimeoutMs: 0,
+  });
   try {
     const store = unwrapped(assay.store);
     if (!hasStickyAssignments(store)) return [];
