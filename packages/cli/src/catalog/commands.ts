@@ -96,6 +96,25 @@ ${MANIFEST_FLAG}
 `,
     load: async () => (await import("../commands/results.js")).results,
   },
+  serve: {
+    summary: "the results dashboard in a browser: decisions, intervals, trends",
+    help: `usage: assay serve [--manifest PATH] [--port N] [--host H] [--token-file PATH]
+
+Serves the results dashboard over the manifest's event store and prints its URL: every experiment with its
+status and decision, and per experiment the decision and why, the SRM check, an interval plot per metric, the
+effect over time and the exposures per day. /api/experiments/<id> returns the report \`assay results <id>
+--json\` prints. Runs until Ctrl-C. On a host other than 127.0.0.1 a token is required (it refuses to start
+without one); every route but /healthz then answers 401 without it (Bearer header, or /login?token=...).
+
+options:
+  --port N           the port (default 4680; 0 picks a free one)
+  --host H           the interface (default 127.0.0.1)
+  --token-file PATH  the token, first line of PATH (default $ASSAY_DASHBOARD_TOKEN)
+${MANIFEST_FLAG}
+  -h, --help         this help
+`,
+    load: async () => (await import("../commands/serve.js")).serve,
+  },
   import: {
     summary: "an assay.toml reproducing GrowthBook's or PostHog's assignments",
     help: `usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>) [-o FILE] [--force]

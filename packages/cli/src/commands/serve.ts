@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { isManifestError } from "@assay/config";
+import { createAssay } from "@assay/runtime";
+import {
+  DashboardConfigError,
+  type DashboardReport,
+  type DashboardSource,
+  serveDashboard,
+} from "@assay/server";
+import { CliError, EXIT } from "../exit-codes.js";
+import { type Io, write } from "../io.js";
+import { parseCommandArgs } from "./args.js";
+import { manifestPath } from "./manifest-path.js";
+import { reportOf } from "./report.js";
+
+const USAGE = "usage: assay serve [--manifest PATH] [--port N] [--host H] [--token-file PATH]";
+
+/**
+ * `assay serve`: the results dashboard over the manifest's event store, until SIGINT or SIGTERM. Its
+ * reports are `reportOf`'s, the very objects `assay results --json` prints. A store that cannot be opened
+ * at start is retried at each request (the pages answer 503 meanwhile); a bad manifest exits 1.
+ */
+export async function serve(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      manifest: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "token-file": { type: "string" },
+    },
+    USAGE,
+  );
+  if (positionals.length > 0) throw new CliError(USAGE, EXIT.USAGE);
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!/^\d+$/.test(values.port ?? "") || port > 65535)) {
+    throw new CliError(`--port ${values.port}: a port is an integer from 0 to 65535`, EXIT.USAGE);
+  }
+  const token = tokenOf(values["token-file"], io);
+  const manifest = manifestPath(values.manifest, io);
+  const open = async (): Promise<DashboardSource> => {
+    const assay = await createAssay({ manifest, handleSignals: false });
+    return {
+      storeName: assay.store.name,
+      experiments: () => assay.experiments(),
+      summarize: (id, options) => assay.summarize(id, options),
+      report: (definition, summary) => reportOf(definition, summary, undefined) as DashboardReport,
+      close: () => assay.close(),
+    };
+  };
+  // Open once now, so a bad manifest stops here; a store that is down only makes the pages answer 503.
+  let first: DashboardSource | undefined;
+  try {
+    first = await open();
+  } catch (error) {
+    if (isManifestError(error)) throw error;
+    await write(
+      io.stderr,
+      `assay serve: warning: ${(error as Error).message}; the pages answer 503 until it opens\n`,
+    );
+  }
+  let running: Awaited<ReturnType<typeof serveDashboard>>;
+  try {
+    running = await serveDashboard({
+      open: async () => first ?? open(),
+      ...(values.host === undefined ? {} : { host: values.host }),
+      ...(port === undefined ? {} : { port }),
+      ...(token === undefined ? {} : { token }),
+    });
+  } catch (error) {
+    await first?.close?.();
+    if (error instanceof DashboardConfigError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+  await write(
+    io.stdout,
+    `assay dashboard: ${running.url}${token === undefined ? "" : " (token required)"}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await running.close();
+  return EXIT.OK;
+}
+
+/** `--token-file` (its first line), else `ASSAY_DASHBOARD_TOKEN`. */
+function tokenOf(file: string | undefined, io: Io): string | undefined {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new CliError(
+        `--token-file ${file}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`,
+        EXIT.USAGE,
+      );
+    }
+    const line = text
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "" && !l.startsWith("#"))
+      ?.trim();
+    if (line === undefined) throw new CliError(`--token-file ${file}: the file holds no token`, EXIT.USAGE);
+    return line;
+  }
+  const env = io.env.ASSAY_DASHBOARD_TOKEN?.trim();
+  return env === undefined || env === "" ? undefined : env;
+}
