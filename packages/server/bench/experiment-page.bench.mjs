@@ -19,7 +19,11 @@ const ARMS = ["control", "blue", "green"];
 const PER_UNIT = 1 + METRICS.length / 2;
 const UNITS = Math.floor(EVENTS / PER_UNIT);
 
-const plan = `analysis = { primary = ["m00"], secondary = [${METRICS.slice(1, 16).map((m) => `"${m}"`).join(", ")}], guardrails = [${METRICS.slice(16).map((m) => `{ metric = "${m}", direction = "decrease" }`).join(", ")}], minimum_sample = 100000 }`;
+const plan = `analysis = { primary = ["m00"], secondary = [${METRICS.slice(1, 16)
+  .map((m) => `"${m}"`)
+  .join(", ")}], guardrails = [${METRICS.slice(16)
+  .map((m) => `{ metric = "${m}", direction = "decrease" }`)
+  .join(", ")}], minimum_sample = 100000 }`;
 const MANIFEST = `[[plugins]]
 name = "experiment-hash"
 source = "@assay/experiment-hash"
@@ -45,14 +49,29 @@ if (!existsSync(seeded)) {
     const variantId = ARMS[u % 3];
     const userId = `u${u}`;
     const at = start + (u % DAYS) * 86_400_000 + (u % 80_000) * 1000;
-    batch.push({ type: "exposure", eventId: `e${u}`, experiment: "bench", variantId, userId, timestamp: new Date(at) });
+    batch.push({
+      type: "exposure",
+      eventId: `e${u}`,
+      experiment: "bench",
+      variantId,
+      userId,
+      timestamp: new Date(at),
+    });
     for (let m = (u >> 2) % 2; m < METRICS.length; m += 2) {
       const metric = METRICS[m];
       const value =
         m % 3 === 0
           ? { kind: "bool", value: (u * 7 + m) % 10 < (variantId === "blue" && m === 0 ? 3 : 2) }
           : { kind: "numeric", value: ((u * 31 + m * 17) % 100) + (variantId === "blue" ? 1 : 0) };
-      batch.push({ type: "outcome", eventId: `o${u}-${m}`, experiment: "bench", metric, value, userId, timestamp: new Date(at + 60_000) });
+      batch.push({
+        type: "outcome",
+        eventId: `o${u}-${m}`,
+        experiment: "bench",
+        metric,
+        value,
+        userId,
+        timestamp: new Date(at + 60_000),
+      });
     }
     if (batch.length >= 20_000) {
       await assay.store.append(batch);
@@ -64,7 +83,9 @@ if (!existsSync(seeded)) {
   written += batch.length;
   await assay.close();
   writeFileSync(seeded, String(written));
-  console.log(`seeded ${written} events (${UNITS} units) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${written} events (${UNITS} units) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 const assay = await createAssay({ manifest, handleSignals: false });
@@ -73,9 +94,10 @@ const source = {
   experiments: () => assay.experiments(),
   summarize: (id, options) => assay.summarize(id, options),
   report: (definition, summary) => evaluate(definition.analysis, summary),
-  close: () => assay.close(),
 };
-const app = await buildDashboardApp({ open: async () => source });
+// No view cache: every page request summarizes the store and evaluates the report (and every day's, for
+// the trend) again, as a page after new events would.
+const app = await buildDashboardApp({ open: async () => source, viewCacheMs: 0 });
 
 async function time(label, fn, rounds = 15) {
   for (let i = 0; i < 3; i++) await fn(); // warm-up (the first summary also folds the new events in)
@@ -87,14 +109,18 @@ async function time(label, fn, rounds = 15) {
   }
   ms.sort((a, b) => a - b);
   const median = ms[Math.floor(ms.length / 2)];
-  console.log(`  ${label.padEnd(44)} median ${median.toFixed(1)} ms, min ${ms[0].toFixed(1)}, max ${ms.at(-1).toFixed(1)} (${rounds} runs)`);
+  console.log(
+    `  ${label.padEnd(44)} median ${median.toFixed(1)} ms, min ${ms[0].toFixed(1)}, max ${ms.at(-1).toFixed(1)} (${rounds} runs)`,
+  );
   return median;
 }
 
-console.log(`experiment page, 3 arms × 20 metrics, ${existsSync(seeded) ? "store" : ""} ${dir}; node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}`);
+console.log(
+  `experiment page, 3 arms × 20 metrics, ${existsSync(seeded) ? "store" : ""} ${dir}; node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}`,
+);
 await time("summarize (daily) alone", () => assay.summarize("bench", { daily: true }));
 let bytes = 0;
-const page = await time("GET /experiments/bench (HTML, 6 SVG charts)", async () => {
+const page = await time("GET /experiments/bench (HTML, links 22 charts)", async () => {
   const res = await app.inject("/experiments/bench");
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
   bytes = res.body.length;
@@ -105,3 +131,32 @@ await time("GET /api/experiments/bench (JSON)", async () => {
 });
 console.log(`  page size ${(bytes / 1024).toFixed(0)} KiB; target < 50 ms: ${page < 50 ? "met" : "NOT met"}`);
 await app.close();
+
+// The chart images of the page, drawn cold (a fresh app each round, so no chart is cached), wide size.
+const chartMs = [];
+let charts = 0;
+for (let round = 0; round < 3; round++) {
+  const fresh = await buildDashboardApp({ open: async () => source, viewCacheMs: 60_000 });
+  const html = (await fresh.inject("/experiments/bench")).body;
+  const urls = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, "&"));
+  charts = urls.length;
+  const t = performance.now();
+  for (const url of urls) {
+    const res = await fresh.inject(url);
+    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`);
+  }
+  chartMs.push(performance.now() - t);
+  const again = performance.now();
+  for (const url of urls) await fresh.inject(url);
+  chartMs.push(-(performance.now() - again));
+  await fresh.close();
+}
+const cold = chartMs.filter((x) => x > 0).sort((a, b) => a - b);
+const warm = chartMs
+  .filter((x) => x < 0)
+  .map((x) => -x)
+  .sort((a, b) => a - b);
+console.log(
+  `  ${charts} chart images (wide), cold: median ${cold[1].toFixed(0)} ms in all, ${(cold[1] / charts).toFixed(1)} ms each; cached: ${warm[1].toFixed(1)} ms in all`,
+);
+await assay.close();

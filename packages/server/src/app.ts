@@ -14,6 +14,8 @@ export interface DashboardAppOptions {
   readonly open: OpenSource;
   /** When set, every route but `/healthz` needs it (Bearer header or the login cookie). */
   readonly token?: string;
+  /** How long a page and its chart images reuse one summary; default 5000 ms, 0 summarizes every request. */
+  readonly viewCacheMs?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface DashboardAppOptions {
 export async function buildDashboardApp(options: DashboardAppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 }, bodyLimit: 64 * 1024 });
   const holder = new SourceHolder(options.open);
-  const views = new ViewCache();
+  const views = new ViewCache(options.viewCacheMs ?? 5_000);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
     const message =

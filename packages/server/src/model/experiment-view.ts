@@ -69,14 +69,18 @@ function trendOf(
   const kinds = new Map(summary.metrics.map((m) => [m.metric, m.kind]));
   const points: TrendPoint[] = [];
   for (const day of summary.daily ?? []) {
+    // Only the followed metric: the others would be evaluated for nothing (14 days × 20 metrics × arms).
+    // Its CI does not depend on them: a primary metric's CI is the test's unadjusted one.
     const daySummary: ExperimentSummary = {
       experiment: summary.experiment,
       variants: day.variants,
-      metrics: day.metrics.map((m) => ({
-        metric: m.metric,
-        kind: kinds.get(m.metric) ?? "numeric",
-        variants: m.variants,
-      })),
+      metrics: day.metrics
+        .filter((m) => m.metric === metric)
+        .map((m) => ({
+          metric: m.metric,
+          kind: kinds.get(m.metric) ?? "numeric",
+          variants: m.variants,
+        })),
       unitsInSeveralVariants: 0,
       unattributedOutcomes: 0,
     };

@@ -21,12 +21,10 @@ export function experimentChartRoutes(holder: SourceHolder, views: ViewCache) {
       const name = file.endsWith(".svg") ? file.slice(0, -4) : "";
       const size = query.size === undefined ? "wide" : query.size;
       if (!NAMES.has(name) || typeof size !== "string" || !Object.hasOwn(CHART_WIDTHS, size)) {
-        return reply
-          .code(404)
-          .send({
-            error: "not-found",
-            message: "no such chart (interval, trend, exposures; size wide or narrow)",
-          });
+        return reply.code(404).send({
+          error: "not-found",
+          message: "no such chart (interval, trend, exposures; size wide or narrow)",
+        });
       }
       const metric = typeof query.metric === "string" ? query.metric : undefined;
       const source = await holder.get();
