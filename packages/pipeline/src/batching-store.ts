@@ -455,12 +455,16 @@ export class BatchingEventStore implements EventStore {
           this.retry.maxDelayMs,
           this.retry.initialDelayMs * 2 ** (group.attempts - 1),
         );
-        const delay = Math.round(backoff * (0.5 + Math.random() / 2));
-        if (waited + delay > this.retry.deadlineMs) {
+        // The last wait is cut to the time left, so the group gets one more attempt at its deadline and its
+        // callers never see the BackendError before `retry.deadlineMs` (failing as soon as the next backoff
+        // would overrun it told them up to `maxDelayMs` early).
+        const remaining = this.retry.deadlineMs - waited;
+        if (remaining <= 0) {
           this.fail(group, this.deadlineError(group, true));
           this.advance();
           return;
         }
+        const delay = Math.min(remaining, Math.round(backoff * (0.5 + Math.random() / 2)));
         this.onRetry?.(error, group.attempts, delay);
         await new Promise((r) => setTimeout(r, delay));
         if (group.settled) return; // the deadline timer answered it during the wait

@@ -101,3 +101,36 @@ describe("retry.deadlineMs bounds every commit, hung ones included", () => {
     expect(await record).toMatchObject({ code: "BACKEND" });
   });
 });
+
+describe("a store that keeps failing", () => {
+  /** Every commit fails at once, as a refused connection does. */
+  class FailingStore implements EventStore {
+    readonly name = "failing";
+    attempts: number[] = [];
+    async append(): Promise<AppendResult> {
+      this.attempts.push(Date.now());
+      throw new Error("connection refused");
+    }
+    summarize = new MemoryEventStore().summarize;
+  }
+
+  it("is retried until the deadline, not given up on when the next backoff would overrun it", async () => {
+    // With backoffs of up to 400 ms against a 500 ms deadline, giving up when `waited + delay` passes the
+    // deadline rejected callers after ~100-300 ms; they must hear only at the deadline, after a last attempt.
+    for (let round = 0; round < 5; round++) {
+      const inner = new FailingStore();
+      const store = new BatchingEventStore(inner, {
+        maxDelayMs: 1,
+        retry: { deadlineMs: 500, initialDelayMs: 100, maxDelayMs: 400 },
+      });
+      const started = Date.now();
+      const error = await store.record(exposure()).catch((e: unknown) => e);
+      const waited = Date.now() - started;
+      expect(error).toMatchObject({ name: "BackendError" });
+      expect(waited).toBeGreaterThanOrEqual(495);
+      expect(waited).toBeLessThan(1500);
+      expect(inner.attempts.length).toBeGreaterThanOrEqual(2);
+      await store.close();
+    }
+  });
+});
