@@ -106,9 +106,11 @@ variants = [
 
   it("exits 3 (failure), not 2 (usage), with one line naming the problem", () => {
     const dir = tempDir({ "assay.toml": dead });
-    // (results is left out: the runtime retries a store down at startup for 30 s before it gives up, and
-    // exits 3 then, as assign does at once)
-    for (const args of [["assign", "checkout", "--user", "alice"]]) {
+    // Both try the store once (an app's createAssay retries a store down at startup for 30 s).
+    for (const args of [
+      ["assign", "checkout", "--user", "alice"],
+      ["results", "checkout"],
+    ]) {
       const result = cli(args, { cwd: dir });
       expect(result.code, result.stderr).toBe(3);
       expect(result.stderr).toMatch(/ECONNREFUSED|connect/i);

@@ -29,7 +29,13 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
   );
   const experiment = positionals[0];
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
-  const assay = await createAssay({ manifest: manifestPath(values.manifest, io), handleSignals: false });
+  // One attempt at the store: at a terminal "the store is down" (exit 3) is wanted now, not after the
+  // runtime's 30 s of startup retries meant for an app that starts before its database.
+  const assay = await createAssay({
+    manifest: manifestPath(values.manifest, io),
+    handleSignals: false,
+    storeStartupTimeoutMs: 0,
+  });
   try {
     const definition = assay.experiments().find((e) => e.id === experiment);
     const planned = definition === undefined ? undefined : plannedMetrics(definition);
