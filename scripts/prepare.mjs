@@ -1,4 +1,4 @@
-// Runs after `pnpm install`: builds every package so that `pnpm assay ...` and the examples run at once.
+// Runs after `pnpm install`: builds every package so that `npm run assay -- ...` and the examples run at once.
 // A failed build does not fail the install (the dependencies are in place either way); the commands that
 // need the build (`pnpm test`, `pnpm bench`, `pnpm demo`) build again and fail loudly there.
 import { spawnSync } from "node:child_process";

@@ -65,7 +65,7 @@ ${rows || `<tr><td colspan="5">No exposures yet: <a href="/">visit the shop</a>.
 </table>
 <p class="meta">Counted from the event store: a visitor counts from their first exposure; checkouts before it are not counted.
 ${summary.unattributedOutcomes > 0 ? `${summary.unattributedOutcomes} outcomes had no earlier exposure.` : ""}
-The same numbers: <code>pnpm assay results checkout_button_color --manifest examples/ssr-shop/assay.toml</code></p>
+The same numbers: <code>npm run assay -- results checkout_button_color --manifest examples/ssr-shop/assay.toml</code></p>
 <p><a href="/">Back to the shop</a></p>`,
   );
 }
