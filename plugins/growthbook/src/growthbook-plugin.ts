@@ -1,5 +1,12 @@
-import { readFile } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
+import {
+  AssignedContexts,
+  type AttributedRecord,
+  lookupExperiment,
+  outsideVariants,
+  readJsonFile,
+  requireDeclaredVariant,
+  serveExperiments,
+} from "@assay/adapter-core";
 import {
   BackendError,
   describe,
@@ -15,7 +22,6 @@ import {
   outcomeEvent,
   recordEvent,
   type StoredEvent,
-  unknownExperimentError,
   type Variant,
   validateExposure,
   validateOutcome,
@@ -29,7 +35,6 @@ import {
   type TrackingUserContext,
   type UserContext,
 } from "@growthbook/growthbook";
-import { AssignedContexts, type AttributedRecord } from "./assigned-contexts.js";
 import type { GrowthBookPluginOptions } from "./options.js";
 
 /** Where an Assay experiment lives in the GrowthBook payload. */
@@ -74,7 +79,7 @@ export interface GrowthBookBackendOptions extends GrowthBookPluginOptions {
 export class GrowthBookBackend implements ExperimentPlugin {
   readonly name: string;
   private readonly options: GrowthBookBackendOptions;
-  private readonly served = new Map<string, Served>();
+  private readonly served: ReadonlyMap<string, Served>;
   private readonly store: EventStore;
   /** What `assign` was given, per unit, for the exposure that follows. */
   private readonly contexts: AssignedContexts;
@@ -98,14 +103,9 @@ export class GrowthBookBackend implements ExperimentPlugin {
     this.options = options;
     this.store = options.store;
     this.contexts = new AssignedContexts(options.contextMemory);
-    for (const definition of options.experiments) {
-      if (this.served.has(definition.id))
-        throw new RangeError(`experiment ${definition.id} is declared twice`);
-      this.served.set(
-        definition.id,
-        serve(definition, options.experimentKeys?.[definition.id] ?? definition.id),
-      );
-    }
+    this.served = serveExperiments(options.experiments, (definition) =>
+      serve(definition, options.experimentKeys?.[definition.id] ?? definition.id),
+    );
   }
 
   /** Loads the payload and checks that every declared experiment is in it with as many variations as variants. */
@@ -121,16 +121,11 @@ export class GrowthBookBackend implements ExperimentPlugin {
     });
     let payload = o.payload;
     if (payload === undefined && o.payloadFile !== undefined) {
-      const path = isAbsolute(o.payloadFile)
-        ? o.payloadFile
-        : resolve(o.baseDir ?? process.cwd(), o.payloadFile);
-      try {
-        payload = JSON.parse(await readFile(path, "utf8")) as FeatureApiResponse;
-      } catch (error) {
-        throw new BackendError(`growthbook: cannot read the payload ${path}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      payload = (await readJsonFile(o.payloadFile, {
+        baseDir: o.baseDir,
+        vendor: "growthbook",
+        what: "payload",
+      })) as FeatureApiResponse;
     }
     if (payload === undefined && o.clientKey === undefined) {
       throw new BackendError("growthbook: give a client key and API host, a payload, or a payload file");
@@ -183,11 +178,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
   async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
     validateExposure(exposure);
     const served = this.lookup(exposure.experiment);
-    if (!served.variantIds.has(exposure.variantId)) {
-      throw new InvalidContextError(
-        `experiment ${JSON.stringify(exposure.experiment)} has no variant ${JSON.stringify(exposure.variantId)}; its variants are ${[...served.variantIds].join(", ")}`,
-      );
-    }
+    requireDeclaredVariant(exposure.experiment, served.variantIds, exposure.variantId);
     // Evaluate again with tracking on: GrowthBook's tracking callback builds the event (see onTrack).
     const attributes = this.contexts.attributesFor(exposure);
     const tracking: NonNullable<GrowthBookBackend["tracking"]> = { record: exposure, served };
@@ -236,9 +227,7 @@ export class GrowthBookBackend implements ExperimentPlugin {
   }
 
   private lookup(experiment: string): Served {
-    const served = this.served.get(experiment);
-    if (served === undefined) throw unknownExperimentError(experiment);
-    return served;
+    return lookupExperiment(this.served, experiment);
   }
 
   /** GrowthBook's result for this unit, or undefined when the payload has no such experiment (any more). */
@@ -354,9 +343,6 @@ function unitOf(definition: ExperimentDefinition, ctx: ExperimentContext): unkno
 }
 
 function serve(definition: ExperimentDefinition, growthbookKey: string): Served {
-  const control = definition.variants.find((v) => v.isControl) ?? definition.variants[0];
-  if (control === undefined) throw new RangeError(`experiment ${definition.id} has no variants`);
-  const out = (reason: Variant["reason"]) => makeVariant(definition.id, control.id, true, false, reason);
   const byIndex = definition.variants.map((v) => makeVariant(definition.id, v.id, v.isControl, true, "hash"));
   return {
     definition,
@@ -365,10 +351,7 @@ function serve(definition: ExperimentDefinition, growthbookKey: string): Served 
     byKey: new Map(byIndex.map((v) => [v.variantId, v])),
     byIndex,
     sticky: definition.variants.map((v) => makeVariant(definition.id, v.id, v.isControl, true, "sticky")),
-    anonymous: out("anonymous"),
-    outside: out("traffic"),
-    targeted: out("targeting"),
-    disabled: out("disabled"),
+    ...outsideVariants(definition),
     route: undefined,
   };
 }

@@ -23,4 +23,4 @@ export default definePlugin({
     });
   },
 });
-export { type AttributedRecord, DEFAULT_CONTEXT_MEMORY } from "./assigned-contexts.js";
+export { type AttributedRecord, DEFAULT_CONTEXT_MEMORY } from "@assay/adapter-core";

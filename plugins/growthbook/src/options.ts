@@ -1,5 +1,12 @@
+import {
+  CONTEXT_MEMORY_OPTION,
+  checkOptions,
+  nonEmptyString,
+  type OptionSpec,
+  positiveNumber,
+  stringTable,
+} from "@assay/adapter-core";
 import type { OptionIssue } from "@assay/core";
-import { unknownOptionIssue } from "@assay/core";
 import type { Experiment, FeatureApiResponse, Result, TrackingUserContext } from "@growthbook/growthbook";
 
 /** What the exposure hook receives: the Assay exposure as stored, and GrowthBook's own view of it. */
@@ -49,15 +56,19 @@ export interface GrowthBookPluginOptions {
   readonly onExposure?: (exposure: GrowthBookExposure) => void | Promise<void>;
 }
 
-const KEYS: Record<string, string> = {
-  api_host: 'a URL string, e.g. "https://cdn.growthbook.io"',
-  client_key: 'a string, the SDK connection key, e.g. "sdk-abc123"',
-  decryption_key: "a string, the SDK connection's decryption key",
-  polling_interval: "a number of seconds > 0 (background refresh)",
-  timeout: "a number of seconds > 0",
-  payload_file: 'a path to a GrowthBook payload JSON, relative to the manifest, e.g. "./growthbook.json"',
-  experiments: 'a table of Assay experiment id = GrowthBook key, e.g. { checkout = "checkout-exp" }',
-  context_memory: "a whole number >= 0 (assign-time contexts remembered for exposures)",
+const OPTIONS: Record<string, OptionSpec> = {
+  api_host: nonEmptyString('a URL string, e.g. "https://cdn.growthbook.io"'),
+  client_key: nonEmptyString('a string, the SDK connection key, e.g. "sdk-abc123"'),
+  decryption_key: nonEmptyString("a string, the SDK connection's decryption key"),
+  polling_interval: positiveNumber("a number of seconds > 0 (background refresh)"),
+  timeout: positiveNumber("a number of seconds > 0"),
+  payload_file: nonEmptyString(
+    'a path to a GrowthBook payload JSON, relative to the manifest, e.g. "./growthbook.json"',
+  ),
+  experiments: stringTable(
+    'a table of Assay experiment id = GrowthBook key, e.g. { checkout = "checkout-exp" }',
+  ),
+  context_memory: CONTEXT_MEMORY_OPTION,
 };
 
 /**
@@ -65,28 +76,7 @@ const KEYS: Record<string, string> = {
  * `polling_interval`, `timeout`, `decryption_key`) or `payload_file`; `experiments` maps ids to GrowthBook keys.
  */
 export function validateOptions(options: Readonly<Record<string, unknown>>): OptionIssue[] {
-  const issues: OptionIssue[] = [];
-  const bad = (key: string) =>
-    issues.push({ key, message: `must be ${KEYS[key]}, got ${JSON.stringify(options[key])}` });
-  for (const [key, value] of Object.entries(options)) {
-    if (!(key in KEYS)) {
-      issues.push(unknownOptionIssue(key, Object.keys(KEYS), "growthbook"));
-      continue;
-    }
-    if (key === "context_memory") {
-      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) bad(key);
-    } else if (key === "polling_interval" || key === "timeout") {
-      if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) bad(key);
-    } else if (key === "experiments") {
-      if (
-        typeof value !== "object" ||
-        value === null ||
-        Array.isArray(value) ||
-        !Object.values(value).every((v) => typeof v === "string" && v !== "")
-      )
-        bad(key);
-    } else if (typeof value !== "string" || value === "") bad(key);
-  }
+  const issues = checkOptions(options, OPTIONS, "growthbook");
   const remote = options.client_key !== undefined;
   const local = options.payload_file !== undefined;
   if (remote === local) {

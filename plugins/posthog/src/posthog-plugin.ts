@@ -1,5 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
+import {
+  AssignedContexts,
+  type AttributedRecord,
+  lookupExperiment,
+  readJsonFile,
+  serveExperiments,
+} from "@assay/adapter-core";
 import {
   BackendError,
   describe,
@@ -14,7 +19,6 @@ import {
   type OutcomeRecord,
   outcomeEvent,
   recordEvent,
-  unknownExperimentError,
   type Variant,
   validateExposure,
   validateOutcome,
@@ -27,7 +31,6 @@ import {
   type FlagDefinitionCacheProvider,
   PostHog,
 } from "posthog-node";
-import { AssignedContexts, type AttributedRecord } from "./assigned-contexts.js";
 import type { PostHogPluginOptions } from "./options.js";
 
 /** A flag definition as the local-evaluation endpoint sends it (the parts read here). */
@@ -93,7 +96,7 @@ class DefinitionsHook implements FlagDefinitionCacheProvider<FlagDefinitionCache
 export class PostHogBackend implements ExperimentPlugin {
   readonly name: string;
   private readonly options: PostHogBackendOptions;
-  private readonly served = new Map<string, Served>();
+  private readonly served: ReadonlyMap<string, Served>;
   private readonly store: EventStore;
   /** What `assign` was given, per unit, for the exposure and outcomes that follow. */
   private readonly contexts: AssignedContexts;
@@ -106,11 +109,9 @@ export class PostHogBackend implements ExperimentPlugin {
     this.options = options;
     this.store = options.store;
     this.contexts = new AssignedContexts(options.contextMemory);
-    for (const definition of options.experiments) {
-      if (this.served.has(definition.id))
-        throw new RangeError(`experiment ${definition.id} is declared twice`);
-      this.served.set(definition.id, serve(definition, options.flagKeys?.[definition.id] ?? definition.id));
-    }
+    this.served = serveExperiments(options.experiments, (definition) =>
+      serve(definition, options.flagKeys?.[definition.id] ?? definition.id),
+    );
   }
 
   /** Loads the flag definitions (fetched by posthog-node, or given) and checks every experiment's flag. */
@@ -119,19 +120,11 @@ export class PostHogBackend implements ExperimentPlugin {
     const o = this.options;
     let fixed = o.definitions;
     if (fixed === undefined && o.definitionsFile !== undefined) {
-      const path = isAbsolute(o.definitionsFile)
-        ? o.definitionsFile
-        : resolve(o.baseDir ?? process.cwd(), o.definitionsFile);
-      try {
-        fixed = JSON.parse(await readFile(path, "utf8")) as FlagDefinitionCacheInput;
-      } catch (error) {
-        throw new BackendError(
-          `posthog: cannot read the flag definitions ${path}: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
+      fixed = (await readJsonFile(o.definitionsFile, {
+        baseDir: o.baseDir,
+        vendor: "posthog",
+        what: "flag definitions",
+      })) as FlagDefinitionCacheInput;
     }
     if (fixed === undefined && o.personalApiKey === undefined) {
       throw new BackendError("posthog: give a personal API key (local evaluation) or flag definitions");
@@ -335,9 +328,7 @@ export class PostHogBackend implements ExperimentPlugin {
   }
 
   private lookup(experiment: string): Served {
-    const served = this.served.get(experiment);
-    if (served === undefined) throw unknownExperimentError(experiment);
-    return served;
+    return lookupExperiment(this.served, experiment);
   }
 
   /** Binds every experiment to its flag in `data`; on the first load a missing or mismatched flag is an error. */

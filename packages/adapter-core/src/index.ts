@@ -1,0 +1,24 @@
+export {
+  AssignedContexts,
+  type AttributedRecord,
+  DEFAULT_CONTEXT_MEMORY,
+} from "./contexts/assigned-contexts.js";
+export {
+  controlOf,
+  enrolledVariants,
+  lookupExperiment,
+  type OutsideVariants,
+  outsideVariants,
+  requireDeclaredVariant,
+  serveExperiments,
+} from "./experiments/served-variants.js";
+export {
+  CONTEXT_MEMORY_OPTION,
+  checkOptions,
+  nonEmptyString,
+  type OptionSpec,
+  positiveNumber,
+  stringTable,
+  wholeNumber,
+} from "./options/option-checks.js";
+export { readJsonFile } from "./payload/read-json-file.js";

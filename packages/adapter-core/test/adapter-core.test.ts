@@ -1,0 +1,100 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ExperimentDefinition } from "@assay/core";
+import { describe, expect, it } from "vitest";
+import {
+  AssignedContexts,
+  checkOptions,
+  lookupExperiment,
+  nonEmptyString,
+  outsideVariants,
+  readJsonFile,
+  requireDeclaredVariant,
+  serveExperiments,
+  wholeNumber,
+} from "../src/index.js";
+
+const definition = {
+  id: "checkout",
+  variants: [
+    { id: "control", weight: 1, isControl: true },
+    { id: "treatment", weight: 1, isControl: false },
+  ],
+} as unknown as ExperimentDefinition;
+
+describe("AssignedContexts", () => {
+  it("gives a record the attributes assign last saw for the same unit, and its own when it brings them", () => {
+    const contexts = new AssignedContexts(10);
+    contexts.remember("checkout", { userId: "u1", attributes: { country: "US" } });
+    contexts.remember("checkout", { userId: "u1", attributes: { country: "CA" } });
+    expect(contexts.attributesFor({ experiment: "checkout", userId: "u1" })).toEqual({ country: "CA" });
+    expect(contexts.attributesFor({ experiment: "other", userId: "u1" })).toEqual({});
+    expect(
+      contexts.attributesFor({ experiment: "checkout", userId: "u1", attributes: { plan: "pro" } }),
+    ).toEqual({ plan: "pro" });
+  });
+
+  it("forgets the least recently assigned unit past its capacity", () => {
+    const contexts = new AssignedContexts(2);
+    contexts.remember("e", { userId: "a", attributes: { n: "1" } });
+    contexts.remember("e", { userId: "b", attributes: { n: "2" } });
+    contexts.remember("e", { userId: "a", attributes: { n: "3" } }); // a is now the newest
+    contexts.remember("e", { userId: "c", attributes: { n: "4" } });
+    expect(contexts.size).toBe(2);
+    expect(contexts.attributesFor({ experiment: "e", userId: "b" })).toEqual({});
+    expect(contexts.attributesFor({ experiment: "e", userId: "a" })).toEqual({ n: "3" });
+  });
+
+  it("refuses a capacity that is not a whole number", () => {
+    expect(() => new AssignedContexts(-1)).toThrow(RangeError);
+    expect(() => new AssignedContexts(1.5)).toThrow(/whole number/);
+  });
+});
+
+describe("served experiments", () => {
+  it("refuses an id declared twice and names an unknown one", () => {
+    expect(() => serveExperiments([definition, definition], (d) => d.id)).toThrow(/declared twice/);
+    const served = serveExperiments([definition], (d) => d.id);
+    expect(lookupExperiment(served, "checkout")).toBe("checkout");
+    expect(() => lookupExperiment(served, "nope")).toThrow(/nope/);
+  });
+
+  it("builds the not-enrolled variants on the control, and refuses an undeclared variant", () => {
+    const outside = outsideVariants(definition);
+    expect(outside.outside).toMatchObject({ variantId: "control", inExperiment: false, reason: "traffic" });
+    expect(outside.disabled.reason).toBe("disabled");
+    expect(() => requireDeclaredVariant("checkout", new Set(["control"]), "blue")).toThrow(
+      /no variant "blue"/,
+    );
+  });
+});
+
+describe("option checks", () => {
+  it("names an unknown key and a bad value", () => {
+    const issues = checkOptions(
+      { host: "", flush_at: 3, hots: "x" },
+      {
+        host: nonEmptyString("a URL"),
+        flush_at: wholeNumber(1, "a whole number >= 1"),
+      },
+      "posthog",
+    );
+    expect(issues.map((i) => i.key)).toEqual(["host", "hots"]);
+    expect(issues[0]?.message).toBe('must be a URL, got ""');
+  });
+});
+
+describe("readJsonFile", () => {
+  it("reads relative to baseDir and names the file it cannot parse", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "adapter-core-"));
+    await writeFile(join(dir, "ok.json"), '{"a":1}');
+    await writeFile(join(dir, "bad.json"), "{");
+    await expect(readJsonFile("ok.json", { baseDir: dir, vendor: "v", what: "payload" })).resolves.toEqual({
+      a: 1,
+    });
+    await expect(readJsonFile("bad.json", { baseDir: dir, vendor: "v", what: "payload" })).rejects.toThrow(
+      /v: cannot read the payload .*bad\.json/,
+    );
+  });
+});
