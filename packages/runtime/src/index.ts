@@ -9,4 +9,26 @@ export { type LoadedPlugin, loadPlugins } from "./load-plugins.js";
 export { MissingPackageError } from "./missing-package-error.js";
 export { locatePluginSource, PluginSourceError, type PluginSourceLocation } from "./plugin-module.js";
 export type { StickyOptions } from "./policy/sticky-assignments.js";
+export {
+  type AttributeSource,
+  type CookieUnitSource,
+  createRequestCore,
+  DEFAULT_BOT_PATTERN,
+  EXPERIMENTS_HEADER,
+  type FrameworkBinding,
+  formatExperimentsHeader,
+  type HeaderUnitSource,
+  PropagatedAssignments,
+  type RequestAssay,
+  type RequestAssayOptions,
+  type RequestCore,
+  RequestHandle,
+  RequestOptionsError,
+  readCookie,
+  signCookieValue,
+  type TrackOptions,
+  type UnitSource,
+  type UserUnitSource,
+  verifyCookieValue,
+} from "./request/index.js";
 export { TOKENS, type Token } from "./tokens.js";

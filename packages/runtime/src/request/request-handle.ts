@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import {
+  type ContextBuilder,
+  describe,
+  ExperimentContext,
+  InvalidContextError,
+  type OutcomeInput,
+  type Variant,
+} from "@assay/core";
+import type { CompiledOptions, CompiledSource } from "./compile-options.js";
+import { EXPERIMENTS_HEADER, formatExperimentsHeader } from "./propagation.js";
+import type { RequestAssay, TrackOptions } from "./request-assay.js";
+import type { FrameworkBinding } from "./request-core.js";
+import { readCookie, serializeCookie, signCookieValue, verifyCookieValue } from "./signed-cookie.js";
+
+// Longest unit id taken from a header or the app's user: what every store can keep (see Assay.expose).
+const MAX_UNIT_LENGTH = 256;
+const NOT_PARSED = Symbol("not parsed");
+
+/**
+ * One request's RequestAssay. Everything is lazy: the unit, the context, the bot check and the upstream
+ * header are worked out on first use, so a route that runs no experiment costs one small object.
+ */
+export class RequestHandle<Req, Res> implements RequestAssay {
+  private ctx: ContextBuilder | undefined;
+  private bot: boolean | undefined;
+  private upstream: Map<string, Variant> | undefined | typeof NOT_PARSED = NOT_PARSED;
+  private assigned: Map<string, Variant> | undefined;
+  private pending: Variant[] | undefined;
+  // The response's status once sent; undefined while the response is being made.
+  private status: number | undefined;
+
+  /** @internal made by RequestCore.begin. */
+  constructor(
+    private readonly options: CompiledOptions<Req>,
+    private readonly binding: FrameworkBinding<Req, Res>,
+    private readonly request: Req,
+    private readonly response: Res,
+  ) {}
+
+  get unitId(): string | undefined {
+    return this.context.userId;
+  }
+
+  get context(): ContextBuilder {
+    this.ctx ??= this.buildContext();
+    return this.ctx;
+  }
+
+  get isBot(): boolean {
+    if (this.bot === undefined) {
+      const agent = this.binding.header(this.request, "user-agent");
+      this.bot = this.options.bots !== undefined && agent !== undefined && this.options.bots.test(agent);
+    }
+    return this.bot;
+  }
+
+  assign(experiment: string): Variant {
+    const known = this.assigned?.get(experiment) ?? this.fromUpstream(experiment);
+    if (known !== undefined) return this.remember(known);
+    return this.remember(this.options.assay.assign(experiment, this.context));
+  }
+
+  assignOrControl(experiment: string, fallback = "control"): Variant {
+    const known = this.assigned?.get(experiment) ?? this.fromUpstream(experiment);
+    if (known !== undefined) return this.remember(known);
+    return this.remember(this.options.assay.assignOrControl(experiment, this.context, fallback));
+  }
+
+  expose(variant: Variant): void {
+    if (typeof variant !== "object" || variant === null) {
+      throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
+    }
+    if (this.isBot) return;
+    if (this.options.deferExposure && this.status === undefined) {
+      this.pending ??= [];
+      this.pending.push(variant);
+      return;
+    }
+    // Immediate mode, or exposed after the response went out (a late callback): recorded only if it succeeded.
+    if (this.status === undefined || this.status < 400) this.record(variant);
+  }
+
+  track(metric: string, value: OutcomeInput, options: TrackOptions = {}): Promise<void> {
+    const { experiment, ...record } = options;
+    const experiments = experiment !== undefined ? [experiment] : this.experimentsSeen();
+    if (experiments.length === 0) {
+      return Promise.reject(
+        new InvalidContextError(
+          `track(${JSON.stringify(metric)}) in a request that assigned no experiment and received none from upstream: name one with { experiment }`,
+        ),
+      );
+    }
+    const ctx = this.context;
+    const assay = this.options.assay;
+    if (experiments.length === 1) return assay.track(experiments[0]!, metric, value, ctx, record);
+    return Promise.all(experiments.map((e) => assay.track(e, metric, value, ctx, record))).then(
+      () => undefined,
+    );
+  }
+
+  outgoingHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const unit = this.unitId;
+    if (unit !== undefined) headers[this.options.unitHeader] = unit;
+    const enrolled: Variant[] = [];
+    for (const variant of this.assigned?.values() ?? []) if (variant.inExperiment) enrolled.push(variant);
+    if (enrolled.length > 0) headers[EXPERIMENTS_HEADER] = formatExperimentsHeader(enrolled);
+    return headers;
+  }
+
+  /**
+   * Called by the framework package once the response is sent: records the held exposures when the status is
+   * below 400 and drops them otherwise. Idempotent; exposures after it are recorded (or not) at once.
+   */
+  settle(statusCode: number): void {
+    if (this.status !== undefined) return;
+    this.status = statusCode;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending === undefined || statusCode >= 400) return;
+    for (const variant of pending) this.record(variant);
+  }
+
+  private record(variant: Variant): void {
+    // Assay.expose reports a failure to createAssay's onError, so the promise needs no handler here.
+    void this.options.assay.expose(variant, this.context);
+  }
+
+  private remember(variant: Variant): Variant {
+    this.assigned ??= new Map();
+    if (!this.assigned.has(variant.experiment)) this.assigned.set(variant.experiment, variant);
+    return variant;
+  }
+
+  private fromUpstream(experiment: string): Variant | undefined {
+    if (this.upstream === NOT_PARSED) {
+      this.upstream = this.options.propagated?.parse(this.binding.header(this.request, EXPERIMENTS_HEADER));
+    }
+    return this.upstream?.get(experiment);
+  }
+
+  private experimentsSeen(): string[] {
+    const seen = new Set(this.assigned?.keys() ?? []);
+    this.fromUpstream("");
+    const upstream = this.upstream === NOT_PARSED ? undefined : this.upstream;
+    for (const experiment of upstream?.keys() ?? []) seen.add(experiment);
+    return [...seen];
+  }
+
+  private buildContext(): ContextBuilder {
+    const unit = this.resolveUnit();
+    let ctx = unit === undefined ? ExperimentContext.anonymous() : ExperimentContext.forUser(unit);
+    for (const attribute of this.options.attributes) {
+      const value =
+        "header" in attribute
+          ? this.binding.header(this.request, attribute.header)
+          : attribute.read(this.request);
+      if (typeof value === "string") ctx = ctx.withAttribute(attribute.name, value);
+    }
+    return ctx;
+  }
+
+  private resolveUnit(): string | undefined {
+    for (const source of this.options.sources) {
+      const id = this.unitFrom(source);
+      if (id !== undefined) return id;
+    }
+    return undefined;
+  }
+
+  private unitFrom(source: CompiledSource<Req>): string | undefined {
+    switch (source.from) {
+      case "header":
+        return usableId(this.binding.header(this.request, source.name));
+      case "user":
+        return usableId(source.resolve(this.request));
+      case "cookie": {
+        const value = readCookie(this.binding.header(this.request, "cookie"), source.name);
+        const known = value === undefined ? undefined : verifyCookieValue(source.name, value, source.secrets);
+        if (known !== undefined) return known;
+        // New, or a cookie that does not verify (forged, unsigned, an old secret): a new visitor, never trusted.
+        const id = randomUUID();
+        const signed = signCookieValue(source.name, id, source.secrets[0]!);
+        this.binding.appendSetCookie(this.response, serializeCookie(source.name, signed, source.attributes));
+        return id;
+      }
+    }
+  }
+}
+
+/** A header's or the app's unit id, or undefined when it is absent or not something a store can keep. */
+function usableId(id: unknown): string | undefined {
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_UNIT_LENGTH || id.includes("\0"))
+    return undefined;
+  return id;
+}
