@@ -26,7 +26,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   private bot: boolean | undefined;
   private upstream: Map<string, Variant> | undefined | typeof NOT_PARSED = NOT_PARSED;
   private assigned: Map<string, Variant> | undefined;
-  private pending: Variant[] | undefined;
+  private pending: Array<{ variant: Variant; timestamp: Date }> | undefined;
   // The response's status once sent; undefined while the response is being made.
   private status: number | undefined;
 
@@ -73,12 +73,13 @@ export class RequestHandle<Req, Res> implements RequestAssay {
     }
     if (this.isBot) return;
     if (this.options.deferExposure && this.status === undefined) {
+      // Stamped now, when it was rendered: an outcome tracked later in this same request must not precede it.
       this.pending ??= [];
-      this.pending.push(variant);
+      this.pending.push({ variant, timestamp: new Date() });
       return;
     }
     // Immediate mode, or exposed after the response went out (a late callback): recorded only if it succeeded.
-    if (this.status === undefined || this.status < 400) this.record(variant);
+    if (this.status === undefined || this.status < 400) this.record(variant, new Date());
   }
 
   track(metric: string, value: OutcomeInput, options: TrackOptions = {}): Promise<void> {
@@ -119,12 +120,12 @@ export class RequestHandle<Req, Res> implements RequestAssay {
     const pending = this.pending;
     this.pending = undefined;
     if (pending === undefined || statusCode >= 400) return;
-    for (const variant of pending) this.record(variant);
+    for (const { variant, timestamp } of pending) this.record(variant, timestamp);
   }
 
-  private record(variant: Variant): void {
+  private record(variant: Variant, timestamp: Date): void {
     // Assay.expose reports a failure to createAssay's onError, so the promise needs no handler here.
-    void this.options.assay.expose(variant, this.context);
+    void this.options.assay.expose(variant, this.context, { timestamp });
   }
 
   private remember(variant: Variant): Variant {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { MemoryEventStore } from "@assay/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Assay,
@@ -32,7 +33,12 @@ afterEach(async () => {
 
 async function assayClient(): Promise<Assay> {
   const dir = await appDir({ "assay.toml": HASH_MANIFEST });
-  const assay = await createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false });
+  // In memory: these tests are about the middleware, not a store.
+  const assay = await createAssay({
+    manifest: join(dir, "assay.toml"),
+    store: new MemoryEventStore(),
+    handleSignals: false,
+  });
   opened.push(assay);
   return assay;
 }
