@@ -23,18 +23,23 @@ const ENV_FLAG = "  --env NAME       apply the env.NAME blocks of the manifest (
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   validate: {
     summary: "check a manifest: syntax, rules, and every plugin's options",
-    help: `usage: assay validate [PATH] [--env NAME] [--load-plugins] [--strict]
+    help: `usage: assay validate [PATH | -] [--env NAME] [--load-plugins] [--strict]
 
 Parses the manifest (default $ASSAY_MANIFEST, else ./assay.toml) and checks every plugin it names: the plugins
 the runtime ships load and check their options; a plugin whose source is a path (code) is not run unless
 --load-plugins is given. Prints "PATH: valid (...)" and exits 0, or one "file:line:col: key: message" line per
 problem on stderr and exits 1. Warnings (such as weights more than 100x apart) are printed on stderr.
+A PATH of - reads the manifest from stdin: problems are then named <stdin>:line:col, and its relative paths
+resolve against the current directory.
 
 options:
   --env NAME       validate with the env.NAME blocks applied (default $ASSAY_ENV); every block is checked either way
   --load-plugins   import every plugin, path sources too, and let each check its options
   --strict         treat warnings as errors (exit 1)
   -h, --help       this help
+
+example:
+  git show HEAD:assay.toml | npm run -s assay -- validate -
 `,
     load: async () => (await import("../commands/validate.js")).validate,
   },
@@ -98,18 +103,24 @@ ${MANIFEST_FLAG}
   },
   serve: {
     summary: "the results dashboard in a browser: decisions, intervals, trends",
-    help: `usage: assay serve [--manifest PATH] [--port N] [--host H] [--token-file PATH]
+    help: `usage: assay serve [--manifest PATH] [--port N] [--host H] [--keys FILE] [--token-file PATH]
+                   [--cors-origin ORIGIN]...
 
 Serves the results dashboard over the manifest's event store and prints its URL: every experiment with its
 status and decision, and per experiment the decision and why, the SRM check, an interval plot per metric, the
 effect over time and the exposures per day. /api/experiments/<id> returns the report \`assay results <id>
---json\` prints. Runs until Ctrl-C. On a host other than 127.0.0.1 a token is required (it refuses to start
-without one); every route but /healthz then answers 401 without it (Bearer header, or /login?token=...).
+--json\` prints. Runs until Ctrl-C. On a host other than 127.0.0.1 an API key or token is required (it
+refuses to start without one); every route but /healthz then answers 401 without a key and 403 with a key
+lacking the route's role (Bearer header, X-API-Key, or /login?token=... for the pages). On 127.0.0.1 with no
+key it runs open.
 
 options:
   --port N           the port (default 4680; 0 picks a free one)
   --host H           the interface (default 127.0.0.1)
-  --token-file PATH  the token, first line of PATH (default $ASSAY_DASHBOARD_TOKEN)
+  --keys FILE        API keys with roles (evaluate, ingest, read, admin), TOML or JSON; also $ASSAY_API_KEYS
+                     as KEY:ROLE[+ROLE], comma-separated
+  --token-file PATH  the token, first line of PATH (default $ASSAY_DASHBOARD_TOKEN); an admin key
+  --cors-origin O    a browser origin allowed to call OFREP (repeatable; default $ASSAY_CORS_ORIGINS)
 ${MANIFEST_FLAG}
   -h, --help         this help
 `,
@@ -120,12 +131,16 @@ ${MANIFEST_FLAG}
     help: `usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>) [-o FILE] [--force]
 
 Prints (or writes to FILE) an assay.toml whose experiments reproduce the vendor's assignments with the vendor's
-hashing. What hashing cannot reproduce is listed on stderr and as comments in the manifest.
+hashing. What hashing cannot reproduce is listed on stderr and as comments in the manifest. A payload file of -
+reads the payload from stdin.
 
 options:
   -o, --output FILE  write the manifest to FILE instead of stdout
   --force            overwrite FILE when it exists
   -h, --help         this help
+
+example:
+  curl -s https://cdn.growthbook.io/api/features/KEY | npm run -s assay -- import growthbook - -o assay.toml
 `,
     load: async () => (await import("../commands/import.js")).importCommand,
   },

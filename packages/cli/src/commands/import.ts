@@ -13,7 +13,7 @@ import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 
 const USAGE =
-  "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>) [-o FILE [--force]]";
+  "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>) [-o FILE [--force]] (- reads stdin)";
 
 const IMPORTERS: Record<string, (payload: unknown) => ImportResult> = {
   growthbook: importGrowthBook,
@@ -24,7 +24,7 @@ const IMPORTERS: Record<string, (payload: unknown) => ImportResult> = {
 const oneLine = (text: string) => tomlComment(text, "");
 
 /**
- * `assay import growthbook|posthog FILE [-o OUT [--force]]`: prints (or writes) an assay.toml whose experiments
+ * `assay import growthbook|posthog FILE|- [-o OUT [--force]]`: prints (or writes) an assay.toml whose experiments
  * reproduce the vendor's assignments with vendor hashing modes. What hashing cannot reproduce is written as
  * comments in the manifest and, one line per item, on stderr. The payload is read within limits and checked
  * value by value; the output is parsed back, compared with what was meant and validated before it is written.
@@ -49,12 +49,13 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
   }
   if (values.force && values.output === undefined)
     throw new CliError(`--force needs -o FILE\n${USAGE}`, EXIT.USAGE);
-  const shownFile = oneLine(file);
+  const fromStdin = file === "-";
+  const shownFile = fromStdin ? "<stdin>" : oneLine(file);
   let result: ImportResult;
   let toml: string;
   try {
-    result = importer(await readPayload(file));
-    toml = manifestToml(result, file);
+    result = importer(await readPayload(file, io.stdin));
+    toml = manifestToml(result, fromStdin ? "standard input" : file);
   } catch (error) {
     if (error instanceof ImportError)
       throw new CliError(`${shownFile}: ${oneLine(error.message)}`, EXIT.INVALID);

@@ -9,14 +9,20 @@ import {
   type ManifestIssue,
   manifestWarnings,
   type PluginEntry,
+  parseManifest,
 } from "@assay/config";
+import { allowsOutsideFiles } from "@assay/core";
 import { loadPlugins, locatePluginSource, PluginSourceError } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
+import { readInput, STDIN } from "../input.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 
-const USAGE = "usage: assay validate [PATH] [--env NAME] [--load-plugins] [--strict]";
+const USAGE = "usage: assay validate [PATH | -] [--env NAME] [--load-plugins] [--strict]";
+
+/** What a manifest read from stdin is called in messages (`<stdin>:3:1: ...`). */
+const STDIN_NAME = "<stdin>";
 
 /**
  * `assay validate [PATH] [--env NAME] [--load-plugins]`: parses the manifest, then checks every plugin it names.
@@ -35,10 +41,13 @@ export async function validate(args: readonly string[], io: Io): Promise<number>
     USAGE,
   );
   if (positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
-  const path = positionals[0] ?? manifestPath(undefined, io);
+  const fromStdin = positionals[0] === STDIN;
+  const path = fromStdin ? STDIN_NAME : (positionals[0] ?? manifestPath(undefined, io));
   const env = values.env ?? io.env.ASSAY_ENV;
+  // Read before the try: a stdin that cannot be read is a usage error, not a manifest problem.
+  const text = fromStdin ? await readInput(STDIN, io, "validate") : undefined;
   try {
-    const manifest = await loadManifest(path, { env });
+    const manifest = await readManifest(path, text, env);
     const notRun = await checkPlugins(manifest, values["load-plugins"] === true);
     // Warnings (weights 100x apart) validate; --strict makes them the problems that fail the run.
     const warnings = manifestWarnings(manifest);
@@ -78,6 +87,19 @@ export async function validate(args: readonly string[], io: Io): Promise<number>
     );
     return EXIT.INVALID;
   }
+}
+
+/**
+ * The manifest at `path`, or parsed from `text` (stdin): then relative `source` and file paths resolve
+ * against the working directory, as they would for a manifest there.
+ */
+async function readManifest(
+  path: string,
+  text: string | undefined,
+  env: string | undefined,
+): Promise<Manifest> {
+  if (text === undefined) return loadManifest(path, { env });
+  return parseManifest(text, path, { env, checkFiles: true, allowOutsideFiles: allowsOutsideFiles() });
 }
 
 interface NotRun {

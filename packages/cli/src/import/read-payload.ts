@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { ImportError, OUTPUT_LIMITS, quote } from "./imported.js";
 
 /**
@@ -22,10 +23,11 @@ export const PAYLOAD_LIMITS = Object.freeze({
  * Reads and parses a vendor payload file within {@link PAYLOAD_LIMITS}, then checks every value can be written
  * to TOML as it is: numbers finite (JSON's `1e400` parses to Infinity), strings and keys well-formed Unicode
  * (no unpaired surrogate) without control characters other than tab, newline and carriage return. A violation
- * is an {@link ImportError} naming the JSON path of the value (`$.features["x"].rules[0].id`).
+ * is an {@link ImportError} naming the JSON path of the value (`$.features["x"].rules[0].id`). `file` `-`
+ * reads `stdin` instead, within the same byte limit (`curl … | assay import growthbook -`).
  */
-export async function readPayload(file: string): Promise<unknown> {
-  const text = await readLimited(file);
+export async function readPayload(file: string, stdin?: Readable): Promise<unknown> {
+  const text = file === "-" ? await readStream(stdin) : await readLimited(file);
   checkDepth(text);
   let payload: unknown;
   try {
@@ -61,11 +63,32 @@ async function readLimited(file: string): Promise<string> {
       if (length > PAYLOAD_LIMITS.bytes) throw tooBig();
       if (length === buffer.length) break;
     }
-    const text = new TextDecoder("utf-8", { fatal: false }).decode(buffer.subarray(0, length));
-    return text.startsWith("\uFEFF") ? text.slice(1) : text;
+    return decode(buffer.subarray(0, length));
   } finally {
     await handle.close();
   }
+}
+
+/** All of `stream` as text, stopping as soon as it passes the byte limit (a pipe has no size to check first). */
+async function readStream(stream: Readable | undefined): Promise<string> {
+  if (stream === undefined) throw new ImportError("no standard input here to read - from");
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    length += bytes.length;
+    if (length > PAYLOAD_LIMITS.bytes) {
+      stream.destroy();
+      throw tooBig();
+    }
+    chunks.push(bytes);
+  }
+  return decode(Buffer.concat(chunks));
+}
+
+function decode(bytes: Buffer): string {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  return text.startsWith("\uFEFF") ? text.slice(1) : text;
 }
 
 function tooBig(): ImportError {
