@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExperimentContext } from "@assay/core";
 import { createAssay } from "@assay/runtime";
@@ -128,6 +129,35 @@ describe("assay serve", () => {
     } finally {
       await stop(s.child);
     }
+  });
+
+  it("--keys FILE and ASSAY_API_KEYS: a read key opens the reports, an evaluate key gets 403 there", async () => {
+    const keys = join(dir, "keys.toml");
+    writeFileSync(keys, `[[keys]]\nname = "analyst"\nkey = "read-key-0123456789"\nroles = ["read"]\n`);
+    const s = await start(["--host", "0.0.0.0", "--keys", keys], {
+      ASSAY_DASHBOARD_TOKEN: "",
+      ASSAY_API_KEYS: "browser-key-0123456789:evaluate",
+    });
+    try {
+      const url = `http://127.0.0.1:${new URL(s.url).port}/api/experiments`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { "x-api-key": "read-key-0123456789" } })).status).toBe(200);
+      const wrongRole = await fetch(url, { headers: { authorization: "Bearer browser-key-0123456789" } });
+      expect(wrongRole.status).toBe(403);
+    } finally {
+      await stop(s.child);
+    }
+  });
+
+  it("a bad keys file or CORS origin is a usage error naming the problem", () => {
+    const keys = join(dir, "bad-keys.toml");
+    writeFileSync(keys, `[[keys]]\nkey = "read-key-0123456789"\nroles = ["reader"]\n`);
+    const bad = cli(["serve", "--keys", keys], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('keys[0].roles[0]: "reader" is not a role');
+    const cors = cli(["serve", "--cors-origin", "https://shop.example/path"], { cwd: dir });
+    expect(cors.code).toBe(2);
+    expect(cors.stderr).toContain("without a path");
   });
 
   it("a bad port or an unreadable token file is a usage error", () => {

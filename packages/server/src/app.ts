@@ -1,5 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { registerTokenAuth } from "./auth/token.js";
+import { registerApiKeyAuth } from "./auth/api-key-auth.js";
+import { type CorsOptions, registerEvaluateCors } from "./auth/cors.js";
+import { type ApiKey, KeyRing } from "./auth/key-ring.js";
 import { ViewCache } from "./model/view-cache.js";
 import { errorPage } from "./render/error-page.js";
 import { experimentChartRoutes } from "./routes/experiment-charts.js";
@@ -12,8 +14,15 @@ import type { OpenSource } from "./source.js";
 export interface DashboardAppOptions {
   /** Opens the manifest's experiments and event store; called at the first request that needs them. */
   readonly open: OpenSource;
-  /** When set, every route but `/healthz` needs it (Bearer header or the login cookie). */
+  /**
+   * API keys with their roles; every route that declares a role (`config: { role }`) needs a key holding it
+   * (or `admin`). No keys and no token: every route is open (`serveDashboard` allows that on loopback only).
+   */
+  readonly keys?: readonly ApiKey[];
+  /** The dashboard's single token (`ASSAY_DASHBOARD_TOKEN`): an `admin` key named "dashboard-token". */
   readonly token?: string;
+  /** Browser origins allowed to call the `evaluate` routes (OFREP); no CORS when absent. */
+  readonly cors?: CorsOptions;
   /** How long a page and its chart images reuse one summary; default 5000 ms, 0 summarizes every request. */
   readonly viewCacheMs?: number;
 }
@@ -56,7 +65,8 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
     );
     return payload;
   });
-  if (options.token !== undefined) registerTokenAuth(app, options.token);
+  registerEvaluateCors(app, options.cors);
+  registerApiKeyAuth(app, keyRingOf(options));
   await app.register(healthRoutes);
   await app.register(experimentPageRoutes(holder, views));
   await app.register(experimentChartRoutes(holder, views));
@@ -66,4 +76,12 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
     await source?.close?.();
   });
   return app;
+}
+
+/** The keys of the options, the legacy dashboard token included as an admin key. */
+export function keyRingOf(options: Pick<DashboardAppOptions, "keys" | "token">): KeyRing {
+  const keys = [...(options.keys ?? [])];
+  if (options.token !== undefined)
+    keys.push({ name: "dashboard-token", key: options.token, roles: ["admin"] });
+  return new KeyRing(keys);
 }

@@ -3,8 +3,25 @@
  * pages (no script needed) with charts compiled by Vega-Lite and rendered to SVG on the server, their JSON
  * twins, a health check and token auth.
  */
-export { buildDashboardApp, type DashboardAppOptions } from "./app.js";
-export { tokenMatches } from "./auth/token.js";
+export { buildDashboardApp, type DashboardAppOptions, keyRingOf } from "./app.js";
+export {
+  type ApiKey,
+  CorsConfigError,
+  type CorsOptions,
+  checkCorsOptions,
+  grants,
+  isRole,
+  type KeyMatch,
+  KeyRing,
+  KeysConfigError,
+  loadKeysFile,
+  MIN_KEY_LENGTH,
+  parseKeysEnv,
+  ROLES,
+  type Role,
+  routeRole,
+  tokenMatches,
+} from "./auth/index.js";
 export { StoreUnavailableError } from "./routes/source-holder.js";
 export {
   DashboardConfigError,

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { buildDashboardApp } from "./app.js";
+import { buildDashboardApp, keyRingOf } from "./app.js";
+import type { CorsOptions } from "./auth/cors.js";
+import type { ApiKey } from "./auth/key-ring.js";
 import type { OpenSource } from "./source.js";
 
 /** `assay serve` was asked for something it must refuse (a public bind without a token, a bad port). */
@@ -9,11 +11,16 @@ export class DashboardConfigError extends Error {
 
 export interface ServeOptions {
   readonly open: OpenSource;
-  /** Default 127.0.0.1. Any other host needs `token`. */
+  /** Default 127.0.0.1. Any other host needs `keys` or `token`. */
   readonly host?: string;
   /** Default 4680; 0 picks a free port. */
   readonly port?: number;
+  /** API keys with their roles (see `DashboardAppOptions.keys`). */
+  readonly keys?: readonly ApiKey[];
+  /** The dashboard's single token (`ASSAY_DASHBOARD_TOKEN`), served as an `admin` key. */
   readonly token?: string;
+  /** Browser origins allowed to call the `evaluate` routes (OFREP). */
+  readonly cors?: CorsOptions;
 }
 
 export interface RunningDashboard {
@@ -32,8 +39,9 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Starts the dashboard. On a host other than loopback it refuses to start without a token, since the
- * pages show every experiment's results to whoever can reach the port.
+ * Starts the server. On a host other than loopback it refuses to start without a key (or token), since
+ * the pages show every experiment's results, and the API takes events, from whoever can reach the port.
+ * On loopback with no key it runs open.
  */
 export async function serveDashboard(options: ServeOptions): Promise<RunningDashboard> {
   const host = options.host ?? "127.0.0.1";
@@ -42,13 +50,19 @@ export async function serveDashboard(options: ServeOptions): Promise<RunningDash
     throw new DashboardConfigError(`--port ${port}: a port is an integer from 0 to 65535`);
   }
   const token = options.token === undefined || options.token.trim() === "" ? undefined : options.token.trim();
-  if (!isLoopback(host) && token === undefined) {
+  const keys = options.keys ?? [];
+  if (!isLoopback(host) && keyRingOf({ keys, ...(token === undefined ? {} : { token }) }).size === 0) {
     throw new DashboardConfigError(
       `refusing to listen on ${host} without a token: anyone who reaches it would read every result; ` +
-        "set ASSAY_DASHBOARD_TOKEN or pass --token-file PATH, or bind 127.0.0.1",
+        "pass --keys FILE, set ASSAY_API_KEYS or ASSAY_DASHBOARD_TOKEN, or pass --token-file PATH, or bind 127.0.0.1",
     );
   }
-  const app = await buildDashboardApp({ open: options.open, ...(token === undefined ? {} : { token }) });
+  const app = await buildDashboardApp({
+    open: options.open,
+    keys,
+    ...(token === undefined ? {} : { token }),
+    ...(options.cors === undefined ? {} : { cors: options.cors }),
+  });
   await app.listen({ host, port });
   const address = app.server.address();
   const bound = typeof address === "object" && address !== null ? address.port : port;

@@ -2,9 +2,16 @@ import { readFileSync } from "node:fs";
 import { isManifestError } from "@assay/config";
 import { createAssay } from "@assay/runtime";
 import {
+  type ApiKey,
+  CorsConfigError,
+  type CorsOptions,
+  checkCorsOptions,
   DashboardConfigError,
   type DashboardReport,
   type DashboardSource,
+  KeysConfigError,
+  loadKeysFile,
+  parseKeysEnv,
   serveDashboard,
 } from "@assay/server";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -13,7 +20,8 @@ import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 import { reportOf } from "./report.js";
 
-const USAGE = "usage: assay serve [--manifest PATH] [--port N] [--host H] [--token-file PATH]";
+const USAGE =
+  "usage: assay serve [--manifest PATH] [--port N] [--host H] [--keys FILE] [--token-file PATH] [--cors-origin ORIGIN]...";
 
 /**
  * `assay serve`: the results dashboard over the manifest's event store, until SIGINT or SIGTERM. Its
@@ -28,6 +36,8 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       "token-file": { type: "string" },
+      keys: { type: "string" },
+      "cors-origin": { type: "string", multiple: true },
     },
     USAGE,
   );
@@ -37,6 +47,8 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
     throw new CliError(`--port ${values.port}: a port is an integer from 0 to 65535`, EXIT.USAGE);
   }
   const token = tokenOf(values["token-file"], io);
+  const keys = keysOf(values.keys, io);
+  const cors = corsOf(values["cors-origin"], io);
   const manifest = manifestPath(values.manifest, io);
   const open = async (): Promise<DashboardSource> => {
     const assay = await createAssay({ manifest, handleSignals: false });
@@ -66,20 +78,22 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       ...(values.host === undefined ? {} : { host: values.host }),
       ...(port === undefined ? {} : { port }),
       ...(token === undefined ? {} : { token }),
+      keys,
+      ...(cors === undefined ? {} : { cors }),
     });
   } catch (error) {
     await first?.close?.();
     if (error instanceof DashboardConfigError) throw new CliError(error.message, EXIT.USAGE);
     throw error;
   }
-  await write(
-    io.stdout,
-    `assay dashboard: ${running.url}${token === undefined ? "" : " (token required)"}\n`,
-  );
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the URL is printed: whoever reads the URL may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  const guarded = token !== undefined || keys.length > 0;
+  await write(io.stdout, `assay dashboard: ${running.url}${guarded ? " (token required)" : ""}\n`);
+  await stopped;
   await running.close();
   return EXIT.OK;
 }
@@ -105,4 +119,31 @@ function tokenOf(file: string | undefined, io: Io): string | undefined {
   }
   const env = io.env.ASSAY_DASHBOARD_TOKEN?.trim();
   return env === undefined || env === "" ? undefined : env;
+}
+
+/** `--keys FILE` and `ASSAY_API_KEYS`, both if given: the API keys with their roles. */
+function keysOf(file: string | undefined, io: Io): ApiKey[] {
+  try {
+    return [...(file === undefined ? [] : loadKeysFile(file)), ...parseKeysEnv(io.env.ASSAY_API_KEYS)];
+  } catch (error) {
+    if (error instanceof KeysConfigError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+}
+
+/** `--cors-origin` (repeatable), else `ASSAY_CORS_ORIGINS` (comma-separated): origins for OFREP calls. */
+function corsOf(flags: readonly string[] | undefined, io: Io): CorsOptions | undefined {
+  const origins =
+    flags ??
+    (io.env.ASSAY_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter((o) => o !== "");
+  if (origins.length === 0) return undefined;
+  try {
+    return checkCorsOptions({ origins });
+  } catch (error) {
+    if (error instanceof CorsConfigError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
 }

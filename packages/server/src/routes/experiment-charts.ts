@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { routeRole } from "../auth/roles.js";
 import { ChartCache } from "../charts/chart-cache.js";
 import { CHART_WIDTHS, type ChartName, type ChartSize, drawChart } from "../charts/experiment-charts.js";
 import type { ViewCache } from "../model/view-cache.js";
@@ -15,7 +16,7 @@ const NAMES: ReadonlySet<string> = new Set(["interval", "trend", "exposures"]);
 export function experimentChartRoutes(holder: SourceHolder, views: ViewCache) {
   const charts = new ChartCache();
   return async (app: FastifyInstance): Promise<void> => {
-    app.get("/experiments/:id/charts/:file", async (request, reply) => {
+    app.get("/experiments/:id/charts/:file", routeRole("read"), async (request, reply) => {
       const { id, file } = request.params as { id: string; file: string };
       const query = request.query as { size?: unknown; metric?: unknown; v?: unknown };
       const name = file.endsWith(".svg") ? file.slice(0, -4) : "";

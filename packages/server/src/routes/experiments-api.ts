@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { routeRole } from "../auth/roles.js";
 import { experimentView } from "../model/experiment-view.js";
 import { findExperiment } from "./experiment-lookup.js";
 import type { SourceHolder } from "./source-holder.js";
@@ -10,7 +11,7 @@ import type { SourceHolder } from "./source-holder.js";
  */
 export function experimentApiRoutes(holder: SourceHolder) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get("/api/experiments", async () => {
+    app.get("/api/experiments", routeRole("read"), async () => {
       const source = await holder.get();
       const views = await Promise.all(source.experiments().map((d) => experimentView(source, d)));
       return {
@@ -23,7 +24,7 @@ export function experimentApiRoutes(holder: SourceHolder) {
         })),
       };
     });
-    app.get("/api/experiments/:id", async (request, reply) => {
+    app.get("/api/experiments/:id", routeRole("read"), async (request, reply) => {
       const source = await holder.get();
       const { id } = request.params as { id: string };
       const definition = findExperiment(source, id);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { routeRole } from "../auth/roles.js";
 import type { ViewCache } from "../model/view-cache.js";
 import { unknownExperimentPage } from "../render/error-page.js";
 import { experimentPage } from "../render/experiment-page.js";
@@ -9,12 +10,12 @@ import type { SourceHolder } from "./source-holder.js";
 /** `GET /` and `GET /experiments/:id`: the HTML pages. */
 export function experimentPageRoutes(holder: SourceHolder, views: ViewCache) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get("/", async (_request, reply) => {
+    app.get("/", routeRole("read"), async (_request, reply) => {
       const source = await holder.get();
       const all = await Promise.all(source.experiments().map(async (d) => (await views.get(source, d)).view));
       return reply.type("text/html; charset=utf-8").send(indexPage(all, source.storeName));
     });
-    app.get("/experiments/:id", async (request, reply) => {
+    app.get("/experiments/:id", routeRole("read"), async (request, reply) => {
       const source = await holder.get();
       const { id } = request.params as { id: string };
       const definition = findExperiment(source, id);
