@@ -1,0 +1,66 @@
+import {
+  createRequestCore,
+  type FrameworkBinding,
+  type RequestAssay,
+  type RequestAssayOptions,
+  type RequestCore,
+  type RequestHandle,
+} from "@assay/runtime";
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Assay bound to this request: its unit, assign/expose/track, outgoing headers (`@assay/fastify`). */
+    assay: RequestAssay;
+  }
+}
+
+/** The plugin's options: the request core's, with Fastify's request given to `user` and attribute functions. */
+export type AssayFastifyOptions = RequestAssayOptions<FastifyRequest>;
+
+const binding: FrameworkBinding<FastifyRequest, FastifyReply> = {
+  header(request, name) {
+    const value = request.headers[name];
+    return typeof value === "string" ? value : value?.[0];
+  },
+  // Fastify appends to an existing set-cookie instead of replacing it, so the app's own cookies stay.
+  appendSetCookie(reply, cookie) {
+    reply.header("set-cookie", cookie);
+  },
+};
+
+// Where the handle is kept for onResponse, out of reach of an app that reassigns `request.assay`.
+const HANDLE = Symbol("assay request handle");
+type WithHandle = FastifyRequest & { [HANDLE]?: RequestHandle<FastifyRequest, FastifyReply> };
+
+const plugin: FastifyPluginCallback<AssayFastifyOptions> = (app, options, done) => {
+  // Options are checked here, at registration: a bad one fails `app.ready()` naming it.
+  let core: RequestCore<FastifyRequest, FastifyReply>;
+  try {
+    core = createRequestCore(options, binding);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  // Fastify 5 wants a decorated request property to start as null and be set per request.
+  app.decorateRequest("assay", null as unknown as RequestAssay);
+  app.addHook("onRequest", (request, reply, next) => {
+    const handle = core.begin(request, reply);
+    request.assay = handle;
+    (request as WithHandle)[HANDLE] = handle;
+    next();
+  });
+  // After the response went out, with its final status: held exposures count only for a success.
+  app.addHook("onResponse", (request, reply, next) => {
+    (request as WithHandle)[HANDLE]?.settle(reply.statusCode);
+    next();
+  });
+  done();
+};
+
+/**
+ * The Fastify plugin: `app.register(assayPlugin, { assay, unit: [...] })`, then `request.assay` in every route
+ * of the app (the plugin is not encapsulated). Exposures are recorded in `onResponse` for a status below 400.
+ */
+export const assayPlugin = fp(plugin, { name: "@assay/fastify", fastify: "5.x" });
