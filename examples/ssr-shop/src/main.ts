@@ -10,7 +10,13 @@ const host = process.env.HOST ?? "127.0.0.1";
 // Ctrl-C is how a person stops the demo, so it is a normal end (exit 0) once the server is closed and pending
 // events are flushed, not the signal's 130.
 const assay = await createAssay({ manifest, handleSignals: false });
-const app = buildServer(assay);
+// The demo serves plain http, where browsers drop a Secure cookie; ASSAY_COOKIE_SECRET keeps visitors' ids
+// across restarts (without it each start signs with a new random secret).
+const secret = process.env.ASSAY_COOKIE_SECRET;
+const app = buildServer(assay, {
+  secureCookie: false,
+  ...(secret !== undefined ? { cookieSecret: secret } : {}),
+});
 let stopping = false;
 function stop(): void {
   if (stopping) return;

@@ -1,45 +1,59 @@
-import { randomUUID } from "node:crypto";
-import { ExperimentContext } from "@assay/core";
+import { randomBytes } from "node:crypto";
+import { assayPlugin } from "@assay/fastify";
 import type { Assay } from "@assay/runtime";
-import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { notFoundPage, PRODUCT, productPage, resultsPage, thanksPage } from "./views.js";
 
 export const EXPERIMENT = "checkout_button_color";
-const VISITOR_COOKIE = "assay_visitor";
-const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+
+/** How the shop is served. */
+export interface ShopOptions {
+  readonly logger?: boolean;
+  /**
+   * Signs the visitor cookie (32+ characters). Default: a random secret per process, so visitors get new ids
+   * when the server restarts; give a fixed one (ASSAY_COOKIE_SECRET in main.ts) to keep them.
+   */
+  readonly cookieSecret?: string;
+  /** Mark the visitor cookie `Secure` (default true). The demo serves plain http, so main.ts turns it off. */
+  readonly secureCookie?: boolean;
+}
 
 /**
  * The shop: one product page running the checkout-button experiment.
- * - a cookie gives each visitor a stable id, the experiment's unit;
- * - GET / assigns (pure), renders the variant, then exposes it: only what was shown is counted;
+ * - the @assay/fastify plugin gives each visitor a stable id in a signed cookie, the experiment's unit;
+ * - GET / assigns (pure), renders the variant, then exposes it: counted once the page was sent (status < 400);
  * - POST /checkout records the conversion and the revenue as outcomes;
  * - GET /results shows what the event store has summarized so far;
  * - any other path is an HTML 404 page.
  */
-export function buildServer(assay: Assay, options: { logger?: boolean } = {}): FastifyInstance {
+export function buildServer(assay: Assay, options: ShopOptions = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false });
-  app.register(cookie);
+  app.register(assayPlugin, {
+    assay,
+    unit: [
+      {
+        from: "cookie",
+        secret: options.cookieSecret ?? randomBytes(32).toString("hex"),
+        secure: options.secureCookie ?? true,
+      },
+    ],
+  });
   app.register(formbody);
 
   app.get("/", async (request, reply) => {
-    const ctx = ExperimentContext.forUser(visitorId(request, reply));
-    const variant = assay.assign(EXPERIMENT, ctx);
-    const html = productPage(variant, ctx.userId!);
-    // Rendered: now the exposure is true. Not awaited: the page does not wait for the disk; the promise
-    // settles once the event is durable, and a failure is logged rather than lost silently.
-    assay
-      .expose(variant, ctx)
-      .catch((error: unknown) => request.log.error({ err: error }, "exposure not recorded"));
+    const variant = request.assay.assign(EXPERIMENT);
+    const html = productPage(variant, request.assay.unitId!);
+    // Rendered: the plugin records the exposure once the page was sent without error, never for a bot; a
+    // failure to record goes to createAssay's onError rather than being lost silently.
+    request.assay.expose(variant);
     return reply.type("text/html; charset=utf-8").send(html);
   });
 
   app.post("/checkout", async (request, reply) => {
-    const ctx = ExperimentContext.forUser(visitorId(request, reply));
     // Awaited: the purchase is the numerator of the experiment, so confirm it is stored before thanking.
-    await assay.track(EXPERIMENT, "checkout", true, ctx);
-    await assay.track(EXPERIMENT, "revenue", PRODUCT.price, ctx);
+    await request.assay.track("checkout", true, { experiment: EXPERIMENT });
+    await request.assay.track("revenue", PRODUCT.price, { experiment: EXPERIMENT });
     return reply.redirect("/thanks", 303);
   });
 
@@ -59,19 +73,4 @@ export function buildServer(assay: Assay, options: { logger?: boolean } = {}): F
   );
 
   return app;
-}
-
-/** The visitor's id from the cookie, or a new one set on the response. */
-function visitorId(request: FastifyRequest, reply: FastifyReply): string {
-  const existing = request.cookies[VISITOR_COOKIE];
-  if (existing !== undefined && /^[0-9a-f-]{36}$/.test(existing)) return existing;
-  const id = randomUUID();
-  reply.setCookie(VISITOR_COOKIE, id, {
-    path: "/",
-    httpOnly: true,
-    sameSite: "lax",
-    maxAge: ONE_YEAR_SECONDS,
-  });
-  request.cookies[VISITOR_COOKIE] = id;
-  return id;
 }

@@ -30,7 +30,7 @@ describe("ssr-shop", () => {
     const first = await app.inject({ method: "GET", url: "/" });
     expect(first.statusCode).toBe(200);
     const cookie = cookieOf(first.headers["set-cookie"]);
-    expect(cookie).toMatch(/^assay_visitor=[0-9a-f-]{36}$/);
+    expect(cookie).toMatch(/^assay_visitor=[0-9a-f-]{36}\.[\w-]{43}$/); // a visitor id, signed
     const variant = /data-variant="([^"]+)"/.exec(first.body)![1];
     expect(["control", "treatment"]).toContain(variant);
     expect(first.body).toContain(variant === "treatment" ? "Buy now" : "Checkout");
