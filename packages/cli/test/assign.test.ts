@@ -169,3 +169,39 @@ describe("assay assign", () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe("assign prints the variant's value", () => {
+  it("adds value (any TOML value, a table too) when the variant declares one, and nothing otherwise", () => {
+    const valued = tempDir({
+      "assay.toml": `[[plugins]]
+name = "experiment-hash"
+source = "@assay/experiment-hash"
+
+[[plugins.experiments]]
+id = "checkout"
+variants = [
+  { id = "control", weight = 50, is_control = true },
+  { id = "treatment-a", weight = 30, value = "streamlined-checkout" },
+  { id = "treatment-b", weight = 20, value = { steps = 2, copy = "Buy now" } },
+]
+`,
+    });
+    writeFileSync(join(valued, "ids.txt"), `${ids.slice(0, 300).join("\n")}\n`);
+    const run = cli(["assign", "checkout", "--users", "ids.txt"], { cwd: valued });
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Line & { value?: unknown });
+    expect(lines).toHaveLength(300);
+    const expected: Record<string, unknown> = {
+      "treatment-a": "streamlined-checkout",
+      "treatment-b": { steps: 2, copy: "Buy now" },
+    };
+    for (const line of lines) {
+      if (line.variant === "control") expect(line).not.toHaveProperty("value");
+      else expect(line.value).toEqual(expected[line.variant]);
+    }
+    expect(new Set(lines.map((l) => l.variant))).toEqual(new Set(["control", "treatment-a", "treatment-b"]));
+  });
+});

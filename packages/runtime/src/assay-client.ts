@@ -157,8 +157,8 @@ export class Assay {
     } catch (error) {
       this.onError(error, experiment);
       const route = typeof experiment === "string" ? this.routes.get(experiment) : undefined;
-      const control = route?.definition.variants.find((v) => v.isControl)?.id ?? fallback;
-      return makeVariant(String(experiment), control, true, false, "error");
+      const control = route?.definition.variants.find((v) => v.isControl);
+      return makeVariant(String(experiment), control?.id ?? fallback, true, false, "error", control?.value);
     }
   }
 

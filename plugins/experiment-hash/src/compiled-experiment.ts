@@ -33,8 +33,9 @@ export function compileExperiment(
 ): CompiledExperiment {
   const control = definition.variants.find((v) => v.isControl) ?? definition.variants[0];
   if (control === undefined) throw new RangeError(`experiment ${definition.id} has no variants`);
+  // Every Variant carries its declared value, built here once, so assign still allocates nothing.
   const notEnrolled = (reason: Variant["reason"]) =>
-    makeVariant(definition.id, control.id, true, false, reason);
+    makeVariant(definition.id, control.id, true, false, reason, control.value);
   const unitSource: UnitSource =
     definition.unit === "user"
       ? UnitSource.User
@@ -53,7 +54,9 @@ export function compileExperiment(
     unitSource,
     attribute: unitSource === UnitSource.Attribute ? definition.unit : "",
     enabled: definition.enabled,
-    enrolled: definition.variants.map((v) => makeVariant(definition.id, v.id, v.isControl, true, "hash")),
+    enrolled: definition.variants.map((v) =>
+      makeVariant(definition.id, v.id, v.isControl, true, "hash", v.value),
+    ),
     anonymous: notEnrolled("anonymous"),
     outsideTraffic: notEnrolled("traffic"),
     disabled: notEnrolled("disabled"),

@@ -16,7 +16,8 @@ const CHUNK = 16_384;
 
 /**
  * `assay assign`: one JSON object per unit on stdout,
- * `{"unit","experiment","variant","isControl","inExperiment","reason"}`, through the same client an app uses.
+ * `{"unit","experiment","variant","isControl","inExperiment","reason"}` (and `"value"` when the variant declares
+ * one), through the same client an app uses.
  * `--users FILE` / `--sessions FILE` read one id per line (UTF-8; CRLF and a BOM are tolerated; empty lines
  * skipped); `-` reads them from stdin. A sticky experiment shows the variant the manifest's store keeps for a
  * unit (`reason: "sticky"`), as the app would serve it. Records nothing.
@@ -61,8 +62,18 @@ export async function assign(args: readonly string[], io: Io): Promise<number> {
   });
   try {
     const experimentJson = JSON.stringify(experiment);
-    const line = (unit: string, variant: Variant) =>
-      `{"unit":${JSON.stringify(unit)},"experiment":${experimentJson},"variant":${JSON.stringify(variant.variantId)},"isControl":${variant.isControl},"inExperiment":${variant.inExperiment},"reason":"${variant.reason}"}\n`;
+    // Everything after the unit depends only on the Variant, a shared object: printed once per Variant.
+    const tails = new Map<Variant, string>();
+    const tailOf = (variant: Variant): string => {
+      let tail = tails.get(variant);
+      if (tail === undefined) {
+        const value = variant.value === undefined ? "" : `,"value":${JSON.stringify(variant.value)}`;
+        tail = `,"experiment":${experimentJson},"variant":${JSON.stringify(variant.variantId)},"isControl":${variant.isControl},"inExperiment":${variant.inExperiment},"reason":"${variant.reason}"${value}}\n`;
+        if (tails.size < 1024) tails.set(variant, tail);
+      }
+      return tail;
+    };
+    const line = (unit: string, variant: Variant) => `{"unit":${JSON.stringify(unit)}${tailOf(variant)}`;
     const bySession = values.session !== undefined || values.sessions !== undefined;
     const context = (id: string): ExperimentContext =>
       bySession ? { sessionId: id, attributes } : { userId: id, attributes };

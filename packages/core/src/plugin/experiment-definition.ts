@@ -1,4 +1,5 @@
 import type { Targeting } from "../targeting/targeting.js";
+import type { VariantValue } from "../variant/variant.js";
 import type { HashingMode } from "./hashing-mode.js";
 
 /** One arm of an experiment as declared in the manifest. Weights are relative (`90/10` = `9/1`). */
@@ -6,6 +7,8 @@ export interface VariantDefinition {
   readonly id: string;
   readonly weight: number;
   readonly isControl: boolean;
+  /** What the variant serves (`value = "streamlined-checkout"`, a table...); absent when not declared. */
+  readonly value?: VariantValue;
 }
 
 /**

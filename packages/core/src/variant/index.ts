@@ -1,1 +1,1 @@
-export { type AssignmentReason, makeVariant, type Variant } from "./variant.js";
+export { type AssignmentReason, makeVariant, type Variant, type VariantValue } from "./variant.js";

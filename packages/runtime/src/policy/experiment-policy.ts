@@ -6,13 +6,23 @@ import {
   makeVariant,
   type TargetingPredicate,
   type Variant,
+  type VariantValue,
 } from "@assay/core";
 import { independentPoint, LAYER_SEED } from "@assay/hashing";
 import type { StickyAssignments } from "./sticky-assignments.js";
 
-/** Whether an experiment uses anything the runtime evaluates before its backend. */
+/** Whether any variant of the experiment declares a `value`. */
+export function hasValues(definition: ExperimentDefinition): boolean {
+  return definition.variants.some((v) => v.value !== undefined);
+}
+
+/**
+ * Whether an experiment uses anything the runtime evaluates before (or around) its backend: variant values
+ * included, since a backend that does not know them gets them put on its answers here.
+ */
 export function needsPolicy(definition: ExperimentDefinition): boolean {
   return (
+    hasValues(definition) ||
     !definition.enabled ||
     definition.targeting !== undefined ||
     (definition.forced !== undefined && Object.keys(definition.forced).length > 0) ||
@@ -31,7 +41,9 @@ const ATTRIBUTE = 2;
  * forced units (`reason: "forced"`, not enrolled, so `expose` records nothing); targeting (`reason:
  * "targeting"`); the layer slot (units of the layer outside this experiment's slot: `reason: "traffic"`);
  * the stored sticky assignment (`reason: "sticky"`); then the backend (traffic, then variant), whose first
- * enrolled answer a sticky experiment stores. Every Variant is pre-built and frozen.
+ * enrolled answer a sticky experiment stores. Every Variant is pre-built and frozen, with its variant's
+ * declared `value`; a backend's answer that lacks the value (a vendor adapter's) gets it from a copy built
+ * once per answer object.
  *
  * Experiments that use none of this get no policy: `assign` goes straight to the backend.
  */
@@ -50,6 +62,10 @@ export class ExperimentPolicy {
   private readonly disabled: Variant;
   private readonly outsideTargeting: Variant;
   private readonly outsideLayer: Variant;
+  /** Declared values by variant id; undefined when no variant has one. */
+  private readonly values: ReadonlyMap<string, VariantValue> | undefined;
+  /** A backend's value-less answer -> the same answer with its value (backends return shared objects). */
+  private readonly valued = new WeakMap<Variant, Variant>();
 
   constructor(
     private readonly definition: ExperimentDefinition,
@@ -57,14 +73,15 @@ export class ExperimentPolicy {
   ) {
     const id = definition.id;
     const control = definition.variants.find((v) => v.isControl) ?? definition.variants[0]!;
-    const notEnrolled = (reason: Variant["reason"]) => makeVariant(id, control.id, true, false, reason);
+    const notEnrolled = (reason: Variant["reason"]) =>
+      makeVariant(id, control.id, true, false, reason, control.value);
     this.enabled = definition.enabled;
     this.unitSource = definition.unit === "user" ? USER : definition.unit === "session" ? SESSION : ATTRIBUTE;
     this.attribute = definition.unit;
     const byId = new Map(definition.variants.map((v) => [v.id, v]));
     if (definition.forced !== undefined && Object.keys(definition.forced).length > 0) {
       const forcedVariants = new Map(
-        definition.variants.map((v) => [v.id, makeVariant(id, v.id, v.isControl, false, "forced")]),
+        definition.variants.map((v) => [v.id, makeVariant(id, v.id, v.isControl, false, "forced", v.value)]),
       );
       this.forced = new Map(
         Object.entries(definition.forced).flatMap(([unit, variantId]) => {
@@ -86,11 +103,14 @@ export class ExperimentPolicy {
       this.sticky = book.mapOf(id);
     }
     this.stickyVariants = new Map(
-      [...byId.values()].map((v) => [v.id, makeVariant(id, v.id, v.isControl, true, "sticky")]),
+      [...byId.values()].map((v) => [v.id, makeVariant(id, v.id, v.isControl, true, "sticky", v.value)]),
     );
     this.disabled = notEnrolled("disabled");
     this.outsideTargeting = notEnrolled("targeting");
     this.outsideLayer = notEnrolled("traffic");
+    this.values = hasValues(definition)
+      ? new Map(definition.variants.flatMap((v) => (v.value === undefined ? [] : [[v.id, v.value] as const])))
+      : undefined;
   }
 
   assign(plugin: ExperimentPlugin, experiment: string, ctx: ExperimentContext): Variant {
@@ -104,7 +124,7 @@ export class ExperimentPolicy {
     }
     if (this.targeting !== undefined && !this.targeting(ctx)) return this.outsideTargeting;
     // No usable unit: the backend answers (anonymous, or INVALID_CONTEXT for a bad one).
-    if (unit === undefined || unit.length === 0) return plugin.assign(experiment, ctx);
+    if (unit === undefined || unit.length === 0) return this.withValue(plugin.assign(experiment, ctx));
     if (this.hasLayer) {
       const point = independentPoint(this.layerId, unit, LAYER_SEED);
       if (point < this.layerStart || point >= this.layerEnd) return this.outsideLayer;
@@ -118,10 +138,31 @@ export class ExperimentPolicy {
         if (variant !== undefined) return variant;
       }
     }
-    const variant = plugin.assign(experiment, ctx);
+    const variant = this.withValue(plugin.assign(experiment, ctx));
     if (sticky !== undefined && variant.inExperiment)
       this.book!.remember(this.definition.id, unit, variant.variantId);
     return variant;
+  }
+
+  /** `variant` with its declared value: itself when it has it (or none is declared), else a cached copy. */
+  private withValue(variant: Variant): Variant {
+    const values = this.values;
+    if (values === undefined || variant.value !== undefined) return variant;
+    const value = values.get(variant.variantId);
+    if (value === undefined) return variant;
+    let copy = this.valued.get(variant);
+    if (copy === undefined) {
+      copy = makeVariant(
+        variant.experiment,
+        variant.variantId,
+        variant.isControl,
+        variant.inExperiment,
+        variant.reason,
+        value,
+      );
+      this.valued.set(variant, copy);
+    }
+    return copy;
   }
 
   /** The unit id of `ctx` for this experiment, or undefined when absent or not a string. */
