@@ -1,19 +1,20 @@
-export {
-  type ExperimentOptions,
-  type ExperimentOutcome,
-  type ExperimentRef,
-  type GroupExperiment,
-  type ScoreValue,
-  type StepExperimentsOptions,
-  type StepGroup,
-  score,
-  type VariantCallback,
-  type VariantContext,
-  type VariantMap,
-  type VariantResult,
-  validateScore,
-} from "./engine.js";
+export { validateScore } from "./engine/recorder.js";
+export type {
+  ExperimentOptions,
+  ExperimentOutcome,
+  ExperimentRef,
+  GroupExperiment,
+  ScoreValue,
+  StepExperimentsOptions,
+  StepGroup,
+  VariantCallback,
+  VariantContext,
+  VariantMap,
+  VariantResult,
+} from "./engine/types.js";
+export { score } from "./engine/variant-scope.js";
 export { StepExperimentError } from "./errors.js";
+export { inngestBucket, inngestBucketPoint } from "./hash/inngest-bucket.js";
 export { MemoryMemoStore, type MemoStore } from "./memo/memo-store.js";
 export {
   createStepExperiments,
@@ -24,6 +25,7 @@ export {
 export {
   type AssayClientLike,
   type Attribution,
+  type BucketHash,
   type BucketKey,
   type BucketOptions,
   type CustomSelector,

@@ -1,13 +1,8 @@
 import { describe } from "@assay/core";
-import {
-  createGroup,
-  type ExperimentRef,
-  markDurableStep,
-  Recorder,
-  type ScoreValue,
-  type StepExperimentsOptions,
-  type StepGroup,
-} from "./engine.js";
+import { createPlainGroup } from "./engine/plain-group.js";
+import { Recorder } from "./engine/recorder.js";
+import type { ExperimentRef, ScoreValue, StepExperimentsOptions, StepGroup } from "./engine/types.js";
+import { markDurableStep } from "./engine/variant-scope.js";
 import { StepExperimentError } from "./errors.js";
 import type { MemoStore } from "./memo/memo-store.js";
 
@@ -62,19 +57,7 @@ export class StepExperiments {
     }
     this.memoReady ??= Promise.resolve(memo.init?.());
     await this.memoReady;
-    const group = createGroup(
-      {
-        runId,
-        async memoize(experiment, choose) {
-          const stored = await memo.get(runId, experiment);
-          if (stored !== undefined) return { variant: stored, runId };
-          const chosen = await choose();
-          return { variant: await memo.set(runId, experiment, chosen.variant), runId };
-        },
-        fail: (error) => error,
-      },
-      this.recorder,
-    );
+    const group = createPlainGroup(runId, memo, this.recorder);
     const counts = new Map<string, number>();
     const step: StepTools = {
       async run<R>(id: string, fn: () => R | Promise<R>): Promise<Awaited<R>> {

@@ -3,11 +3,13 @@ import {
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
+  makeVariant,
   type OutcomeInput,
   type Variant,
 } from "@assay/core";
 import { chooseRange, NativeBucketer, nativeKey, nativeUnitPoint, variantRanges } from "@assay/hashing";
 import { callName, quoteList, StepExperimentError } from "./errors.js";
+import { inngestBucket } from "./hash/inngest-bucket.js";
 
 /**
  * What the steps package needs from an Assay client (`createAssay` in @assay/runtime): assign and record on
@@ -46,8 +48,6 @@ export interface SelectionInput {
 /** What a strategy chose. */
 export interface Selection {
   readonly variant: string;
-  /** The Assay variant, when the choice was delegated to an experiment of `assay.toml`. */
-  readonly assigned?: Variant;
 }
 
 export type StrategyKind = "weighted" | "bucket" | "custom" | "fixed";
@@ -61,7 +61,15 @@ export interface Attribution {
   readonly experiment: string;
   readonly via: "assay" | "store";
   readonly unit: ExperimentContext;
+  /**
+   * For `via: "assay"`: the Assay variant to expose for the memoized `variant` (what `assay.assign` gives the
+   * unit when it agrees, so enrolment and the reason are the web side's).
+   */
+  readonly assigned?: (variant: string) => Variant;
 }
+
+/** How a local `bucket` hashes its key. */
+export type BucketHash = "assay" | "inngest";
 
 /**
  * A selection strategy made by `experiment.weighted / bucket / custom / fixed`. `select` chooses once per
@@ -74,6 +82,14 @@ export interface SelectionStrategy {
   readonly weights?: Readonly<Record<string, number>>;
   /** The `assay.toml` experiment a manifest bucket delegates to. */
   readonly manifest?: string;
+  /** How a local bucket hashes its key (`"assay"` unless `{ hash: "inngest" }`). */
+  readonly hash?: BucketHash;
+  /**
+   * The weights this strategy selects with for these variants (those of `assay.toml` for a manifest
+   * bucket), or undefined for equal weights and for custom and fixed: what the Inngest adapter reports as
+   * the experiment's `variant_weights`.
+   */
+  weightsFor(input: SelectionInput): Readonly<Record<string, number>> | undefined;
   target(input: SelectionInput): Attribution;
   select(input: SelectionInput): Selection | Promise<Selection>;
 }
@@ -93,6 +109,13 @@ export interface BucketOptions {
    * variant. The key is used as the experiment's unit (user id, session id or the unit attribute).
    */
   readonly manifest?: string | true;
+  /**
+   * How the key is hashed. `"assay"` (default): Assay's native hash of `<experiment>:<key>`, salted by the
+   * experiment id. `"inngest"`: exactly the Inngest SDK's `experiment.bucket()` (SHA-256 of the key, no salt,
+   * variants in `localeCompare` order), so keys keep their variants when a workflow moves from the SDK's own
+   * experiments to Assay; two experiments bucketing one key then correlate, as they do in the SDK.
+   */
+  readonly hash?: BucketHash;
   /**
    * A missing key (`null`, `undefined`, `""`) is an error unless this is true. When allowed, a run without a
    * key is randomized by its run id (like `weighted`) instead of collapsing every keyless run into one
@@ -196,6 +219,7 @@ function weighted(weights: Readonly<Record<string, number>>): SelectionStrategy 
   return brand({
     kind: "weighted",
     weights: snapshot,
+    weightsFor: () => snapshot,
     target: runTarget,
     select(input: SelectionInput): Selection {
       const ordered = weightsInVariantOrder(
@@ -261,10 +285,24 @@ function manifestContext(definition: ExperimentDefinition, key: string | undefin
   return { userId: key, attributes: { [definition.unit]: key } };
 }
 
+/** The Assay variant a manifest experiment gives `variant`: `assay.assign`'s own when it agrees. */
+function manifestVariant(
+  assay: AssayClientLike,
+  definition: ExperimentDefinition,
+  unit: ExperimentContext,
+  variant: string,
+): Variant {
+  const assigned = assay.assign(definition.id, unit);
+  if (assigned.variantId === variant) return assigned;
+  const isControl = definition.variants.find((v) => v.id === variant)?.isControl === true;
+  return makeVariant(definition.id, variant, isControl, assigned.inExperiment, "sticky");
+}
+
 /**
  * Stable per key: the key is hashed with the experiment id as salt (`<experiment>:<key>`, Assay's native
  * hash), so a key keeps its variant across runs and processes, and its bucket in one experiment says nothing
- * about its bucket in another. Weights are relative (equal when omitted). With `{ manifest }` the choice is
+ * about its bucket in another. `{ hash: "inngest" }` hashes exactly as the Inngest SDK's own
+ * `experiment.bucket()` instead. Weights are relative (equal when omitted). With `{ manifest }` the choice is
  * delegated to an `assay.toml` experiment through the Assay client, so the web app and the worker agree.
  */
 function bucket(key: BucketKey, options: BucketOptions = {}): SelectionStrategy {
@@ -275,10 +313,19 @@ function bucket(key: BucketKey, options: BucketOptions = {}): SelectionStrategy 
   const normalized = normalizeKey(key);
   const allowMissingKey = options.allowMissingKey === true;
   const snapshot = options.weights === undefined ? undefined : validateWeights(api, options.weights);
+  const hash = options.hash ?? "assay";
+  if (hash !== "assay" && hash !== "inngest") {
+    throw new StepExperimentError(`${api}: hash must be "assay" or "inngest", got ${describe(options.hash)}`);
+  }
   if (options.manifest !== undefined) {
     if (snapshot !== undefined) {
       throw new StepExperimentError(
         `${api}: weights cannot be combined with { manifest }; the weights of a manifest experiment are those in assay.toml`,
+      );
+    }
+    if (options.hash !== undefined) {
+      throw new StepExperimentError(
+        `${api}: hash cannot be combined with { manifest }; a manifest experiment hashes as its backend in assay.toml says`,
       );
     }
     if (
@@ -289,42 +336,66 @@ function bucket(key: BucketKey, options: BucketOptions = {}): SelectionStrategy 
         `${api}: manifest must be true or the id of an experiment in assay.toml, got ${describe(options.manifest)}`,
       );
     }
-    const manifestOption = options.manifest;
-    const manifestId = (input: SelectionInput) =>
-      manifestOption === true ? input.experiment : manifestOption;
-    return brand({
-      kind: "bucket",
-      ...(typeof manifestOption === "string" ? { manifest: manifestOption } : {}),
-      target(input: SelectionInput): Attribution {
-        const definition = manifestDefinition(input, manifestId(input));
-        return { experiment: definition.id, via: "assay", unit: manifestContext(definition, normalized) };
-      },
-      select(input: SelectionInput): Selection {
-        if (normalized === undefined && !allowMissingKey) throw missingKey(input.experiment);
-        const definition = manifestDefinition(input, manifestId(input));
-        const assigned = input.assay!.assign(definition.id, manifestContext(definition, normalized));
-        return { variant: assigned.variantId, assigned };
-      },
-    });
+    return manifestBucket(normalized, options.manifest, allowMissingKey);
   }
+  const weightsOf = (input: SelectionInput): Readonly<Record<string, number>> => {
+    if (snapshot === undefined) return Object.fromEntries(input.variants.map((v) => [v, 1]));
+    weightsInVariantOrder(api, input.experiment, snapshot, input.variants);
+    return snapshot;
+  };
   return brand({
     kind: "bucket",
+    hash,
     ...(snapshot !== undefined ? { weights: snapshot } : {}),
+    weightsFor: () => snapshot,
     target(input: SelectionInput): Attribution {
       if (normalized === undefined) return runTarget(input);
       return { experiment: input.experiment, via: "store", unit: { userId: normalized, attributes: {} } };
     },
     select(input: SelectionInput): Selection {
-      const weights =
-        snapshot === undefined
-          ? input.variants.map(() => 1)
-          : weightsInVariantOrder(api, input.experiment, snapshot, input.variants);
+      const weights = weightsOf(input);
+      const ordered = input.variants.map((v) => weights[v] ?? 0);
       if (normalized === undefined) {
         if (!allowMissingKey) throw missingKey(input.experiment);
-        return { variant: pickByRun(input, weights) };
+        return { variant: pickByRun(input, ordered) };
       }
-      const index = new NativeBucketer({ experiment: input.experiment, weights }).bucket(normalized);
+      if (hash === "inngest") return { variant: inngestBucket(normalized, weights) };
+      const index = new NativeBucketer({ experiment: input.experiment, weights: ordered }).bucket(normalized);
       return { variant: input.variants[index < 0 ? input.variants.length - 1 : index]! };
+    },
+  });
+}
+
+/** `bucket(key, { manifest })`: the choice of an `assay.toml` experiment, through `assay.assign`. */
+function manifestBucket(
+  normalized: string | undefined,
+  manifestOption: string | true,
+  allowMissingKey: boolean,
+): SelectionStrategy {
+  const manifestId = (input: SelectionInput) => (manifestOption === true ? input.experiment : manifestOption);
+  return brand({
+    kind: "bucket",
+    ...(typeof manifestOption === "string" ? { manifest: manifestOption } : {}),
+    weightsFor(input: SelectionInput): Readonly<Record<string, number>> {
+      const definition = manifestDefinition(input, manifestId(input));
+      return Object.fromEntries(definition.variants.map((v) => [v.id, v.weight]));
+    },
+    target(input: SelectionInput): Attribution {
+      const definition = manifestDefinition(input, manifestId(input));
+      const unit = manifestContext(definition, normalized);
+      const assay = input.assay!;
+      return {
+        experiment: definition.id,
+        via: "assay",
+        unit,
+        assigned: (variant) => manifestVariant(assay, definition, unit, variant),
+      };
+    },
+    select(input: SelectionInput): Selection {
+      if (normalized === undefined && !allowMissingKey) throw missingKey(input.experiment);
+      const definition = manifestDefinition(input, manifestId(input));
+      const assigned = input.assay!.assign(definition.id, manifestContext(definition, normalized));
+      return { variant: assigned.variantId };
     },
   });
 }
@@ -341,6 +412,7 @@ function custom(fn: CustomSelector): SelectionStrategy {
   }
   return brand({
     kind: "custom",
+    weightsFor: () => undefined,
     target: runTarget,
     async select(input: SelectionInput): Promise<Selection> {
       const variant = await fn(input);
@@ -356,6 +428,7 @@ function fixed(name: string): SelectionStrategy {
   }
   return brand({
     kind: "fixed",
+    weightsFor: () => undefined,
     target: runTarget,
     select(): Selection {
       return { variant: name };

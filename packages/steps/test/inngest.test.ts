@@ -2,9 +2,16 @@ import { MemoryEventStore } from "@assay/core";
 import { InngestTestEngine } from "@inngest/test";
 import { type Context, Inngest, NonRetriableError } from "inngest";
 import { describe, expect, it, vi } from "vitest";
-import { createStepExperiments, experiment } from "../src/index.js";
-import { type AssayInngestContext, assayTools, selectionStepId, withAssay } from "../src/inngest/index.js";
+import { createStepExperiments, experiment, type SelectionStrategy } from "../src/index.js";
+import {
+  type AssayInngestContext,
+  assayTools,
+  exposureStepId,
+  selectionStepId,
+  withAssay,
+} from "../src/inngest/index.js";
 import { exposures, outcomes } from "./helpers.js";
+import { memoizedState, reportedStep } from "./inngest-helpers.js";
 
 const inngest = new Inngest({ id: "assay-steps-test" });
 
@@ -14,10 +21,9 @@ function setup() {
   return { store, steps };
 }
 
-describe("Inngest adapter (real SDK execution through @inngest/test)", () => {
-  it("selects once, runs only the selected variant through the SDK's steps, records one exposure", async () => {
-    const { store, steps } = setup();
-    const fn = inngest.createFunction(
+describe("Inngest adapter: the SDK's own group.experiment (real SDK execution through @inngest/test)", () => {
+  function invoiceFunction(steps: ReturnType<typeof setup>["steps"], select: SelectionStrategy) {
+    return inngest.createFunction(
       { id: "generate-invoice", triggers: [{ event: "billing/invoice.requested" }] },
       withAssay(steps, async ({ event, step, group }) =>
         group.experiment("invoice-engine", {
@@ -25,33 +31,81 @@ describe("Inngest adapter (real SDK execution through @inngest/test)", () => {
             current: () => step.run("generate-current", () => `v1:${event.data.id}`),
             rewrite: () => step.run("generate-rewrite", () => `v2:${event.data.id}`),
           },
-          select: experiment.weighted({ current: 0, rewrite: 1 }),
+          select,
           withVariant: true,
         }),
       ),
     );
+  }
+
+  it("the selection is the SDK's experiment step, with inngest.experiment metadata: name, variant, strategy, weights", async () => {
+    const { steps } = setup();
+    const fn = invoiceFunction(steps, experiment.weighted({ current: 0, rewrite: 1 }));
+    const selection = await reportedStep(fn, selectionStepId("invoice-engine"));
+    expect(selection.name).toBe("invoice-engine");
+    expect(selection.opts).toEqual({ type: "group.experiment" });
+    expect(selection.data).toBe("rewrite");
+    expect(selection.metadata).toEqual([
+      {
+        kind: "inngest.experiment",
+        scope: "step",
+        op: "set",
+        values: {
+          name: "invoice-engine",
+          variant: "rewrite",
+          selection_strategy: "weighted",
+          available_variants: ["current", "rewrite"],
+          variant_weights: { current: 0, rewrite: 1 },
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      "bucket",
+      experiment.bucket("acct-7", { weights: { current: 3, rewrite: 1 } }),
+      { current: 3, rewrite: 1 },
+    ],
+    ["bucket", experiment.bucket("acct-7", { hash: "inngest" }), undefined],
+    ["custom", experiment.custom(() => "current"), undefined],
+    ["fixed", experiment.fixed("current"), undefined],
+  ] as const)(
+    "strategy %s is reported as such, with its weights when it has them",
+    async (kind, select, weights) => {
+      const { steps } = setup();
+      const values = (await reportedStep(invoiceFunction(steps, select), "invoice-engine")).metadata?.[0]
+        ?.values;
+      expect(values?.selection_strategy).toBe(kind);
+      expect(values?.variant_weights).toEqual(weights);
+      expect(["current", "rewrite"]).toContain(values?.variant);
+    },
+  );
+
+  it("runs only the memoized variant, after an exposure step of that variant inside the experiment's context", async () => {
+    const { store, steps } = setup();
+    const fn = invoiceFunction(steps, experiment.weighted({ current: 0, rewrite: 1 }));
     const t = new InngestTestEngine({ function: fn });
     const { result, ctx } = await t.execute({
       events: [{ name: "billing/invoice.requested", data: { id: 7 } }],
     });
     expect(result).toMatchObject({ result: "v2:7", variant: "rewrite" });
-    expect(ctx.step.run).toHaveBeenCalledWith(selectionStepId("invoice-engine"), expect.any(Function));
+    expect(ctx.step.run).toHaveBeenCalledWith(exposureStepId("invoice-engine"), expect.any(Function));
     expect(ctx.step.run).toHaveBeenCalledWith("generate-rewrite", expect.any(Function));
     expect(ctx.step.run).not.toHaveBeenCalledWith("generate-current", expect.any(Function));
     expect(exposures(store.all(), "invoice-engine")).toHaveLength(1);
     expect(exposures(store.all())[0]).toMatchObject({ variantId: "rewrite" });
+
+    const exposure = await reportedStep(fn, exposureStepId("invoice-engine"));
+    expect(exposure.opts).toMatchObject({
+      experimentName: "invoice-engine",
+      variant: "rewrite",
+      selectionStrategy: "weighted",
+    });
+    const work = await reportedStep(fn, "generate-rewrite");
+    expect(work.opts).toMatchObject({ experimentName: "invoice-engine", variant: "rewrite" });
   });
 });
-
-/** The completed steps of an execution, as the state an Inngest retry of the run starts from. */
-async function memoizedState(state: Record<string, Promise<unknown>>) {
-  return Promise.all(
-    Object.entries(state).map(async ([id, output]) => {
-      const value = await output;
-      return { id, idIsHashed: true, handler: () => value };
-    }),
-  );
-}
 
 describe("Inngest adapter: retries, errors and scores", () => {
   it("a run that fails after selection and is retried gets the same variant without calling the selector again", async () => {

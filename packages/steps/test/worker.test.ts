@@ -62,6 +62,7 @@ describe("plain Node runs", () => {
       variant: "b",
       ref: {
         experiment: "pick",
+        stepExperiment: "pick",
         variant: "b",
         runId: "r2",
         via: "store",
@@ -193,7 +194,7 @@ describe("scores", () => {
     await run("run-2"); // a replay records nothing new
     const summary = await store.summarize({ experiment: "email-copy" });
     const length = summary.metrics.find((m) => m.metric === "length")!;
-    expect([...length.variants].sort((x, y) => x.variantId.localeCompare(y.variantId))).toEqual([
+    expect([...length.variants].sort((x, y) => x.variantId.localeCompare(y.variantId))).toMatchObject([
       { variantId: "detailed", n: 1, sum: 11, sumSquares: 121 },
       { variantId: "short", n: 1, sum: 2, sumSquares: 4 },
     ]);
@@ -244,7 +245,12 @@ describe("scores", () => {
         )
         .catch((e: Error) => e.message);
     expect(await scoreWith("")).toContain("the score name must be a non-empty string");
-    expect(await scoreWith("x".repeat(129))).toContain("at most 128 characters without control characters");
+    const rule = "at most 128 bytes of UTF-8, without control characters or single quotes";
+    expect(await scoreWith("x".repeat(129))).toContain(rule);
+    // The SDK counts bytes: 43 three-byte characters are 129 bytes.
+    expect(await scoreWith("€".repeat(43))).toContain(rule);
+    expect(await scoreWith("it's")).toContain(rule);
+    expect(await scoreWith("€".repeat(42))).toBeUndefined();
   });
 
   it("score() outside a variant callback says where to call it", async () => {
@@ -271,7 +277,7 @@ describe("scores", () => {
     await steps.score(refs[2]!, "activated", false);
     await steps.score(refs[3]!, "activated", true);
     const metric = (await store.summarize({ experiment: "onboarding" })).metrics[0]!;
-    expect(metric.variants).toEqual([
+    expect(metric.variants).toMatchObject([
       { variantId: "a", n: 2, sum: 1, sumSquares: 1 },
       { variantId: "b", n: 2, sum: 1, sumSquares: 1 },
     ]);
