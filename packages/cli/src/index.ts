@@ -14,3 +14,12 @@ export {
 } from "./import/index.js";
 export type { Io } from "./io.js";
 export { run } from "./main.js";
+export {
+  generate as simulateExperiment,
+  type SimulatedEffect,
+  type SimulatedExperiment,
+  type SimulatedSrm,
+  type SimulationCounts,
+  type SimulationSpec,
+  type SimulationTarget,
+} from "./simulate/index.js";

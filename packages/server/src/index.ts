@@ -22,6 +22,12 @@ export {
   routeRole,
   tokenMatches,
 } from "./auth/index.js";
+export {
+  readSimulationNotes,
+  SIMULATION_NOTES_FILE,
+  type SimulationNote,
+  writeSimulationNote,
+} from "./model/simulation-note.js";
 export { StoreUnavailableError } from "./routes/source-holder.js";
 export {
   DashboardConfigError,
