@@ -6,9 +6,11 @@ import { charge, type InvoiceJob, renderInvoiceV1, renderInvoiceV2 } from "./bil
 export const inngest = new Inngest({ id: "billing" });
 
 /**
- * The same two experiments as an Inngest function: `withAssay` gives the handler Assay's
- * `group.experiment`, which memoizes each selection as the SDK step `experiment:<id>` and records into the
- * Assay event store, so the worker, the web app and this function share one set of results.
+ * The same two experiments as an Inngest function. `withAssay` drives the SDK's own `group.experiment` with
+ * Assay's strategies: Inngest memoizes each selection in its experiment step (`invoice_engine`,
+ * `payments_provider`) and shows name, variant, strategy and weights in the trace; a step
+ * `experiment:<id>:exposure` then records the memoized variant into the Assay event store, so the worker,
+ * the web app and this function share one set of results.
  */
 export function createInvoiceFunction(steps: StepExperiments) {
   return inngest.createFunction(

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ExperimentContext } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { createStepExperiments, MemoryMemoStore } from "@assay/steps";
+import { exposureStepId } from "@assay/steps/inngest";
 import { SqliteMemoStore } from "@assay/steps/sqlite";
 import { InngestTestEngine } from "@inngest/test";
 import { afterEach, describe, expect, it } from "vitest";
@@ -81,10 +82,26 @@ describe("step-experiments example", () => {
       );
       expect(provider).toBe(web.variantId);
       expect(["current", "rewrite"]).toContain(invoice.engine);
-      expect(ctx.step.run).toHaveBeenCalledWith("experiment:invoice_engine", expect.any(Function));
+      expect(ctx.step.run).toHaveBeenCalledWith(exposureStepId("invoice_engine"), expect.any(Function));
     }
     await assay.flush();
     const invoice = await assay.summarize("invoice_engine");
     expect(invoice.variants.reduce((n, v) => n + v.exposures, 0)).toBe(12);
+  });
+
+  it("the Inngest function's selection is the SDK's experiment step, with the metadata Inngest's trace shows", async () => {
+    const { assay } = await worker();
+    const fn = createInvoiceFunction(createStepExperiments({ assay }));
+    const [job] = invoiceJobs("inngest-trace", 1, 1);
+    const selection = await new InngestTestEngine({ function: fn }).executeStep("payments_provider", {
+      events: [{ name: "billing/invoice.requested", data: job }],
+    });
+    expect((selection.step as { opts?: unknown }).opts).toEqual({ type: "group.experiment" });
+    expect((selection.step as { metadata?: { values: unknown }[] }).metadata?.[0]?.values).toMatchObject({
+      name: "payments_provider",
+      selection_strategy: "bucket",
+      available_variants: ["stripe", "adyen"],
+      variant_weights: { stripe: 80, adyen: 20 },
+    });
   });
 });
