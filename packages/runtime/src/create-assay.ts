@@ -3,6 +3,7 @@ import {
   type EventStore,
   type ExperimentPlugin,
   type FeatureFlagPlugin,
+  type FlagDefinition,
   hasStickyAssignments,
   InvalidContextError,
   type StickyAssignmentStore,
@@ -119,13 +120,17 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     }
   }
   const flagRoutes = new Map<string, FeatureFlagPlugin>();
+  const flagDefinitions = new Map<string, FlagDefinition>();
   const flagBackends: FeatureFlagPlugin[] = [];
   for (const plugin of plugins) {
     if (!plugin.roles.includes("flags")) continue;
     const backend = await container.getAsync(pluginToken<FeatureFlagPlugin>("flags", plugin.entry.name));
     await backend.init?.();
     flagBackends.push(backend);
-    for (const flag of plugin.entry.flags) flagRoutes.set(flag.key, backend);
+    for (const flag of plugin.entry.flags) {
+      flagRoutes.set(flag.key, backend);
+      flagDefinitions.set(flag.key, flag);
+    }
   }
   if (backends.length === 0) {
     throw new ManifestError([
@@ -151,6 +156,7 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
       onError,
       () => assay.tracingActive(),
       options.deprecatedTelemetryAttributes === true,
+      flagDefinitions,
     ),
     sticky,
     flagBackends,

@@ -1,4 +1,4 @@
-import type { ExperimentContext, FeatureFlagPlugin } from "@assay/core";
+import type { ExperimentContext, FeatureFlagPlugin, FlagDefinition } from "@assay/core";
 import { annotateFlag } from "./telemetry.js";
 
 /**
@@ -19,6 +19,8 @@ export class FlagClient {
     private readonly tracing: () => boolean = () => false,
     /** Also set the deprecated attribute names (`createAssay({ deprecatedTelemetryAttributes })`). */
     private readonly deprecatedAttributes = false,
+    /** The flags the manifest declares, by key. */
+    private readonly definitions: ReadonlyMap<string, FlagDefinition> = new Map(),
   ) {}
 
   /** Whether `flag` is on for this unit: enabled, passing its targeting, and inside its rollout. */
@@ -50,6 +52,14 @@ export class FlagClient {
     }
     if (this.tracing()) annotateFlag(flag, value, ctx, plugin.name, this.deprecatedAttributes);
     return value;
+  }
+
+  /**
+   * The flag as the manifest declares it (boolean when it has no `variants`, else a string flag), or
+   * undefined for a key the manifest does not declare.
+   */
+  definition(flag: string): FlagDefinition | undefined {
+    return this.definitions.get(flag);
   }
 
   /** The flag keys the manifest declares, in manifest order. */

@@ -54,6 +54,12 @@ enabled = false
     expect(production.flags.variant("copy", pro[0]!, "x")).toBe("classic");
     expect(production.flags.isEnabled("undeclared", pro[0]!)).toBe(false);
     expect(production.flags.keys()).toEqual(["new_checkout", "copy"]);
+    // the declarations, env applied: a boolean flag has no variants, a string flag has them
+    expect(production.flags.definition("new_checkout")).toMatchObject({ key: "new_checkout", rollout: 0.3 });
+    expect(production.flags.definition("new_checkout")?.variants).toBeUndefined();
+    expect(staging.flags.definition("new_checkout")?.rollout).toBe(1);
+    expect(production.flags.definition("copy")?.variants?.length).toBeGreaterThan(0);
+    expect(production.flags.definition("undeclared")).toBeUndefined();
     await production.flush();
     await staging.flush();
     expect(store.all()).toEqual([]);
