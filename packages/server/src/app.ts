@@ -25,6 +25,16 @@ export interface DashboardAppOptions {
   readonly cors?: CorsOptions;
   /** How long a page and its chart images reuse one summary; default 5000 ms, 0 summarizes every request. */
   readonly viewCacheMs?: number;
+  /**
+   * The path the pages are reached under when another app forwards to this one (`"/results"`, see
+   * `mountDashboard`): every link of the pages starts with it. Default "": the app serves the root.
+   */
+  readonly basePath?: string;
+  /**
+   * The manifest's folder: its `.assay/simulated.json` (written by `assay simulate`) names the experiments
+   * whose data are simulated, and their pages say so. No notes are read when absent.
+   */
+  readonly manifestDir?: string;
 }
 
 /**
@@ -36,6 +46,7 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 }, bodyLimit: 64 * 1024 });
   const holder = new SourceHolder(options.open);
   const views = new ViewCache(options.viewCacheMs ?? 5_000);
+  const base = options.basePath ?? "";
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
     const message =
@@ -49,13 +60,19 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
     if (api)
       return reply.code(status).send({ error: status === 503 ? "store-unavailable" : "error", message });
     const title = status === 503 ? "Event store unavailable" : status < 500 ? "Bad request" : "Server error";
-    return reply.code(status).type("text/html; charset=utf-8").send(errorPage(title, message));
+    return reply
+      .code(status)
+      .type("text/html; charset=utf-8")
+      .send(errorPage(title, message, "", base));
   });
   app.setNotFoundHandler((request, reply) => {
     const api = request.url.startsWith("/api/");
     const message = `no page at ${request.method} ${request.url.slice(0, 200)}`;
     if (api) return reply.code(404).send({ error: "not-found", message });
-    return reply.code(404).type("text/html; charset=utf-8").send(errorPage("Not found", message));
+    return reply
+      .code(404)
+      .type("text/html; charset=utf-8")
+      .send(errorPage("Not found", message, "", base));
   });
   app.addHook("onSend", async (_request, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
@@ -68,7 +85,12 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
   registerEvaluateCors(app, options.cors);
   registerApiKeyAuth(app, keyRingOf(options));
   await app.register(healthRoutes);
-  await app.register(experimentPageRoutes(holder, views));
+  await app.register(
+    experimentPageRoutes(holder, views, {
+      base,
+      ...(options.manifestDir === undefined ? {} : { manifestDir: options.manifestDir }),
+    }),
+  );
   await app.register(experimentChartRoutes(holder, views));
   await app.register(experimentApiRoutes(holder));
   app.addHook("onClose", async () => {

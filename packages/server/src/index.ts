@@ -28,6 +28,7 @@ export {
   type SimulationNote,
   writeSimulationNote,
 } from "./model/simulation-note.js";
+export { type MountOptions, MountPrefixError, mountDashboard } from "./mount.js";
 export { StoreUnavailableError } from "./routes/source-holder.js";
 export {
   DashboardConfigError,

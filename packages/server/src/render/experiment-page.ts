@@ -1,38 +1,47 @@
 import { intervalRows } from "../charts/experiment-charts.js";
 import type { ExperimentView } from "../model/experiment-view.js";
+import type { SimulationNote } from "../model/simulation-note.js";
 import type { DashboardMetric, DashboardReport } from "../source.js";
 import { decisionLabel, decisionSummary, decisionTone } from "./decision.js";
 import { count, effect, esc, mean, percent, pValue } from "./format.js";
 import { page } from "./layout.js";
+import { simulationNotice } from "./simulation.js";
 import { statusBadge } from "./status.js";
 
 /** The page of one experiment: decision and why, SRM, every metric's intervals, trend, exposures, plan. */
-export function experimentPage(view: ExperimentView, version: string, storeName: string): string {
+export function experimentPage(
+  view: ExperimentView,
+  version: string,
+  storeName: string,
+  base = "",
+  simulation?: SimulationNote,
+): string {
   const { definition, report } = view;
-  const head = `<p class="small"><a href="/">← all experiments</a></p>
+  const root = esc(base);
+  const head = `<p class="small"><a href="${root}/">← all experiments</a></p>
 <h1>${esc(definition.id)} ${statusBadge(view.status)}</h1>
-<p class="muted small">${count(view.unitsExposed)} units exposed · ${view.daysRunning} day${view.daysRunning === 1 ? "" : "s"} of data · JSON: <a href="/api/experiments/${encodeURIComponent(definition.id)}">/api/experiments/${esc(definition.id)}</a></p>`;
+<p class="muted small">${count(view.unitsExposed)} units exposed · ${view.daysRunning} day${view.daysRunning === 1 ? "" : "s"} of data · JSON: <a href="${root}/api/experiments/${encodeURIComponent(definition.id)}">${root}/api/experiments/${esc(definition.id)}</a></p>${simulationNotice(simulation)}`;
   const footer = `events from the ${esc(storeName)} store · report as <code>assay results ${esc(definition.id)} --json</code> prints it`;
   if (view.unitsExposed === 0) {
     const body = `${head}
 <section class="card" data-empty="true"><h2>No data yet</h2><p>No unit has been exposed to ${esc(definition.id)} in this store${definition.enabled ? "" : " (the experiment is switched off: everyone gets control and nobody is counted)"}. Once the app calls <code>expose</code>, results appear here.</p></section>
 ${armsSection(view)}${planSection(view)}`;
-    return page({ title: definition.id, body, footer });
+    return page({ base, title: definition.id, body, footer });
   }
-  const charts = chartUrl(definition.id, version);
+  const charts = chartUrl(base, definition.id, version);
   const metrics = metricSections(view, charts);
   const trend = trendSection(view, charts);
   const exposures = exposuresSection(view, charts);
   const body = `${head}${banner(report)}${sampleSection(view)}${srmSection(report)}${metrics}${trend}${exposures}${armsSection(view)}${planSection(view)}${warningsSection(view)}`;
-  return page({ title: definition.id, body, footer });
+  return page({ base, title: definition.id, body, footer });
 }
 
 /** The URL of one chart image of this data version, without its size. */
 type ChartUrl = (name: string, metric?: string) => string;
 
-function chartUrl(id: string, version: string): ChartUrl {
+function chartUrl(base: string, id: string, version: string): ChartUrl {
   return (name, metric) =>
-    `/experiments/${encodeURIComponent(id)}/charts/${name}.svg?v=${version}${metric === undefined ? "" : `&metric=${encodeURIComponent(metric)}`}`;
+    `${base}/experiments/${encodeURIComponent(id)}/charts/${name}.svg?v=${version}${metric === undefined ? "" : `&metric=${encodeURIComponent(metric)}`}`;
 }
 
 /**

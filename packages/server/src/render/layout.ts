@@ -42,12 +42,15 @@ footer{max-width:980px;margin:0 auto;padding:8px 16px 32px;color:var(--muted);fo
 @media (max-width:600px){body{font-size:14px}main{padding:10px}section.card{padding:12px}h1{font-size:20px}th,td{padding:5px 6px}}
 `;
 
-/** A whole HTML page: no script, one inline stylesheet, readable from 320 px wide. */
-export function page(options: { title: string; body: string; footer?: string }): string {
+/**
+ * A whole HTML page: no script, one inline stylesheet, readable from 320 px wide. `base` is the path the
+ * dashboard is mounted under ("" at the root, "/results" inside the demo shop); every link starts with it.
+ */
+export function page(options: { title: string; body: string; footer?: string; base?: string }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>${esc(options.title)} · Assay</title><style>${CSS}</style></head>
-<body><header class="top"><div><a href="/">Assay results</a><span>experiments and their decisions</span></div></header>
+<body><header class="top"><div><a href="${esc(options.base ?? "")}/">Assay results</a><span>experiments and their decisions</span></div></header>
 <main>${options.body}</main>
 <footer>${options.footer ?? ""}</footer></body></html>`;
 }
