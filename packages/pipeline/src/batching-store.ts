@@ -2,6 +2,8 @@ import {
   type AppendResult,
   BackendError,
   DEFAULT_TIMESTAMP_WINDOW,
+  type EventScanPage,
+  type EventScanQuery,
   type EventStore,
   type ExperimentSummary,
   type StoredEvent,
@@ -164,6 +166,8 @@ export class BatchingEventStore implements EventStore {
     };
     this.onRetry = options.onRetry;
     this.packs = inner.createPack !== undefined && inner.appendPack !== undefined;
+    const scan = inner.scanEvents;
+    if (scan !== undefined) this.scanEvents = (query) => scan.call(inner, query);
   }
 
   async init(): Promise<void> {
@@ -220,6 +224,12 @@ export class BatchingEventStore implements EventStore {
     this.scheduleFor(group);
     return group.promise();
   }
+
+  /**
+   * The inner store's ordered scan, when it has one (an own property then, so `store.scanEvents` says whether
+   * the store can scan): what is committed, without a flush.
+   */
+  readonly scanEvents?: (query: EventScanQuery) => Promise<EventScanPage>;
 
   /** Flushes (so the summary sees every event accepted so far), then asks the inner store. */
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {

@@ -437,6 +437,56 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
+    it("scans an experiment's events in pages: each once, as stored, resumable after later appends", async () => {
+      const store = await open();
+      if (store.scanEvents === undefined) {
+        await store.close?.(); // the ordered scan is optional
+        return;
+      }
+      const exp = experimentId("scan");
+      const other = experimentId("scan_other");
+      const events = randomStream(exp, 5, 250);
+      await store.append([...events.slice(0, 200), ...randomStream(other, 6, 50)]);
+      const seen: StoredEvent[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const result = await store.scanEvents({
+          experiment: exp,
+          limit: 64,
+          ...(cursor === undefined ? {} : { after: cursor }),
+        });
+        expect(result.events.length).toBeLessThanOrEqual(64);
+        seen.push(...result.events);
+        cursor = result.cursor;
+        if (result.events.length < 64) break;
+      }
+      const key = (e: StoredEvent) => e.eventId;
+      expect(seen.map(key).sort()).toEqual(events.slice(0, 200).map(key).sort());
+      const byId = new Map(events.map((e) => [e.eventId, e]));
+      for (const e of seen) expect(e).toEqual(byId.get(e.eventId));
+      // caught up: the cursor of the last (short) page picks up what is appended after it, and nothing else
+      await store.append(events.slice(200));
+      const later = await store.scanEvents({
+        experiment: exp,
+        limit: 1000,
+        ...(cursor === undefined ? {} : { after: cursor }),
+      });
+      expect(later.events.map(key).sort()).toEqual(events.slice(200).map(key).sort());
+      // since: only events at or after it
+      const since = events[120]!.timestamp;
+      const recent = await store.scanEvents({ experiment: exp, since, limit: 1000 });
+      expect(recent.events.map(key).sort()).toEqual(
+        events
+          .filter((e) => e.timestamp >= since)
+          .map(key)
+          .sort(),
+      );
+      await expect(store.scanEvents({ experiment: exp, after: "not a cursor", limit: 10 })).rejects.toThrow(
+        /cursor/,
+      );
+      await store.close?.();
+    });
+
     if (harness.reopen !== undefined) {
       const reopen = harness.reopen;
       it("keeps appended events across a reopen", async () => {

@@ -2,7 +2,10 @@ import {
   type AppendResult,
   BackendError,
   type EventPack,
+  type EventScanPage,
+  type EventScanQuery,
   type EventStore,
+  ExperimentError,
   type ExperimentSummary,
   type StickyAssignment,
   type StickyAssignmentStore,
@@ -14,6 +17,7 @@ import {
 } from "@assay/core";
 import pg from "pg";
 import { EventArrays, insertFromArrays } from "./event-arrays.js";
+import { scanEventRows } from "./event-scan.js";
 import { fold } from "./fold.js";
 import { withPooledClient } from "./pooled-client.js";
 import { checkSchemaName, migrate } from "./schema.js";
@@ -272,6 +276,17 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   async close(): Promise<void> {
     await this.folding;
     await Promise.all([this.pool.end(), this.maintenance.end()]);
+  }
+
+  /** One page of an experiment's events in commit-safe order (see event-scan.ts and EventStore.scanEvents). */
+  async scanEvents(query: EventScanQuery): Promise<EventScanPage> {
+    await this.init();
+    try {
+      return await scanEventRows(this.pool, this.schema, query);
+    } catch (cause) {
+      if (ExperimentError.is(cause)) throw cause;
+      throw new BackendError(`could not read events from PostgreSQL: ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** Events stored for one experiment (a cheap check for tests and benchmarks). */

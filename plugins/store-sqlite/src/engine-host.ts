@@ -13,6 +13,7 @@ export type EngineOp =
   | "loadSticky"
   | "saveSticky"
   | "count"
+  | "scan"
   | "backlog";
 type Call<K extends EngineOp> = SqliteEngine[K];
 

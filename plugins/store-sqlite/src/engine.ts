@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   BackendError,
+  type EventScanPage,
+  type EventScanQuery,
   type StickyAssignment,
   type StickyQuery,
   type SummaryQuery,
@@ -10,6 +12,7 @@ import {
 import Database from "better-sqlite3";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
 import { EventKeys } from "./event-keys.js";
+import { scanEventRows } from "./event-scan.js";
 import { dailyMetricsSql, Rollup, type UnitMode } from "./rollups.js";
 import { migrate } from "./schema.js";
 
@@ -207,6 +210,11 @@ export class SqliteEngine {
             .get(experiment)
     ) as { n: number };
     return row.n;
+  }
+
+  /** One page of an experiment's events in commit order (see event-scan.ts). */
+  scan(query: EventScanQuery): EventScanPage {
+    return scanEventRows(this.open(), query);
   }
 
   close(): void {

@@ -2,6 +2,8 @@ import {
   type AppendResult,
   BackendError,
   type EventPack,
+  type EventScanPage,
+  type EventScanQuery,
   type EventStore,
   type ExperimentSummary,
   type StickyAssignment,
@@ -158,6 +160,11 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
   /** Stores first assignments in one transaction; a unit already stored for that version keeps its row. */
   saveStickyAssignments(rows: ReadonlyArray<Omit<StickyAssignment, "assignedAt">>): Promise<void> {
     return this.call("saveSticky", rows);
+  }
+
+  /** One page of an experiment's events in commit order, on the writer thread (see EventStore.scanEvents). */
+  scanEvents(query: EventScanQuery): Promise<EventScanPage> {
+    return retryBusy(() => this.call("scan", query), this.readRetryMs);
   }
 
   /** Events stored, of one experiment or all (a cheap check for tests and benchmarks). */

@@ -1,5 +1,6 @@
 import type { OutcomeKind, OutcomeValue } from "../records/outcome-value.js";
 import type { DailyTruncation } from "./daily-bound.js";
+import type { EventScanPage, EventScanQuery } from "./event-scan.js";
 
 /** An exposure as stored: the record with its idempotency key made mandatory. */
 export interface ExposureEvent {
@@ -138,6 +139,13 @@ export interface EventStore {
    */
   readonly commitsInFlight?: number;
   summarize(query: SummaryQuery): Promise<ExperimentSummary>;
+  /**
+   * Optional: one page of an experiment's raw events in a stable order of the store's, resumable from the
+   * page's cursor (exports to a warehouse). The order only grows at the end: an event committed after a page
+   * was read comes after that page's cursor, so paging on never misses one (PostgreSQL holds back events of
+   * transactions still open below the cursor for this).
+   */
+  scanEvents?(query: EventScanQuery): Promise<EventScanPage>;
   flush?(): Promise<void>;
   close?(): Promise<void>;
 }

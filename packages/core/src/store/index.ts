@@ -1,4 +1,5 @@
 export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";
+export type { EventScanPage, EventScanQuery } from "./event-scan.js";
 export type {
   AppendResult,
   DailySummary,

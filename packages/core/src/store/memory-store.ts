@@ -1,3 +1,5 @@
+import { InvalidContextError } from "../errors/experiment-error.js";
+import type { EventScanPage, EventScanQuery } from "./event-scan.js";
 import type {
   AppendResult,
   EventStore,
@@ -25,6 +27,28 @@ export class MemoryEventStore implements EventStore {
 
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
     return summarizeEvents(this.events.values(), query);
+  }
+
+  /** Events in arrival order; the cursor is the position after the page's last event (nothing is ever removed). */
+  async scanEvents(query: EventScanQuery): Promise<EventScanPage> {
+    const start = query.after === undefined ? 0 : Number(query.after);
+    if (!Number.isSafeInteger(start) || start < 0) {
+      throw new InvalidContextError(
+        `scanEvents: cursor ${JSON.stringify(query.after)} is not one of this store's`,
+      );
+    }
+    const since = query.since?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const events: StoredEvent[] = [];
+    let position = 0;
+    let last = start;
+    for (const event of this.events.values()) {
+      position++;
+      if (position <= start) continue;
+      if (events.length >= query.limit) break;
+      last = position;
+      if (event.experiment === query.experiment && event.timestamp.getTime() >= since) events.push(event);
+    }
+    return { events, cursor: last === 0 ? query.after : String(last) };
   }
 
   private readonly sticky = new MemoryStickyStore();
