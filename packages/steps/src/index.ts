@@ -16,6 +16,7 @@ export { score } from "./engine/variant-scope.js";
 export { StepExperimentError } from "./errors.js";
 export { inngestBucket, inngestBucketPoint } from "./hash/inngest-bucket.js";
 export { MemoryMemoStore, type MemoStore } from "./memo/memo-store.js";
+export { MissingPeerDependencyError } from "./memo/optional-peer.js";
 export {
   createStepExperiments,
   type RunContext,

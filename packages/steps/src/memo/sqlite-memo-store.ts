@@ -1,8 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { BackendError } from "@assay/core";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { decodeStepValue, encodeStepValue, type MemoStore } from "./memo-store.js";
+import { loadOptionalPeer, MissingPeerDependencyError } from "./optional-peer.js";
+
+export { MissingPeerDependencyError } from "./optional-peer.js";
 
 export interface SqliteMemoStoreOptions {
   /**
@@ -96,6 +99,7 @@ export class SqliteMemoStore implements MemoStore {
     try {
       return fn();
     } catch (cause) {
+      if (cause instanceof MissingPeerDependencyError) throw cause;
       throw new BackendError(`step memo store ${this.path}: could not ${what}: ${(cause as Error).message}`, {
         cause,
       });
@@ -105,7 +109,12 @@ export class SqliteMemoStore implements MemoStore {
   private open(): NonNullable<SqliteMemoStore["statements"]> {
     if (this.statements !== undefined) return this.statements;
     if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
+    // better-sqlite3 is an optional peer: loaded on first use, so workers on PostgreSQL never need it.
+    const Sqlite = loadOptionalPeer<typeof Database>(
+      "better-sqlite3",
+      "SqliteMemoStore (@assay/steps/sqlite)",
+    );
+    const db = new Sqlite(this.path);
     db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${this.options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
