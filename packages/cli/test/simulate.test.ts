@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAssay } from "@assay/runtime";
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../src/simulate/index.js";
-import { cli, MANIFEST, tempDir } from "./helpers.js";
+import { BIN, cli, MANIFEST, tempDir } from "./helpers.js";
 
 /** Three arms, a fixed-horizon plan: conversion primary, revenue secondary, errors a guardrail. */
 const THREE_ARMS = `[[plugins]]
@@ -121,6 +122,34 @@ describe("assay simulate", () => {
       end: END,
       effects: ["blue:checkout +20%"],
     });
+  });
+
+  it("assay serve marks the simulated experiment's page, with the true effects", async () => {
+    const child = spawn(process.execPath, [
+      BIN,
+      "serve",
+      "--port",
+      "0",
+      "--manifest",
+      join(dir, "assay.toml"),
+    ]);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+          const found = /(http:\/\/\S+\/)/.exec(out)?.[1];
+          if (found !== undefined) resolve(found);
+        });
+        child.on("exit", (code) => reject(new Error(`assay serve exited ${code}: ${out}`)));
+      });
+      const page = await (await fetch(new URL("/experiments/pricing", url))).text();
+      expect(page).toContain('data-simulated="true"');
+      expect(page).toContain("60,000 visitors over 10 days to 2026-11-30");
+      expect(page).toContain("true effects built in: blue:checkout +20%");
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 
   it("is deterministic by seed: the same flags give the same report, a rerun stores nothing twice", () => {

@@ -21,6 +21,8 @@ export interface ServeOptions {
   readonly token?: string;
   /** Browser origins allowed to call the `evaluate` routes (OFREP). */
   readonly cors?: CorsOptions;
+  /** The manifest's folder, where `assay simulate`'s notes are (see `DashboardAppOptions.manifestDir`). */
+  readonly manifestDir?: string;
 }
 
 export interface RunningDashboard {
@@ -62,6 +64,7 @@ export async function serveDashboard(options: ServeOptions): Promise<RunningDash
     keys,
     ...(token === undefined ? {} : { token }),
     ...(options.cors === undefined ? {} : { cors: options.cors }),
+    ...(options.manifestDir === undefined ? {} : { manifestDir: options.manifestDir }),
   });
   await app.listen({ host, port });
   const address = app.server.address();

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { isManifestError } from "@assay/config";
 import { createAssay } from "@assay/runtime";
 import {
@@ -57,6 +58,9 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       experiments: () => assay.experiments(),
       summarize: (id, options) => assay.summarize(id, options),
       report: (definition, summary) => reportOf(definition, summary, undefined) as DashboardReport,
+      // The HTTP API ingests through the runtime's pipeline and exports from its store; close drains it.
+      events: assay.store,
+      pipelineStats: () => assay.pipelineStats,
       close: () => assay.close(),
     };
   };
@@ -80,6 +84,8 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       ...(token === undefined ? {} : { token }),
       keys,
       ...(cors === undefined ? {} : { cors }),
+      // Where `assay simulate` notes which experiments hold simulated data, for the pages to say so.
+      manifestDir: dirname(resolve(manifest)),
     });
   } catch (error) {
     await first?.close?.();

@@ -52,7 +52,14 @@ export async function simulate(args: readonly string[], io: Io): Promise<number>
   const end = parseEnd(values.end, new Date());
   const seed = parseSeed(values.seed);
   const manifest = manifestPath(values.manifest, io);
-  const assay = await createAssay({ manifest, handleSignals: false, storeStartupTimeoutMs: 0 });
+  // A bulk writer waits for the store as long as it takes: under millions of events a commit can queue
+  // behind the store's folding for longer than the 30 s an app's request would accept.
+  const assay = await createAssay({
+    manifest,
+    handleSignals: false,
+    storeStartupTimeoutMs: 0,
+    pipeline: { retry: { deadlineMs: SLOW_COMMIT_MS } },
+  });
   try {
     const definition = pickExperiment(assay.experiments() as ExperimentEntry[], values.experiment);
     if (definition.unit !== "user" && definition.unit !== "session") {
@@ -134,6 +141,9 @@ export async function simulate(args: readonly string[], io: Io): Promise<number>
     await assay.close();
   }
 }
+
+/** An hour: a commit that takes longer means a store that is stuck, not busy. */
+const SLOW_COMMIT_MS = 3_600_000;
 
 /** `--experiment`, else the manifest's only experiment; several without the flag is a usage error. */
 function pickExperiment(experiments: readonly ExperimentEntry[], id: string | undefined): ExperimentEntry {
