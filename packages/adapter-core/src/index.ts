@@ -12,6 +12,7 @@ export {
   requireDeclaredVariant,
   serveExperiments,
 } from "./experiments/served-variants.js";
+export { unitOf } from "./experiments/unit-of.js";
 export {
   CONTEXT_MEMORY_OPTION,
   checkOptions,

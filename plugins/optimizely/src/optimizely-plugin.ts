@@ -5,6 +5,7 @@ import {
   outsideVariants,
   requireDeclaredVariant,
   serveExperiments,
+  unitOf,
 } from "@assay/adapter-core";
 import {
   allowsOutsideFiles,
@@ -339,16 +340,6 @@ function optimizelyUser(
   if (userId === undefined) return { userId: unit, attributes: attrs };
   if (unit !== userId) attrs[BUCKETING_ID] = unit;
   return { userId, attributes: attrs };
-}
-
-function unitOf(
-  definition: ExperimentDefinition,
-  ctx: { readonly userId?: unknown; readonly sessionId?: unknown },
-  attributes: Readonly<Record<string, unknown>>,
-): unknown {
-  if (definition.unit === "user") return ctx.userId;
-  if (definition.unit === "session") return ctx.sessionId;
-  return Object.hasOwn(attributes, definition.unit) ? attributes[definition.unit] : undefined;
 }
 
 function serve(definition: ExperimentDefinition, experimentKey: string): Served {

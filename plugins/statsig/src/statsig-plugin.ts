@@ -5,6 +5,7 @@ import {
   outsideVariants,
   requireDeclaredVariant,
   serveExperiments,
+  unitOf,
 } from "@assay/adapter-core";
 import {
   allowsOutsideFiles,
@@ -325,16 +326,6 @@ export class StatsigBackend implements ExperimentPlugin {
   private lookup(experiment: string): Served {
     return lookupExperiment(this.served, experiment);
   }
-}
-
-function unitOf(
-  definition: ExperimentDefinition,
-  ctx: { readonly userId?: unknown; readonly sessionId?: unknown },
-  attributes: Readonly<Record<string, unknown>>,
-): unknown {
-  if (definition.unit === "user") return ctx.userId;
-  if (definition.unit === "session") return ctx.sessionId;
-  return Object.hasOwn(attributes, definition.unit) ? attributes[definition.unit] : undefined;
 }
 
 function describeSource(o: StatsigPluginOptions): string {
