@@ -1,6 +1,5 @@
 import { type Context, NonRetriableError, type GroupExperiment as SdkGroupExperiment } from "inngest";
 import {
-  checkStillDeclared,
   type ExperimentCall,
   parseCall,
   runSelectedVariant,
@@ -114,7 +113,6 @@ async function exposeThenRun(
   runId: string,
   recorder: Recorder,
 ): Promise<{ result: unknown; ref: ExperimentRef }> {
-  checkStillDeclared(c, variant);
   const exposed = (await rawStep.run(exposureStepId(c.id), async (): Promise<MemoizedSelection> => {
     await recorder.exposure(c.select.target(c.input), variant, runId);
     return { variant, runId };
