@@ -8,6 +8,7 @@ import { experimentChartRoutes } from "./routes/experiment-charts.js";
 import { experimentApiRoutes } from "./routes/experiments-api.js";
 import { experimentPageRoutes } from "./routes/experiments-page.js";
 import { healthRoutes } from "./routes/health.js";
+import { type HttpApiOptions, registerHttpApi } from "./routes/http-api.js";
 import { SourceHolder } from "./routes/source-holder.js";
 import type { OpenSource } from "./source.js";
 
@@ -35,6 +36,10 @@ export interface DashboardAppOptions {
    * whose data are simulated, and their pages say so. No notes are read when absent.
    */
   readonly manifestDir?: string;
+  /** Timeouts of the event ingest and readiness routes (see `HttpApiOptions`). */
+  readonly api?: HttpApiOptions;
+  /** Longest time to receive a whole request (headers and body), in ms; default 30,000. Slow senders get 408. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -43,7 +48,12 @@ export interface DashboardAppOptions {
  * trace: a 4xx says what was wrong, a store that cannot be opened is a 503 page, anything else a plain 500.
  */
 export async function buildDashboardApp(options: DashboardAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 }, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    logger: false,
+    routerOptions: { maxParamLength: 300 },
+    bodyLimit: 64 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+  });
   const holder = new SourceHolder(options.open);
   const views = new ViewCache(options.viewCacheMs ?? 5_000);
   const base = options.basePath ?? "";
@@ -66,7 +76,7 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
       .send(errorPage(title, message, "", base));
   });
   app.setNotFoundHandler((request, reply) => {
-    const api = request.url.startsWith("/api/");
+    const api = request.url.startsWith("/api/") || request.url.startsWith("/v1/");
     const message = `no page at ${request.method} ${request.url.slice(0, 200)}`;
     if (api) return reply.code(404).send({ error: "not-found", message });
     return reply
@@ -93,6 +103,7 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
   );
   await app.register(experimentChartRoutes(holder, views));
   await app.register(experimentApiRoutes(holder));
+  await registerHttpApi(app, holder, options.api);
   app.addHook("onClose", async () => {
     const source = await holder.opened();
     await source?.close?.();

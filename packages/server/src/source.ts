@@ -1,4 +1,4 @@
-import type { ExperimentDefinition, ExperimentSummary } from "@assay/core";
+import type { EventStore, ExperimentDefinition, ExperimentSummary } from "@assay/core";
 import type { ArmReport, MetricResult } from "@assay/stats";
 
 /**
@@ -53,8 +53,25 @@ export interface DashboardSource {
   experiments(): readonly ExperimentDefinition[];
   summarize(experiment: string, options: { readonly daily: true }): Promise<ExperimentSummary>;
   report(definition: ExperimentDefinition, summary: ExperimentSummary): DashboardReport;
-  /** Releases the store when the server closes. */
+  /**
+   * The event store the HTTP API ingests into and exports from: the runtime's store behind its pipeline, so
+   * an ingest is answered once its records are durable. Without it the event routes answer 503.
+   */
+  readonly events?: EventStore;
+  /** The pipeline's counters (queue depth, failures, refusals) for `/metrics`; undefined without a pipeline. */
+  pipelineStats?(): PipelineCounters | undefined;
+  /** Releases the store when the server closes (the runtime's close drains the pipeline first). */
   close?(): Promise<void>;
+}
+
+/** What `/metrics` reads of the event pipeline (structurally `@assay/pipeline`'s `PipelineStats`). */
+export interface PipelineCounters {
+  readonly accepted: number;
+  readonly committed: number;
+  readonly failed: number;
+  readonly refused: number;
+  /** Events accepted and not yet committed: the queue depth. */
+  readonly pending: number;
 }
 
 /** Opens the source once, at the first request; a failure is shown as a 503 page and retried later. */

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from "fastify";
+import { RETRY_AFTER_STORE_DOWN, withinDeadline } from "../events/api-errors.js";
+import type { SourceHolder } from "../source-holder.js";
+import type { ApiMetrics } from "./api-metrics.js";
+
+/** An experiment id no manifest declares: a summary of it touches the store and finds nothing. */
+const PROBE_EXPERIMENT = "__assay_readyz_probe__";
+
+export interface OpsRouteOptions {
+  readonly metrics: ApiMetrics;
+  /** How long `/readyz` waits for the store. */
+  readonly readyTimeoutMs: number;
+}
+
+/**
+ * `GET /readyz` (open, like `/healthz`): 200 once the store answers a query within `readyTimeoutMs`, else
+ * 503 with `Retry-After` and why. `GET /metrics` (role `read`): the counters in Prometheus text format.
+ */
+export function opsRoutes(holder: SourceHolder, options: OpsRouteOptions) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get("/readyz", async (_request, reply) => {
+      reply.header("cache-control", "no-store");
+      try {
+        const source = await holder.get();
+        const probe =
+          source.events === undefined
+            ? source.summarize(PROBE_EXPERIMENT, { daily: true })
+            : source.events.summarize({ experiment: PROBE_EXPERIMENT });
+        await withinDeadline(probe, options.readyTimeoutMs);
+        return reply.send({ ready: true, store: source.storeName });
+      } catch (error) {
+        return reply
+          .code(503)
+          .header("retry-after", String(RETRY_AFTER_STORE_DOWN))
+          .send({ ready: false, error: "store-unavailable", message: (error as Error).message });
+      }
+    });
+    app.get("/metrics", { config: { role: "read" } }, async (_request, reply) => {
+      const source = await holder.opened();
+      return reply
+        .header("cache-control", "no-store")
+        .type("text/plain; version=0.0.4; charset=utf-8")
+        .send(options.metrics.render(source?.pipelineStats?.()));
+    });
+  };
+}
+
+/** Counts every answered request of `app` (root level, so every route is seen) by its route pattern. */
+export function countRequests(app: FastifyInstance, metrics: ApiMetrics): void {
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+}
