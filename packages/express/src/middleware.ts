@@ -28,6 +28,10 @@ const binding: FrameworkBinding<Request, Response> = {
   appendSetCookie(res, cookie) {
     res.append("Set-Cookie", cookie);
   },
+  // Added only once the request holds an exposure: requests that expose nothing pay no listener.
+  whenSent(res, settle) {
+    res.once("finish", () => settle(res.statusCode));
+  },
 };
 
 /**
@@ -38,9 +42,7 @@ const binding: FrameworkBinding<Request, Response> = {
 export function assayMiddleware(options: AssayExpressOptions): RequestHandler {
   const core = createRequestCore(options, binding);
   return (req, res, next) => {
-    const handle = core.begin(req, res);
-    req.assay = handle;
-    res.once("finish", () => handle.settle(res.statusCode));
+    req.assay = core.begin(req, res);
     next();
   };
 }

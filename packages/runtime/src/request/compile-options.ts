@@ -3,7 +3,7 @@ import { DEFAULT_BOT_PATTERN } from "./bots.js";
 import { RequestOptionsError } from "./errors.js";
 import type { AttributeSource, RequestAssayOptions, UnitSource } from "./options.js";
 import { PropagatedAssignments } from "./propagation.js";
-import type { CookieAttributes } from "./signed-cookie.js";
+import { type CookieAttributes, VerifiedCookies } from "./signed-cookie.js";
 
 /** A unit source checked and with its defaults filled in. */
 export type CompiledSource<Req> =
@@ -12,6 +12,7 @@ export type CompiledSource<Req> =
       readonly name: string;
       readonly secrets: readonly string[];
       readonly attributes: CookieAttributes;
+      readonly verified: VerifiedCookies;
     }
   | { readonly from: "header"; readonly name: string }
   | { readonly from: "user"; readonly resolve: (request: Req) => string | undefined };
@@ -110,6 +111,7 @@ function compileSources<Req>(unit: readonly UnitSource<Req>[] | undefined): Comp
           domain:
             source.domain === undefined ? undefined : cookieText(source.domain, `${where}.domain`, false),
         },
+        verified: new VerifiedCookies(),
       };
     }
     if (source.from === "header") return { from: "header", name: headerName(source.name, `${where}.name`) };

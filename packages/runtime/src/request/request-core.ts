@@ -8,11 +8,17 @@ export interface FrameworkBinding<Req, Res> {
   header(request: Req, name: string): string | undefined;
   /** Adds a `Set-Cookie` header to the response, keeping any the app set. */
   appendSetCookie(response: Res, cookie: string): void;
+  /**
+   * Calls `settle` with the final status once the response is sent (Node's `finish`). Asked only when a request
+   * holds an exposure, so requests that expose nothing pay no listener. A framework that knows the end of a
+   * request itself (Hono, after `await next()`) leaves it out and calls `settle` there.
+   */
+  whenSent?(response: Res, settle: (statusCode: number) => void): void;
 }
 
 /** The framework-free middleware: options checked once, then one RequestHandle per request. */
 export interface RequestCore<Req, Res> {
-  /** The handle for one request; call its `settle(status)` once the response is sent. */
+  /** The handle for one request; without `binding.whenSent`, call its `settle(status)` once the response is sent. */
   begin(request: Req, response: Res): RequestHandle<Req, Res>;
 }
 

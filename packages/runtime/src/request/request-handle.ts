@@ -74,7 +74,10 @@ export class RequestHandle<Req, Res> implements RequestAssay {
     if (this.isBot) return;
     if (this.options.deferExposure && this.status === undefined) {
       // Stamped now, when it was rendered: an outcome tracked later in this same request must not precede it.
-      this.pending ??= [];
+      if (this.pending === undefined) {
+        this.pending = [];
+        this.binding.whenSent?.(this.response, (status) => this.settle(status));
+      }
       this.pending.push({ variant, timestamp: new Date() });
       return;
     }
@@ -178,8 +181,15 @@ export class RequestHandle<Req, Res> implements RequestAssay {
         return usableId(source.resolve(this.request));
       case "cookie": {
         const value = readCookie(this.binding.header(this.request, "cookie"), source.name);
-        const known = value === undefined ? undefined : verifyCookieValue(source.name, value, source.secrets);
-        if (known !== undefined) return known;
+        if (value !== undefined) {
+          const seen = source.verified.get(value);
+          if (seen !== undefined) return seen;
+          const known = verifyCookieValue(source.name, value, source.secrets);
+          if (known !== undefined) {
+            source.verified.add(value, known);
+            return known;
+          }
+        }
         // New, or a cookie that does not verify (forged, unsigned, an old secret): a new visitor, never trusted.
         const id = randomUUID();
         const signed = signCookieValue(source.name, id, source.secrets[0]!);

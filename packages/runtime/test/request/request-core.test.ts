@@ -193,6 +193,25 @@ describe("exposures", () => {
     expect(await exposedUnits(assay)).toBe(1);
   });
 
+  it("asks the framework for the end of the response only when an exposure is held, once", async () => {
+    const assay = await assayClient();
+    const settles: Array<(status: number) => void> = [];
+    const core = createRequestCore<FakeRequest, FakeResponse>(
+      { assay, unit: [{ from: "cookie", secret: SECRET }] },
+      { ...binding, whenSent: (_response, settle) => settles.push(settle) },
+    );
+    const quiet = core.begin({ headers: {} }, { cookies: [] });
+    quiet.assign(EXPERIMENT);
+    expect(settles).toHaveLength(0);
+    const page = core.begin({ headers: {} }, { cookies: [] });
+    page.expose(page.assign(EXPERIMENT));
+    page.expose(page.assign(EXPERIMENT));
+    expect(settles).toHaveLength(1);
+    expect(await exposedUnits(assay)).toBe(0);
+    settles[0]!(200);
+    expect(await exposedUnits(assay)).toBe(1);
+  });
+
   it("records at once in immediate mode, and never for a bot", async () => {
     const assay = await assayClient();
     const middleware = core(assay, { exposure: "immediate" });
