@@ -19,7 +19,11 @@ export {
   type SimulatedEffect,
   type SimulatedExperiment,
   type SimulatedSrm,
+  type SimulationClient,
   type SimulationCounts,
+  type SimulationRequest,
+  type SimulationResult,
   type SimulationSpec,
   type SimulationTarget,
+  simulateInto,
 } from "./simulate/index.js";

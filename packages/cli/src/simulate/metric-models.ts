@@ -5,7 +5,7 @@ import type { SimulationSpec } from "./spec.js";
 
 /** The control's rates: a 10% conversion, 5% for other yes/no metrics, 2% for guardrails (errors, refunds). */
 export const BASE_RATES = Object.freeze({ conversion: 0.1, other: 0.05, guardrail: 0.02 });
-/** A converting unit's order value: log-normal with this mean and log-sd (a long right tail, as baskets have). */
+/** A converting unit's order value: log-normal with this log-sd (a long right tail, as baskets have), mean 50 by default. */
 export const ORDER_VALUE = Object.freeze({ mean: 50, logSd: 0.6 });
 /** A count metric (items viewed, searches): Poisson with this mean per unit. */
 export const COUNT_MEAN = 1.5;
@@ -28,7 +28,7 @@ export type MetricModel =
  * on revenue with +10% conversion means smaller baskets, not more revenue.
  */
 export function metricModels(
-  spec: Pick<SimulationSpec, "metrics" | "effects">,
+  spec: Pick<SimulationSpec, "metrics" | "effects" | "orderValue">,
   variants: readonly string[],
   control: string,
   guardrails: readonly string[],
@@ -71,7 +71,7 @@ export function metricModels(
     if (kind === "numeric") {
       const perConversion = conversion !== undefined;
       const conversionLift = perConversion ? lift(variant, conversion) : 1;
-      return { metric, kind, perConversion, mean: (ORDER_VALUE.mean * factor) / conversionLift };
+      return { metric, kind, perConversion, mean: (spec.orderValue * factor) / conversionLift };
     }
     return { metric, kind, mean: COUNT_MEAN * factor };
   }

@@ -29,6 +29,8 @@ export interface SimulationSpec {
   readonly seed: string;
   readonly effects: readonly SimulatedEffect[];
   readonly srm?: SimulatedSrm;
+  /** Mean order value of a converting unit (see `ORDER_VALUE`). */
+  readonly orderValue: number;
   /** The metrics written, in order, with their kinds. */
   readonly metrics: ReadonlyArray<{ readonly metric: string; readonly kind: OutcomeKind }>;
 }
@@ -78,6 +80,19 @@ export function parseEnd(text: string | undefined, now: Date): string {
     throw new CliError(`--end ${text}: in the future; the data set must end by today`, EXIT.USAGE);
   }
   return text;
+}
+
+/** `--order-value`: the mean amount of a converting unit's order, above 0 and at most 1e9; default 50. */
+export function parseOrderValue(text: string | undefined): number {
+  if (text === undefined) return 50;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= 1e9)) {
+    throw new CliError(
+      `--order-value ${JSON.stringify(text)}: a mean order amount above 0, such as 24 or 49.90`,
+      EXIT.USAGE,
+    );
+  }
+  return value;
 }
 
 /** `--seed`: letters, digits, `-` and `_` (it becomes part of every simulated id), default "1". */
