@@ -61,6 +61,7 @@ describe("assay results", () => {
       n: 1,
       sum: 36,
       sumSquares: 1296,
+      sumSquaredDeviations: 0,
     });
   });
 

@@ -1,7 +1,7 @@
 // Rounding in the sufficient statistics: a naive running sum over 1e8 units can leave sumSquares a
 // few parts in 1e9 below sum²/n; that is rounding, not bad data, and must not make compare throw.
 import { describe, expect, it } from "vitest";
-import { compare, StatsInputError } from "../src/index.js";
+import { compare, evaluate, StatsInputError } from "../src/index.js";
 
 /** Σy and Σy² accumulated one unit at a time in doubles, as a naive store would. */
 function naiveSums(value: number, n: number) {
@@ -59,5 +59,43 @@ describe("numerics: tolerances scale with n·ε", () => {
     expect(() => compare({ n, sum: 1, sumSquaredDeviations: -1 }, b)).toThrow(
       /control\.sumSquaredDeviations/,
     );
+  });
+  it("evaluate reads a summary's sumSquaredDeviations: sd 0.01 around 1e6 is tested with its real variance", () => {
+    // A store's summary of n units with sd 0.01 around 1e6 (sumSquares cannot carry that variance: it is
+    // what a double rounds n·1e12 to) and a treatment 0.001 higher: z ≈ 0.001/√(2e-4/n) ≈ 7 at n = 1e4.
+    const n = 10_000;
+    const arm = (variantId: string, mean: number) => ({
+      variantId,
+      n,
+      sum: mean * n,
+      sumSquares: mean * mean * n,
+      sumSquaredDeviations: (n - 1) * 1e-4,
+    });
+    const report = evaluate(
+      { control: "a", primary: [{ metric: "m" }], minimumSample: n, scale: "absolute" },
+      {
+        experiment: "x",
+        variants: [
+          { variantId: "a", exposedUnits: n, exposures: n },
+          { variantId: "b", exposedUnits: n, exposures: n },
+        ],
+        metrics: [{ metric: "m", kind: "numeric", variants: [arm("a", 1e6), arm("b", 1e6 + 0.001)] }],
+      },
+    );
+    const result = report.treatments[0]!.metrics[0]!;
+    expect(Math.abs(result.standardError / Math.sqrt(2e-4 / n) - 1)).toBeLessThan(1e-6);
+    expect(result.pValue).toBeLessThan(1e-10);
+    expect(report.decision).toBe("ship");
+    const bad = arm("a", 1e6);
+    expect(() =>
+      evaluate(
+        { control: "a", primary: [{ metric: "m" }], minimumSample: n },
+        {
+          experiment: "x",
+          variants: [{ variantId: "a", exposedUnits: n, exposures: n }],
+          metrics: [{ metric: "m", kind: "numeric", variants: [{ ...bad, sumSquaredDeviations: -1 }] }],
+        },
+      ),
+    ).toThrow(/summary\.metrics\[0\]\.variants\[0\]\.sumSquaredDeviations/);
   });
 });

@@ -126,15 +126,21 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       const metric = (m: string) => summary.metrics.find((x) => x.metric === m)!;
       expect(metric("buy").kind).toBe("bool");
       expect(metric("buy").variants).toEqual([
-        { variantId: "control", n: 2, sum: 1, sumSquares: 1 },
-        { variantId: "treatment", n: 1, sum: 1, sumSquares: 1 },
+        { variantId: "control", n: 2, sum: 1, sumSquares: 1, sumSquaredDeviations: 0.5 },
+        { variantId: "treatment", n: 1, sum: 1, sumSquares: 1, sumSquaredDeviations: 0 },
       ]);
       expect(metric("revenue").variants).toEqual([
-        { variantId: "control", n: 2, sum: 6.5, sumSquares: 42.25 },
-        { variantId: "treatment", n: 1, sum: 10, sumSquares: 100 },
+        { variantId: "control", n: 2, sum: 6.5, sumSquares: 42.25, sumSquaredDeviations: 21.125 },
+        { variantId: "treatment", n: 1, sum: 10, sumSquares: 100, sumSquaredDeviations: 0 },
       ]);
       expect(metric("items").kind).toBe("count");
-      expect(metric("items").variants[0]).toEqual({ variantId: "control", n: 2, sum: 5, sumSquares: 25 });
+      expect(metric("items").variants[0]).toEqual({
+        variantId: "control",
+        n: 2,
+        sum: 5,
+        sumSquares: 25,
+        sumSquaredDeviations: 12.5,
+      });
       expect(summary.unattributedOutcomes).toBe(2);
       const only = await store.summarize({ experiment: exp, metrics: ["items"] });
       expect(only.metrics.map((m) => m.metric)).toEqual(["items"]);
@@ -156,7 +162,13 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         outcome(exp, "buy", { kind: "bool", value: true }, { sessionId: "s1" }, 2),
       ]);
       const summary = await store.summarize({ experiment: exp, unit: "session" });
-      expect(summary.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 1, sum: 1, sumSquares: 1 });
+      expect(summary.metrics[0]?.variants[0]).toEqual({
+        variantId: "control",
+        n: 1,
+        sum: 1,
+        sumSquares: 1,
+        sumSquaredDeviations: 0,
+      });
       await store.close?.();
     });
 
@@ -243,7 +255,13 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       ]);
       const byUser = await store.summarize({ experiment: exp });
       expect(byUser.variants).toEqual([{ variantId: "control", exposedUnits: 2, exposures: 3 }]);
-      expect(byUser.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 2, sum: 2, sumSquares: 2 });
+      expect(byUser.metrics[0]?.variants[0]).toEqual({
+        variantId: "control",
+        n: 2,
+        sum: 2,
+        sumSquares: 2,
+        sumSquaredDeviations: 0,
+      });
       expect(byUser.unattributedOutcomes).toBe(1); // bob was never exposed
       const bySession = await store.summarize({ experiment: exp, unit: "session" });
       expect(bySession.variants).toEqual([{ variantId: "control", exposedUnits: 3, exposures: 3 }]);
@@ -252,6 +270,7 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         n: 3,
         sum: 2,
         sumSquares: 2,
+        sumSquaredDeviations: 2 - 4 / 3,
       });
       expect(bySession.unattributedOutcomes).toBe(1); // alice's outcome has no session
       await store.close?.();
@@ -289,8 +308,8 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         {
           metric: "revenue",
           variants: [
-            { variantId: "control", n: 1, sum: 3, sumSquares: 9 },
-            { variantId: "treatment", n: 1, sum: 0, sumSquares: 0 },
+            { variantId: "control", n: 1, sum: 3, sumSquares: 9, sumSquaredDeviations: 0 },
+            { variantId: "treatment", n: 1, sum: 0, sumSquares: 0, sumSquaredDeviations: 0 },
           ],
         },
       ]);
@@ -301,10 +320,16 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       ]);
       // a: 3 + 2 = 5, c: 0 (its 7 came before its exposure); b: 5
       expect(d2!.metrics[0]!.variants).toEqual([
-        { variantId: "control", n: 2, sum: 5, sumSquares: 25 },
-        { variantId: "treatment", n: 1, sum: 5, sumSquares: 25 },
+        { variantId: "control", n: 2, sum: 5, sumSquares: 25, sumSquaredDeviations: 12.5 },
+        { variantId: "treatment", n: 1, sum: 5, sumSquares: 25, sumSquaredDeviations: 0 },
       ]);
-      expect(d3!.metrics[0]!.variants[0]).toEqual({ variantId: "control", n: 2, sum: 6, sumSquares: 26 });
+      expect(d3!.metrics[0]!.variants[0]).toEqual({
+        variantId: "control",
+        n: 2,
+        sum: 6,
+        sumSquares: 26,
+        sumSquaredDeviations: 8,
+      });
       // the last point is the whole summary
       expect(d3!.variants).toEqual(summary.variants);
       expect(d3!.metrics[0]!.variants).toEqual(summary.metrics[0]!.variants);

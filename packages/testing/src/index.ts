@@ -11,3 +11,4 @@ export {
   type RequestMiddlewareHarness,
   testRequestMiddleware,
 } from "./request-middleware-suite.js";
+export { testSummaryNumerics } from "./summary-numerics-suite.js";

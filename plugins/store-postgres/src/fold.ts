@@ -10,12 +10,12 @@ import type { PoolClient } from "pg";
  * - `pending_outcomes`: outcomes no exposure covers yet; moved into `unit_metric_days` once one does;
  * - `unit_variants`, `variant_days`, `metric_kinds`: exposure and outcome counters;
  * - running totals, so a summary reads rows per variant, never per unit: `variant_metrics` (per variant and
- *   metric the sum, sum of squares and count of the units' values; a fold takes out the old contribution of
- *   every unit and metric it touches and puts back the new one, under the unit's variant of each moment),
- *   `variant_metric_days` (the daily series: per variant, metric and day the change that day of the sum and
- *   sum of squares of the units' cumulative values, `v_d - v_{d-1}` and `v_d^2 - v_{d-1}^2` with `v_{d-1}` the
- *   value at the unit's previous active day, and the outcomes counted that day; kept the same way, and a row
- *   left with `counted` 0 by a unit changing variant is not read), `variant_first_days` (units by variant and
+ *   metric the units that have a value, and Σ(v − ref) and Σ(v − ref)² over them as exact numerics, centred on
+ *   the row's reference value `ref`, and the outcomes counted; a fold takes out the old contribution of every
+ *   unit and metric it touches and puts back the new one, under the unit's variant of each moment; see
+ *   CENTRED_TOTALS in schema.ts for why), `variant_metric_days` (the daily series: per variant, metric and day
+ *   the change that day of the same sums over the units' cumulative values, and the outcomes counted that day;
+ *   kept the same way, and a row left with `counted` 0 by a unit changing variant is not read), `variant_first_days` (units by variant and
  *   day of first exposure) and `unit_counters` (units seen in several variants). So a summary costs rows per
  *   variant, metric and day, whatever the number of units and events.
  *
@@ -29,6 +29,27 @@ import type { PoolClient } from "pg";
  */
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A centred term as an exact numeric: its 15-digit decimal, the same for the same double, so a term added by
+ * one fold and taken out by a later one cancels exactly in the numeric running totals (in doubles the rounding
+ * of large terms, a unit's first part far from the data, stayed behind and could exceed the variance itself).
+ */
+export function exact(term: string): string {
+  return `(${term})::numeric`;
+}
+
+/**
+ * The aggregates of a day's deltas (rows with cv, pv as above, `d`) centred on `ref`: units whose first active
+ * day it is, the change of Σ(v − ref) and of Σ(v − ref)² (exact: a unit's days telescope), and the outcomes
+ * counted; with `sign` "-" to take them out.
+ */
+export function centredDayDeltas(ref: string, sign: "-" | "" = ""): string {
+  const now = exact(`d.cv - ${ref}`);
+  const before = exact(`d.pv - ${ref}`);
+  return `${sign}count(*) FILTER (WHERE d.pv IS NULL), ${sign}sum(${now} - coalesce(${before}, 0)),
+    ${sign}sum(${now} * ${now} - coalesce(${before} * ${before}, 0)), ${sign}sum(d.c)`;
+}
 
 function unitExpression(mode: "u" | "s"): string {
   return mode === "s" ? "('s:' || session_id)" : "COALESCE('u:' || user_id, 's:' || session_id)";
@@ -169,29 +190,38 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
  */
 function variantContributions(s: string, mode: string, sign: "-" | ""): string[] {
   return [
-    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
-     SELECT t.experiment, '${mode}', u.variant_id, t.metric, ${sign}sum(t.v), ${sign}sum(t.v * t.v), ${sign}sum(t.c)
+    // Centred on the row's ref (see CENTRED_TOTALS in schema.ts); a row made now takes the value of largest
+    // magnitude among its units in this step.
+    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, ref, units, dsum, dsq, counted)
+     SELECT experiment, '${mode}', variant_id, metric, min(ref), ${sign}count(*), ${sign}sum(${exact("v - ref")}),
+            ${sign}sum(${exact("v - ref")} * ${exact("v - ref")}), ${sign}sum(c)
      FROM (
-       SELECT a.experiment, a.unit, a.metric,
-              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-       FROM touched a
-       JOIN ${s}.unit_metric_days m
-         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-       GROUP BY a.experiment, a.unit, a.metric
-     ) t
-     JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-     GROUP BY t.experiment, u.variant_id, t.metric
+       SELECT t.experiment, u.variant_id, t.metric, t.v, t.c,
+              coalesce(r.ref, first_value(t.v) OVER (
+                PARTITION BY t.experiment, u.variant_id, t.metric ORDER BY abs(t.v) DESC, t.v DESC)) AS ref
+       FROM (
+         SELECT a.experiment, a.unit, a.metric,
+                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+         FROM touched a
+         JOIN ${s}.unit_metric_days m
+           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+         GROUP BY a.experiment, a.unit, a.metric
+       ) t
+       JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+       LEFT JOIN ${s}.variant_metrics r ON r.experiment = t.experiment AND r.mode = '${mode}'
+         AND r.variant_id = u.variant_id AND r.metric = t.metric
+     ) c
+     GROUP BY experiment, variant_id, metric
      ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-       sum = ${s}.variant_metrics.sum + excluded.sum,
-       sum_squares = ${s}.variant_metrics.sum_squares + excluded.sum_squares,
-       counted = ${s}.variant_metrics.counted + excluded.counted`,
-    // per (unit, metric) and active day: its cumulative value (cv), the one at its previous active day (pv)
-    `INSERT INTO ${s}.variant_metric_days (experiment, mode, variant_id, metric, day, sum, sum_squares, counted)
-     SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${sign}sum(d.cv - d.pv),
-            ${sign}sum(d.cv * d.cv - d.pv * d.pv), ${sign}sum(d.c)
+       units = ${s}.variant_metrics.units + excluded.units, dsum = ${s}.variant_metrics.dsum + excluded.dsum,
+       dsq = ${s}.variant_metrics.dsq + excluded.dsq, counted = ${s}.variant_metrics.counted + excluded.counted`,
+    // after variant_metrics, so that a row made in this step has its ref; per (unit, metric) and active day its
+    // cumulative value (cv) and the one at its previous active day (pv, NULL on the first)
+    `INSERT INTO ${s}.variant_metric_days (experiment, mode, variant_id, metric, day, units, dsum, dsq, counted)
+     SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref", sign)}
      FROM (
        SELECT experiment, unit, metric, day, c, cv,
-              coalesce(lag(cv) OVER (PARTITION BY experiment, unit, metric ORDER BY day), 0) AS pv
+              lag(cv) OVER (PARTITION BY experiment, unit, metric ORDER BY day) AS pv
        FROM (
          SELECT m.experiment, m.unit, m.metric, m.day, m.outcomes AS c,
                 CASE WHEN m.kind = 'bool' THEN max(m.value) OVER w ELSE sum(m.value) OVER w END AS cv
@@ -202,10 +232,12 @@ function variantContributions(s: string, mode: string, sign: "-" | ""): string[]
        ) cum
      ) d
      JOIN ${s}.units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
+     JOIN ${s}.variant_metrics r ON r.experiment = d.experiment AND r.mode = '${mode}'
+       AND r.variant_id = u.variant_id AND r.metric = d.metric
      GROUP BY d.experiment, u.variant_id, d.metric, d.day
      ON CONFLICT (experiment, mode, variant_id, metric, day) DO UPDATE SET
-       sum = ${s}.variant_metric_days.sum + excluded.sum,
-       sum_squares = ${s}.variant_metric_days.sum_squares + excluded.sum_squares,
+       units = ${s}.variant_metric_days.units + excluded.units,
+       dsum = ${s}.variant_metric_days.dsum + excluded.dsum, dsq = ${s}.variant_metric_days.dsq + excluded.dsq,
        counted = ${s}.variant_metric_days.counted + excluded.counted`,
     `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
      SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, ${sign}count(*)

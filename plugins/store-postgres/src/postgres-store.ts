@@ -319,13 +319,22 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     );
     const metricSql =
       query.daily === true
-        ? // the daily series' per-day deltas, kept by the fold
-          `SELECT metric, variant_id AS "variantId", day, sum, sum_squares AS "sumSquares", counted::int AS counted
-           FROM ${s}.variant_metric_days
-           WHERE experiment = $1 AND mode = $2 AND counted <> 0 ${metricFilter}`
+        ? // the series' per-day deltas, kept by the fold, as the difference of the running (exact numeric)
+          // sums after and before the day, each rounded once: a unit's large first-day term and its removal the
+          // next day then cancel in summaryFromRows' compensated sum instead of leaving their rounding behind
+          `SELECT d.metric, d.variant_id AS "variantId", d.day, r.ref AS reference, d.units::int AS "valuedUnits",
+                  (sum(d.dsum) OVER w)::float8 AS "centredSum",
+                  (d.dsum - sum(d.dsum) OVER w)::float8 AS "centredSumLow",
+                  (sum(d.dsq) OVER w)::float8 AS "centredSquares",
+                  (d.dsq - sum(d.dsq) OVER w)::float8 AS "centredSquaresLow", d.counted::int AS counted
+           FROM ${s}.variant_metric_days d
+           JOIN ${s}.variant_metrics r
+             ON r.experiment = d.experiment AND r.mode = d.mode AND r.variant_id = d.variant_id AND r.metric = d.metric
+           WHERE d.experiment = $1 AND d.mode = $2 AND d.counted <> 0 ${metricFilter.replace("metric", "d.metric")}
+           WINDOW w AS (PARTITION BY d.variant_id, d.metric ORDER BY d.day)`
         : // the running totals: one row per variant and metric
-          `SELECT metric, variant_id AS "variantId", 0 AS day, sum, sum_squares AS "sumSquares",
-                  counted::int AS counted
+          `SELECT metric, variant_id AS "variantId", 0 AS day, ref AS reference, units::int AS "valuedUnits",
+                  dsum::float8 AS "centredSum", dsq::float8 AS "centredSquares", counted::int AS counted
            FROM ${s}.variant_metrics WHERE experiment = $1 AND mode = $2 ${metricFilter}`;
     const metrics = await client.query(metricSql, params);
     const several = await client.query<{ n: number }>(

@@ -1,8 +1,9 @@
 import type { PoolClient } from "pg";
+import { centredDayDeltas, exact } from "./fold.js";
 import { schemaNameProblem } from "./schema-name.js";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 7;
+export const POSTGRES_SCHEMA_VERSION = 8;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -136,7 +137,72 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
   // collation (even C.UTF-8) each comparison went through strcoll. Inserts and folds already order ids by "C",
   // so no order changes. Rebuilds the index once.
   7: (s) => `ALTER TABLE ${s}.events ALTER COLUMN event_id TYPE text COLLATE "C"`,
+  // The per-variant sums centred on a reference value and kept as exact numerics (CENTRED_TOTALS), rebuilt from
+  // the per-unit rollups.
+  8: (s) => CENTRED_TOTALS(s),
 };
+
+/**
+ * Version 8: sums that keep a variance when the mean is large against the spread (sd 0.01 around 1e6 is 1e-16
+ * of the mean's square: plain running sums of v and v² in double precision kept nothing of it, and a value the
+ * same for every unit came out a hair off 0). Each `variant_metrics` row keeps a reference value `ref`, fixed
+ * when the row is made, the units that have a value (`units`), and Σ(v − ref) and Σ(v − ref)² over them as
+ * numerics (`dsum`, `dsq`): every term is the exact numeric of a double (fold.ts's `exact`), so what one fold
+ * adds a later one takes out exactly. The units without a value count as 0; `statsFromCentred` of @assay/core
+ * turns these into n / sum / sum of squares / Σ(v − mean)². A value equal to `ref` adds exactly 0, so a constant
+ * metric keeps a variance of exactly 0. `ref` is the value of largest magnitude among the units of the fold that
+ * makes the row (a unit's value grows as its outcomes come in, so the largest is the likeliest whole one); the
+ * centring only has to be near the data: the further `ref` is from the mean against the sd, the more digits the
+ * final subtraction in doubles loses (100 sd away costs four of sixteen). `variant_metric_days` keeps the change
+ * per day of the same sums, centred on the row's `ref`.
+ */
+function CENTRED_TOTALS(s: string): string {
+  return `
+    DROP TABLE ${s}.variant_metrics;
+    CREATE TABLE ${s}.variant_metrics (
+      experiment text NOT NULL, mode char(1) NOT NULL, variant_id text NOT NULL, metric text NOT NULL,
+      ref double precision NOT NULL, units bigint NOT NULL, dsum numeric NOT NULL, dsq numeric NOT NULL,
+      counted bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, variant_id, metric)
+    );
+    INSERT INTO ${s}.variant_metrics
+    SELECT experiment, mode, variant_id, metric, min(ref), count(*), sum(${exact("v - ref")}),
+           sum(${exact("v - ref")} * ${exact("v - ref")}), sum(c)
+    FROM (
+      SELECT t.experiment, t.mode, u.variant_id, t.metric, t.v, t.c,
+             first_value(t.v) OVER (
+               PARTITION BY t.experiment, t.mode, u.variant_id, t.metric ORDER BY abs(t.v) DESC, t.v DESC) AS ref
+      FROM (
+        SELECT experiment, mode, unit, metric,
+               CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
+        FROM ${s}.unit_metric_days GROUP BY experiment, mode, unit, metric
+      ) t JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = t.mode AND u.unit = t.unit
+    ) c
+    GROUP BY experiment, mode, variant_id, metric;
+    DROP TABLE ${s}.variant_metric_days;
+    CREATE TABLE ${s}.variant_metric_days (
+      experiment text NOT NULL, mode char(1) NOT NULL, variant_id text NOT NULL, metric text NOT NULL,
+      day integer NOT NULL, units bigint NOT NULL, dsum numeric NOT NULL, dsq numeric NOT NULL,
+      counted bigint NOT NULL,
+      PRIMARY KEY (experiment, mode, variant_id, metric, day)
+    );
+    INSERT INTO ${s}.variant_metric_days
+    SELECT d.experiment, d.mode, u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref")}
+    FROM (
+      SELECT experiment, mode, unit, metric, day, c, cv,
+             lag(cv) OVER (PARTITION BY experiment, mode, unit, metric ORDER BY day) AS pv
+      FROM (
+        SELECT experiment, mode, unit, metric, day, outcomes AS c,
+               CASE WHEN kind = 'bool' THEN max(value) OVER w ELSE sum(value) OVER w END AS cv
+        FROM ${s}.unit_metric_days
+        WINDOW w AS (PARTITION BY experiment, mode, unit, metric ORDER BY day)
+      ) cum
+    ) d
+    JOIN ${s}.units u ON u.experiment = d.experiment AND u.mode = d.mode AND u.unit = d.unit
+    JOIN ${s}.variant_metrics r
+      ON r.experiment = d.experiment AND r.mode = d.mode AND r.variant_id = u.variant_id AND r.metric = d.metric
+    GROUP BY d.experiment, d.mode, u.variant_id, d.metric, d.day;`;
+}
 
 /** A schema name used unquoted in SQL (see schemaNameProblem); a RangeError saying why it cannot be one. */
 export function checkSchemaName(schema: string): string {

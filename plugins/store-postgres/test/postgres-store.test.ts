@@ -65,7 +65,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const collation = await pool.query(
       `SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
        WHERE a.attrelid = '${schema}.events'::regclass AND a.attname = 'event_id'`,
@@ -73,7 +73,13 @@ describe("PostgresEventStore", () => {
     expect(collation.rows).toEqual([{ collname: "C" }]); // version 7: ids compare byte by byte
     const summary = await store.summarize({ experiment: "old" });
     expect(summary.variants).toEqual([{ variantId: "control", exposedUnits: 1, exposures: 1 }]);
-    expect(summary.metrics[0]?.variants[0]).toEqual({ variantId: "control", n: 1, sum: 1, sumSquares: 1 });
+    expect(summary.metrics[0]?.variants[0]).toEqual({
+      variantId: "control",
+      n: 1,
+      sum: 1,
+      sumSquares: 1,
+      sumSquaredDeviations: 0,
+    });
     // a newer database is refused
     await pool.query(`INSERT INTO ${schema}.assay_migrations (version) VALUES ($1)`, [
       POSTGRES_SCHEMA_VERSION + 1,

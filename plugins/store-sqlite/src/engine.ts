@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
 import { EventKeys } from "./event-keys.js";
 import { scanEventRows } from "./event-scan.js";
-import { dailyMetricsSql, Rollup, type UnitMode } from "./rollups.js";
+import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode } from "./rollups.js";
 import { migrate } from "./schema.js";
 
 /** What the engine needs to open its database (the store's options that reach the writer thread). */
@@ -325,8 +325,7 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
       ? // the series' per-day deltas, kept by the fold
         dailyMetricsSql(query.metrics !== undefined)
       : // the running totals: one row per variant and metric
-        `SELECT metric, variant_id AS variantId, 0 AS day, sum, sum_squares AS sumSquares, counted
-         FROM variant_metrics WHERE experiment = @experiment AND mode = @mode ${metricFilter}`;
+        totalMetricsSql(query.metrics !== undefined);
   const metrics = db.prepare(metricSql).all(params) as SummaryRows["metrics"];
   const several = (db
     .prepare("SELECT several FROM unit_counters WHERE experiment = @experiment AND mode = @mode")

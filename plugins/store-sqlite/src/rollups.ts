@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
+import { addExact, exactSum } from "./exact-sums.js";
 
 /**
  * The events with their names (see schema.ts, version 5), in the shape the fold reads: `seq` is the order
@@ -126,32 +127,113 @@ export const VARIANT_METRIC_DAYS = `
     PRIMARY KEY (experiment, mode, variant_id, metric, day)
   ) WITHOUT ROWID;
   INSERT INTO variant_metric_days
-  SELECT d.experiment, d.mode, u.variant_id, d.metric, d.day, sum(d.cv - d.pv), sum(d.cv * d.cv - d.pv * d.pv),
-         sum(d.c)
+  SELECT d.experiment, d.mode, u.variant_id, d.metric, d.day, sum(d.cv - coalesce(d.pv, 0)),
+         sum(d.cv * d.cv - coalesce(d.pv * d.pv, 0)), sum(d.c)
   FROM (${unitDayDeltas("unit_metric_days m")}) d
   JOIN units u ON u.experiment = d.experiment AND u.mode = d.mode AND u.unit = d.unit
   GROUP BY d.experiment, d.mode, u.variant_id, d.metric, d.day;
 `;
 
 /**
+ * Version 6: the per-variant sums centred, so a variance survives a large mean (sd 0.01 around 1e6 is 1e-16 of
+ * the mean's square: plain running sums of v and v² keep nothing of it, and a value the same for every unit came
+ * out a hair off 0). Each `variant_metrics` row keeps a reference value `ref`, fixed when the row is made, the
+ * units that have a value (`units`), and Σ(v − ref) and Σ(v − ref)² over them (`dsum`, `dsq`, each a
+ * double-double with its `_lo` part, see exact-sums.ts); the units without a value count as 0, and
+ * `statsFromCentred` of @assay/core turns these into n / sum / sum of squares / Σ(v − mean)². A value equal to
+ * `ref` adds exactly 0, so a constant metric keeps a variance of exactly 0 however many units and folds it has.
+ * `ref` is the value of largest magnitude among the units of the fold that makes the row: a unit's value grows
+ * as its outcomes come in, so the largest is the likeliest to be a whole one rather than a first part. The
+ * centring only has to be near the data: the further `ref` is from the mean against the sd, the more digits
+ * the final Σ(v − ref)² − (Σ(v − ref))²/n loses (a `ref` 100 sd away costs four of sixteen). `variant_metric_days`
+ * keeps the change per day of the same sums, centred on the row's `ref` (a unit's first active day adds it to
+ * `units`). Both are rebuilt from the per-unit rollups.
+ */
+export const CENTRED_TOTALS = `
+  DROP TABLE variant_metrics;
+  CREATE TABLE variant_metrics (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, variant_id TEXT NOT NULL, metric TEXT NOT NULL,
+    ref REAL NOT NULL, units INTEGER NOT NULL, dsum REAL NOT NULL, dsum_lo REAL NOT NULL,
+    dsq REAL NOT NULL, dsq_lo REAL NOT NULL, counted INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, variant_id, metric)
+  ) WITHOUT ROWID;
+  INSERT INTO variant_metrics
+  SELECT experiment, mode, variant_id, metric, min(ref), count(*), ${exactSum("", "v - ref")},
+         ${exactSum("", "(v - ref) * (v - ref)")}, sum(c)
+  FROM (
+    SELECT t.experiment, t.mode, u.variant_id, t.metric, t.v, t.c,
+           first_value(t.v) OVER (PARTITION BY t.experiment, t.mode, u.variant_id, t.metric ORDER BY abs(t.v) DESC, t.v DESC) AS ref
+    FROM (
+      SELECT experiment, mode, unit, metric,
+             CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v, sum(outcomes) AS c
+      FROM unit_metric_days GROUP BY experiment, mode, unit, metric
+    ) t JOIN units u ON u.experiment = t.experiment AND u.mode = t.mode AND u.unit = t.unit
+  )
+  GROUP BY experiment, mode, variant_id, metric;
+  DROP TABLE variant_metric_days;
+  CREATE TABLE variant_metric_days (
+    experiment TEXT NOT NULL, mode TEXT NOT NULL, variant_id TEXT NOT NULL, metric TEXT NOT NULL,
+    day INTEGER NOT NULL, units INTEGER NOT NULL, dsum REAL NOT NULL, dsum_lo REAL NOT NULL,
+    dsq REAL NOT NULL, dsq_lo REAL NOT NULL, counted INTEGER NOT NULL,
+    PRIMARY KEY (experiment, mode, variant_id, metric, day)
+  ) WITHOUT ROWID;
+  INSERT INTO variant_metric_days
+  SELECT d.experiment, d.mode, u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref")}
+  FROM (${unitDayDeltas("unit_metric_days m")}) d
+  JOIN units u ON u.experiment = d.experiment AND u.mode = d.mode AND u.unit = d.unit
+  JOIN variant_metrics r
+    ON r.experiment = d.experiment AND r.mode = d.mode AND r.variant_id = u.variant_id AND r.metric = d.metric
+  GROUP BY d.experiment, d.mode, u.variant_id, d.metric, d.day;
+`;
+
+/**
+ * The aggregates of a day's deltas (rows of unitDayDeltas, `d`) centred on `ref`: units whose first active day
+ * it is, the change of Σ(v − ref) and of Σ(v − ref)² (each as hi, lo: the new term and the old one taken out
+ * are separate terms of one exact sum, so a unit's days telescope exactly), and the outcomes counted; with
+ * `sign` "-" to take them out.
+ */
+function centredDayDeltas(ref: string, sign: "-" | "" = ""): string {
+  return `${sign}sum(d.pv IS NULL), ${exactSum(sign, `d.cv - ${ref}`, `${ref} - d.pv`)},
+    ${exactSum(sign, `(d.cv - ${ref}) * (d.cv - ${ref})`, `-((d.pv - ${ref}) * (d.pv - ${ref}))`)}, ${sign}sum(d.c)`;
+}
+
+/**
  * The rows of the daily series for one experiment and mode (parameters @experiment, @mode, and @metrics, a
  * JSON array, when `filtered`), as `SummaryRows["metrics"]`.
  */
 export function dailyMetricsSql(filtered: boolean): string {
-  return `SELECT metric, variant_id AS variantId, day, sum, sum_squares AS sumSquares, counted
-    FROM variant_metric_days WHERE experiment = @experiment AND mode = @mode AND counted <> 0
+  return `SELECT d.metric, d.variant_id AS variantId, d.day, r.ref AS reference, d.units AS valuedUnits,
+           d.dsum AS centredSum, d.dsum_lo AS centredSumLow, d.dsq AS centredSquares,
+           d.dsq_lo AS centredSquaresLow, d.counted
+    FROM variant_metric_days d
+    JOIN variant_metrics r
+      ON r.experiment = d.experiment AND r.mode = d.mode AND r.variant_id = d.variant_id AND r.metric = d.metric
+    WHERE d.experiment = @experiment AND d.mode = @mode AND d.counted <> 0
+    ${filtered ? "AND d.metric IN (SELECT value FROM json_each(@metrics))" : ""}`;
+}
+
+/**
+ * The running totals for one experiment and mode, one row per variant and metric, as centred
+ * `SummaryRows["metrics"]` (parameters as dailyMetricsSql's).
+ */
+export function totalMetricsSql(filtered: boolean): string {
+  return `SELECT metric, variant_id AS variantId, 0 AS day, ref AS reference, units AS valuedUnits,
+           dsum AS centredSum, dsum_lo AS centredSumLow, dsq AS centredSquares, dsq_lo AS centredSquaresLow,
+           counted
+    FROM variant_metrics WHERE experiment = @experiment AND mode = @mode
     ${filtered ? "AND metric IN (SELECT value FROM json_each(@metrics))" : ""}`;
 }
 
 /**
  * Per (unit, metric) and active day of the rows of `from` (`unit_metric_days m`, possibly joined): the unit's
- * cumulative value that day (cv), the one at its previous active day (pv, 0 before the first) and the outcomes
- * that day (c). One window pass with two frames (a second pass for `lag(cv)` cost a third more).
+ * cumulative value that day (cv), the one at its previous active day (pv, NULL on the first) and the outcomes
+ * that day (c). One window pass with two frames (a second pass for `lag(cv)` cost a third more). The version 4
+ * table (plain sums) takes pv as 0 there.
  */
 function unitDayDeltas(from: string): string {
   return `SELECT m.experiment, m.mode, m.unit, m.metric, m.day, m.outcomes AS c,
            CASE WHEN m.kind = 'bool' THEN max(m.value) OVER upto ELSE sum(m.value) OVER upto END AS cv,
-           coalesce(CASE WHEN m.kind = 'bool' THEN max(m.value) OVER prior ELSE sum(m.value) OVER prior END, 0) AS pv
+           CASE WHEN m.kind = 'bool' THEN max(m.value) OVER prior ELSE sum(m.value) OVER prior END AS pv
     FROM ${from}
     WINDOW upto AS (PARTITION BY m.experiment, m.mode, m.unit, m.metric ORDER BY m.day ROWS UNBOUNDED PRECEDING),
            prior AS (PARTITION BY m.experiment, m.mode, m.unit, m.metric ORDER BY m.day
@@ -310,35 +392,44 @@ export class Rollup {
  */
 function variantContributions(mode: string, sign: "-" | ""): string[] {
   return [
-    `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, sum, sum_squares, counted)
-     SELECT t.experiment, '${mode}', u.variant_id, t.metric, ${sign}sum(t.v), ${sign}sum(t.v * t.v), ${sign}sum(t.c)
+    // Centred on the row's ref; a row made now takes the value of largest magnitude among its units in this step.
+    `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, ref, units, dsum, dsum_lo, dsq, dsq_lo, counted)
+     SELECT experiment, '${mode}', variant_id, metric, min(ref), ${sign}count(*), ${exactSum(sign, "v - ref")},
+            ${exactSum(sign, "(v - ref) * (v - ref)")}, ${sign}sum(c)
      FROM (
-       SELECT a.experiment, a.unit, a.metric,
-              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-       FROM temp.touched_${mode} a
-       JOIN unit_metric_days m
-         ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-       GROUP BY a.experiment, a.unit, a.metric
-     ) t
-     JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-     WHERE true GROUP BY t.experiment, u.variant_id, t.metric
+       SELECT t.experiment, u.variant_id, t.metric, t.v, t.c,
+              coalesce(r.ref, first_value(t.v) OVER (PARTITION BY t.experiment, u.variant_id, t.metric ORDER BY abs(t.v) DESC, t.v DESC)) AS ref
+       FROM (
+         SELECT a.experiment, a.unit, a.metric,
+                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
+         FROM temp.touched_${mode} a
+         JOIN unit_metric_days m
+           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+         GROUP BY a.experiment, a.unit, a.metric
+       ) t
+       JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+       LEFT JOIN variant_metrics r ON r.experiment = t.experiment AND r.mode = '${mode}'
+         AND r.variant_id = u.variant_id AND r.metric = t.metric
+     )
+     WHERE true GROUP BY experiment, variant_id, metric
      ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-       sum = variant_metrics.sum + excluded.sum, sum_squares = variant_metrics.sum_squares + excluded.sum_squares,
-       counted = variant_metrics.counted + excluded.counted`,
-    `INSERT INTO variant_metric_days (experiment, mode, variant_id, metric, day, sum, sum_squares, counted)
-     SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${sign}sum(d.cv - d.pv),
-            ${sign}sum(d.cv * d.cv - d.pv * d.pv), ${sign}sum(d.c)
+       units = variant_metrics.units + excluded.units, ${addExact("variant_metrics", "dsum")},
+       ${addExact("variant_metrics", "dsq")}, counted = variant_metrics.counted + excluded.counted`,
+    // after variant_metrics, so that a row made in this step has its ref
+    `INSERT INTO variant_metric_days (experiment, mode, variant_id, metric, day, units, dsum, dsum_lo, dsq, dsq_lo, counted)
+     SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref", sign)}
      FROM (${unitDayDeltas(
        `temp.touched_${mode} a
         JOIN unit_metric_days m
           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric`,
      )}) d
      JOIN units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
+     JOIN variant_metrics r ON r.experiment = d.experiment AND r.mode = '${mode}'
+       AND r.variant_id = u.variant_id AND r.metric = d.metric
      WHERE true GROUP BY d.experiment, u.variant_id, d.metric, d.day
      ON CONFLICT (experiment, mode, variant_id, metric, day) DO UPDATE SET
-       sum = variant_metric_days.sum + excluded.sum,
-       sum_squares = variant_metric_days.sum_squares + excluded.sum_squares,
-       counted = variant_metric_days.counted + excluded.counted`,
+       units = variant_metric_days.units + excluded.units, ${addExact("variant_metric_days", "dsum")},
+       ${addExact("variant_metric_days", "dsq")}, counted = variant_metric_days.counted + excluded.counted`,
     `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
      SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, ${sign}count(*)
      FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit

@@ -1,10 +1,11 @@
 import { BackendError } from "@assay/core";
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
-import { EVENT_ROWS, ROLLUP_TABLES, RUNNING_TOTALS, VARIANT_METRIC_DAYS } from "./rollups.js";
+import { registerExactSums } from "./exact-sums.js";
+import { CENTRED_TOTALS, EVENT_ROWS, ROLLUP_TABLES, RUNNING_TOTALS, VARIANT_METRIC_DAYS } from "./rollups.js";
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 5;
+export const SQLITE_SCHEMA_VERSION = 6;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -72,6 +73,9 @@ const MIGRATIONS: Record<number, string> = {
     ALTER TABLE keyed_events RENAME TO events;
     ${EVENT_ROWS}
   `,
+  // The per-variant sums centred on a reference value (see rollups.ts), so a variance survives a large mean;
+  // rebuilt from the per-unit rollups.
+  6: CENTRED_TOTALS,
 };
 
 /** The code of an event_keys row, from the kind and type columns of a version 4 events table. */
@@ -87,6 +91,8 @@ export function migrate(db: Database.Database, path: string): void {
       `${path} has schema version ${current}, newer than this @assay/store-sqlite (${SQLITE_SCHEMA_VERSION}); upgrade the package`,
     );
   }
+  // Version 6 and the fold sum with these (functions live on the connection, so every open registers them).
+  registerExactSums(db);
   if (current === SQLITE_SCHEMA_VERSION) return;
   db.transaction(() => {
     // Re-read inside the write lock: another process may have migrated meanwhile.

@@ -110,8 +110,8 @@ describe("SqliteEventStore", () => {
     expect(await again.summarize({ experiment: "m" })).toEqual(before);
     expect(before.unitsInSeveralVariants).toBe(1);
     expect(before.metrics[0]?.variants).toEqual([
-      { variantId: "a", n: 1, sum: 3, sumSquares: 9 },
-      { variantId: "b", n: 1, sum: 0, sumSquares: 0 },
+      { variantId: "a", n: 1, sum: 3, sumSquares: 9, sumSquaredDeviations: 0 },
+      { variantId: "b", n: 1, sum: 0, sumSquares: 0, sumSquaredDeviations: 0 },
     ]);
     await again.close();
   });

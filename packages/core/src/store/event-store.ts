@@ -51,6 +51,13 @@ export interface MetricStats {
   readonly n: number;
   readonly sum: number;
   readonly sumSquares: number;
+  /**
+   * Σ(v − mean)² over the same units, computed by the store from centred sums. Prefer it to
+   * `sumSquares − sum²/n`, which cancels catastrophically when the mean is large against the spread (sd 0.01
+   * around 1e6 is 1e-16 of the mean's square, below double precision). The stores Assay ships always give it;
+   * optional so that summaries built by hand or by older stores still type.
+   */
+  readonly sumSquaredDeviations?: number;
 }
 
 export interface VariantSummary {

@@ -1,3 +1,4 @@
+export { type CentredSums, CompensatedSum, statsFromCentred, statsOfValues } from "./centred-moments.js";
 export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";
 export type { EventScanPage, EventScanQuery } from "./event-scan.js";
 export type {
@@ -27,5 +28,10 @@ export {
   type StickyQuery,
 } from "./sticky-store.js";
 export { summarizeEvents } from "./summarize.js";
-export { type SummaryRows, summaryFromRows } from "./summary-rows.js";
+export {
+  type CentredMetricRow,
+  type PlainMetricRow,
+  type SummaryRows,
+  summaryFromRows,
+} from "./summary-rows.js";
 export { uuidv7, uuidv7Time } from "./uuidv7.js";

@@ -1,5 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { statsOfValues } from "./centred-moments.js";
 import { type DailyTruncation, dailyEnd } from "./daily-bound.js";
 import type {
   DailySummary,
@@ -72,6 +73,7 @@ export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQue
                 n,
                 sum: stats?.sum ?? 0,
                 sumSquares: stats?.sumSquares ?? 0,
+                sumSquaredDeviations: stats?.sumSquaredDeviations ?? 0,
               };
             }),
           };
@@ -158,18 +160,12 @@ function summarizeOnce(
     wanted === undefined ? [...kinds.keys()].sort() : [...wanted].filter((m) => kinds.has(m)).sort();
   const metrics: MetricSummary[] = metricNames.map((metric) => {
     const values = perUnit.get(metric) ?? new Map<string, number>();
-    const stats = new Map(variantIds.map((v) => [v, { n: 0, sum: 0, sumSquares: 0 }]));
-    for (const [unit, exposure] of first) {
-      const s = stats.get(exposure.variantId)!;
-      const value = values.get(unit) ?? 0;
-      s.n++;
-      s.sum += value;
-      s.sumSquares += value * value;
-    }
+    const byVariant = new Map<string, number[]>(variantIds.map((v) => [v, []]));
+    for (const [unit, exposure] of first) byVariant.get(exposure.variantId)!.push(values.get(unit) ?? 0);
     return {
       metric,
       kind: kinds.get(metric)!,
-      variants: variantIds.map((variantId) => ({ variantId, ...stats.get(variantId)! })),
+      variants: variantIds.map((variantId) => ({ variantId, ...statsOfValues(byVariant.get(variantId)!) })),
     };
   });
 

@@ -1,5 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { CompensatedSum, statsFromCentred } from "./centred-moments.js";
 import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
 import type { DailySummary, ExperimentSummary, MetricStats, VariantSummary } from "./event-store.js";
 
@@ -22,19 +23,41 @@ export interface SummaryRows {
     readonly outcomes: number;
   }>;
   /**
-   * Per metric, variant (of the unit's first exposure) and day: the change that day of the sum and of the sum
-   * of squares of the units' cumulative values (`v_d - v_{d-1}` and `v_d^2 - v_{d-1}^2` summed over units),
-   * and how many outcomes were counted that day.
+   * Per metric, variant (of the unit's first exposure) and day: the change that day of the units' sums, and
+   * how many outcomes were counted that day. The sums come in one of two forms, the same in every row:
+   * centred (`CentredMetricRow`, what Assay's stores keep: a variance survives a large mean) or plain
+   * (`PlainMetricRow`: `v_d - v_{d-1}` and `v_d^2 - v_{d-1}^2` summed over units).
    */
-  readonly metrics: ReadonlyArray<{
-    readonly metric: string;
-    readonly variantId: string;
-    readonly day: number;
-    readonly sum: number;
-    readonly sumSquares: number;
-    readonly counted: number;
-  }>;
+  readonly metrics: ReadonlyArray<PlainMetricRow | CentredMetricRow>;
   readonly unitsInSeveralVariants: number;
+}
+
+/** What every metric row has: which metric, variant and day, and the outcomes counted that day. */
+interface MetricRowKey {
+  readonly metric: string;
+  readonly variantId: string;
+  readonly day: number;
+  readonly counted: number;
+}
+
+/** Plain sums: the change that day of Σv and Σv² over the units' cumulative values. */
+export interface PlainMetricRow extends MetricRowKey {
+  readonly sum: number;
+  readonly sumSquares: number;
+}
+
+/**
+ * Centred sums (see `CentredSums`): the change that day of the units that have a value, of Σ(v − reference)
+ * and of Σ(v − reference)² over them. `reference` is the same in every row of one metric and variant.
+ */
+export interface CentredMetricRow extends MetricRowKey {
+  readonly reference: number;
+  readonly valuedUnits: number;
+  readonly centredSum: number;
+  readonly centredSquares: number;
+  /** Optional low parts when a store keeps the two sums as double-doubles (the sum is high + low). */
+  readonly centredSumLow?: number;
+  readonly centredSquaresLow?: number;
 }
 
 /** Assembles the rows a store computed into the summary (and, with `daily`, the cumulative series). */
@@ -70,21 +93,20 @@ export function summaryFromRows(
     exposures: exposureCounts.get(variantId) ?? 0,
   }));
 
-  const totals = new Map<string, { sum: number; sumSquares: number }>();
+  const totals = new Map<string, Accumulated>();
   let counted = 0;
   for (const row of rows.metrics) {
     const key = `${row.metric}\u0000${row.variantId}`;
-    const t = totals.get(key) ?? { sum: 0, sumSquares: 0 };
-    t.sum += row.sum;
-    t.sumSquares += row.sumSquares;
+    const t = totals.get(key) ?? new Accumulated();
+    t.add(row);
     totals.set(key, t);
     counted += row.counted;
   }
   const metricNames = [...kinds.keys()].sort();
-  const statsOf = (metric: string, variantId: string, n: number): { variantId: string } & MetricStats => {
-    const t = totals.get(`${metric}\u0000${variantId}`);
-    return { variantId, n, sum: t?.sum ?? 0, sumSquares: t?.sumSquares ?? 0 };
-  };
+  const statsOf = (metric: string, variantId: string, n: number): { variantId: string } & MetricStats => ({
+    variantId,
+    ...(totals.get(`${metric}\u0000${variantId}`) ?? new Accumulated()).stats(n),
+  });
   const summary: ExperimentSummary = {
     experiment,
     variants,
@@ -125,9 +147,9 @@ function dailySeries(
   const { end, truncated } = dailyEnd(firstDay, lastDay);
 
   const units = new Map(variantIds.map((v) => [v, { exposedUnits: 0, exposures: 0 }]));
-  const sums = new Map<string, { sum: number; sumSquares: number }>();
+  const sums = new Map<string, Accumulated>();
   for (const metric of metricNames)
-    for (const v of variantIds) sums.set(`${metric}\u0000${v}`, { sum: 0, sumSquares: 0 });
+    for (const v of variantIds) sums.set(`${metric}\u0000${v}`, new Accumulated());
   const series: DailySummary[] = [];
   const apply = (day: number) => {
     for (const row of exposureDeltas.get(day) ?? []) {
@@ -137,10 +159,7 @@ function dailySeries(
       u.exposures += row.exposures;
     }
     for (const row of metricDeltas.get(day) ?? []) {
-      const s = sums.get(`${row.metric}\u0000${row.variantId}`);
-      if (s === undefined) continue;
-      s.sum += row.sum;
-      s.sumSquares += row.sumSquares;
+      sums.get(`${row.metric}\u0000${row.variantId}`)?.add(row);
     }
   };
   for (const day of new Set([...exposureDeltas.keys(), ...metricDeltas.keys()]))
@@ -154,11 +173,51 @@ function dailySeries(
         metric,
         variants: variantIds.map((variantId) => ({
           variantId,
-          n: units.get(variantId)!.exposedUnits,
-          ...sums.get(`${metric}\u0000${variantId}`)!,
+          ...sums.get(`${metric}\u0000${variantId}`)!.stats(units.get(variantId)!.exposedUnits),
         })),
       })),
     });
   }
   return { series, truncated };
+}
+
+/** The rows of one metric and variant added up, in whichever form they come. */
+class Accumulated {
+  private sum = 0;
+  private sumSquares = 0;
+  private reference: number | undefined;
+  private valuedUnits = 0;
+  // Compensated: a day's change can be large and cancel against a later day's (a unit's partial value).
+  private readonly centredSum = new CompensatedSum();
+  private readonly centredSquares = new CompensatedSum();
+
+  add(row: PlainMetricRow | CentredMetricRow): void {
+    if ("reference" in row) {
+      this.reference = row.reference;
+      this.valuedUnits += row.valuedUnits;
+      this.centredSum.add(row.centredSum);
+      this.centredSum.add(row.centredSumLow ?? 0);
+      this.centredSquares.add(row.centredSquares);
+      this.centredSquares.add(row.centredSquaresLow ?? 0);
+    } else {
+      this.sum += row.sum;
+      this.sumSquares += row.sumSquares;
+    }
+  }
+
+  /** The statistics over `n` exposed units (those without a value count as 0). */
+  stats(n: number): MetricStats {
+    if (this.reference !== undefined) {
+      return statsFromCentred({
+        n,
+        reference: this.reference,
+        valuedUnits: this.valuedUnits,
+        centredSum: this.centredSum.value,
+        centredSquares: this.centredSquares.value,
+      });
+    }
+    // Plain sums carry no more than this; a store that keeps centred sums gives the exact value.
+    const deviations = n === 0 ? 0 : Math.max(0, this.sumSquares - (this.sum * this.sum) / n);
+    return { n, sum: this.sum, sumSquares: this.sumSquares, sumSquaredDeviations: deviations };
+  }
 }

@@ -22,14 +22,23 @@ export interface MeasureContext {
   readonly guardrailTuning: number;
 }
 
-/** The summary's statistics of one arm; an arm with no outcomes is all zeros (the store's convention). */
+/**
+ * The summary's statistics of one arm; an arm with no outcomes is all zeros (the store's convention). The
+ * store's centred second moment is passed on when it gives one: it keeps a variance that sumSquares − sum²/n
+ * cannot (a large mean against a small spread).
+ */
 export function statsOf(
   metric: MetricSummary | undefined,
   variant: string,
   exposed: ReadonlyMap<string, number>,
 ): SampleStats {
   const found = metric?.variants.find((v) => v.variantId === variant);
-  if (found !== undefined) return { n: found.n, sum: found.sum, sumSquares: found.sumSquares };
+  if (found !== undefined) {
+    const { n, sum, sumSquares, sumSquaredDeviations } = found;
+    return sumSquaredDeviations === undefined
+      ? { n, sum, sumSquares }
+      : { n, sum, sumSquares, sumSquaredDeviations };
+  }
   return { n: exposed.get(variant) ?? 0, sum: 0, sumSquares: 0 };
 }
 

@@ -47,6 +47,10 @@ export function checkSummary(input: unknown, field = "summary"): SummaryInput {
       checkFinite(stats.sum, `${g}.sum`);
       const ss = checkFinite(stats.sumSquares, `${g}.sumSquares`);
       if (ss < 0) throw new StatsInputError(`${g}.sumSquares`, `must be at least 0, got ${ss}`);
+      if (stats.sumSquaredDeviations !== undefined) {
+        const m2 = checkFinite(stats.sumSquaredDeviations, `${g}.sumSquaredDeviations`);
+        if (m2 < 0) throw new StatsInputError(`${g}.sumSquaredDeviations`, `must be at least 0, got ${m2}`);
+      }
     });
   });
   for (const key of ["unitsInSeveralVariants", "unattributedOutcomes"] as const) {
