@@ -275,6 +275,27 @@ describe("Inngest adapter: retries, errors and scores", () => {
     expect(scores.every((o) => o.userId === exposure.userId)).toBe(true);
   });
 
+  it("a run whose memoized variant a deploy removed fails non-retriably, naming the variant", async () => {
+    const { steps } = setup();
+    const fn = inngest.createFunction(
+      { id: "removed", triggers: [{ event: "x" }] },
+      withAssay(steps, async ({ step, group }) =>
+        group.experiment("engine", {
+          variants: { current: () => step.run("current", () => 1) },
+          select: experiment.fixed("current"),
+        }),
+      ),
+    );
+    // The run selected "rewrite" before the deploy that removed it.
+    const { error } = (await new InngestTestEngine({ function: fn }).execute({
+      steps: [{ id: selectionStepId("engine"), handler: () => "rewrite" }],
+    })) as { error: Error };
+    expect(error.name).toBe(NonRetriableError.name);
+    expect(error.message).toBe(
+      'group.experiment("engine"): this run selected "rewrite" before, which is no longer a variant (valid: "current"); keep a variant until the runs that selected it have finished',
+    );
+  });
+
   it("keeps the SDK's other group tools and leaves uninstrumented functions alone", async () => {
     const { steps } = setup();
     const fn = inngest.createFunction(

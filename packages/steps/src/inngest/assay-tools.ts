@@ -1,5 +1,6 @@
 import { type Context, NonRetriableError, type GroupExperiment as SdkGroupExperiment } from "inngest";
 import {
+  checkStillDeclared,
   type ExperimentCall,
   parseCall,
   runSelectedVariant,
@@ -86,6 +87,8 @@ export function assayTools<C extends InngestContextLike>(
       const out = await (sdkExperiment as SdkGroupExperiment)(c.id, {
         variants,
         select: sdkSelector(c, toSdkError),
+      }).catch((error: unknown) => {
+        throw removedVariant(c, error) ?? error;
       });
       const { result, ref } = out.result as { result: unknown; ref: ExperimentRef };
       return c.withVariant ? { result, variant: out.variant, ref } : result;
@@ -100,6 +103,22 @@ export function assayTools<C extends InngestContextLike>(
       experiment: experiment as GroupExperiment,
     } as AssayInngestContext<C>["group"],
   };
+}
+
+/**
+ * The SDK's plain (retried) Error for a memoized variant that a deploy removed, as the plain engine's
+ * non-retriable StepExperimentError: retrying cannot bring the variant back.
+ */
+function removedVariant(c: ExperimentCall, error: unknown): StepExperimentError | undefined {
+  const message = error instanceof Error ? error.message : "";
+  const match = /^group\.experiment\(".*"\): variant "(.*)" was selected but is not defined/.exec(message);
+  if (match === null || error instanceof NonRetriableError) return undefined;
+  try {
+    checkStillDeclared(c, match[1]!);
+  } catch (removed) {
+    return removed as StepExperimentError;
+  }
+  return undefined;
 }
 
 /**
