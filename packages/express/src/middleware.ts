@@ -30,7 +30,7 @@ const binding: FrameworkBinding<Request, Response> = {
   },
   // Added only once the request holds an exposure: requests that expose nothing pay no listener.
   whenSent(res, settle) {
-    res.once("finish", () => settle(res.statusCode));
+    res.on("finish", () => settle(res.statusCode));
   },
 };
 

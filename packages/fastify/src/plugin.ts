@@ -31,7 +31,7 @@ const binding: FrameworkBinding<FastifyRequest, FastifyReply> = {
   // the request's own, added only once it holds an exposure, rather than an onResponse hook on every request:
   // the hook alone cost about 4 % of a small route's CPU per request (bench/overhead.mjs).
   whenSent(reply, settle) {
-    reply.raw.once("finish", () => settle(reply.statusCode));
+    reply.raw.on("finish", () => settle(reply.statusCode));
   },
 };
 

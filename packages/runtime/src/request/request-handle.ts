@@ -25,7 +25,8 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   private ctx: ContextBuilder | undefined;
   private bot: boolean | undefined;
   private upstream: Map<string, Variant> | undefined | typeof NOT_PARSED = NOT_PARSED;
-  private assigned: Map<string, Variant> | undefined;
+  // A request assigns one or a few experiments: an array searched in order beats a Map per request.
+  private assigned: Variant[] | undefined;
   private pending: Array<{ variant: Variant; timestamp: Date }> | undefined;
   // The response's status once sent; undefined while the response is being made.
   private status: number | undefined;
@@ -56,14 +57,14 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   }
 
   assign(experiment: string): Variant {
-    const known = this.assigned?.get(experiment) ?? this.fromUpstream(experiment);
-    if (known !== undefined) return this.remember(known);
+    const known = this.known(experiment);
+    if (known !== undefined) return known;
     return this.remember(this.options.assay.assign(experiment, this.context));
   }
 
   assignOrControl(experiment: string, fallback = "control"): Variant {
-    const known = this.assigned?.get(experiment) ?? this.fromUpstream(experiment);
-    if (known !== undefined) return this.remember(known);
+    const known = this.known(experiment);
+    if (known !== undefined) return known;
     return this.remember(this.options.assay.assignOrControl(experiment, this.context, fallback));
   }
 
@@ -108,7 +109,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
     const unit = this.unitId;
     if (unit !== undefined) headers[this.options.unitHeader] = unit;
     const enrolled: Variant[] = [];
-    for (const variant of this.assigned?.values() ?? []) if (variant.inExperiment) enrolled.push(variant);
+    for (const variant of this.assigned ?? []) if (variant.inExperiment) enrolled.push(variant);
     if (enrolled.length > 0) headers[EXPERIMENTS_HEADER] = formatExperimentsHeader(enrolled);
     return headers;
   }
@@ -132,20 +133,29 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   }
 
   private remember(variant: Variant): Variant {
-    this.assigned ??= new Map();
-    if (!this.assigned.has(variant.experiment)) this.assigned.set(variant.experiment, variant);
+    this.assigned ??= [];
+    this.assigned.push(variant);
     return variant;
   }
 
+  /** The variant this request already assigned, or received from upstream (then remembered as assigned). */
+  private known(experiment: string): Variant | undefined {
+    for (const variant of this.assigned ?? []) if (variant.experiment === experiment) return variant;
+    const upstream = this.fromUpstream(experiment);
+    return upstream === undefined ? undefined : this.remember(upstream);
+  }
+
   private fromUpstream(experiment: string): Variant | undefined {
+    // A service that does not accept the header never reads it.
+    if (this.options.propagated === undefined) return undefined;
     if (this.upstream === NOT_PARSED) {
-      this.upstream = this.options.propagated?.parse(this.binding.header(this.request, EXPERIMENTS_HEADER));
+      this.upstream = this.options.propagated.parse(this.binding.header(this.request, EXPERIMENTS_HEADER));
     }
     return this.upstream?.get(experiment);
   }
 
   private experimentsSeen(): string[] {
-    const seen = new Set(this.assigned?.keys() ?? []);
+    const seen = new Set((this.assigned ?? []).map((v) => v.experiment));
     this.fromUpstream("");
     const upstream = this.upstream === NOT_PARSED ? undefined : this.upstream;
     for (const experiment of upstream?.keys() ?? []) seen.add(experiment);
