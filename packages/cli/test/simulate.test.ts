@@ -194,8 +194,8 @@ describe("assay simulate", () => {
     expect(bad("--users", "10", "--effect", "checkout=+1000%").stderr).toContain("above 100%");
     expect(bad("--users", "10", "--srm", "green=+5%").stderr).toContain("VARIANT=-P% with 0 < P < 100");
     expect(bad("--users", "1.5").stderr).toContain('--users "1.5": a whole number');
-    expect(bad("--users", "10", "--order-value", "-3").stderr).toContain(
-      '--order-value "-3": a mean order amount',
+    expect(bad("--users", "10", "--order-value", "0").stderr).toContain(
+      '--order-value "0": a mean order amount',
     );
     expect(bad("--users", "10", "--seed", "a b").stderr).toContain("--seed");
     const future = cli([
