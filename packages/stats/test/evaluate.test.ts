@@ -6,7 +6,7 @@ import {
   outcomeEvent,
 } from "@assay/core";
 import { describe, expect, it } from "vitest";
-import { fiellerLiftInterval } from "../src/evaluate/guardrail.js";
+import { fiellerInterval, meansContrast } from "../src/frequentist/fieller.js";
 import {
   adjust,
   compare,
@@ -17,6 +17,10 @@ import {
   tUpperQuantile,
 } from "../src/index.js";
 import { expectRel } from "./helpers.js";
+
+/** Fieller's two-sided set for the lift of independent means mA, mB (variances of the means uA, uB) at c. */
+const fiellerLift = (mA: number, mB: number, uA: number, uB: number, c: number) =>
+  fiellerInterval(meansContrast(mA, mB, uA, uB), c, "two").ci;
 
 /** Sufficient statistics of a 0/1 metric with `conversions` of `n`. */
 const bool = (variantId: string, n: number, conversions: number) => ({
@@ -99,7 +103,7 @@ describe("evaluate", () => {
     const critical = tUpperQuantile(0.025, absolute.df);
     const uA = (0.1 * 0.9) / N;
     const uB = (0.115 * 0.885) / N;
-    expect(p?.ci).toEqual(fiellerLiftInterval(0.1, 0.115, uA, uB, critical));
+    expect(p?.ci).toEqual(fiellerLift(0.1, 0.115, uA, uB, critical));
     expect((p?.ci[0] ?? 0) > 0).toBe((p?.pValue ?? 1) < 0.05);
     expect(p?.verdict).toBe("win");
     // one treatment: the primary family is purchase alone, the secondary family revenue alone

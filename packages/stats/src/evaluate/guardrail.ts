@@ -10,6 +10,7 @@
  * absolute one; the relative bound it reports is Fieller's, from the same contrast inverted.
  */
 
+import { fiellerInterval, meansContrast } from "../frequentist/fieller.js";
 import { sequentialMultiplier, sequentialPValue } from "../frequentist/sequential.js";
 import type { ArmMoments } from "../moments/arm.js";
 import type { Scale } from "../moments/types.js";
@@ -83,27 +84,9 @@ export function guardrailTest(
   } else {
     estimate = (mB - mA) / Math.abs(mA);
     standardError = Math.sqrt(uB / (mA * mA) + (uA * mB * mB) / mA ** 4);
-    ci = fiellerLiftInterval(mA, mB, uA, uB, c);
+    // Fieller's set {δ : the contrast m_B − m_A − δ·|m_A| is not rejected at c}: unbounded when m_A is not
+    // distinguishable from 0 at c; the same helper as compare's
+    ci = fiellerInterval(meansContrast(mA, mB, uA, uB), c, "two").ci;
   }
   return { estimate, standardError, ci, breachPValue, nonInferiorityPValue };
-}
-
-/**
- * Fieller's set {r : (m_B − r·m_A)² ≤ c²(u_B + r²·u_A)} of the ratio r = m_B/m_A, as a relative effect
- * sign(m_A)·(r − 1); unbounded ([−∞, ∞]) when m_A is not distinguishable from 0 at c (m_A² ≤ c²·u_A).
- */
-export function fiellerLiftInterval(
-  mA: number,
-  mB: number,
-  uA: number,
-  uB: number,
-  c: number,
-): readonly [number, number] {
-  const a = mA * mA - c * c * uA;
-  if (!(a > 0)) return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-  const root = Math.sqrt(c * c * (uB * a + uA * mB * mB));
-  const sign = mA < 0 ? -1 : 1;
-  const x = sign * ((mA * mB - root) / a - 1);
-  const y = sign * ((mA * mB + root) / a - 1);
-  return x < y ? [x, y] : [y, x];
 }

@@ -1,11 +1,12 @@
 import type { MetricSummary } from "@assay/core";
 import { tUpperQuantile } from "../distributions/index.js";
 import { type CompareOptions, compare } from "../frequentist/compare.js";
+import { fiellerInterval, meansContrast } from "../frequentist/fieller.js";
 import { sequentialMultiplier } from "../frequentist/sequential.js";
 import { type ArmMoments, armMoments } from "../moments/arm.js";
 import { welchDf } from "../moments/effect.js";
 import type { MetricType, SampleStats, Scale } from "../moments/types.js";
-import { fiellerLiftInterval, guardrailTest } from "./guardrail.js";
+import { guardrailTest } from "./guardrail.js";
 import type { ResolvedPlan, ResolvedPlanMetric } from "./plan.js";
 import { type MetricResult, type MetricWarning, MIN_UNITS_PER_ARM } from "./report.js";
 
@@ -105,7 +106,7 @@ export function measure(
         : sequentialMultiplier(a.n + b.n, p.alpha, p.sequentialTuning, false);
     result.estimate = (b.mean - a.mean) / Math.abs(a.mean);
     result.standardError = Math.sqrt(uB / (a.mean * a.mean) + (uA * b.mean * b.mean) / a.mean ** 4);
-    result.ci = fiellerLiftInterval(a.mean, b.mean, uA, uB, critical);
+    result.ci = fiellerInterval(meansContrast(a.mean, b.mean, uA, uB), critical, "two").ci;
   }
   result.ciAdjusted = p.correction === "none";
   result.verdict = "inconclusive";

@@ -33,6 +33,14 @@ export interface FiellerInterval {
   readonly excluded?: readonly [number, number];
 }
 
+/**
+ * The contrast of two independent arm means without CUPED: D̂ = m_B − m_A with Var(D̂) = u_A + u_B, and
+ * Cov(m̂_A, m̂_A) = u_A (u = variance of the mean). What `evaluate` builds its relative CIs from.
+ */
+export function meansContrast(mA: number, mB: number, uA: number, uB: number): Contrast {
+  return { difference: mB - mA, variance: uA + uB, controlMean: mA, controlMeanVariance: uA, covariance: uA };
+}
+
 /** The Fieller statistic T(δ) for the relative null δ (its p-value is the Welch/sequential tail of it). */
 export function fiellerStatistic(c: Contrast, nullEffect: number): number {
   const m = Math.abs(c.controlMean);
