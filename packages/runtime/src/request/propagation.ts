@@ -8,14 +8,18 @@ export const EXPERIMENTS_HEADER = "x-assay-experiments";
 const MAX_HEADER_LENGTH = 8192;
 const MAX_ENTRIES = 64;
 
-/** `id=variant,...` for the given assignments, in order; an experiment listed twice keeps its first variant. */
+/**
+ * `id=variant,...` for the given assignments, in order; an experiment listed twice keeps its first variant.
+ * Ids are percent-encoded (a manifest may name an experiment `a,b` or a variant `ü`, which a header cannot
+ * carry as is); the usual ids, letters, digits, `_` and `-`, travel unchanged.
+ */
 export function formatExperimentsHeader(variants: Iterable<Variant>): string {
   const seen = new Set<string>();
   const entries: string[] = [];
   for (const variant of variants) {
     if (seen.has(variant.experiment)) continue;
     seen.add(variant.experiment);
-    entries.push(`${variant.experiment}=${variant.variantId}`);
+    entries.push(`${encodeURIComponent(variant.experiment)}=${encodeURIComponent(variant.variantId)}`);
   }
   return entries.join(",");
 }
@@ -50,12 +54,24 @@ export class PropagatedAssignments {
     for (const entry of entries) {
       const eq = entry.indexOf("=");
       if (eq <= 0) continue;
-      const experiment = entry.slice(0, eq).trim();
-      const variant = this.served.get(experiment)?.get(entry.slice(eq + 1).trim());
+      const experiment = decoded(entry.slice(0, eq).trim());
+      if (experiment === undefined) continue;
+      const variantId = decoded(entry.slice(eq + 1).trim());
+      const variant = variantId === undefined ? undefined : this.served.get(experiment)?.get(variantId);
       if (variant === undefined || found?.has(experiment)) continue;
       found ??= new Map();
       found.set(experiment, variant);
     }
     return found;
+  }
+}
+
+/** A percent-decoded header part, or undefined for a malformed escape (the entry is then ignored). */
+function decoded(part: string): string | undefined {
+  if (!part.includes("%")) return part;
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
   }
 }

@@ -16,6 +16,8 @@ import { readCookie, serializeCookie, signCookieValue, verifyCookieValue } from 
 // Longest unit id taken from a header or the app's user: what every store can keep (see Assay.expose).
 const MAX_UNIT_LENGTH = 256;
 const NOT_PARSED = Symbol("not parsed");
+// What a header value may hold: visible ASCII and spaces, not at either end.
+const HEADER_VALUE = /^[!-~](?:[ -~]*[!-~])?$/;
 
 /**
  * One request's RequestAssay. Everything is lazy: the unit, the context, the bot check and the upstream
@@ -107,7 +109,15 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   outgoingHeaders(): Record<string, string> {
     const headers: Record<string, string> = {};
     const unit = this.unitId;
-    if (unit !== undefined) headers[this.options.unitHeader] = unit;
+    if (unit !== undefined) {
+      // Sent as is, since the callee reads it with a plain header source; a header cannot carry other text.
+      if (!HEADER_VALUE.test(unit)) {
+        throw new InvalidContextError(
+          `unit id ${JSON.stringify(unit)} cannot be sent in the ${this.options.unitHeader} header: only printable ASCII can`,
+        );
+      }
+      headers[this.options.unitHeader] = unit;
+    }
     const enrolled: Variant[] = [];
     for (const variant of this.assigned ?? []) if (variant.inExperiment) enrolled.push(variant);
     if (enrolled.length > 0) headers[EXPERIMENTS_HEADER] = formatExperimentsHeader(enrolled);

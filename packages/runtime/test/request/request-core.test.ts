@@ -1,11 +1,13 @@
 import { join } from "node:path";
-import { MemoryEventStore } from "@assay/core";
+import { type ExperimentDefinition, MemoryEventStore, makeVariant } from "@assay/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Assay,
   createAssay,
   createRequestCore,
   type FrameworkBinding,
+  formatExperimentsHeader,
+  PropagatedAssignments,
   type RequestAssayOptions,
   RequestOptionsError,
 } from "../../src/index.js";
@@ -291,6 +293,33 @@ describe("propagation to downstream services", () => {
     expect(revenue.variants).toEqual([
       expect.objectContaining({ variantId: variant.variantId, n: 1, sum: 12 }),
     ]);
+  });
+});
+
+describe("the experiments header", () => {
+  it("percent-encodes ids a header cannot carry, and reads them back", () => {
+    const definition = {
+      id: "checkout, v2",
+      unit: "user",
+      traffic: 1,
+      enabled: true,
+      variants: [
+        { id: "contrôle", weight: 1, isControl: true },
+        { id: "b=2", weight: 1, isControl: false },
+      ],
+    } as unknown as ExperimentDefinition;
+    const header = formatExperimentsHeader([makeVariant(definition.id, "b=2", false, true, "hash")]);
+    expect(header).toBe("checkout%2C%20v2=b%3D2");
+    const read = new PropagatedAssignments([definition]).parse(`${header},checkout%2C%20v2=%E9,bad%ZZ=b`);
+    expect([...(read?.values() ?? [])]).toEqual([makeVariant(definition.id, "b=2", false, true, "sticky")]);
+  });
+
+  it("refuses to send a unit id a header cannot carry", async () => {
+    const middleware = core(await assayClient(), {
+      unit: [{ from: "user", resolve: (request) => request.user }],
+    });
+    const handle = middleware.begin({ headers: {}, user: "zoë" }, { cookies: [] });
+    expect(() => handle.outgoingHeaders()).toThrow(/cannot be sent in the x-user-id header/);
   });
 });
 
