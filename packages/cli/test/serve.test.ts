@@ -160,6 +160,33 @@ describe("assay serve", () => {
     expect(cors.stderr).toContain("without a path");
   });
 
+  it("serves OFREP: single and bulk evaluations agree with assay assign", async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `ofrep-user-${i}`);
+    writeFileSync(join(dir, "ofrep-ids.txt"), `${ids.join("\n")}\n`);
+    const assigned = cli(["assign", "unplanned", "--users", "ofrep-ids.txt"], { cwd: dir });
+    expect(assigned.code).toBe(0);
+    const want = new Map(
+      assigned.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { unit: string; variant: string })
+        .map((l) => [l.unit, l.variant]),
+    );
+    const s = await start([]);
+    try {
+      for (const id of ids) {
+        const body = JSON.stringify({ context: { targetingKey: id } });
+        const init = { method: "POST", headers: { "content-type": "application/json" }, body };
+        const one = await (await fetch(new URL("/ofrep/v1/evaluate/flags/unplanned", s.url), init)).json();
+        expect(one).toMatchObject({ key: "unplanned", variant: want.get(id), value: want.get(id) });
+        const all = await (await fetch(new URL("/ofrep/v1/evaluate/flags", s.url), init)).json();
+        expect(all.flags.find((f: { key: string }) => f.key === "unplanned").variant).toBe(want.get(id));
+      }
+    } finally {
+      await stop(s.child);
+    }
+  });
+
   it("a bad port or an unreadable token file is a usage error", () => {
     expect(cli(["serve", "--port", "http"], { cwd: dir }).code).toBe(2);
     const missing = cli(["serve", "--token-file", join(dir, "nope")], { cwd: dir });

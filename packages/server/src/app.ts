@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { registerApiKeyAuth } from "./auth/api-key-auth.js";
 import { type CorsOptions, registerEvaluateCors } from "./auth/cors.js";
 import { type ApiKey, KeyRing } from "./auth/key-ring.js";
+import { recordRoutes } from "./auth/route-table.js";
 import { ViewCache } from "./model/view-cache.js";
 import { errorPage } from "./render/error-page.js";
 import { experimentChartRoutes } from "./routes/experiment-charts.js";
@@ -9,6 +10,7 @@ import { experimentApiRoutes } from "./routes/experiments-api.js";
 import { experimentPageRoutes } from "./routes/experiments-page.js";
 import { healthRoutes } from "./routes/health.js";
 import { type HttpApiOptions, registerHttpApi } from "./routes/http-api.js";
+import { ofrepRoutes } from "./routes/ofrep/ofrep-routes.js";
 import { SourceHolder } from "./routes/source-holder.js";
 import type { OpenSource } from "./source.js";
 
@@ -92,6 +94,7 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
     );
     return payload;
   });
+  recordRoutes(app);
   registerEvaluateCors(app, options.cors);
   registerApiKeyAuth(app, keyRingOf(options));
   await app.register(healthRoutes);
@@ -104,6 +107,7 @@ export async function buildDashboardApp(options: DashboardAppOptions): Promise<F
   await app.register(experimentChartRoutes(holder, views));
   await app.register(experimentApiRoutes(holder));
   await registerHttpApi(app, holder, options.api);
+  await app.register(ofrepRoutes(holder, { cors: options.cors }), { prefix: "/ofrep/v1" });
   app.addHook("onClose", async () => {
     const source = await holder.opened();
     await source?.close?.();

@@ -19,7 +19,9 @@ export {
   parseKeysEnv,
   ROLES,
   type Role,
+  type RouteEntry,
   routeRole,
+  routeTable,
   tokenMatches,
 } from "./auth/index.js";
 export {
@@ -29,6 +31,19 @@ export {
   writeSimulationNote,
 } from "./model/simulation-note.js";
 export { type MountOptions, MountPrefixError, mountDashboard } from "./mount.js";
+export {
+  type Evaluation,
+  type EvaluationSource,
+  OFREP_BODY_LIMIT,
+  OFREP_REASON,
+  type OfrepErrorCode,
+  type OfrepEvaluation,
+  OfrepEvaluator,
+  type OfrepFailure,
+  type OfrepMetadata,
+  type OfrepReason,
+  type OfrepSuccess,
+} from "./routes/ofrep/index.js";
 export { StoreUnavailableError } from "./routes/source-holder.js";
 export {
   DashboardConfigError,

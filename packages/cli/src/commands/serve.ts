@@ -10,6 +10,7 @@ import {
   DashboardConfigError,
   type DashboardReport,
   type DashboardSource,
+  type EvaluationSource,
   KeysConfigError,
   loadKeysFile,
   parseKeysEnv,
@@ -51,7 +52,7 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
   const keys = keysOf(values.keys, io);
   const cors = corsOf(values["cors-origin"], io);
   const manifest = manifestPath(values.manifest, io);
-  const open = async (): Promise<DashboardSource> => {
+  const open = async (): Promise<DashboardSource & EvaluationSource> => {
     const assay = await createAssay({ manifest, handleSignals: false });
     return {
       storeName: assay.store.name,
@@ -61,6 +62,8 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       // The HTTP API ingests through the runtime's pipeline and exports from its store; close drains it.
       events: assay.store,
       pipelineStats: () => assay.pipelineStats,
+      // OFREP evaluates through the very client: the answers are assign()'s and assay.flags'.
+      evaluation: assay,
       close: () => assay.close(),
     };
   };
