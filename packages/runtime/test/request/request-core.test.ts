@@ -180,6 +180,39 @@ describe("context attributes", () => {
   });
 });
 
+describe("targeting on declared attributes", () => {
+  it("lets the manifest's targeting see a declared header, and no other", async () => {
+    const dir = await appDir({
+      "assay.toml": `${HASH_MANIFEST}
+[[plugins.experiments]]
+id = "fr_only"
+variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+targeting = { include = ["country in [FR]"] }
+`,
+    });
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+    });
+    opened.push(assay);
+    const middleware = createRequestCore<FakeRequest, FakeResponse>(
+      {
+        assay,
+        unit: [{ from: "header", name: "x-user-id" }],
+        attributes: { country: { header: "cf-ipcountry" } },
+      },
+      binding,
+    );
+    const reason = (headers: Record<string, string>) =>
+      middleware.begin({ headers: { "x-user-id": "u-9", ...headers } }, { cookies: [] }).assign("fr_only")
+        .reason;
+    expect(reason({ "cf-ipcountry": "FR" })).toBe("hash");
+    expect(reason({ "cf-ipcountry": "DE" })).toBe("targeting");
+    expect(reason({ country: "FR" })).toBe("targeting"); // an undeclared header named like the attribute
+  });
+});
+
 describe("exposures", () => {
   it("records a held exposure only once the response succeeded", async () => {
     const assay = await assayClient();
