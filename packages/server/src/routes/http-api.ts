@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { ingestRoutes } from "./events/ingest-routes.js";
 import { ApiMetrics } from "./ops/api-metrics.js";
-import { countRequests, opsRoutes } from "./ops/ops-routes.js";
+import { closeConnectionsWhenClosing, countRequests, opsRoutes } from "./ops/ops-routes.js";
 import { readRoutes } from "./reads/read-routes.js";
 import type { SourceHolder } from "./source-holder.js";
 
@@ -24,6 +24,7 @@ export async function registerHttpApi(
 ): Promise<ApiMetrics> {
   const metrics = new ApiMetrics();
   countRequests(app, metrics);
+  closeConnectionsWhenClosing(app);
   await app.register(ingestRoutes(holder, { metrics, timeoutMs: options.ingestTimeoutMs ?? 10_000 }));
   await app.register(readRoutes(holder, { metrics }));
   await app.register(opsRoutes(holder, { metrics, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));

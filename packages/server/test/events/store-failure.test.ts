@@ -60,7 +60,8 @@ describe("a store outage", () => {
 
   it("a hung store answers 503 after ingestTimeoutMs, not a hang", async () => {
     const store = new FaultyStore();
-    const server = await start(store, {}, { ingestTimeoutMs: 300 });
+    // the pipeline gives up later than the request (so the close after the test waits 1 s, not 30)
+    const server = await start(store, { retry: { deadlineMs: 1_000 } }, { ingestTimeoutMs: 300 });
     store.mode = "hang";
     const t0 = Date.now();
     const res = await post(`${server.url}/v1/exposures`, record(3));

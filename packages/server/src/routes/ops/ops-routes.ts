@@ -52,3 +52,20 @@ export function countRequests(app: FastifyInstance, metrics: ApiMetrics): void {
     metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 }
+
+/**
+ * Lets a closing server finish: `app.close()` stops accepting connections and closes the idle ones, but a
+ * keep-alive connection busy at that moment (a batch waiting for its commit) would stay open after its
+ * answer for Fastify's keepAliveTimeout (72 s), and `close` with it. Once closing, every answer says
+ * `Connection: close`, so each such connection ends with the answer it was waiting for.
+ */
+export function closeConnectionsWhenClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
+}
