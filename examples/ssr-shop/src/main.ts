@@ -1,5 +1,6 @@
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createAssay } from "@assay/runtime";
+import { seedDemoWeek } from "./seed.js";
 import { buildServer } from "./server.js";
 
 // The manifest sits beside package.json; ASSAY_MANIFEST points elsewhere (to try another backend).
@@ -13,7 +14,12 @@ const assay = await createAssay({ manifest, handleSignals: false });
 // The demo serves plain http, where browsers drop a Secure cookie; ASSAY_COOKIE_SECRET keeps visitors' ids
 // across restarts (without it each start signs with a new random secret).
 const secret = process.env.ASSAY_COOKIE_SECRET;
+const manifestDir = dirname(resolve(manifest));
+// A first start finds an empty store: a simulated week is written so the results page means something at
+// once (marked as simulated there). ASSAY_DEMO_SEED=0 starts empty instead.
+const seeded = process.env.ASSAY_DEMO_SEED === "0" ? undefined : await seedDemoWeek(assay, manifestDir);
 const app = buildServer(assay, {
+  manifestDir,
   secureCookie: false,
   ...(secret !== undefined ? { cookieSecret: secret } : {}),
 });
@@ -53,6 +59,12 @@ try {
 const url = `http://${host}:${(app.server.address() as { port: number }).port}/`;
 // The URL comes last, so it is the line left on screen after the build's output.
 console.log(`manifest: ${manifest} (events in the ${assay.store.name} store)`);
-console.log(`results:  ${url}results`);
+if (seeded !== undefined) {
+  const { spec, counts } = seeded;
+  console.log(
+    `seeded:   a simulated week (${spec.users.toLocaleString("en-US")} visitors, ${counts.exposures.toLocaleString("en-US")} exposures, true effect ${seeded.effects.join(", ")}; marked as simulated on the results page; ASSAY_DEMO_SEED=0 starts empty)`,
+  );
+}
+console.log(`results:  ${url}results (Assay's results dashboard)`);
 console.log("Ctrl-C stops it; pending events are flushed first.");
 console.log(`\nAssay demo shop: ${url}`);

@@ -3,7 +3,8 @@ import { assayPlugin } from "@assay/fastify";
 import type { Assay } from "@assay/runtime";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance } from "fastify";
-import { notFoundPage, PRODUCT, productPage, resultsPage, thanksPage } from "./views.js";
+import { mountResults } from "./dashboard.js";
+import { notFoundPage, PRODUCT, productPage, thanksPage } from "./views.js";
 
 export const EXPERIMENT = "checkout_button_color";
 
@@ -17,6 +18,8 @@ export interface ShopOptions {
   readonly cookieSecret?: string;
   /** Mark the visitor cookie `Secure` (default true). The demo serves plain http, so main.ts turns it off. */
   readonly secureCookie?: boolean;
+  /** The manifest's folder: the dashboard marks the experiments `assay simulate` seeded there. */
+  readonly manifestDir?: string;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface ShopOptions {
  * - the @assay/fastify plugin gives each visitor a stable id in a signed cookie, the experiment's unit;
  * - GET / assigns (pure), renders the variant, then exposes it: counted once the page was sent (status < 400);
  * - POST /checkout records the conversion and the revenue as outcomes;
- * - GET /results shows what the event store has summarized so far;
+ * - /results is Assay's results dashboard (decision, intervals, trend), mounted from @assay/server;
  * - any other path is an HTML 404 page.
  */
 export function buildServer(assay: Assay, options: ShopOptions = {}): FastifyInstance {
@@ -59,11 +62,7 @@ export function buildServer(assay: Assay, options: ShopOptions = {}): FastifyIns
 
   app.get("/thanks", async (_request, reply) => reply.type("text/html; charset=utf-8").send(thanksPage()));
 
-  app.get("/results", async (_request, reply) => {
-    await assay.flush();
-    const summary = await assay.summarize(EXPERIMENT);
-    return reply.type("text/html; charset=utf-8").send(resultsPage(summary));
-  });
+  app.register(async (instance) => mountResults(instance, assay, options.manifestDir));
 
   app.setNotFoundHandler(async (request, reply) =>
     reply

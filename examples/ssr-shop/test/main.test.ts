@@ -37,10 +37,17 @@ it("prints its URL last, serves an HTML 404, and exits 0 on Ctrl-C (SIGINT) afte
   expect(body).toMatch(/^<!doctype html>/);
   expect(body).toContain("<code>/no-such-page</code>");
   expect((await fetch(url)).status).toBe(200);
+  // A first start seeds a simulated week, and the results dashboard says so.
+  expect(stdout).toMatch(/seeded: {3}a simulated week \(14,000 visitors/);
+  const results = await fetch(new URL("results/experiments/checkout_button_color", url));
+  expect(results.status).toBe(200);
+  const page = await results.text();
+  expect(page).toContain('data-simulated="true"');
+  expect(page).toMatch(/data-decision="[a-z-]+"/);
 
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   child.kill("SIGINT");
   expect(await exited).toBe(0);
   expect(stdout).toContain("stopping: closing the server and flushing events...");
   expect(stderr).toBe("");
-}, 30_000);
+}, 60_000);

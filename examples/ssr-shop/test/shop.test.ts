@@ -1,8 +1,10 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { reportOf } from "@assay/cli";
 import { createAssay } from "@assay/runtime";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEMO_WEEK, seedDemoWeek } from "../src/seed.js";
 import { buildServer } from "../src/server.js";
 
 const MANIFEST = await readFile(join(import.meta.dirname, "..", "assay.toml"), "utf8");
@@ -11,8 +13,8 @@ async function shop() {
   const dir = await mkdtemp(join(tmpdir(), "assay-shop-"));
   await writeFile(join(dir, "assay.toml"), MANIFEST);
   const assay = await createAssay({ manifest: join(dir, "assay.toml"), handleSignals: false });
-  const app = buildServer(assay);
-  return { assay, app };
+  const app = buildServer(assay, { manifestDir: dir });
+  return { assay, app, dir };
 }
 
 const opened: Array<{ close(): Promise<unknown> }> = [];
@@ -72,10 +74,59 @@ describe("ssr-shop", () => {
     const revenue = summary.metrics.find((m) => m.metric === "revenue")!;
     expect(revenue.variants.reduce((a, v) => a + v.sum, 0)).toBe(10 * 24);
 
-    const page = await app.inject({ method: "GET", url: "/results" });
+    const page = await app.inject({ method: "GET", url: "/results/experiments/checkout_button_color" });
     expect(page.statusCode).toBe(200);
-    for (const variant of ["control", "treatment"])
-      expect(page.body).toContain(`<td>${variant}</td><td>${exposed[variant]}</td>`);
+    for (const variant of ["control", "treatment"]) {
+      const row = new RegExp(
+        `data-arm="${variant}">.*?</td><td class="num">50%</td><td class="num">${exposed[variant] ?? 0}</td>`,
+      );
+      expect(page.body).toMatch(row);
+    }
+  });
+
+  it("shows Assay's results dashboard at /results: every variant even before any visitor, the decision of reportOf", async () => {
+    const { assay, app } = await shop();
+    opened.push(app, assay);
+    const index = await app.inject({ method: "GET", url: "/results" });
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toContain('data-experiment="checkout_button_color"');
+    expect(index.body).toContain('href="/results/experiments/checkout_button_color"');
+    const empty = await app.inject({ method: "GET", url: "/results/experiments/checkout_button_color" });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toContain('data-empty="true"');
+    expect(empty.body).toContain('data-arm="control"');
+    expect(empty.body).toContain('data-arm="treatment"');
+    await app.inject({ method: "GET", url: "/" });
+    const json = await app.inject({ method: "GET", url: "/results/api/experiments/checkout_button_color" });
+    const definition = assay.experiments().find((e) => e.id === "checkout_button_color")!;
+    const expected = reportOf(definition, await assay.summarize("checkout_button_color"), undefined);
+    expect(json.json()).toEqual(JSON.parse(JSON.stringify(expected)));
+    const page = await app.inject({ method: "GET", url: "/results/experiments/checkout_button_color" });
+    expect(page.body).toContain(`data-decision="${expected.decision}"`);
+    const product = await app.inject({ method: "GET", url: "/" });
+    expect(product.body).toContain('href="/results/experiments/checkout_button_color"');
+  });
+
+  it("seeds a simulated week into an empty store, marked as simulated, and never into one with visitors", async () => {
+    const { assay, app, dir } = await shop();
+    opened.push(app, assay);
+    const seeded = await seedDemoWeek(assay, dir);
+    expect(seeded?.spec.users).toBe(DEMO_WEEK.users);
+    const summary = await assay.summarize("checkout_button_color");
+    const units = summary.variants.reduce((a, v) => a + v.exposedUnits, 0);
+    expect(units).toBe(DEMO_WEEK.users);
+    const page = await app.inject({ method: "GET", url: "/results/experiments/checkout_button_color" });
+    expect(page.body).toContain('data-simulated="true"');
+    expect(page.body).toContain("true effects built in: checkout +20%");
+    expect(await seedDemoWeek(assay, dir)).toBeUndefined();
+    const report = reportOf(
+      assay.experiments()[0]!,
+      await assay.summarize("checkout_button_color"),
+      undefined,
+    );
+    const checkout = report.treatments[0]!.metrics.find((m) => m.metric === "checkout")!;
+    expect(checkout.ci[0]).toBeLessThan(0.2);
+    expect(checkout.ci[1]).toBeGreaterThan(0.2);
   });
 
   it("does not count a checkout from a visitor who never saw the page", async () => {

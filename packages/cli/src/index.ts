@@ -14,6 +14,7 @@ export {
 } from "./import/index.js";
 export type { Io } from "./io.js";
 export { run } from "./main.js";
+export { type ExploratoryReport, reportOf, type ResultsReport } from "./commands/report.js";
 export {
   generate as simulateExperiment,
   type SimulatedEffect,
