@@ -34,7 +34,8 @@ export interface RequestAssay {
   expose(variant: Variant): void;
   /**
    * Records an outcome of this request's unit, in `options.experiment` or else in every experiment the request
-   * assigned or received. Resolves once durable. Rejects with INVALID_CONTEXT when there is no experiment.
+   * assigned or received. Resolves once durable. Throws INVALID_CONTEXT at once when there is no experiment
+   * (a mistake in the route, which a rejection nobody awaits would turn into a crash).
    */
   track(metric: string, value: OutcomeInput, options?: TrackOptions): Promise<void>;
   /**

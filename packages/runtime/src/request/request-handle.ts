@@ -91,11 +91,10 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   track(metric: string, value: OutcomeInput, options: TrackOptions = {}): Promise<void> {
     const { experiment, ...record } = options;
     const experiments = experiment !== undefined ? [experiment] : this.experimentsSeen();
+    // Thrown, not a rejection: a caller's mistake, and a rejection nobody awaits would end the process.
     if (experiments.length === 0) {
-      return Promise.reject(
-        new InvalidContextError(
-          `track(${JSON.stringify(metric)}) in a request that assigned no experiment and received none from upstream: name one with { experiment }`,
-        ),
+      throw new InvalidContextError(
+        `track(${JSON.stringify(metric)}) in a request that assigned no experiment and received none from upstream: name one with { experiment }`,
       );
     }
     const ctx = this.context;
