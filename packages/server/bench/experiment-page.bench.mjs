@@ -1,10 +1,11 @@
-// Server time of the experiment page for 3 arms × 20 metrics over a store of N events (default 10 M), in the
-// manifest's default SQLite store: the request through Fastify (inject, no socket), from the store's
+// Server time of the experiment page for 3 arms × 20 metrics over a store of N events (default 10 M) written
+// by `assay simulate`, in the manifest's default SQLite store: the request through Fastify (inject, no socket), from the store's
 // summary (with the daily series) to the HTML with every chart rendered to SVG. Also times the parts:
 // the summary alone and the JSON twin.
-// Run: node bench/experiment-page.bench.mjs (after building: npx tsc -p tsconfig.build.json).
+// Run: node bench/experiment-page.bench.mjs (after building this package and packages/cli).
 // ASSAY_BENCH_EVENTS=1000000 seeds fewer events; ASSAY_BENCH_DB=/path/dir reuses a seeded folder.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAssay } from "@assay/runtime";
@@ -12,12 +13,13 @@ import { evaluate } from "@assay/stats";
 import { buildDashboardApp } from "../dist/index.js";
 
 const EVENTS = Number(process.env.ASSAY_BENCH_EVENTS ?? 10_000_000);
-const DAYS = 14;
 const METRICS = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, "0")}`);
-const ARMS = ["control", "blue", "green"];
-/** Each unit: one exposure and an outcome on every other metric, so ~11 events per unit. */
-const PER_UNIT = 1 + METRICS.length / 2;
-const UNITS = Math.floor(EVENTS / PER_UNIT);
+/**
+ * `assay simulate` writes about 3.2 events per visitor with these 20 metrics (1.5 exposures, a 10%
+ * conversion with its order value, a count, 5% and 2% for the other yes/no metrics).
+ */
+const EVENTS_PER_USER = 3.17;
+const USERS = Math.round(EVENTS / EVENTS_PER_USER);
 
 const plan = `analysis = { primary = ["m00"], secondary = [${METRICS.slice(1, 16)
   .map((m) => `"${m}"`)
@@ -38,53 +40,37 @@ const dir = process.env.ASSAY_BENCH_DB ?? join(tmpdir(), `assay-server-bench-${E
 const manifest = join(dir, "assay.toml");
 const seeded = join(dir, "seeded");
 if (!existsSync(seeded)) {
+  // Seeded by `assay simulate` (build packages/cli first): 14 days of visitors, a +5% conversion lift in
+  // blue, m01 an order value, m02 a count, the rest yes/no metrics.
   mkdirSync(dir, { recursive: true });
   writeFileSync(manifest, MANIFEST);
-  const assay = await createAssay({ manifest, handleSignals: false });
-  const start = Date.UTC(2026, 10, 1);
+  const cli = join(import.meta.dirname, "..", "..", "cli", "bin", "assay.mjs");
+  const metrics = METRICS.flatMap((m, i) => [
+    "--metric",
+    i === 1 ? `${m}:numeric` : i === 2 ? `${m}:count` : m,
+  ]);
   const t0 = performance.now();
-  let batch = [];
-  let written = 0;
-  for (let u = 0; u < UNITS; u++) {
-    const variantId = ARMS[u % 3];
-    const userId = `u${u}`;
-    const at = start + (u % DAYS) * 86_400_000 + (u % 80_000) * 1000;
-    batch.push({
-      type: "exposure",
-      eventId: `e${u}`,
-      experiment: "bench",
-      variantId,
-      userId,
-      timestamp: new Date(at),
-    });
-    for (let m = (u >> 2) % 2; m < METRICS.length; m += 2) {
-      const metric = METRICS[m];
-      const value =
-        m % 3 === 0
-          ? { kind: "bool", value: (u * 7 + m) % 10 < (variantId === "blue" && m === 0 ? 3 : 2) }
-          : { kind: "numeric", value: ((u * 31 + m * 17) % 100) + (variantId === "blue" ? 1 : 0) };
-      batch.push({
-        type: "outcome",
-        eventId: `o${u}-${m}`,
-        experiment: "bench",
-        metric,
-        value,
-        userId,
-        timestamp: new Date(at + 60_000),
-      });
-    }
-    if (batch.length >= 20_000) {
-      await assay.store.append(batch);
-      written += batch.length;
-      batch = [];
-    }
-  }
-  await assay.store.append(batch);
-  written += batch.length;
-  await assay.close();
+  const run = spawnSync(
+    process.execPath,
+    [
+      cli,
+      "simulate",
+      "--manifest",
+      manifest,
+      "--users",
+      String(USERS),
+      "--effect",
+      "blue:m00=+5%",
+      ...metrics,
+    ],
+    { encoding: "utf8" },
+  );
+  if (run.status !== 0) throw new Error(`assay simulate failed: ${run.stderr}`);
+  const wrote = /wrote ([\d,]+) exposures and ([\d,]+) outcomes/.exec(run.stdout);
+  const written = Number(wrote[1].replaceAll(",", "")) + Number(wrote[2].replaceAll(",", ""));
   writeFileSync(seeded, String(written));
   console.log(
-    `seeded ${written} events (${UNITS} units) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `seeded ${written} events (${USERS} visitors) with assay simulate in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 }
 
@@ -116,7 +102,7 @@ async function time(label, fn, rounds = 15) {
 }
 
 console.log(
-  `experiment page, 3 arms × 20 metrics, ${existsSync(seeded) ? "store" : ""} ${dir}; node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}`,
+  `experiment page, 3 arms × 20 metrics, ${readFileSync(seeded, "utf8")} events in ${dir}; node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}`,
 );
 await time("summarize (daily) alone", () => assay.summarize("bench", { daily: true }));
 let bytes = 0;
