@@ -65,7 +65,11 @@ export const experimentFields = {
   forced: optional(forcedTable),
   sticky: withDefault(flag({ expected: "true or false (true: a unit keeps its first variant)" }), false),
   version: optional(
-    integer({ expected: "an integer >= 1 (bump it to start sticky assignments afresh)", min: 1 }),
+    integer({
+      expected:
+        "an integer >= 1 (the experiment's phase: bump it when a change re-randomizes; sticky assignments start afresh)",
+      min: 1,
+    }),
   ),
   env: optional(environmentsTable),
 };
@@ -96,6 +100,7 @@ export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEn
         ? {}
         : { forced: effective.forced }),
       ...(values.sticky ? { sticky: Object.freeze({ version: values.version ?? 1 }) } : {}),
+      ...(values.version === undefined ? {} : { phase: values.version }),
       ...(values.salt === undefined ? {} : { salt: values.salt }),
       ...(values.description === undefined ? {} : { description: values.description }),
       ...(analysis === undefined ? {} : { analysis }),
@@ -123,14 +128,6 @@ function effectiveExperiment(
     const byUnit = forcedByUnit(values.forced, values.variants, [...path, "forced"], ctx);
     if (byUnit === INVALID) valid = false;
     else forced = byUnit;
-  }
-  if (values.version !== undefined && !values.sticky) {
-    ctx.report(
-      [...path, "version"],
-      "applies to sticky experiments only (it versions stored assignments); add sticky = true or remove it",
-      "key",
-    );
-    valid = false;
   }
   const base: Effective = {
     variants: values.variants,

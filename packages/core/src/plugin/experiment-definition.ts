@@ -47,6 +47,11 @@ export interface ExperimentDefinition {
   readonly sticky?: StickySettings;
   /** The slot of a mutually exclusive layer this experiment owns: units outside it are not enrolled. */
   readonly layer?: LayerSlot;
+  /**
+   * The experiment's phase (the manifest's `version`; absent means 1). A change that re-randomizes units (a
+   * new salt, variants, unit or hashing) starts a new phase, so results are never pooled across it.
+   */
+  readonly phase?: number;
 }
 
 export interface StickySettings {
