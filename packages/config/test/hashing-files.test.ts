@@ -39,6 +39,57 @@ async function issues(text: string, files: Record<string, string> = {}): Promise
 describe("the Statsig payload a statsig mode names (loadManifest reads it)", () => {
   const payload = readFileSync(PAYLOAD, "utf8");
 
+  // the v2 format @statsig/statsig-node-core downloads: specs keyed by name, conditions by key
+  const v2 = (() => {
+    const v1 = JSON.parse(payload) as {
+      dynamic_configs: { name: string; rules: { conditions: unknown[] }[] }[];
+    };
+    const dynamic_configs = Object.fromEntries(
+      v1.dynamic_configs.map(({ name, ...spec }) => [
+        name,
+        { ...spec, rules: spec.rules.map((r) => ({ ...r, conditions: [] as string[] })) },
+      ]),
+    );
+    return JSON.stringify({ dynamic_configs, feature_gates: {}, layer_configs: {}, condition_map: {} });
+  })();
+
+  it("reads the v2 map format as well, and checks its groups the same way", async () => {
+    expect(
+      await issues(manifest('{ mode = "statsig", payload = "./statsig.json" }'), { "statsig.json": v2 }),
+    ).toEqual([]);
+    const renamed = await issues(
+      manifest(
+        '{ mode = "statsig", payload = "statsig.json" }',
+        '[{ id = "control", weight = 1, is_control = true }, { id = "Test", weight = 1 }]',
+      ),
+      { "statsig.json": v2 },
+    );
+    expect(renamed).toEqual([
+      '7:12: plugins[0].experiments[0].variants: must name the Statsig groups of "sample_experiment": add or rename variants to "Control" (groups: Control, Test)',
+    ]);
+    const other = await issues(
+      manifest('{ mode = "statsig", payload = "statsig.json", experiment = "toString" }'),
+      {
+        "statsig.json": v2,
+      },
+    );
+    expect(other[0]).toContain('has no experiment "toString"');
+  });
+
+  it("takes sdk = node-core or node-legacy, and names the choices for anything else", async () => {
+    for (const sdk of ["node-core", "node-legacy"]) {
+      expect(
+        await issues(manifest(`{ mode = "statsig", payload = "./statsig.json", sdk = "${sdk}" }`), {
+          "statsig.json": payload,
+        }),
+      ).toEqual([]);
+    }
+    const wrong = await issues(manifest('{ mode = "statsig", payload = "./statsig.json", sdk = "node" }'), {
+      "statsig.json": payload,
+    });
+    expect(wrong).toEqual([expect.stringMatching(/hashing\.sdk: .*"node-core", "node-legacy"/)]);
+  });
+
   it("accepts a payload that holds the experiment with groups named like the variants", async () => {
     expect(
       await issues(manifest('{ mode = "statsig", payload = "./statsig.json" }'), { "statsig.json": payload }),

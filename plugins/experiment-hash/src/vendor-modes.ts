@@ -217,14 +217,22 @@ function statsigBucketer(
       cause: error,
     });
   }
-  let payload: statsig.ConfigSpecsPayload;
+  let payload: statsig.StatsigPayload;
   try {
-    payload = JSON.parse(text) as statsig.ConfigSpecsPayload;
+    payload = JSON.parse(text) as statsig.StatsigPayload;
   } catch {
     throw new RangeError(`experiment ${d.id}: cannot read the Statsig payload ${path}: not valid JSON`);
   }
   const name = h.experiment ?? d.id;
-  const spec = payload.dynamic_configs?.find((s) => s.name === name);
+  // either format: the v1 list statsig-node reads, or the v2 map @statsig/statsig-node-core downloads
+  let spec: statsig.Spec | undefined;
+  try {
+    spec = statsig.findExperimentSpec(payload, name);
+  } catch (error) {
+    throw new RangeError(
+      `experiment ${d.id}: cannot read the Statsig payload ${path}: ${(error as Error).message}`,
+    );
+  }
   if (!spec) throw new RangeError(`experiment ${d.id}: no experiment ${JSON.stringify(name)} in ${path}`);
   const index = new Map(d.variants.map((v, i) => [v.id, i]));
   for (const rule of spec.rules) {
@@ -234,7 +242,8 @@ function statsigBucketer(
       );
     }
   }
-  const evaluator = new statsig.StatsigEvaluator(payload);
+  // node-core (Statsig's current SDK) unless the manifest asks for statsig-node's hash
+  const evaluator = new statsig.StatsigEvaluator(payload, { sdk: h.sdk ?? statsig.DEFAULT_STATSIG_SDK });
   const unitName = d.unit;
   return {
     mode: "statsig",

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { StatsigHashing } from "@assay/core";
+import { statsig } from "@assay/hashing";
 import { type Experiment, GrowthBook } from "@growthbook/growthbook";
 import { createInstance, createStaticProjectConfigManager } from "@optimizely/optimizely-sdk";
 import { PostHog } from "posthog-node";
@@ -437,13 +439,73 @@ describe("statsig mode (payload file relative to the manifest)", () => {
       inExperiment: true,
     });
   });
-  it("100,000 ids: the group statsig-node gives", () => {
+  it("sdk = node-legacy, 100,000 ids: the group statsig-node gives", () => {
+    const legacy = backendOf(
+      [{ ...def, hashing: { ...(def.hashing as StatsigHashing), sdk: "node-legacy" } }],
+      fileURLToPath(VECTORS),
+    );
     for (const id of IDS) {
       const e = Statsig.getExperimentWithExposureLoggingDisabledSync({ userID: id }, "sample_experiment");
       const expected = e.getGroupName() ?? false;
+      const v = legacy.assign("sample", { userId: id, attributes: {} });
+      const got = v.inExperiment ? v.variantId : false;
+      if (got !== expected) expect({ id, got }).toEqual({ id, got: expected });
+    }
+  });
+  it("by default (sdk = node-core), the group of plain SHA-256, which statsig-node misses on some ids", () => {
+    const payload = JSON.parse(readFileSync(new URL("statsig-download-config-specs.json", VECTORS), "utf8"));
+    let differs = 0;
+    for (const id of IDS) {
+      const expected = statsig.getExperimentGroup(payload, "sample_experiment", id, "node-core") ?? false;
       const v = backend.assign("sample", { userId: id, attributes: {} });
       const got = v.inExperiment ? v.variantId : false;
       if (got !== expected) expect({ id, got }).toEqual({ id, got: expected });
+      const legacy = Statsig.getExperimentWithExposureLoggingDisabledSync(
+        { userID: id },
+        "sample_experiment",
+      );
+      if ((legacy.getGroupName() ?? false) !== got) differs++;
+    }
+    expect(differs).toBeGreaterThan(0);
+  });
+  it("reads the v2 map payload (@statsig/statsig-node-core's) like the v1 list", () => {
+    const v1 = JSON.parse(readFileSync(new URL("statsig-download-config-specs.json", VECTORS), "utf8")) as {
+      dynamic_configs: { name: string; rules: { conditions: unknown[] }[] }[];
+    };
+    const conditionMap: Record<string, unknown> = {};
+    const dynamicConfigs = Object.fromEntries(
+      v1.dynamic_configs.map(({ name, ...spec }) => [
+        name,
+        {
+          ...spec,
+          rules: spec.rules.map((r) => ({
+            ...r,
+            conditions: r.conditions.map((c, i) => {
+              const key = `${name}:${i}:${Object.keys(conditionMap).length}`;
+              conditionMap[key] = c;
+              return key;
+            }),
+          })),
+        },
+      ]),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "assay-statsig-v2-"));
+    writeFileSync(
+      join(dir, "specs.json"),
+      JSON.stringify({
+        dynamic_configs: dynamicConfigs,
+        feature_gates: {},
+        layer_configs: {},
+        condition_map: conditionMap,
+      }),
+    );
+    const fromV2 = backendOf(
+      [{ ...def, hashing: { mode: "statsig", payload: "specs.json", experiment: "sample_experiment" } }],
+      dir,
+    );
+    for (const id of IDS.slice(0, 20_000)) {
+      const ctx = { userId: id, attributes: {} };
+      expect(fromV2.assign("sample", ctx)).toEqual(backend.assign("sample", ctx));
     }
   });
   it("rejects a payload without the experiment, or groups that are not variants", () => {

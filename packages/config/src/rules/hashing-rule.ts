@@ -78,7 +78,7 @@ function checkStatsigPayload(
 ): void {
   if (ctx.dir === undefined || name === undefined) return;
   const path = payload;
-  let specs: { dynamic_configs?: { name?: unknown; rules?: { groupName?: unknown }[] }[] };
+  let specs: { dynamic_configs?: unknown };
   let text: string;
   try {
     text = readContainedFile(payload, ctx.dir, { allowOutside: ctx.allowOutsideFiles === true });
@@ -94,9 +94,7 @@ function checkStatsigPayload(
     ctx.report([...at, "payload"], `cannot read the Statsig payload ${path}: not valid JSON`);
     return;
   }
-  const spec = Array.isArray(specs?.dynamic_configs)
-    ? specs.dynamic_configs.find((s) => s?.name === name)
-    : undefined;
+  const spec = experimentSpec(specs?.dynamic_configs, name);
   if (spec === undefined) {
     ctx.report(
       [...at, "payload"],
@@ -117,4 +115,21 @@ function checkStatsigPayload(
       `must name the Statsig groups of ${JSON.stringify(name)}: add or rename variants to ${missing.map((g) => JSON.stringify(g)).join(", ")} (groups: ${groups.join(", ")})`,
     );
   }
+}
+
+type RuleGroups = { readonly rules?: readonly { readonly groupName?: unknown }[] };
+
+/**
+ * The experiment `name` of a payload's `dynamic_configs`, in either format: the v1 list (each spec with its
+ * `name`) or the v2 map (name -> spec, as `@statsig/statsig-node-core` downloads it).
+ */
+function experimentSpec(configs: unknown, name: string): RuleGroups | undefined {
+  if (Array.isArray(configs)) {
+    return configs.find((s: { name?: unknown } | null) => s?.name === name) as RuleGroups | undefined;
+  }
+  if (isTable(configs) && Object.hasOwn(configs, name)) {
+    const spec = configs[name];
+    return isTable(spec) ? (spec as RuleGroups) : undefined;
+  }
+  return undefined;
 }

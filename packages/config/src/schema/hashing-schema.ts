@@ -16,6 +16,9 @@ export const HASHING_MODES: readonly HashingModeName[] = [
   "statsig",
 ];
 
+/** The Statsig SDKs whose hash the `statsig` mode reproduces: `node-core` (the default), `node-legacy`. */
+const STATSIG_SDKS = ["node-core", "node-legacy"] as const;
+
 const MODE = oneOf(HASHING_MODES, {
   expected: `one of ${HASHING_MODES.map((m) => JSON.stringify(m)).join(", ")} (how units are bucketed; "native" is the default)`,
 });
@@ -234,12 +237,18 @@ const MODE_SCHEMAS: { readonly [M in HashingModeName]: TableSchema<Fields, Hashi
         'the Statsig payload file, e.g. payload = "./statsig.json"',
       ),
       experiment: optional(nonEmpty("the experiment's name in the payload")),
+      sdk: optional(
+        oneOf(STATSIG_SDKS, {
+          expected: `one of ${STATSIG_SDKS.map((m) => JSON.stringify(m)).join(", ")} (whose hash: Statsig's current server SDK, the default, or statsig-node's)`,
+        }),
+      ),
     },
     build: (v) =>
       Object.freeze({
         mode: "statsig",
         payload: v.payload as string,
         ...(v.experiment === undefined ? {} : { experiment: v.experiment as string }),
+        ...(v.sdk === undefined ? {} : { sdk: v.sdk as "node-core" | "node-legacy" }),
       }),
   },
 };

@@ -93,8 +93,8 @@ export interface FeatureSignalsHashing {
 
 /**
  * Statsig: the groups of an experiment of a Statsig config payload (salts, layer bucket lists), read from a
- * JSON file. The variants are matched to the payload's group names by id; weights and traffic are the
- * payload's.
+ * JSON file in either format (v1 arrays, v2 maps). The variants are matched to the payload's group names by
+ * id; weights and traffic are the payload's.
  */
 export interface StatsigHashing {
   readonly mode: "statsig";
@@ -102,4 +102,10 @@ export interface StatsigHashing {
   readonly payload: string;
   /** The experiment's name in the payload (default: the Assay experiment id). */
   readonly experiment?: string;
+  /**
+   * Whose hash to reproduce: `node-core` (`@statsig/statsig-node-core`, Statsig's current server SDK; SHA-256
+   * over UTF-8), the default, or `node-legacy` (`statsig-node` 6, whose SHA-256 pads some long non-ASCII
+   * inputs wrongly), for continuity with units that SDK assigned.
+   */
+  readonly sdk?: "node-core" | "node-legacy";
 }

@@ -11,8 +11,10 @@ const { SHA256 } = require("statsig-node/dist/utils/Sha256.js") as {
   SHA256(text: string): { dataView(): DataView; arrayBuffer(): ArrayBuffer };
 };
 const theirs = (text: string) => SHA256(text).dataView().getBigUint64(0, false);
+// plain SHA-256 of the UTF-8 bytes: what Statsig's current server core computes (sdk = "node-core")
+const ours = (text: string) => createHash("sha256").update(text, "utf8").digest().readBigUInt64BE(0);
 
-describe("statsig-node's SHA-256 padding quirk", () => {
+describe("statsig-node's SHA-256 padding quirk (sdk = node-legacy; node-core hashes plainly)", () => {
   it("plain SHA-256 block by block when nothing is stale", () => {
     for (let n = 0; n < 200; n++) {
       const bytes = Buffer.from("x".repeat(n) + "é€😀".repeat(n % 7));
@@ -25,7 +27,8 @@ describe("statsig-node's SHA-256 padding quirk", () => {
     for (const wide of ["é", "€", "😀", "👩‍💻"]) {
       for (let n = 0; n < 200; n++) {
         const text = `${"a".repeat(n)}${wide.repeat(40)}`;
-        expect(statsig.computeUserHash(text), `${n} ${wide}`).toBe(theirs(text));
+        expect(statsig.computeUserHash(text, "node-legacy"), `${n} ${wide}`).toBe(theirs(text));
+        expect(statsig.computeUserHash(text), `${n} ${wide}`).toBe(ours(text));
         if (staleWord(Buffer.from(text)) !== 0) quirky++;
       }
     }
@@ -40,7 +43,7 @@ describe("statsig-node's SHA-256 padding quirk", () => {
     const salt = "4f0c0147-a2a9-4f21-b618-ec9d8787973c.";
     for (const id of randomIds(100_000, 77)) {
       const text = salt + id + id;
-      const got = statsig.computeUserHash(text);
+      const got = statsig.computeUserHash(text, "node-legacy");
       if (got !== theirs(text)) expect({ id, got }).toEqual({ id, got: theirs(text) });
     }
   });

@@ -1,10 +1,32 @@
 /**
- * Statsig-compatible bucketing (`statsig-node` server SDK; Statsig's Rust server core computes the same
- * formulas), driven by a config payload (`download_config_specs`). See `../README.md` and
- * `shared/notes/vendors.md` §3.
+ * Statsig-compatible bucketing, driven by a config payload (`download_config_specs`, the v1 array format or the
+ * v2 map format). Two SDKs compute the same formulas and differ in their SHA-256: Statsig's current server core
+ * (`@statsig/statsig-node-core`, `"node-core"`, the default) hashes the UTF-8 bytes correctly; the legacy
+ * `statsig-node` (`"node-legacy"`) pads some long non-ASCII messages wrongly (`padding-quirk.ts`). See
+ * `../README.md` and `shared/notes/vendors.md` §3.
  */
 import { digest } from "../digest.js";
 import { staleWord, statsigSha256 } from "./padding-quirk.js";
+import { payloadSpecs, type StatsigPayload } from "./payload-formats.js";
+
+export {
+  type ConfigSpecsPayloadV2,
+  findExperimentSpec,
+  type PayloadSpecs,
+  payloadSpecs,
+  type SpecRuleV2,
+  type SpecV2,
+  type StatsigPayload,
+} from "./payload-formats.js";
+
+/**
+ * Which Statsig SDK's hash to reproduce: `node-core` (`@statsig/statsig-node-core`, Statsig's current server
+ * SDK: SHA-256 of the UTF-8 bytes) or `node-legacy` (`statsig-node` 6: its own SHA-256 with the padding defect).
+ */
+export type StatsigSdk = "node-core" | "node-legacy";
+
+/** The SDK reproduced when none is named: Statsig's current one. */
+export const DEFAULT_STATSIG_SDK: StatsigSdk = "node-core";
 
 /** Bucket space of pass percentages (rules, gates). */
 export const PASS_PERCENT_BUCKETS = 10000;
@@ -47,7 +69,10 @@ function statsigBytes(text: string): Buffer {
   return Buffer.from(bytes);
 }
 
-function sha256(text: string): Buffer {
+function sha256(text: string, sdk: StatsigSdk): Buffer {
+  // node-core: Rust hashes the UTF-8 bytes of the string napi hands it (an unpaired surrogate becomes U+FFFD,
+  // as in Node's own UTF-8 encoding of a string)
+  if (sdk === "node-core") return digest("sha256", text);
   // short strings (the salt and most ids) cannot reach the padding quirk: at most 3 bytes per UTF-16 unit
   if (text.length * 3 < 120) return digest("sha256", isWellFormed(text) ? text : statsigBytes(text));
   const bytes = isWellFormed(text) ? Buffer.from(text, "utf8") : statsigBytes(text);
@@ -56,30 +81,35 @@ function sha256(text: string): Buffer {
 }
 
 /**
- * Statsig's unit hash: the first 8 bytes of SHA-256 of `text` as a big-endian uint64. The bytes are UTF-8;
- * for strings with unpaired surrogates, the bytes statsig-node's own SHA-256 reads (see `statsigBytes`).
+ * Statsig's unit hash: the first 8 bytes of SHA-256 of `text` as a big-endian uint64. The bytes are UTF-8; for
+ * `node-legacy`, with strings holding unpaired surrogates, the bytes statsig-node's own SHA-256 reads (see
+ * `statsigBytes`), and its padding defect.
  */
-export function computeUserHash(text: string): bigint {
-  return sha256(text).readBigUInt64BE(0);
+export function computeUserHash(text: string, sdk: StatsigSdk = DEFAULT_STATSIG_SDK): bigint {
+  return sha256(text, sdk).readBigUInt64BE(0);
 }
 
 /**
  * `computeUserHash(text) % modulus` for a modulus dividing 10000 (1000, 10000, …), computed from the two
  * 32-bit words without BigInt: `(hi * 2^32 + lo) mod m = ((hi mod m) * (2^32 mod m) + lo mod m) mod m`.
  */
-export function userHashMod(text: string, modulus: number): number {
+export function userHashMod(text: string, modulus: number, sdk: StatsigSdk = DEFAULT_STATSIG_SDK): number {
   if (!(modulus > 0 && PASS_PERCENT_BUCKETS % modulus === 0)) {
     throw new RangeError(`modulus must divide 10000, got ${modulus}`);
   }
-  const sha = sha256(text);
+  const sha = sha256(text, sdk);
   const hi = sha.readUInt32BE(0);
   const lo = sha.readUInt32BE(4);
   return ((hi % modulus) * (TWO_POW_32_MOD_10000 % modulus) + (lo % modulus)) % modulus;
 }
 
 /** A `user_bucket` condition's value: `computeUserHash(salt + "." + unitId) % 1000`. */
-export function userBucket(salt: string, unitId: string | undefined | null): number {
-  return userHashMod(salt + "." + (unitId ?? ""), USER_BUCKETS);
+export function userBucket(
+  salt: string,
+  unitId: string | undefined | null,
+  sdk: StatsigSdk = DEFAULT_STATSIG_SDK,
+): number {
+  return userHashMod(salt + "." + (unitId ?? ""), USER_BUCKETS, sdk);
 }
 
 /** A rule's pass-percentage bucket: `computeUserHash(configSalt + "." + ruleSalt + "." + unitId) % 10000`. */
@@ -87,8 +117,9 @@ export function passPercentageBucket(
   configSalt: string,
   ruleSalt: string,
   unitId: string | undefined | null,
+  sdk: StatsigSdk = DEFAULT_STATSIG_SDK,
 ): number {
-  return userHashMod(configSalt + "." + ruleSalt + "." + (unitId ?? ""), PASS_PERCENT_BUCKETS);
+  return userHashMod(configSalt + "." + ruleSalt + "." + (unitId ?? ""), PASS_PERCENT_BUCKETS, sdk);
 }
 
 /**
@@ -99,10 +130,11 @@ export function passesPercentage(
   configSalt: string,
   rule: { readonly passPercentage: number; readonly salt?: string | null | undefined; readonly id: string },
   unitId: string | undefined | null,
+  sdk: StatsigSdk = DEFAULT_STATSIG_SDK,
 ): boolean {
   if (rule.passPercentage === 0) return false;
   if (rule.passPercentage === 100) return true;
-  return passPercentageBucket(configSalt, rule.salt ?? rule.id, unitId) < rule.passPercentage * 100;
+  return passPercentageBucket(configSalt, rule.salt ?? rule.id, unitId, sdk) < rule.passPercentage * 100;
 }
 
 /** A condition of a payload rule. */
@@ -139,7 +171,7 @@ export interface Spec {
   readonly isActive?: boolean | undefined;
 }
 
-/** The parts of a Statsig `download_config_specs` payload that bucketing reads. */
+/** The parts of a v1 Statsig `download_config_specs` payload (statsig-node's) that bucketing reads. */
 export interface ConfigSpecsPayload {
   readonly feature_gates?: readonly Spec[] | undefined;
   readonly dynamic_configs?: readonly Spec[] | undefined;
@@ -225,6 +257,10 @@ function compileCondition(c: SpecCondition): CompiledCondition {
     if (SET_OPS.has(operator)) {
       const set = new Set<string>();
       if (Array.isArray(c.targetValue)) for (const t of c.targetValue) set.add(String(t).toLowerCase());
+      // the v2 payload writes a bucket list as a map { "<bucket>": true }
+      else if (typeof c.targetValue === "object" && c.targetValue !== null) {
+        for (const [t, on] of Object.entries(c.targetValue)) if (on === true) set.add(t.toLowerCase());
+      }
       return { ...base, kind: "user_bucket", salt, set };
     }
     const n = c.targetValue === null || c.targetValue === undefined ? Number.NaN : Number(c.targetValue);
@@ -261,14 +297,19 @@ export class StatsigEvaluator {
   // otherwise hash the same input once per rule. Small and cleared when full (the values are pure).
   private readonly buckets = new Map<string, number>();
 
-  constructor(payload: ConfigSpecsPayload) {
+  private readonly sdk: StatsigSdk;
+
+  /** Compiles a payload of either format; `sdk` picks whose SHA-256 to reproduce (default `node-core`). */
+  constructor(payload: StatsigPayload, options: { readonly sdk?: StatsigSdk } = {}) {
+    this.sdk = options.sdk ?? DEFAULT_STATSIG_SDK;
     const compile = (spec: Spec): CompiledSpec => ({
       spec,
       rules: spec.rules.map((rule) => ({ rule, conditions: rule.conditions.map(compileCondition) })),
     });
-    for (const s of payload.feature_gates ?? []) this.gates.set(s.name, compile(s));
-    for (const s of payload.dynamic_configs ?? []) this.configs.set(s.name, compile(s));
-    for (const s of payload.layer_configs ?? []) this.layers.set(s.name, compile(s));
+    const specs = payloadSpecs(payload);
+    for (const s of specs.gates) this.gates.set(s.name, compile(s));
+    for (const s of specs.configs) this.configs.set(s.name, compile(s));
+    for (const s of specs.layers) this.layers.set(s.name, compile(s));
   }
 
   /** Evaluates a feature gate; an unknown gate fails (`ruleId` `""`). */
@@ -314,7 +355,7 @@ export class StatsigEvaluator {
           return { ...e, configDelegate: rule.configDelegate };
         }
       }
-      const value = passesPercentage(spec.salt, rule, unitIdOf(unit, rule.idType));
+      const value = passesPercentage(spec.salt, rule, unitIdOf(unit, rule.idType), this.sdk);
       return result(value, rule.id, rule.groupName ?? null, rule.isExperimentGroup ?? false, null);
     }
     return result(false, "default", null, false, null);
@@ -333,7 +374,7 @@ export class StatsigEvaluator {
         const input = c.salt + "." + (unitIdOf(unit, c.idType) ?? "");
         let bucket = this.buckets.get(input);
         if (bucket === undefined) {
-          bucket = userHashMod(input, USER_BUCKETS);
+          bucket = userHashMod(input, USER_BUCKETS, this.sdk);
           if (this.buckets.size >= 64) this.buckets.clear();
           this.buckets.set(input, bucket);
         }
@@ -373,22 +414,27 @@ function unknownSpec(): Evaluation {
   return result(false, "", null, false, null);
 }
 
-const evaluators = new WeakMap<ConfigSpecsPayload, StatsigEvaluator>();
+const evaluators = {
+  "node-core": new WeakMap<object, StatsigEvaluator>(),
+  "node-legacy": new WeakMap<object, StatsigEvaluator>(),
+};
 
 /**
  * The experiment group (`"Control"`, `"Test"`, …) of `unitId` (a userID, or the unit of the experiment's id
- * type when given as a `StatsigUnit`) in experiment `experiment` of a Statsig payload, or `null` when the unit
- * is not in a group. The payload is compiled once per object and cached.
+ * type when given as a `StatsigUnit`) in experiment `experiment` of a Statsig payload (either format), or
+ * `null` when the unit is not in a group, as `sdk` computes it. The payload is compiled once per object and
+ * SDK, and cached.
  */
 export function getExperimentGroup(
-  payload: ConfigSpecsPayload,
+  payload: StatsigPayload,
   experiment: string,
   unitId: string | StatsigUnit,
+  sdk: StatsigSdk = DEFAULT_STATSIG_SDK,
 ): string | null {
-  let evaluator = evaluators.get(payload);
+  let evaluator = evaluators[sdk].get(payload);
   if (!evaluator) {
-    evaluator = new StatsigEvaluator(payload);
-    evaluators.set(payload, evaluator);
+    evaluator = new StatsigEvaluator(payload, { sdk });
+    evaluators[sdk].set(payload, evaluator);
   }
   return evaluator.getExperimentGroup(experiment, unitId);
 }
