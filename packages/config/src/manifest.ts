@@ -3,6 +3,7 @@ import type { ExperimentPlan } from "@assay/stats";
 import type { Locatable, LocationTarget } from "./issue.js";
 import type { ManifestPath } from "./path.js";
 import type { LayerEntry } from "./schema/layer-schema.js";
+import type { MetricDefinition } from "./schema/metric-schema.js";
 import type { SourceLocation } from "./source-location.js";
 
 /**
@@ -40,6 +41,7 @@ export interface PluginEntry {
 }
 
 export type { LayerEntry } from "./schema/layer-schema.js";
+export type { MetricDefinition } from "./schema/metric-schema.js";
 
 /** A validated `assay.toml`. */
 export interface Manifest extends Locatable {
@@ -58,6 +60,8 @@ export interface Manifest extends Locatable {
   readonly environments: readonly string[];
   /** The `[[layers]]` of mutually exclusive experiments, in declared order. */
   readonly layers: readonly LayerEntry[];
+  /** The `[[metrics]]` definitions, in declared order ([] when none); plans refer to them by name. */
+  readonly metrics: readonly MetricDefinition[];
   /**
    * Where `path` is written: the start of its value (or of its key with `target` "key"). A path the file
    * does not spell out gives its nearest written ancestor, so a problem found later (a `source` that does

@@ -10,6 +10,7 @@ import { environmentBlocks } from "./rules/environment-names-rule.js";
 import { type CheckContext, INVALID } from "./schema/check.js";
 import { ENVIRONMENT_PATTERN } from "./schema/environment-schema.js";
 import { manifestSchema } from "./schema/manifest-schema.js";
+import { declaredMetrics } from "./schema/metric-schema.js";
 import { tableOf } from "./schema/table.js";
 import { nearest } from "./suggest.js";
 import { tomlSyntaxIssue } from "./toml-syntax-error.js";
@@ -64,6 +65,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     env,
     dir: options.checkFiles ? dirname(resolve(file)) : undefined,
     allowOutsideFiles: options.allowOutsideFiles === true,
+    metrics: declaredMetrics(document),
   };
   const body = checkDocument(document, [], ctx);
   const environments = knownEnvironments(document);
@@ -78,6 +80,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     environment: env,
     environments: Object.freeze(environments),
     layers: body.layers,
+    metrics: body.metrics,
     locate,
   });
 }

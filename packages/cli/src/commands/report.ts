@@ -66,6 +66,18 @@ export function reportOf(
   };
 }
 
+/**
+ * The recorded outcomes the plan's metrics read (a `[[metrics]]` definition names its own), when it has a plan:
+ * what a summary for it must hold.
+ */
+export function plannedOutcomes(definition: ExperimentDefinition): string[] | undefined {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return undefined;
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].map(
+    (m) => m.outcome ?? m.metric,
+  );
+}
+
 /** The metrics of the experiment's plan, when it has one. */
 export function plannedMetrics(definition: ExperimentDefinition): string[] | undefined {
   const plan = (definition as ExperimentEntry).analysis;

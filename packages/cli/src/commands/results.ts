@@ -4,7 +4,7 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
-import { plannedMetrics, renderReport, reportOf } from "./report.js";
+import { plannedMetrics, plannedOutcomes, renderReport, reportOf } from "./report.js";
 import { table } from "./table.js";
 
 const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]";
@@ -48,7 +48,9 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
     }
     const summary = await assay.summarize(experiment, {
       // A plan's decision needs all its metrics; --metric then only narrows what is shown.
-      ...(values.metric !== undefined ? { metrics: planned ?? values.metric } : {}),
+      ...(values.metric !== undefined
+        ? { metrics: (definition === undefined ? undefined : plannedOutcomes(definition)) ?? values.metric }
+        : {}),
       ...(values.daily === true ? { daily: true } : {}),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);

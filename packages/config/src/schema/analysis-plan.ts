@@ -43,6 +43,8 @@ export function analysisPlan(
       .map((m) =>
         Object.freeze({
           metric: m.metric,
+          ...(m.outcome === m.metric ? {} : { outcome: m.outcome }),
+          ...(m.type === undefined ? {} : { type: m.type }),
           direction: m.direction,
           scale: m.scale,
           ...(margin ? { margin: m.margin } : {}),

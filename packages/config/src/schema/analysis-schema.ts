@@ -2,7 +2,7 @@ import type { ExperimentPlan, MetricRole, PlanMetric } from "@assay/stats";
 import { fixedHorizonSampleRule } from "../rules/fixed-horizon-sample-rule.js";
 import { uniqueMetricsRule } from "../rules/unique-metrics-rule.js";
 import { isTable } from "../toml-value.js";
-import { type Check, INVALID } from "./check.js";
+import { type Check, type CheckContext, INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { finiteNumber, flag, integer, mismatch, oneOf, probability, recordedName } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf } from "./table.js";
@@ -67,14 +67,33 @@ function metricSchema(role: MetricRole): TableSchema<MetricFields, PlanMetric> {
   return {
     where: role === "guardrail" ? "in guardrail" : `in ${role} metric`,
     fields: metricFields(role),
-    build: (values) =>
-      Object.freeze({
-        metric: values.metric,
-        ...(values.direction === undefined ? {} : { direction: values.direction }),
-        ...(values.scale === undefined ? {} : { scale: values.scale }),
-        ...(values.margin === undefined ? {} : { margin: values.margin }),
-      }),
+    build: (values, _path, ctx) =>
+      withDefinition(
+        {
+          metric: values.metric,
+          ...(values.direction === undefined ? {} : { direction: values.direction }),
+          ...(values.scale === undefined ? {} : { scale: values.scale }),
+          ...(values.margin === undefined ? {} : { margin: values.margin }),
+        },
+        ctx,
+      ),
   };
+}
+
+/**
+ * A plan entry naming a `[[metrics]]` definition reads what the definition says: its outcome, its kind and,
+ * unless the entry sets its own, its direction. Any other name is a recorded outcome's, as before.
+ */
+function withDefinition(entry: PlanMetric, ctx: CheckContext): PlanMetric {
+  const definition = ctx.metrics?.get(entry.metric);
+  if (definition === undefined) return Object.freeze(entry);
+  const direction = entry.direction ?? definition.direction;
+  return Object.freeze({
+    ...entry,
+    ...(definition.outcome === definition.name ? {} : { outcome: definition.outcome }),
+    ...(definition.kind === undefined ? {} : { type: definition.kind }),
+    ...(direction === undefined ? {} : { direction }),
+  });
 }
 
 /** One element of a metric list: a bare metric name, or an inline table with its settings. */
@@ -86,7 +105,7 @@ function metricEntry(role: MetricRole): Check<PlanMetric> {
       return mismatch(ctx, path, `a metric name or an inline table like ${METRIC_EXAMPLE}`, value);
     }
     const name = metricName(value, path, ctx);
-    return name === INVALID ? INVALID : Object.freeze({ metric: name });
+    return name === INVALID ? INVALID : withDefinition({ metric: name }, ctx);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { LocationTarget } from "../issue.js";
 import type { ManifestPath } from "../path.js";
 import { type SourceLocation, START_OF_FILE } from "../source-location.js";
+import type { MetricDefinition } from "./metric-schema.js";
 
 /** What checks and rules see while validating: somewhere to report, and positions for cross-references. */
 export interface CheckContext {
@@ -19,6 +20,8 @@ export interface CheckContext {
   readonly dir?: string | undefined;
   /** Files the manifest names may lie outside `dir` (the operator allowed it; see readContainedFile). */
   readonly allowOutsideFiles?: boolean | undefined;
+  /** The manifest's valid `[[metrics]]` definitions by name, which analysis plans refer to. */
+  readonly metrics?: ReadonlyMap<string, MetricDefinition> | undefined;
 }
 
 /** Returned by a check whose value was reported as invalid. */

@@ -9,6 +9,7 @@ import { arrayOf } from "./collections.js";
 import { ENVIRONMENT_PATTERN } from "./environment-schema.js";
 import { UNIT_PATTERN } from "./experiment-schema.js";
 import { type LayerEntry, layerSchema } from "./layer-schema.js";
+import { type MetricDefinition, metricsList, uniqueMetricNamesRule } from "./metric-schema.js";
 import { pluginSchema } from "./plugin-schema.js";
 import { text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
@@ -47,11 +48,14 @@ export const manifestFields = {
     }),
     [],
   ),
+  /** Metric definitions analysis plans refer to by name. */
+  metrics: withDefault(metricsList, []),
 };
 
 export interface ManifestBody {
   readonly plugins: readonly PluginEntry[];
   readonly layers: readonly LayerEntry[];
+  readonly metrics: readonly MetricDefinition[];
 }
 
 /**
@@ -62,7 +66,14 @@ export interface ManifestBody {
 export const manifestSchema: TableSchema<typeof manifestFields, ManifestBody> = {
   where: "at the top level",
   fields: manifestFields,
-  rules: [uniquePluginNamesRule, uniqueExperimentIdsRule, uniqueFlagKeysRule, environmentNamesRule, unitRule],
+  rules: [
+    uniquePluginNamesRule,
+    uniqueExperimentIdsRule,
+    uniqueFlagKeysRule,
+    environmentNamesRule,
+    unitRule,
+    uniqueMetricNamesRule,
+  ],
   build: (values, _path, ctx) => {
     const experiments = new Map(values.plugins.flatMap((p) => p.experiments.map((e) => [e.id, e] as const)));
     const slotOf = new Map<string, LayerEntry["slots"][number]>();
@@ -122,6 +133,10 @@ export const manifestSchema: TableSchema<typeof manifestFields, ManifestBody> = 
           })
         : plugin,
     );
-    return Object.freeze({ plugins: Object.freeze(plugins), layers: Object.freeze(values.layers) });
+    return Object.freeze({
+      plugins: Object.freeze(plugins),
+      layers: Object.freeze(values.layers),
+      metrics: Object.freeze(values.metrics),
+    });
   },
 };

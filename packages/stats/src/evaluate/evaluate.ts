@@ -65,8 +65,12 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   const treatmentIds = active.map((a) => a.variant).filter((id) => id !== p.control);
   const metricsById = new Map(s.metrics.map((m) => [m.metric, m]));
   for (const m of p.metrics) {
-    if (!metricsById.has(m.metric))
-      warnings.push(`metric ${JSON.stringify(m.metric)} has no recorded outcomes`);
+    if (!metricsById.has(m.outcome))
+      warnings.push(
+        m.outcome === m.metric
+          ? `metric ${JSON.stringify(m.metric)} has no recorded outcomes`
+          : `metric ${JSON.stringify(m.metric)} has no recorded outcomes (it reads ${JSON.stringify(m.outcome)})`,
+      );
   }
   const guardrails = p.metrics.filter((m) => m.role === "guardrail").length;
   const guardrailTuning =
@@ -79,7 +83,7 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   };
 
   const rows: Array<Array<Mutable<MetricResult>>> = treatmentIds.map((treatment) =>
-    p.metrics.map((m) => measure(ctx, m, metricsById.get(m.metric), treatment)),
+    p.metrics.map((m) => measure(ctx, m, metricsById.get(m.outcome), treatment)),
   );
   // Two families: primary × treatments decides a ship; secondary × treatments is corrected on its own.
   for (const role of ["primary", "secondary"] as const) {
@@ -138,11 +142,11 @@ function relativeWarning(r: MetricResult, treatment: string, warnings: string[])
 /** Best against another shippable treatment on the first primary metric, with the plan's test. */
 function pairwiseTest(p: ResolvedPlan, s: SummaryInput, exposed: ReadonlyMap<string, number>): PairwiseTest {
   const m = p.metrics.find((x) => x.role === "primary");
-  const metric = s.metrics.find((x) => x.metric === m?.metric);
+  const metric = s.metrics.find((x) => x.metric === m?.outcome);
   return (best, other) => {
     // The absolute scale: the same null (equal means) as the relative one, with no ratio to estimate.
     const r = compare(statsOf(metric, other, exposed), statsOf(metric, best, exposed), {
-      type: typeOf(metric),
+      type: m?.type ?? typeOf(metric),
       scale: "absolute",
       alpha: p.alpha,
       sides: "two",

@@ -61,7 +61,7 @@ export function measure(
   treatment: string,
 ): Mutable<MetricResult> {
   const p = ctx.plan;
-  const type = typeOf(metric);
+  const type = m.type ?? typeOf(metric);
   const controlStats = statsOf(metric, p.control, ctx.exposed);
   const treatmentStats = statsOf(metric, treatment, ctx.exposed);
   const a = armMoments(controlStats, type, "control");

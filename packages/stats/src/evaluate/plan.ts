@@ -1,6 +1,6 @@
 import { CORRECTIONS, type Correction } from "../adjust/adjust.js";
 import { checkSequentialAlpha, resolveTuning } from "../frequentist/sequential.js";
-import type { Scale } from "../moments/types.js";
+import type { MetricType, Scale } from "../moments/types.js";
 import {
   checkCount,
   checkNonNegative,
@@ -19,8 +19,18 @@ export type MetricRole = "primary" | "secondary" | "guardrail";
 
 /** One metric of the plan. */
 export interface PlanMetric {
-  /** Metric name, as in the recorded outcomes. */
+  /** Metric name: the recorded outcome's, or a metric definition's name (then `outcome` says what it reads). */
   readonly metric: string;
+  /**
+   * The recorded outcome the metric is computed from, when its name is not the metric's (a `[[metrics]]`
+   * definition of the manifest: `name = "orders", outcome = "order_placed"`). Default: `metric`.
+   */
+  readonly outcome?: string;
+  /**
+   * How the per-unit variance is estimated: "proportion" (p(1 − p), for 0/1 outcomes) or "mean" (the sample
+   * variance). Default: from the recorded outcome's kind (bool is a proportion).
+   */
+  readonly type?: MetricType;
   /** Which way is good. Default "increase". */
   readonly direction?: Direction;
   /** Effect scale for this metric; default the plan's `scale`. */
@@ -87,6 +97,10 @@ export interface ExperimentPlan {
 /** A plan metric with defaults applied. */
 export interface ResolvedPlanMetric {
   readonly metric: string;
+  /** The summary metric it reads: the plan's `outcome`, else `metric`. */
+  readonly outcome: string;
+  /** The declared type; undefined: from the recorded outcome's kind. */
+  readonly type: MetricType | undefined;
   readonly role: MetricRole;
   readonly direction: Direction;
   readonly scale: Scale;
@@ -121,7 +135,7 @@ const PLAN_KEYS = new Set([
   "guardrailAlpha",
   "srmThreshold",
 ]);
-const METRIC_KEYS = new Set(["metric", "direction", "scale", "margin"]);
+const METRIC_KEYS = new Set(["metric", "outcome", "type", "direction", "scale", "margin"]);
 
 /**
  * Validates a plan and applies its defaults. Throws `StatsInputError` naming the field (for example
@@ -247,8 +261,16 @@ function resolveMetric(
   if (m.margin !== undefined && role !== "guardrail") {
     throw new StatsInputError(`${field}.margin`, "applies to guardrail metrics only");
   }
+  if (m.outcome !== undefined && (typeof m.outcome !== "string" || m.outcome === "")) {
+    throw new StatsInputError(`${field}.outcome`, `must be a non-empty outcome name, got ${show(m.outcome)}`);
+  }
   return {
     metric: m.metric,
+    outcome: m.outcome === undefined ? m.metric : (m.outcome as string),
+    type:
+      m.type === undefined
+        ? undefined
+        : checkOneOf<MetricType>(m.type, ["mean", "proportion"], `${field}.type`),
     role,
     direction:
       m.direction === undefined

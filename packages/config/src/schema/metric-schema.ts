@@ -1,0 +1,101 @@
+import type { ManifestPath } from "../path.js";
+import { type Occurrence, reportDuplicates } from "../rules/duplicates.js";
+import type { TableRule } from "../schema/table.js";
+import { isTable } from "../toml-value.js";
+import { peek } from "./check.js";
+import { arrayOf } from "./collections.js";
+import { oneOf, recordedName, text } from "./scalars.js";
+import { optional, required, type TableSchema, tableOf } from "./table.js";
+
+/**
+ * A metric declared once under `[[metrics]]` and referenced by name from analysis plans: what it reads and
+ * how it is tested, so every experiment analyses it the same way.
+ */
+export interface MetricDefinition {
+  /** How plans refer to it; unique among the manifest's metrics. */
+  readonly name: string;
+  /** The recorded outcome it is computed from (`track(..., outcome, ...)`). Default: `name`. */
+  readonly outcome: string;
+  /**
+   * "proportion" (a 0/1 outcome per unit, variance p(1 − p)) or "mean" (the sample variance). Absent: from
+   * the recorded outcome's kind (bool is a proportion).
+   */
+  readonly kind?: "mean" | "proportion";
+  /** Which way is good, for every plan that lists it without its own `direction`. */
+  readonly direction?: "increase" | "decrease";
+  /** Free text for people. */
+  readonly description?: string;
+  /** Where the definition is (`["metrics", index]`). */
+  readonly path: ManifestPath;
+}
+
+const name = recordedName({ expected: 'a non-empty string (a metric name, e.g. "orders")' });
+
+const metricFields = {
+  name: required(name, 'the name analysis plans refer to it by, e.g. name = "orders"'),
+  outcome: optional(
+    recordedName({ expected: 'a non-empty string (the outcome name as tracked, e.g. "order_placed")' }),
+  ),
+  kind: optional(
+    oneOf(["mean", "proportion"] as const, {
+      expected:
+        '"mean" (the sample variance of the per-unit values) or "proportion" (a 0/1 outcome per unit)',
+    }),
+  ),
+  direction: optional(
+    oneOf(["increase", "decrease"] as const, {
+      expected: '"increase" (higher is better, the default) or "decrease" (lower is better)',
+    }),
+  ),
+  description: optional(text({ expected: "a string (free text for people)", allowBlank: true })),
+};
+
+const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
+  where: "in metric",
+  fields: metricFields,
+  build: (values, path) =>
+    Object.freeze({
+      name: values.name,
+      outcome: values.outcome ?? values.name,
+      ...(values.kind === undefined ? {} : { kind: values.kind }),
+      ...(values.direction === undefined ? {} : { direction: values.direction }),
+      ...(values.description === undefined ? {} : { description: values.description }),
+      path: Object.freeze([...path]),
+    }),
+};
+
+/** The check of one `[[metrics]]` table. */
+export const metricTable = tableOf(metricSchema, 'a table ([[metrics]] with name = "...")');
+
+/** The top level's `metrics`: an array of `[[metrics]]` tables. */
+export const metricsList = arrayOf(metricTable, {
+  expected: "an array of tables, written as [[metrics]] sections",
+});
+
+/** A metric name is declared once: each repeat is reported at its name, with the line of the first. */
+export const uniqueMetricNamesRule: TableRule = (document, _path, ctx) => {
+  const metrics = document.metrics;
+  if (!Array.isArray(metrics)) return;
+  const occurrences: Occurrence[] = [];
+  metrics.forEach((entry: unknown, index) => {
+    if (!isTable(entry)) return;
+    const value = peek(name, entry.name);
+    if (value !== undefined) occurrences.push({ value, path: ["metrics", index, "name"] });
+  });
+  reportDuplicates(occurrences, ctx, "metric name", "among [[metrics]]");
+};
+
+/**
+ * The valid definitions of a raw document's `metrics`, by name (the first of a repeated name), read without
+ * reporting: analysis plans resolve their references with them while the document is checked (the
+ * definitions' own problems are reported where they are written, once).
+ */
+export function declaredMetrics(document: Record<string, unknown>): ReadonlyMap<string, MetricDefinition> {
+  const declared = new Map<string, MetricDefinition>();
+  if (!Array.isArray(document.metrics)) return declared;
+  document.metrics.forEach((entry: unknown, index) => {
+    const definition = peek((value, _path, ctx) => metricTable(value, ["metrics", index], ctx), entry);
+    if (definition !== undefined && !declared.has(definition.name)) declared.set(definition.name, definition);
+  });
+  return declared;
+}

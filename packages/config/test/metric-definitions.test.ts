@@ -1,0 +1,147 @@
+import { evaluate } from "@assay/stats";
+import { describe, expect, test } from "vitest";
+import { parseManifest } from "../src/index.js";
+import { formattedIssues } from "./expectations.js";
+
+const experiment = (analysis: string) => `[[plugins]]
+name = "experiment-hash"
+source = "@assay/experiment-hash"
+
+[[plugins.experiments]]
+id = "exp"
+variants = [{ id = "control", weight = 1, is_control = true }, { id = "treatment", weight = 1 }]
+analysis = { ${analysis}, minimum_sample = 100 }
+`;
+
+const METRICS = `
+[[metrics]]
+name = "orders"
+outcome = "order_placed"
+kind = "proportion"
+description = "placed at least one order"
+
+[[metrics]]
+name = "latency"
+outcome = "latency_ms"
+direction = "decrease"
+`;
+
+describe("[[metrics]]", () => {
+  test("are listed on the manifest in order, each with its outcome (default: its name)", () => {
+    const manifest = parseManifest(
+      `${experiment('primary = ["orders"]')}${METRICS}\n[[metrics]]\nname = "revenue"\n`,
+      "assay.toml",
+    );
+    expect(manifest.metrics).toEqual([
+      {
+        name: "orders",
+        outcome: "order_placed",
+        kind: "proportion",
+        description: "placed at least one order",
+        path: ["metrics", 0],
+      },
+      { name: "latency", outcome: "latency_ms", direction: "decrease", path: ["metrics", 1] },
+      { name: "revenue", outcome: "revenue", path: ["metrics", 2] },
+    ]);
+    expect(Object.isFrozen(manifest.metrics[0])).toBe(true);
+  });
+
+  test("a plan names a definition: it reads the definition's outcome, kind and direction", () => {
+    const manifest = parseManifest(
+      `${experiment('primary = ["orders"], guardrails = ["latency", { metric = "errors", direction = "decrease" }]')}${METRICS}`,
+      "assay.toml",
+    );
+    const plan = manifest.plugins[0]!.experiments[0]!.analysis!;
+    expect(plan.primary).toEqual([
+      {
+        metric: "orders",
+        outcome: "order_placed",
+        type: "proportion",
+        direction: "increase",
+        scale: "relative",
+      },
+    ]);
+    expect(plan.guardrails).toEqual([
+      { metric: "latency", outcome: "latency_ms", direction: "decrease", scale: "relative", margin: 0 },
+      { metric: "errors", direction: "decrease", scale: "relative", margin: 0 },
+    ]);
+  });
+
+  test("a plan entry's own direction wins over the definition's", () => {
+    const manifest = parseManifest(
+      `${experiment('primary = [{ metric = "latency", direction = "increase" }]')}${METRICS}`,
+      "assay.toml",
+    );
+    expect(manifest.plugins[0]!.experiments[0]!.analysis!.primary[0]).toMatchObject({
+      metric: "latency",
+      outcome: "latency_ms",
+      direction: "increase",
+    });
+  });
+
+  test("evaluate reads the definition's outcome from the summary and reports under the metric's name", () => {
+    const manifest = parseManifest(`${experiment('primary = ["orders"]')}${METRICS}`, "assay.toml");
+    const plan = manifest.plugins[0]!.experiments[0]!.analysis!;
+    const n = 2000;
+    const report = evaluate(plan, {
+      experiment: "exp",
+      variants: [
+        { variantId: "control", exposedUnits: n, exposures: n },
+        { variantId: "treatment", exposedUnits: n, exposures: n },
+      ],
+      metrics: [
+        {
+          metric: "order_placed",
+          kind: "bool",
+          variants: [
+            { variantId: "control", n, sum: 200, sumSquares: 200 },
+            { variantId: "treatment", n, sum: 300, sumSquares: 300 },
+          ],
+        },
+      ],
+    });
+    const result = report.treatments[0]!.metrics[0]!;
+    expect(result.metric).toBe("orders");
+    expect(result.verdict).toBe("win");
+    expect(report.decision).toBe("ship");
+    expect(report.warnings).not.toContain('metric "orders" has no recorded outcomes');
+    // without the outcome recorded, the warning names what the metric reads
+    const empty = evaluate(plan, {
+      experiment: "exp",
+      variants: [
+        { variantId: "control", exposedUnits: n, exposures: n },
+        { variantId: "treatment", exposedUnits: n, exposures: n },
+      ],
+      metrics: [],
+    });
+    expect(empty.warnings).toContain('metric "orders" has no recorded outcomes (it reads "order_placed")');
+  });
+
+  test("mistakes are reported with file:line:col, all at once", () => {
+    const issues = formattedIssues(`${experiment('primary = ["orders"]')}
+[[metrics]]
+name = "orders"
+kind = "ratio "
+direction = "up"
+outcom = "x"
+
+[[metrics]]
+name = "orders"
+
+[[metrics]]
+outcome = ""
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(/^assay\.toml:12:8: metrics\[0\]\.kind: .*"mean".*"proportion"/),
+      expect.stringMatching(/^assay\.toml:13:13: metrics\[0\]\.direction: .*"increase"/),
+      expect.stringMatching(
+        /^assay\.toml:14:1: metrics\[0\]\.outcom: unknown key `outcom` in metric.*`outcome`/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:17:8: metrics\[1\]\.name: duplicate metric name `orders`, first declared on line 11/,
+      ),
+      expect.stringMatching(/^assay\.toml:19:1: metrics\[2\]\.name: missing required key `name`/),
+      expect.stringMatching(/^assay\.toml:20:11: metrics\[2\]\.outcome: /),
+    ]);
+  });
+});
