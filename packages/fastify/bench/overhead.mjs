@@ -10,6 +10,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 1);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
+// A returning visitor on a desktop Chrome: the user agent the bot check reads on every exposure.
+const BROWSER =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const servers = fork(new URL("./servers.mjs", import.meta.url), { stdio: "inherit" });
 const { ports, cookie } = await new Promise((resolve) => servers.once("message", resolve));
 const cpu = () =>
@@ -24,7 +27,7 @@ const load = (port, duration) =>
         url: `http://127.0.0.1:${port}/`,
         connections,
         duration,
-        headers: { cookie, "user-agent": "Mozilla/5.0" },
+        headers: { cookie, "user-agent": BROWSER },
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     ),

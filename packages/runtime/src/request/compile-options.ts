@@ -1,9 +1,10 @@
 import { describe } from "@assay/core";
 import { DEFAULT_BOT_PATTERN } from "./bots.js";
+import { BoundedCache } from "./bounded-cache.js";
 import { RequestOptionsError } from "./errors.js";
 import type { AttributeSource, RequestAssayOptions, UnitSource } from "./options.js";
 import { PropagatedAssignments } from "./propagation.js";
-import { type CookieAttributes, VerifiedCookies } from "./signed-cookie.js";
+import type { CookieAttributes } from "./signed-cookie.js";
 
 /** A unit source checked and with its defaults filled in. */
 export type CompiledSource<Req> =
@@ -12,7 +13,12 @@ export type CompiledSource<Req> =
       readonly name: string;
       readonly secrets: readonly string[];
       readonly attributes: CookieAttributes;
-      readonly verified: VerifiedCookies;
+      /**
+       * Cookie values that verified, with their id: a returning visitor costs a lookup instead of an HMAC
+       * (which, with its buffers, was most of the 3 to 4 µs a returning visitor's unit took, measured). Only
+       * values that verified get in, so a forged one is checked, and refused, every time.
+       */
+      readonly verified: BoundedCache<string>;
     }
   | { readonly from: "header"; readonly name: string }
   | { readonly from: "user"; readonly resolve: (request: Req) => string | undefined };
@@ -29,6 +35,8 @@ export interface CompiledOptions<Req> {
   readonly attributes: readonly CompiledAttribute<Req>[];
   readonly deferExposure: boolean;
   readonly bots: RegExp | undefined;
+  /** The pattern's verdict per user agent seen: a lookup instead of a regex run (about 0.3 µs on a browser's). */
+  readonly botVerdicts: BoundedCache<boolean>;
   readonly propagated: PropagatedAssignments | undefined;
   readonly unitHeader: string;
 }
@@ -75,7 +83,9 @@ export function compileOptions<Req>(options: RequestAssayOptions<Req>): Compiled
     sources,
     attributes: compileAttributes(options.attributes),
     deferExposure: exposure === "after-success",
-    bots: bots === false ? undefined : bots,
+    // Without g and y: with them, test() resumes at lastIndex and answers differently for the same agent.
+    bots: bots === false ? undefined : new RegExp(bots.source, bots.flags.replace(/[gy]/g, "")),
+    botVerdicts: new BoundedCache<boolean>(),
     propagated: accept ? new PropagatedAssignments(options.assay.experiments()) : undefined,
     unitHeader,
   };
@@ -111,7 +121,7 @@ function compileSources<Req>(unit: readonly UnitSource<Req>[] | undefined): Comp
           domain:
             source.domain === undefined ? undefined : cookieText(source.domain, `${where}.domain`, false),
         },
-        verified: new VerifiedCookies(),
+        verified: new BoundedCache<string>(),
       };
     }
     if (source.from === "header") return { from: "header", name: headerName(source.name, `${where}.name`) };

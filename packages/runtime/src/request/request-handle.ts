@@ -53,7 +53,16 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   get isBot(): boolean {
     if (this.bot === undefined) {
       const agent = this.binding.header(this.request, "user-agent");
-      this.bot = this.options.bots !== undefined && agent !== undefined && this.options.bots.test(agent);
+      const { bots, botVerdicts } = this.options;
+      if (bots === undefined || agent === undefined) this.bot = false;
+      else {
+        let verdict = botVerdicts.get(agent);
+        if (verdict === undefined) {
+          verdict = bots.test(agent);
+          botVerdicts.set(agent, verdict);
+        }
+        this.bot = verdict;
+      }
     }
     return this.bot;
   }
@@ -205,7 +214,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
           if (seen !== undefined) return seen;
           const known = verifyCookieValue(source.name, value, source.secrets);
           if (known !== undefined) {
-            source.verified.add(value, known);
+            source.verified.set(value, known);
             return known;
           }
         }

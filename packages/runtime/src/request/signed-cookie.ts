@@ -75,25 +75,3 @@ function hmac(name: string, id: string, secret: string): Buffer {
 function signature(name: string, id: string, secret: string): string {
   return hmac(name, id, secret).toString("base64url");
 }
-
-/**
- * Cookie values already verified, so a returning visitor's request costs a Map lookup instead of an HMAC (which,
- * with its buffers, was most of the 3 to 4 µs a returning visitor's unit took, measured). Only values that
- * verified are kept, so a forged value never gets in; bounded, and emptied when full, so a flood of distinct
- * visitors costs memory up to the bound.
- */
-export class VerifiedCookies {
-  private readonly ids = new Map<string, string>();
-  constructor(private readonly capacity = 10_000) {}
-
-  /** The id of a cookie value verified before, or undefined. */
-  get(value: string): string | undefined {
-    return this.ids.get(value);
-  }
-
-  /** Remembers a value that verified. */
-  add(value: string, id: string): void {
-    if (this.ids.size >= this.capacity) this.ids.clear();
-    this.ids.set(value, id);
-  }
-}

@@ -263,6 +263,12 @@ describe("exposures", () => {
       bot.settle(200);
     }
     expect(await exposedUnits(assay)).toBe(1);
+    // A pattern with the g flag still matches agent after agent (no lastIndex carried from one to the next).
+    const global = core(assay, { exposure: "immediate", bots: /googlebot/gi });
+    for (let i = 0; i < 3; i++) {
+      const bot = global.begin({ headers: { "user-agent": `Googlebot/2.1 (crawl ${i})` } }, { cookies: [] });
+      expect(bot.isBot).toBe(true);
+    }
     const everyone = core(assay, { exposure: "immediate", bots: false });
     const counted = everyone.begin({ headers: { "user-agent": "Googlebot/2.1" } }, { cookies: [] });
     counted.expose(counted.assign(EXPERIMENT));
