@@ -6,6 +6,7 @@
  * - `srm`: sample ratio mismatch check.
  * - `adjust`: Bonferroni, Holm and Benjamini–Hochberg adjusted p-values.
  * - `power`, `sampleSize`, `mde`: fixed-horizon and sequential designs.
+ * - `compareRatio`: a ratio metric (Σx/Σy per arm) by the delta method over units, tested like `compare`.
  * - `evaluate`: the decision report of an experiment from its plan and its store summary.
  */
 export * from "./adjust/index.js";
@@ -31,5 +32,6 @@ export type {
   Scale,
 } from "./moments/types.js";
 export * from "./power/index.js";
+export * from "./ratio/index.js";
 export * from "./srm/index.js";
 export { StatsInputError } from "./validation/stats-input-error.js";

@@ -1,0 +1,1 @@
+export { compareRatio, linearizedRatio, type RatioStats } from "./ratio.js";
