@@ -25,7 +25,12 @@ export async function exposuresChart(
       x: {
         field: "day",
         type: "ordinal",
-        axis: { title: null, labelAngle: 0, labelExpr: "slice(datum.value, 5)", labelOverlap: true },
+        axis: {
+          title: null,
+          labelAngle: 0,
+          labelExpr: "utcFormat(toDate(datum.value), '%b %d')",
+          labelOverlap: true,
+        },
       },
       xOffset: { field: "variant", type: "nominal", sort: colors.domain },
       y: { field: "units", type: "quantitative", axis: { title: "new units", format: "~s" } },

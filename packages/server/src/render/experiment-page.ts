@@ -67,21 +67,30 @@ function banner(report: DashboardReport): string {
 <div class="decision">${esc(decisionLabel(report.decision))}</div>
 <div class="why">${esc(decisionSummary(report).replace(/^[^:]*: /, ""))}</div>
 <ul>${report.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}</ul>
-${perTreatment === "" ? "" : `<h3>Per treatment</h3><ul>${perTreatment}</ul>`}
+${perTreatment === "" || report.treatments.length < 2 ? "" : `<h3>Per treatment</h3><ul>${perTreatment}</ul>`}
 </section>`;
 }
 
 function sampleSection(view: ExperimentView): string {
   const { report } = view;
   const minimum = report.sample.minimumPerArm;
+  if (minimum === undefined) {
+    const smallest = Math.min(...report.arms.filter((a) => a.active).map((a) => a.units));
+    const why =
+      report.method === "sequential"
+        ? "The plan is sequential, so its intervals are valid at any look; more units only narrow them."
+        : "Without one, a fixed-horizon p-value is valid only at a sample size fixed in advance.";
+    return `<section class="card" id="sample"><h2>Sample <span class="badge b-none">none planned</span></h2>
+<p class="small">No <code>minimum_sample</code> in the plan; ${Number.isFinite(smallest) ? `${count(smallest)} units in the smallest arm` : "no active arm yet"}. ${why}</p></section>`;
+  }
   const rows = report.arms
     .map((a) => {
       const share = minimum === undefined ? undefined : Math.min(a.units / minimum, 1);
-      return `<tr><td>${esc(a.variant)}</td><td class="num">${count(a.units)}</td><td class="num">${minimum === undefined ? "–" : count(minimum)}</td><td>${share === undefined ? "–" : `<div class="progress" title="${percent(share)}"><i style="width:${(share * 100).toFixed(1)}%"></i></div>`}</td><td class="num">${share === undefined ? "" : percent(share)}</td></tr>`;
+      return `<tr><td>${esc(a.variant)}</td><td class="num" data-label="units">${count(a.units)}</td><td class="num" data-label="planned">${minimum === undefined ? "–" : count(minimum)}</td><td class="bar">${share === undefined ? "–" : `<div class="progress" title="${percent(share)}"><i style="width:${(share * 100).toFixed(1)}%"></i></div>`}</td><td class="num" data-label="progress">${share === undefined ? "" : percent(share)}</td></tr>`;
     })
     .join("");
   return `<section class="card" id="sample"><h2>Progress toward the planned sample ${report.sample.reached ? '<span class="badge b-ok">reached</span>' : minimum === undefined ? '<span class="badge b-none">none planned</span>' : '<span class="badge b-warn">not reached</span>'}</h2>
-<div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">units</th><th class="num">planned</th><th>progress</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+<div class="table-wrap"><table class="stack"><thead><tr><th>variant</th><th class="num">units</th><th class="num">planned</th><th>progress</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function srmSection(report: DashboardReport): string {
@@ -89,7 +98,7 @@ function srmSection(report: DashboardReport): string {
   const rows = report.arms
     .map(
       (a) =>
-        `<tr><td>${esc(a.variant)}</td><td class="num">${count(a.units)}</td><td class="num">${total === 0 ? "–" : percent(a.units / total)}</td><td class="num">${count(a.expectedUnits)}</td><td class="num">${percent(a.weight)}</td></tr>`,
+        `<tr><td>${esc(a.variant)}</td><td class="num" data-label="observed">${count(a.units)}</td><td class="num" data-label="share">${total === 0 ? "–" : percent(a.units / total)}</td><td class="num" data-label="expected">${count(a.expectedUnits)}</td><td class="num wide-only">${percent(a.weight)}</td></tr>`,
     )
     .join("");
   const badge = report.srm.mismatch
@@ -100,7 +109,7 @@ function srmSection(report: DashboardReport): string {
     : "The units are split as the weights say.";
   return `<section class="card" id="srm"><h2>Sample ratio check ${badge}</h2>
 <p class="small">${words} χ² p = ${pValue(report.srm.pValue)} (alarm below ${report.srm.threshold}).</p>
-<div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">observed</th><th class="num">share</th><th class="num">expected</th><th class="num">weight</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+<div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">observed</th><th class="num">share</th><th class="num">expected</th><th class="num wide-only">weight</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function metricSections(view: ExperimentView, charts: ChartUrl): string {
@@ -122,18 +131,18 @@ function metricSections(view: ExperimentView, charts: ChartUrl): string {
         : `<span class="muted small">${first.direction === "decrease" ? "lower is better" : "higher is better"}</span>`;
     return `<div class="metric" data-metric="${esc(metric)}"><h3>${esc(metric)} ${role}${direction}</h3>
 <figure data-chart="interval" data-metric="${esc(metric)}">${svg}</figure>
-<div class="table-wrap"><table><thead><tr><th>treatment</th><th class="num">${esc(report.control)} mean</th><th class="num">mean</th><th class="num">effect</th><th class="num">CI</th><th class="num">p</th><th class="num">adj. p</th><th>result</th></tr></thead>
-<tbody>${rows.map((r) => metricRow(r.variant, r.metric)).join("")}</tbody></table></div>
+<div class="table-wrap"><table class="stack"><thead><tr><th>treatment</th><th class="num">${esc(report.control)} mean</th><th class="num">mean</th><th class="num">effect</th><th class="num">CI</th><th class="num">p</th><th class="num">adj. p</th><th>result</th></tr></thead>
+<tbody>${rows.map((r) => metricRow(r.variant, r.metric, report.control)).join("")}</tbody></table></div>
 <p class="muted small">${ciNote(first)}</p></div>`;
   });
   return `<section class="card" id="metrics"><h2>Effects and confidence intervals</h2>${sections.join("")}</section>`;
 }
 
-function metricRow(variant: string, m: DashboardMetric): string {
+function metricRow(variant: string, m: DashboardMetric, control: string): string {
   const missing = m.verdict === "insufficient-data";
-  return `<tr data-variant="${esc(variant)}"><td>${esc(variant)}</td><td class="num">${mean(m.controlMean, m.controlUnits)}</td><td class="num">${mean(m.treatmentMean, m.treatmentUnits)}</td>
-<td class="num">${missing ? "–" : effect(m.estimate, m.scale)}</td><td class="num">${missing ? "–" : `[${effect(m.ci[0], m.scale)}, ${effect(m.ci[1], m.scale)}]`}</td>
-<td class="num">${missing ? "–" : pValue(m.pValue)}</td><td class="num">${missing ? "–" : pValue(m.adjustedPValue)}</td><td>${verdictBadge(m)}</td></tr>`;
+  return `<tr data-variant="${esc(variant)}"><td>${esc(variant)}</td><td class="num" data-label="${esc(control)} mean">${mean(m.controlMean, m.controlUnits)}</td><td class="num" data-label="mean">${mean(m.treatmentMean, m.treatmentUnits)}</td>
+<td class="num" data-label="effect">${missing ? "–" : effect(m.estimate, m.scale)}</td><td class="num" data-label="CI">${missing ? "–" : `[${effect(m.ci[0], m.scale)}, ${effect(m.ci[1], m.scale)}]`}</td>
+<td class="num" data-label="p">${missing ? "–" : pValue(m.pValue)}</td><td class="num" data-label="adj. p">${missing ? "–" : pValue(m.adjustedPValue)}</td><td data-label="result">${verdictBadge(m)}</td></tr>`;
 }
 
 function verdictBadge(m: DashboardMetric): string {
@@ -189,10 +198,10 @@ function armsSection(view: ExperimentView): string {
     .map((id) => {
       const w = weights.get(id);
       const s = units.get(id);
-      return `<tr data-arm="${esc(id)}"><td>${esc(id)}${id === view.report.control ? ' <span class="badge b-none">control</span>' : ""}${w === undefined ? ' <span class="badge b-warn">not in the manifest</span>' : ""}</td><td class="num">${w === undefined || total === 0 ? "–" : percent(w / total)}</td><td class="num">${count(s?.exposedUnits ?? 0)}</td><td class="num">${count(s?.exposures ?? 0)}</td></tr>`;
+      return `<tr data-arm="${esc(id)}"><td>${esc(id)}${id === view.report.control ? ' <span class="badge b-none">control</span>' : ""}${w === undefined ? ' <span class="badge b-warn">not in the manifest</span>' : ""}</td><td class="num" data-label="weight">${w === undefined || total === 0 ? "–" : percent(w / total)}</td><td class="num" data-label="exposed units">${count(s?.exposedUnits ?? 0)}</td><td class="num" data-label="exposures">${count(s?.exposures ?? 0)}</td></tr>`;
     })
     .join("");
-  return `<section class="card" id="arms"><h2>Variants</h2><div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">weight</th><th class="num">exposed units</th><th class="num">exposures</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return `<section class="card" id="arms"><h2>Variants</h2><div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">weight</th><th class="num">units</th><th class="num">exposures</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function planSection(view: ExperimentView): string {

@@ -22,13 +22,13 @@ export function indexPage(
           : v.report.srm.mismatch
             ? '<span class="badge b-bad" data-srm="mismatch">mismatch</span>'
             : '<span class="badge b-ok" data-srm="ok">ok</span>';
-      return `<tr data-experiment="${esc(v.definition.id)}"><td><a href="${href}">${esc(v.definition.id)}</a>${simulatedBadge(notes.get(v.definition.id))}</td><td>${statusBadge(v.status)}</td>
-<td class="num">${count(v.unitsExposed)}</td><td class="num">${v.daysRunning}</td>
-<td><span class="badge ${decisionTone(v.report.decision)}" data-decision="${esc(v.report.decision)}">${esc(decisionLabel(v.report.decision))}</span></td><td>${srm}</td></tr>`;
+      return `<tr data-experiment="${esc(v.definition.id)}"><td><a href="${href}">${esc(v.definition.id)}</a>${simulatedBadge(notes.get(v.definition.id))}</td><td data-label="status">${statusBadge(v.status)}</td>
+<td class="num" data-label="units">${count(v.unitsExposed)}</td><td class="num" data-label="days">${v.daysRunning}</td>
+<td data-label="decision"><span class="badge ${decisionTone(v.report.decision)}" data-decision="${esc(v.report.decision)}">${esc(decisionLabel(v.report.decision))}</span></td><td data-label="split">${srm}</td></tr>`;
     })
     .join("");
   const body = `<h1>Experiments</h1>
-<section class="card"><div class="table-wrap"><table><thead><tr><th>experiment</th><th>status</th><th class="num">units</th><th class="num">days</th><th>decision</th><th>split</th></tr></thead>
+<section class="card"><div class="table-wrap"><table class="stack"><thead><tr><th>experiment</th><th>status</th><th class="num">units</th><th class="num">days</th><th>decision</th><th>split</th></tr></thead>
 <tbody>${rows}</tbody></table></div>${views.length === 0 ? '<p class="muted">The manifest declares no experiment.</p>' : ""}</section>`;
   return page({
     base,

@@ -39,7 +39,14 @@ dl.plan{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0
 dl.plan dt{color:var(--muted)}dl.plan dd{margin:0;overflow-wrap:anywhere}
 .simulated{background:var(--warnbg);border:1px solid #fde68a;color:var(--warn);border-radius:8px;padding:8px 12px}
 footer{max-width:980px;margin:0 auto;padding:8px 16px 32px;color:var(--muted);font-size:12px}
-@media (max-width:600px){body{font-size:14px}main{padding:10px}section.card{padding:12px}h1{font-size:20px}th,td{padding:5px 6px}}
+@media (max-width:600px){body{font-size:14px}main{padding:10px}section.card{padding:12px}h1{font-size:20px}th,td{padding:5px 6px}
+.wide-only{display:none}
+table.stack thead{display:none}
+table.stack tr{display:block;border-bottom:1px solid var(--line);padding:4px 0}
+table.stack td{display:flex;justify-content:space-between;gap:12px;border:0;padding:2px 0;white-space:normal;text-align:right}
+table.stack td:first-child{font-weight:650;text-align:left}
+table.stack td[data-label]::before{content:attr(data-label);color:var(--muted);font-weight:400;text-align:left}
+table.stack td.bar .progress{flex:1}}
 `;
 
 /**
