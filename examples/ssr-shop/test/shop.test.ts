@@ -78,7 +78,7 @@ describe("ssr-shop", () => {
     expect(page.statusCode).toBe(200);
     for (const variant of ["control", "treatment"]) {
       const row = new RegExp(
-        `data-arm="${variant}">.*?</td><td class="num">50%</td><td class="num">${exposed[variant] ?? 0}</td>`,
+        `data-arm="${variant}">.*?data-label="weight">50%</td><td class="num" data-label="exposed units">${exposed[variant] ?? 0}</td>`,
       );
       expect(page.body).toMatch(row);
     }
