@@ -5,10 +5,10 @@ import { OFREPApi } from "@openfeature/ofrep-core";
 import { OFREPProvider } from "@openfeature/ofrep-provider";
 import { OFREPWebProvider } from "@openfeature/ofrep-web-provider";
 import { OpenFeature as ServerOpenFeature } from "@openfeature/server-sdk";
-import { type Provider as WebProvider, OpenFeature as WebOpenFeature } from "@openfeature/web-sdk";
+import { OpenFeature as WebOpenFeature, type Provider as WebProvider } from "@openfeature/web-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDashboard, serveDashboard } from "../../src/index.js";
-import { API_KEYS, evaluatingOpener, KEYS, manifestFile } from "./support.js";
+import { API_KEYS, evaluatingOpener, httpFetch, KEYS, manifestFile } from "./support.js";
 
 const IDS = sampleIds(10_000, 17);
 const auth = { authorization: `Bearer ${KEYS.evaluate}` };
@@ -49,16 +49,19 @@ async function inParallel<T>(items: readonly T[], width: number, task: (item: T)
 }
 
 describe("the official OFREP server provider (@openfeature/server-sdk + @openfeature/ofrep-provider)", () => {
-  it("agrees with assign() on 10,000 ids for string, object, number and boolean values", async () => {
+  it("agrees with assign() on 10,000 ids; object, number and boolean values on 500 of them", async () => {
     await ServerOpenFeature.setProviderAndWait(
-      new OFREPProvider({ baseUrl, headers: [["Authorization", `Bearer ${KEYS.evaluate}`]] }),
+      new OFREPProvider({
+        baseUrl,
+        headers: [["Authorization", `Bearer ${KEYS.evaluate}`]],
+        fetchImplementation: httpFetch,
+      }),
     );
     const client = ServerOpenFeature.getClient();
     const mismatches: string[] = [];
     const variants = new Set<string>();
-    await inParallel(IDS, 32, async (id) => {
-      const context = { targetingKey: id };
-      const checkout = await client.getStringDetails("checkout", "fallback", context);
+    await inParallel(IDS, 64, async (id) => {
+      const checkout = await client.getStringDetails("checkout", "fallback", { targetingKey: id });
       const want = expected("checkout", id);
       variants.add(checkout.variant ?? "none");
       if (
@@ -67,21 +70,18 @@ describe("the official OFREP server provider (@openfeature/server-sdk + @openfea
         checkout.errorCode !== undefined
       )
         mismatches.push(`checkout ${id}: ${JSON.stringify(checkout)} vs ${JSON.stringify(want)}`);
-      const layout = await client.getObjectDetails("layout", {}, context);
-      const wantLayout = expected("layout", id);
-      if (
-        JSON.stringify(layout.value) !== JSON.stringify(wantLayout.value) ||
-        layout.variant !== wantLayout.variant
-      )
-        mismatches.push(`layout ${id}: ${JSON.stringify(layout)} vs ${JSON.stringify(wantLayout)}`);
     });
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(variants).toEqual(new Set(["control", "treatment-a", "treatment-b"]));
-    // numbers and booleans, and the metadata and reason, on a sample
-    for (const id of IDS.slice(0, 300)) {
-      const price = await client.getNumberDetails("price", -1, { targetingKey: id });
+    await inParallel(IDS.slice(0, 500), 64, async (id) => {
+      const context = { targetingKey: id };
+      const layout = await client.getObjectDetails("layout", {}, context);
+      const wantLayout = expected("layout", id);
+      expect(layout.value).toEqual(wantLayout.value);
+      expect(layout.variant).toBe(wantLayout.variant);
+      const price = await client.getNumberDetails("price", -1, context);
       expect(price.value).toBe(expected("price", id).value);
-      const banner = await client.getBooleanDetails("banner", false, { targetingKey: id });
+      const banner = await client.getBooleanDetails("banner", false, context);
       expect(banner.value).toBe(expected("banner", id).value);
       expect(banner.reason).toBe("SPLIT");
       expect(banner.flagMetadata).toMatchObject({
@@ -89,7 +89,7 @@ describe("the official OFREP server provider (@openfeature/server-sdk + @openfea
         inExperiment: true,
         assayReason: "hash",
       });
-    }
+    });
   }, 120_000);
 
   it("maps the server's errors to OpenFeature's: FLAG_NOT_FOUND, TARGETING_KEY_MISSING, TYPE_MISMATCH", async () => {
@@ -118,9 +118,9 @@ describe("the official OFREP server provider (@openfeature/server-sdk + @openfea
 
 describe("bulk evaluation", () => {
   it("OFREPApi.postBulkEvaluateFlags (the providers' transport) agrees with assign() on 10,000 ids", async () => {
-    const api = new OFREPApi(baseUrl);
+    const api = new OFREPApi(baseUrl, httpFetch);
     const mismatches: string[] = [];
-    await inParallel(IDS, 32, async (id) => {
+    await inParallel(IDS, 64, async (id) => {
       const result = await api.postBulkEvaluateFlags({ context: { targetingKey: id } }, { headers: auth });
       if (result.httpStatus !== 200) {
         mismatches.push(`${id}: status ${result.httpStatus}`);
@@ -143,7 +143,7 @@ describe("bulk evaluation", () => {
   it("the web provider (@openfeature/web-sdk + @openfeature/ofrep-web-provider) serves assign()'s answers and polls with If-None-Match, getting 304s", async () => {
     const statuses: number[] = [];
     const counting: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await httpFetch(input, init);
       statuses.push(response.status);
       return response;
     };

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Assay, createAssay } from "@assay/runtime";
@@ -129,3 +130,46 @@ export const API_KEYS = (Object.keys(KEYS) as (keyof typeof KEYS)[]).map((role) 
   key: KEYS[role],
   roles: [role],
 }));
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * A `fetch` over node:http with a keep-alive agent, for the providers' `fetchImplementation` option: Node
+ * 20's fetch spends about 1.8 ms of CPU per request here (node:http 0.3 ms), and the client shares the test
+ * process with the server, so 10,000 ids would take a minute instead of seconds. The providers build the
+ * Request and read the Response as they would with the global fetch.
+ */
+export const httpFetch: typeof fetch = async (input, init) => {
+  const request = input instanceof Request ? input : new Request(input, init);
+  const url = new URL(request.url);
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.text();
+  return new Promise<Response>((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers: Object.fromEntries(request.headers),
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (typeof value === "string") headers.set(name, value);
+            else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+          }
+          const status = res.statusCode ?? 500;
+          const empty = status === 204 || status === 304;
+          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers }));
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+};
