@@ -26,6 +26,8 @@ const HEADER_VALUE = /^[!-~](?:[ -~]*[!-~])?$/;
 export class RequestHandle<Req, Res> implements RequestAssay {
   private ctx: ContextBuilder | undefined;
   private bot: boolean | undefined;
+  // True when the unit came from the visitor cookie rather than the app's user or a header.
+  private visitor = false;
   private upstream: Map<string, Variant> | undefined | typeof NOT_PARSED = NOT_PARSED;
   // A request assigns one or a few experiments: an array searched in order beats a Map per request.
   private assigned: Variant[] | undefined;
@@ -183,6 +185,9 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   private buildContext(): ContextBuilder {
     const unit = this.resolveUnit();
     let ctx = unit === undefined ? ExperimentContext.anonymous() : ExperimentContext.forUser(unit);
+    // A cookie's id is an anonymous visitor's: the session unit as well, so `unit = "session"` experiments
+    // enrol visitors who are not signed in.
+    if (unit !== undefined && this.visitor) ctx = ctx.withSession(unit);
     for (const attribute of this.options.attributes) {
       const value =
         "header" in attribute
@@ -208,6 +213,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
       case "user":
         return usableId(source.resolve(this.request));
       case "cookie": {
+        this.visitor = true; // the cookie source always yields: this request's unit is a visitor's
         const value = readCookie(this.binding.header(this.request, "cookie"), source.name);
         if (value !== undefined) {
           const seen = source.verified.get(value);

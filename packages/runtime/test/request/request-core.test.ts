@@ -131,6 +131,37 @@ describe("unit from a signed cookie", () => {
   });
 });
 
+describe("session-unit experiments", () => {
+  it("enrol a cookie visitor (its id is the session too), not a header's or the app's user", async () => {
+    const dir = await appDir({
+      "assay.toml": `${HASH_MANIFEST}
+[[plugins.experiments]]
+id = "per_session"
+unit = "session"
+variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+`,
+    });
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+    });
+    opened.push(assay);
+    const middleware = core(assay, {
+      unit: [
+        { from: "header", name: "x-user-id" },
+        { from: "cookie", secret: SECRET },
+      ],
+    });
+    const visitor = middleware.begin({ headers: {} }, { cookies: [] });
+    expect(visitor.context.sessionId).toBe(visitor.unitId);
+    expect(visitor.assign("per_session").reason).toBe("hash");
+    const service = middleware.begin({ headers: { "x-user-id": "svc" } }, { cookies: [] });
+    expect(service.context.sessionId).toBeUndefined();
+    expect(service.assign("per_session").reason).toBe("anonymous");
+  });
+});
+
 describe("unit sources in order", () => {
   it("takes the app's user first, then a trusted header, then the cookie", async () => {
     const middleware = core(await assayClient(), {
