@@ -31,6 +31,10 @@ export {
   writeSimulationNote,
 } from "./model/simulation-note.js";
 export { type MountOptions, MountPrefixError, mountDashboard } from "./mount.js";
+export { IngestTimeoutError } from "./routes/events/api-errors.js";
+export { INGEST_BODY_LIMIT } from "./routes/events/ingest-routes.js";
+export { MAX_BATCH, type RecordKind, type RecordProblem } from "./routes/events/record-batch.js";
+export type { HttpApiOptions } from "./routes/http-api.js";
 export {
   type Evaluation,
   type EvaluationSource,
@@ -44,6 +48,7 @@ export {
   type OfrepReason,
   type OfrepSuccess,
 } from "./routes/ofrep/index.js";
+export { DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT } from "./routes/reads/read-routes.js";
 export { StoreUnavailableError } from "./routes/source-holder.js";
 export {
   DashboardConfigError,
@@ -53,4 +58,10 @@ export {
   type ServeOptions,
   serveDashboard,
 } from "./serve.js";
-export type { DashboardMetric, DashboardReport, DashboardSource, OpenSource } from "./source.js";
+export type {
+  DashboardMetric,
+  DashboardReport,
+  DashboardSource,
+  OpenSource,
+  PipelineCounters,
+} from "./source.js";

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiMetrics } from "../ops/api-metrics.js";
 import type { SourceHolder } from "../source-holder.js";
 import { apiErrorHandler, replyStoreFailure, withinDeadline } from "./api-errors.js";
-import { MAX_BATCH, type RecordKind, recordBatch } from "./record-batch.js";
+import { type RecordKind, recordBatch } from "./record-batch.js";
 
 /** Largest ingest body: a full batch of MAX_BATCH records of about 1 KiB each. Bigger bodies get 413. */
 export const INGEST_BODY_LIMIT = 1024 * 1024;
@@ -68,5 +68,3 @@ export function ingestRoutes(holder: SourceHolder, options: IngestRouteOptions) 
     }
   };
 }
-
-export { MAX_BATCH };
