@@ -84,6 +84,36 @@ ${MANIFEST_FLAG}
 `,
     load: async () => (await import("../commands/flag.js")).flag,
   },
+  diff: {
+    summary: "what changing a manifest does: units that move, enter, leave; fails a move without a new phase",
+    help: `usage: assay diff OLD.toml NEW.toml [--users FILE | --sample N [--seed S]] [--attr key=value]...
+                  [--env NAME] [--json]
+
+For every experiment and flag, what changing the manifest from OLD to NEW does. Each unit is assigned under
+both manifests by the runtime (kill switch, forced units, targeting, layers, sticky, the backend's hash),
+on memory stores: nothing is recorded. Per experiment: the units that move to another variant, enter and
+leave; which changes re-randomize (salt, variants added, removed or reordered, unit, hashing) and which keep
+the hash (weights, traffic, targeting); and what sticky = true does (enrolled units keep their variant).
+A verdict line per experiment, e.g.
+  pricing_page: weights 90/10 → 50/50: 40.0 % of enrolled units move (sticky: 0.0 %)
+With --users the counts are exact for those ids; otherwise they are estimated over a uniform sample of
+random ids (default 100000), with a 95 % Wilson interval. Every id is the unit of every experiment.
+
+Exits 1 when a running experiment (enabled in both) moves enrolled units, or has a re-randomizing change,
+without a new phase: bump its \`version\` (or make it sticky, for weight and traffic changes). So it can gate a
+pull request: git show main:assay.toml > old.toml && assay diff old.toml assay.toml
+
+options:
+  --users FILE     one unit id per line (- reads stdin): exact counts for them
+  --sample N       N random ids (1 to 10000000; default 100000): estimates with a margin
+  --seed S         the sample's seed (letters, digits, - _), to draw the same ids again
+  --attr key=value an attribute every unit has, for targeting (repeatable)
+${ENV_FLAG}
+  --json           print the report as JSON
+  -h, --help       this help
+`,
+    load: async () => (await import("../commands/diff.js")).diff,
+  },
   results: {
     summary: "an experiment's exposures, metrics and statistical report",
     help: `usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]
