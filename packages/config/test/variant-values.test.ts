@@ -107,3 +107,80 @@ describe("variant values", () => {
     ]);
   });
 });
+
+describe("an environment's own variant set", () => {
+  const base = `  { id = "control", weight = 50, is_control = true, value = "old" },
+  { id = "treatment", weight = 50, value = "new" },`;
+  const withEnv = (env: string, extra = "") =>
+    manifest(base, `${extra}\n[plugins.experiments.env.staging]\n${env}\n`);
+
+  it("replaces the variants (ids, weights, values) in that environment only", () => {
+    const source = withEnv(
+      `variants = [{ id = "control", weight = 1, is_control = true, value = "old" }, { id = "treatment", weight = 1, value = "newer" }, { id = "beta", weight = 2, value = { x = 1 } }]`,
+    );
+    expect(variantsOf(parse(source, "staging")).map((v) => [v.id, v.weight, v.value])).toEqual([
+      ["control", 1, "old"],
+      ["treatment", 1, "newer"],
+      ["beta", 2, { x: 1 }],
+    ]);
+    expect(variantsOf(parse(source)).map((v) => v.id)).toEqual(["control", "treatment"]);
+  });
+
+  it("keeps the same control, checked as the base is (one control, unique ids, weight above 0)", () => {
+    expect(
+      issues(
+        withEnv(
+          `variants = [{ id = "baseline", weight = 1, is_control = true }, { id = "treatment", weight = 1 }]`,
+        ),
+      ),
+    ).toEqual([
+      "assay.toml:13:20: plugins[0].experiments[0].env.staging.variants[0].id: the control must stay `control` in every environment (every variant is compared with it), got `baseline`",
+    ]);
+    const broken = issues(
+      withEnv(
+        `variants = [{ id = "control", weight = 0, is_control = true }, { id = "control", weight = 0 }]`,
+      ),
+    );
+    expect(broken.join("\n")).toMatch(/env\.staging\.variants\[1\]\.id: duplicate variant id/);
+    expect(broken.join("\n")).toMatch(/env\.staging\.variants: total weight is 0/);
+    const noControl = issues(withEnv(`variants = [{ id = "a", weight = 1 }, { id = "b", weight = 1 }]`));
+    expect(noControl.join("\n")).toMatch(/env\.staging\.variants: no control variant/);
+  });
+
+  it("a sticky experiment keeps the same ids; weights beside variants are refused", () => {
+    const sticky = issues(
+      withEnv(
+        `variants = [{ id = "control", weight = 1, is_control = true }, { id = "beta", weight = 1 }]`,
+        "sticky = true",
+      ),
+    );
+    expect(sticky).toEqual([
+      "assay.toml:13:12: plugins[0].experiments[0].env.staging.variants: a sticky experiment keeps the same variant ids in every environment (stored assignments name them): missing `treatment`; not in the base `beta`",
+    ]);
+    const same = withEnv(
+      `variants = [{ id = "control", weight = 9, is_control = true }, { id = "treatment", weight = 1 }]`,
+      "sticky = true",
+    );
+    expect(variantsOf(parse(same, "staging")).map((v) => v.weight)).toEqual([9, 1]);
+    const both = issues(
+      withEnv(
+        `variants = [{ id = "control", weight = 1, is_control = true }, { id = "t", weight = 1 }]\nweights = { control = 5 }`,
+      ),
+    );
+    expect(both.join("\n")).toMatch(
+      /env\.staging\.weights: give an environment either its own `variants` or `weights`, not both/,
+    );
+  });
+
+  it("forced units must name a variant of the environment's set", () => {
+    const forced = issues(
+      withEnv(
+        `variants = [{ id = "control", weight = 1, is_control = true }, { id = "beta", weight = 1 }]`,
+        'forced = { treatment = ["qa-1"] }',
+      ),
+    );
+    expect(forced.join("\n")).toMatch(
+      /env\.staging\.variants: unit `qa-1` is forced into `treatment`, which this environment's variants do not have/,
+    );
+  });
+});

@@ -1,11 +1,15 @@
 import type { VariantDefinition } from "@assay/core";
 import type { ManifestPath } from "../path.js";
+import { controlRule } from "../rules/control-rule.js";
+import { totalWeightRule } from "../rules/total-weight-rule.js";
+import { uniqueVariantIdsRule } from "../rules/unique-variant-ids-rule.js";
 import { nearest } from "../suggest.js";
 import { isTable } from "../toml-value.js";
 import { type Check, type CheckContext, INVALID, type Invalid } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { finiteNumber, flag, mismatch, text } from "./scalars.js";
 import { optional, type TableSchema, tableOf } from "./table.js";
+import { variantSchema } from "./variant-schema.js";
 
 /** Names of environments: letters, digits, `_` and `-`. */
 export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -49,8 +53,17 @@ export const forcedTable = mapOf(
   { expected: 'a table of variant id -> unit ids, e.g. { treatment = ["qa-alice"] }' },
 );
 
+const VARIANT = '{ id = "control", weight = 50, is_control = true }';
+
 /** Keys of `[plugins.experiments.env.<name>]`: what an environment changes. */
 export const environmentFields = {
+  /** The environment's own variant set (ids, weights, values); see applyEnvironment for what must stay. */
+  variants: optional(
+    arrayOf(tableOf(variantSchema, `an inline table like ${VARIANT}`), {
+      expected: `an array of variants like [${VARIANT}, { id = "treatment", weight = 50 }]`,
+      min: { count: 2, why: "variants (a control and at least one treatment)" },
+    }),
+  ),
   traffic: optional(TRAFFIC),
   enabled: optional(flag({ expected: "true or false (false: everyone gets control, nobody enrolled)" })),
   weights: optional(
@@ -62,6 +75,7 @@ export const environmentFields = {
 };
 
 export type EnvironmentOverride = {
+  readonly variants?: readonly VariantDefinition[] | undefined;
   readonly traffic?: number | undefined;
   readonly enabled?: boolean | undefined;
   readonly weights?: Readonly<Record<string, number>> | undefined;
@@ -71,6 +85,8 @@ export type EnvironmentOverride = {
 export const environmentSchema: TableSchema<typeof environmentFields, EnvironmentOverride> = {
   where: "in environment block",
   fields: environmentFields,
+  // An environment's own variant set is checked as the base's is: unique ids, one control, weight above 0.
+  rules: [uniqueVariantIdsRule, controlRule, totalWeightRule],
   build: (values) => Object.freeze({ ...values }),
 };
 
@@ -143,10 +159,15 @@ export function applyEnvironment(
   override: EnvironmentOverride,
   path: ManifestPath,
   ctx: CheckContext,
+  options: { readonly sticky: boolean } = { sticky: false },
 ): Effective | Invalid {
   let valid = true;
   let variants = base.variants;
-  if (override.weights !== undefined) {
+  if (override.variants !== undefined) {
+    const own = ownVariants(base, override, path, ctx, options.sticky);
+    if (own === INVALID) valid = false;
+    else variants = own;
+  } else if (override.weights !== undefined) {
     const ids = base.variants.map((v) => v.id);
     for (const id of Object.keys(override.weights)) {
       if (ids.includes(id)) continue;
@@ -173,9 +194,20 @@ export function applyEnvironment(
   }
   let forced = base.forced;
   if (override.forced !== undefined) {
-    const byUnit = forcedByUnit(override.forced, base.variants, [...path, "forced"], ctx);
+    const byUnit = forcedByUnit(override.forced, variants, [...path, "forced"], ctx);
     if (byUnit === INVALID) valid = false;
     else forced = byUnit;
+  } else if (override.variants !== undefined && forced !== undefined) {
+    // The base's forced units must still name a variant of this environment's set.
+    const ids = new Set(variants.map((v) => v.id));
+    for (const [unit, variant] of Object.entries(forced)) {
+      if (ids.has(variant)) continue;
+      ctx.report(
+        [...path, "variants"],
+        `unit \`${unit}\` is forced into \`${variant}\`, which this environment's variants do not have; give the environment its own \`forced\``,
+      );
+      valid = false;
+    }
   }
   if (!valid) return INVALID;
   return {
@@ -184,6 +216,57 @@ export function applyEnvironment(
     enabled: override.enabled ?? base.enabled,
     forced,
   };
+}
+
+/**
+ * An environment's own variant set, checked against the base: the same control (every result compares
+ * against it), and for a sticky experiment the same ids (stored assignments name them; a unit whose stored
+ * variant vanished would be assigned afresh). Weights and values may differ; `weights` beside it is refused.
+ */
+function ownVariants(
+  base: Effective,
+  override: EnvironmentOverride,
+  path: ManifestPath,
+  ctx: CheckContext,
+  sticky: boolean,
+): readonly VariantDefinition[] | Invalid {
+  const own = override.variants!;
+  let valid = true;
+  if (override.weights !== undefined) {
+    ctx.report(
+      [...path, "weights"],
+      "give an environment either its own `variants` or `weights`, not both (its variants carry their weights)",
+      "key",
+    );
+    valid = false;
+  }
+  const baseControl = base.variants.find((v) => v.isControl)?.id;
+  const index = own.findIndex((v) => v.isControl);
+  if (baseControl !== undefined && index >= 0 && own[index]!.id !== baseControl) {
+    ctx.report(
+      [...path, "variants", index, "id"],
+      `the control must stay \`${baseControl}\` in every environment (every variant is compared with it), got \`${own[index]!.id}\``,
+    );
+    valid = false;
+  }
+  if (sticky) {
+    const ids = new Set(own.map((v) => v.id));
+    const baseIds = new Set(base.variants.map((v) => v.id));
+    const missing = [...baseIds].filter((id) => !ids.has(id));
+    const extra = [...ids].filter((id) => !baseIds.has(id));
+    if (missing.length > 0 || extra.length > 0) {
+      const parts = [
+        ...(missing.length > 0 ? [`missing ${missing.map((id) => `\`${id}\``).join(", ")}`] : []),
+        ...(extra.length > 0 ? [`not in the base ${extra.map((id) => `\`${id}\``).join(", ")}`] : []),
+      ];
+      ctx.report(
+        [...path, "variants"],
+        `a sticky experiment keeps the same variant ids in every environment (stored assignments name them): ${parts.join("; ")}`,
+      );
+      valid = false;
+    }
+  }
+  return valid ? Object.freeze([...own]) : INVALID;
 }
 
 /**

@@ -138,7 +138,7 @@ function effectiveExperiment(
   let selected = base;
   for (const [name, override] of Object.entries(values.env ?? {})) {
     const at = [...path, "env", name];
-    const merged = applyEnvironment(base, override, at, ctx);
+    const merged = applyEnvironment(base, override, at, ctx, { sticky: values.sticky });
     if (merged === INVALID) valid = false;
     else if (!modeAllows(values.hashing?.mode, override, at, ctx)) valid = false;
     else if (name === ctx.env) selected = merged;
@@ -154,6 +154,14 @@ function modeAllows(
   ctx: Parameters<(typeof experimentSchema)["build"]>[2],
 ): boolean {
   let valid = true;
+  if (mode !== undefined && mode !== "native" && override.variants !== undefined) {
+    ctx.report(
+      [...path, "variants"],
+      `must be left out in ${mode} mode: a vendor-compatible hashing mode buckets the base's variants`,
+      "key",
+    );
+    valid = false;
+  }
   if (mode === "unleash") {
     for (const [id, weight] of Object.entries(override.weights ?? {})) {
       if (Number.isInteger(weight)) continue;
