@@ -167,6 +167,24 @@ describe("assay simulate", () => {
     expect(report(reseeded).arms).not.toEqual(report(other).arms);
   });
 
+  it("writes two experiments of one store with one seed in full (event ids are per experiment)", () => {
+    const both = tempDir({ "assay.toml": MANIFEST });
+    const one = cli(["simulate", "--experiment", "checkout_button_color", "--users", "500", "--end", END], {
+      cwd: both,
+    });
+    const two = cli(["simulate", "--experiment", "onboarding", "--users", "2000", "--end", END], {
+      cwd: both,
+    });
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.stdout).not.toContain("were there already");
+    const enrolled = /units: control ([\d,]+), short ([\d,]+), video ([\d,]+)/.exec(two.stdout)!;
+    const units = enrolled.slice(1).reduce((n, x) => n + Number(x.replaceAll(",", "")), 0);
+    // onboarding enrolls a quarter of the visitors (traffic = 0.25)
+    expect(units).toBeGreaterThan(400);
+    expect(units).toBeLessThan(600);
+  });
+
   it("builds in a sample-ratio mismatch with --srm, which the report catches", () => {
     const srm = tempDir({ "assay.toml": THREE_ARMS });
     const out = simulate(srm, "--users", "30000", "--srm", "green=-10%");

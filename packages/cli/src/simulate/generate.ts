@@ -94,7 +94,8 @@ export async function generate(
       continue;
     }
     units[variant] = (units[variant] ?? 0) + 1;
-    const id = `sim:${spec.seed}:${n}`;
+    // Event ids are unique per store, across experiments: the experiment is part of them.
+    const id = `sim:${spec.seed}:${spec.experiment}:${n}`;
     const who = experiment.unit === "session" ? { sessionId: unit } : { userId: unit };
     const exposure = (k: number, at: number): StoredEvent => ({
       type: "exposure",
