@@ -11,10 +11,12 @@ afterEach(async () => {
 class FaultyStore implements EventStore {
   readonly name = "faulty";
   mode: "fail" | "hang" | "ok" = "ok";
+  /** Appends never return while reads still answer (commits stuck behind a lock). */
+  hangAppends = false;
   private readonly inner = new MemoryEventStore();
   append(batch: readonly StoredEvent[]) {
     if (this.mode === "fail") return Promise.reject(new Error("connection refused"));
-    if (this.mode === "hang") return new Promise<never>(() => {});
+    if (this.mode === "hang" || this.hangAppends) return new Promise<never>(() => {});
     return this.inner.append(batch);
   }
   summarize(query: Parameters<EventStore["summarize"]>[0]) {
@@ -70,6 +72,20 @@ describe("a store outage", () => {
     expect(String(res.body.message)).toMatch(/within 300 ms/);
     expect(Date.now() - t0).toBeLessThan(3_000);
     store.mode = "ok";
+  });
+
+  it("/readyz asks the store itself, not through the pipeline's queue: a backlog of commits is not unready", async () => {
+    const store = new FaultyStore();
+    const server = await start(store, { retry: { deadlineMs: 1_000 } }, { ingestTimeoutMs: 2_000 });
+    store.hangAppends = true;
+    const pending = post(`${server.url}/v1/exposures`, record(300));
+    await new Promise((r) => setTimeout(r, 50));
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^assay_pipeline_queue_depth 1$/m);
+    store.hangAppends = false;
+    expect((await pending).status).toBe(503);
   });
 
   it("a full pipeline queue answers 503 queue-full with Retry-After: 1", async () => {

@@ -1,3 +1,4 @@
+import type { EventStore } from "@assay/core";
 import type { FastifyInstance } from "fastify";
 import { RETRY_AFTER_STORE_DOWN, withinDeadline } from "../events/api-errors.js";
 import type { SourceHolder } from "../source-holder.js";
@@ -22,10 +23,11 @@ export function opsRoutes(holder: SourceHolder, options: OpsRouteOptions) {
       reply.header("cache-control", "no-store");
       try {
         const source = await holder.get();
+        const store = source.events === undefined ? undefined : unbatched(source.events);
         const probe =
-          source.events === undefined
+          store === undefined
             ? source.summarize(PROBE_EXPERIMENT, { daily: true })
-            : source.events.summarize({ experiment: PROBE_EXPERIMENT });
+            : store.summarize({ experiment: PROBE_EXPERIMENT });
         await withinDeadline(probe, options.readyTimeoutMs);
         return reply.send({ ready: true, store: source.storeName });
       } catch (error) {
@@ -43,6 +45,17 @@ export function opsRoutes(holder: SourceHolder, options: OpsRouteOptions) {
         .send(options.metrics.render(source?.pipelineStats?.()));
     });
   };
+}
+
+/**
+ * The store behind the pipeline, when `store` is one (its `inner`): the pipeline's summarize flushes first,
+ * so under a heavy ingest the probe would wait for the queue and call a busy server unready.
+ */
+function unbatched(store: EventStore): EventStore {
+  const inner = (store as { readonly inner?: unknown }).inner;
+  return typeof inner === "object" && inner !== null && typeof (inner as EventStore).summarize === "function"
+    ? (inner as EventStore)
+    : store;
 }
 
 /** Counts every answered request of `app` (root level, so every route is seen) by its route pattern. */
