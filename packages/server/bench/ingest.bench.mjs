@@ -4,7 +4,7 @@
 // store through the runtime's pipeline (what an app embedding Assay does). SQLite (the manifest's default
 // store, a fresh file) and PostgreSQL (the shared 127.0.0.1:5432, a schema of its own, dropped after).
 // Run: node bench/ingest.bench.mjs (after building: npx tsc -p tsconfig.build.json).
-// ASSAY_BENCH_SECONDS (default 5), ASSAY_BENCH_CONNECTIONS (default 8), ASSAY_BENCH_STORES (sqlite,postgres),
+// ASSAY_BENCH_SECONDS (default 5), ASSAY_BENCH_CONNECTIONS (default 32), ASSAY_BENCH_STORES (sqlite,postgres),
 // ASSAY_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import { SqliteEventStore } from "@assay/store-sqlite";
 import autocannon from "autocannon";
 
 const SECONDS = Number(process.env.ASSAY_BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.ASSAY_BENCH_CONNECTIONS ?? 8);
+const CONNECTIONS = Number(process.env.ASSAY_BENCH_CONNECTIONS ?? 32);
 const STORES = (process.env.ASSAY_BENCH_STORES ?? "sqlite,postgres").split(",");
 const PG_URL = process.env.ASSAY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const BATCH = 500;
