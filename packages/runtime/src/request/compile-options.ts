@@ -39,6 +39,12 @@ export interface CompiledOptions<Req> {
   readonly botVerdicts: BoundedCache<boolean>;
   readonly propagated: PropagatedAssignments | undefined;
   readonly unitHeader: string;
+  /**
+   * Whether a cookie visitor's id is also the context's session: only when the manifest has a session-unit
+   * experiment, since a second unit makes every exposure and outcome carry, and the store keep, one more id
+   * (+5 % CPU per request in bench/overhead.mjs, measured).
+   */
+  readonly visitorSessions: boolean;
 }
 
 const DEFAULT_COOKIE = "assay_visitor";
@@ -88,6 +94,7 @@ export function compileOptions<Req>(options: RequestAssayOptions<Req>): Compiled
     botVerdicts: new BoundedCache<boolean>(),
     propagated: accept ? new PropagatedAssignments(options.assay.experiments()) : undefined,
     unitHeader,
+    visitorSessions: options.assay.experiments().some((e) => e.unit === "session"),
   };
 }
 

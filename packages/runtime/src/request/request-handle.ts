@@ -185,9 +185,9 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   private buildContext(): ContextBuilder {
     const unit = this.resolveUnit();
     let ctx = unit === undefined ? ExperimentContext.anonymous() : ExperimentContext.forUser(unit);
-    // A cookie's id is an anonymous visitor's: the session unit as well, so `unit = "session"` experiments
-    // enrol visitors who are not signed in.
-    if (unit !== undefined && this.visitor) ctx = ctx.withSession(unit);
+    // A cookie's id is an anonymous visitor's: the session unit as well (when the manifest has a session-unit
+    // experiment), so `unit = "session"` experiments enrol visitors who are not signed in.
+    if (unit !== undefined && this.visitor && this.options.visitorSessions) ctx = ctx.withSession(unit);
     for (const attribute of this.options.attributes) {
       const value =
         "header" in attribute

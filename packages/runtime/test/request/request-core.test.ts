@@ -66,6 +66,7 @@ describe("unit from a signed cookie", () => {
     const unit = first.unitId!;
     expect(unit).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.unitId).toBe(unit); // resolved once: no second cookie
+    expect(first.context.sessionId).toBeUndefined(); // no session-unit experiment in this manifest
     expect(response.cookies).toHaveLength(1);
     const cookie = response.cookies[0]!;
     expect(cookie).toMatch(
