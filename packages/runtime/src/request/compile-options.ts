@@ -117,17 +117,19 @@ function compileSources<Req>(unit: readonly UnitSource<Req>[] | undefined): Comp
           "a cookie source always yields an id (a new visitor gets one), so it must be the last source",
         );
       }
+      const name = cookieName(source.name ?? DEFAULT_COOKIE, `${where}.name`);
+      const attributes: CookieAttributes = {
+        maxAgeSeconds: positiveInteger(source.maxAgeSeconds ?? ONE_YEAR_SECONDS, `${where}.maxAgeSeconds`),
+        secure: boolean(source.secure ?? true, `${where}.secure`),
+        path: cookieText(source.path ?? "/", `${where}.path`, true),
+        domain: source.domain === undefined ? undefined : cookieText(source.domain, `${where}.domain`, false),
+      };
+      checkPrefix(name, attributes, where);
       return {
         from: "cookie",
-        name: cookieName(source.name ?? DEFAULT_COOKIE, `${where}.name`),
+        name,
         secrets: secrets(source.secret, `${where}.secret`),
-        attributes: {
-          maxAgeSeconds: positiveInteger(source.maxAgeSeconds ?? ONE_YEAR_SECONDS, `${where}.maxAgeSeconds`),
-          secure: boolean(source.secure ?? true, `${where}.secure`),
-          path: cookieText(source.path ?? "/", `${where}.path`, true),
-          domain:
-            source.domain === undefined ? undefined : cookieText(source.domain, `${where}.domain`, false),
-        },
+        attributes,
         verified: new BoundedCache<string>(),
       };
     }
@@ -164,6 +166,27 @@ function compileAttributes<Req>(
     }
     throw new RequestOptionsError(where, `must be { header: "name" } or a function, got ${describe(source)}`);
   });
+}
+
+/**
+ * Browsers silently drop a `__Secure-` cookie without `Secure`, and a `__Host-` one without `Secure`, with a
+ * `Domain` or a path other than `/`: every visitor would get a new id on every request. Refused here instead.
+ */
+function checkPrefix(name: string, attributes: CookieAttributes, where: string): void {
+  const host = name.startsWith("__Host-");
+  if (!host && !name.startsWith("__Secure-")) return;
+  if (!attributes.secure) {
+    throw new RequestOptionsError(
+      `${where}.secure`,
+      `must be true for a cookie named ${name}: browsers drop it otherwise`,
+    );
+  }
+  if (host && (attributes.domain !== undefined || attributes.path !== "/")) {
+    throw new RequestOptionsError(
+      attributes.domain !== undefined ? `${where}.domain` : `${where}.path`,
+      `a __Host- cookie takes no domain and the path /: browsers drop it otherwise`,
+    );
+  }
 }
 
 function secrets(secret: string | readonly string[] | undefined, where: string): string[] {

@@ -129,6 +129,10 @@ describe("unit from a signed cookie", () => {
     const response: FakeResponse = { cookies: [] };
     void middleware.begin({ headers: {} }, response).unitId;
     expect(response.cookies[0]).toMatch(/; Max-Age=60; Path=\/; HttpOnly; SameSite=Lax$/);
+    const host = core(opened[0]!, { unit: [{ from: "cookie", secret: SECRET, name: "__Host-visitor" }] });
+    const hosted: FakeResponse = { cookies: [] };
+    void host.begin({ headers: {} }, hosted).unitId;
+    expect(hosted.cookies[0]).toMatch(/^__Host-visitor=.*; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
   });
 });
 
@@ -414,6 +418,12 @@ describe("options", () => {
       [{ unit: [{ from: "cookie", secret: SECRET, maxAgeSeconds: -1 }] }, "unit[0].maxAgeSeconds"],
       [{ unit: [{ from: "cookie", secret: SECRET, path: "a;b" }] }, "unit[0].path"],
       [{ exposure: "later" as "immediate" }, "exposure"],
+      [
+        { unit: [{ from: "cookie", secret: SECRET, name: "__Host-visitor", secure: false }] },
+        "unit[0].secure",
+      ],
+      [{ unit: [{ from: "cookie", secret: SECRET, name: "__Host-visitor", path: "/shop" }] }, "unit[0].path"],
+      [{ unit: [{ from: "cookie", secret: SECRET, name: "__Secure-v", secure: false }] }, "unit[0].secure"],
       [{ attributes: { country: { header: 3 } as unknown as { header: string } } }, "attributes.country"],
     ];
     for (const [options, option] of bad) {
