@@ -29,12 +29,25 @@ export async function trendChart(
     low: Number.isFinite(p.low) ? p.low : -edge,
     high: Number.isFinite(p.high) ? p.high : edge,
   }));
+  // The first days' bands are wide (few units): scaled to them, the days that matter would be a flat line.
+  // The axis spans every estimate and the bands of the later half of the days; earlier bands are clipped.
+  const days = [...new Set(points.map((p) => p.day))].sort();
+  const settledFrom = days[Math.floor(days.length / 2)] ?? "";
+  const inView = [
+    0,
+    ...values.map((p) => p.estimate),
+    ...values.filter((p) => p.day >= settledFrom).flatMap((p) => [p.low, p.high]),
+  ].filter(Number.isFinite);
+  const low = Math.min(...inView);
+  const high = Math.max(...inView);
+  const pad = (high - low) * 0.08 || 0.01;
+  const domain = [low - pad, high + pad];
   const all = variantColors(control, variants);
   // The control is the zero line, not a series: the legend names the treatments only.
   const colors = { domain: all.domain.slice(1), range: all.range.slice(1) };
   const y = {
     type: "quantitative" as const,
-    scale: { zero: true, nice: true },
+    scale: { domain, nice: true },
     axis: { title: `cumulative effect on ${metric}`, format: scale === "relative" ? "+.0%" : "+.3~g" },
   };
   const x = {
@@ -50,7 +63,7 @@ export async function trendChart(
     data: { values },
     layer: [
       {
-        mark: { type: "area", opacity: 0.15 },
+        mark: { type: "area", opacity: 0.15, clip: true },
         encoding: { x, y: { field: "low", ...y }, y2: { field: "high" }, color },
       },
       {
@@ -58,7 +71,10 @@ export async function trendChart(
         mark: { type: "rule", color: "#111827", strokeDash: [3, 3] },
         encoding: { y: { field: "zero", ...y } },
       },
-      { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { field: "estimate", ...y }, color } },
+      {
+        mark: { type: "line", strokeWidth: 2, clip: true },
+        encoding: { x, y: { field: "estimate", ...y }, color },
+      },
       {
         name: "day",
         mark: { type: "point", filled: true, size: 28, opacity: 1 },

@@ -21,9 +21,9 @@ export function decisionTone(decision: string): string {
   }
 }
 
-/** "keep-control" → "keep control". */
+/** "keep-control" → "keep control", "investigate-srm" → "investigate SRM". */
 export function decisionLabel(decision: string): string {
-  return decision === "none" ? "no decision" : decision.replace(/-/g, " ");
+  return decision === "none" ? "no decision" : decision.replace(/-/g, " ").replace(/\bsrm\b/g, "SRM");
 }
 
 /**

@@ -198,10 +198,10 @@ function armsSection(view: ExperimentView): string {
     .map((id) => {
       const w = weights.get(id);
       const s = units.get(id);
-      return `<tr data-arm="${esc(id)}"><td>${esc(id)}${id === view.report.control ? ' <span class="badge b-none">control</span>' : ""}${w === undefined ? ' <span class="badge b-warn">not in the manifest</span>' : ""}</td><td class="num" data-label="weight">${w === undefined || total === 0 ? "–" : percent(w / total)}</td><td class="num" data-label="exposed units">${count(s?.exposedUnits ?? 0)}</td><td class="num" data-label="exposures">${count(s?.exposures ?? 0)}</td></tr>`;
+      return `<tr data-arm="${esc(id)}"><td>${esc(id)}${id === view.report.control ? ' <span class="badge b-none">control</span>' : ""}${w === undefined ? ' <span class="badge b-warn">not in the manifest</span>' : ""}</td><td class="num" data-label="weight">${w === undefined || total === 0 ? "–" : percent(w / total)}</td><td class="num" data-label="exposed units">${count(s?.exposedUnits ?? 0)}</td><td class="num wide-only">${count(s?.exposures ?? 0)}</td></tr>`;
     })
     .join("");
-  return `<section class="card" id="arms"><h2>Variants</h2><div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">weight</th><th class="num">units</th><th class="num">exposures</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return `<section class="card" id="arms"><h2>Variants</h2><div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">weight</th><th class="num">units</th><th class="num wide-only">exposures</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function planSection(view: ExperimentView): string {
