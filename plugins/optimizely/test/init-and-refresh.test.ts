@@ -14,7 +14,7 @@ const experiment = (id: string, variants: string[]): ExperimentDefinition => ({
   traffic: 1,
   enabled: true,
 });
-const datafile = (traffic: number, revision: string) =>
+const datafile = (traffic: number, revision: string, forced: Record<string, string> = {}) =>
   buildDatafile({
     experiments: [
       {
@@ -25,6 +25,7 @@ const datafile = (traffic: number, revision: string) =>
           { key: "test", weight: 1 },
         ],
         traffic,
+        forced,
       },
     ],
     revision,
@@ -108,7 +109,7 @@ describe("init", () => {
 });
 
 describe("config refresh", () => {
-  it("the SDK's datafile polling brings a new revision, and assign follows it", async () => {
+  it("the SDK's datafile polling brings a new revision, and assign follows it, forced users included", async () => {
     served = datafile(0, "1");
     const b = backend({ sdkKey: "sdk-live", datafileUrl: template, pollingIntervalSeconds: 0.3 });
     await b.init();
@@ -117,10 +118,16 @@ describe("config refresh", () => {
     const enrolled = () =>
       ids.filter((id) => b.assign("rollout", { userId: id, attributes: {} }).inExperiment);
     expect(enrolled()).toHaveLength(0);
-    served = datafile(1, "2");
+    // a new revision: everyone allocated, and a forced QA user the adapter must learn of (not enrolled)
+    served = datafile(1, "2", { "refresh-0": "test" });
     const deadline = Date.now() + 10_000;
     while (enrolled().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(enrolled()).toHaveLength(200);
+    expect(enrolled()).toHaveLength(199);
+    expect(b.assign("rollout", { userId: "refresh-0", attributes: {} })).toMatchObject({
+      variantId: "control",
+      inExperiment: false,
+      reason: "targeting",
+    });
     await b.close();
   });
 });

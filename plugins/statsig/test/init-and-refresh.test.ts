@@ -17,7 +17,7 @@ const experiment = (id: string, variants: string[], unit = "user"): ExperimentDe
   traffic: 1,
   enabled: true,
 });
-const specs = (allocation: number, time: number) =>
+const specs = (allocation: number, time: number, ruleSuffix = "") =>
   buildSpecs(
     [
       {
@@ -28,6 +28,7 @@ const specs = (allocation: number, time: number) =>
           { name: "Test", weight: 1 },
         ],
         allocation,
+        ruleSuffix,
       },
     ],
     [],
@@ -93,7 +94,7 @@ describe("init", () => {
 });
 
 describe("config refresh", () => {
-  it("picks up an edited specs file on the SDK's next sync", async () => {
+  it("picks up an edited specs file on the SDK's next sync, its new group rules included", async () => {
     const dir = mkdtempSync(join(tmpdir(), "assay-statsig-refresh-"));
     const file = join(dir, "statsig.json");
     writeFileSync(file, JSON.stringify(specs(0, 1_767_000_000_000)));
@@ -103,7 +104,8 @@ describe("config refresh", () => {
     const enrolled = () =>
       ids.filter((id) => b.assign("rollout", { userId: id, attributes: {} }).inExperiment);
     expect(enrolled()).toHaveLength(0);
-    writeFileSync(file, JSON.stringify(specs(1, 1_767_000_100_000)));
+    // a new revision: all units allocated, and new rule ids for the groups (the adapter must rebind them)
+    writeFileSync(file, JSON.stringify(specs(1, 1_767_000_100_000, "-r2")));
     const deadline = Date.now() + 15_000;
     while (enrolled().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(enrolled()).toHaveLength(200);

@@ -10,6 +10,8 @@ export interface ExperimentSpec {
   readonly allocation?: number;
   /** Statsig id type the experiment is randomized by. Default `userID`. */
   readonly idType?: string;
+  /** Appended to the group rules' ids: a new revision of the experiment (Statsig gives new rules new ids). */
+  readonly ruleSuffix?: string;
   /** A targeting gate: units that fail it are not in the experiment. */
   readonly targetingGate?: string;
 }
@@ -108,9 +110,9 @@ export function buildSpecs(
         idType,
       };
       rules.push(
-        rule(`${e.name}-group-${i}`, [condition], idType, {
+        rule(`${e.name}-group-${i}${e.ruleSuffix ?? ""}`, [condition], idType, {
           groupName: g.name,
-          salt: `${e.name}-group-${i}`,
+          salt: `${e.name}-group-${i}${e.ruleSuffix ?? ""}`,
           isExperimentGroup: true,
           returnValue: { group: g.name },
         }),
