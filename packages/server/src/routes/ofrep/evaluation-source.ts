@@ -5,6 +5,11 @@ import type { ExperimentContext, ExperimentDefinition, FlagDefinition, Variant }
  * (`evaluation: assay`), so the server answers exactly what the app's own client would.
  */
 export interface Evaluation {
+  /**
+   * Changes when the client's manifest is reloaded (the runtime's content hash of it), so the OFREP routes
+   * rebuild their view of the experiments and flags; absent: the manifest never changes under the client.
+   */
+  readonly manifestVersion?: string;
   experiments(): readonly ExperimentDefinition[];
   assign(experiment: string, ctx: ExperimentContext): Variant;
   readonly flags: {

@@ -54,7 +54,11 @@ export class OfrepEvaluator {
   readonly #flagValues = new Map<string, Map<string, Rendered>>();
   readonly #bulkTail: string;
 
+  /** The client's `manifestVersion` this view was built from. */
+  readonly builtFrom: string | undefined;
+
   constructor(private readonly evaluation: Evaluation) {
+    this.builtFrom = evaluation.manifestVersion;
     this.#experiments = new Map(evaluation.experiments().map((d) => [d.id, d]));
     const flags = new Map<string, FlagDefinition>();
     for (const key of evaluation.flags.keys()) {

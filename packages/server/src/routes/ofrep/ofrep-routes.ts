@@ -49,7 +49,8 @@ export function ofrepRoutes(holder: SourceHolder, options: OfrepRouteOptions = {
       throw new OfrepRequestError("GENERAL", "this server was started without an evaluation client", 503);
     }
     let evaluator = evaluators.get(evaluation);
-    if (evaluator === undefined) {
+    // A reloaded manifest (a new manifestVersion) gets a new view: experiments, flags, config version.
+    if (evaluator === undefined || evaluator.builtFrom !== evaluation.manifestVersion) {
       evaluator = new OfrepEvaluator(evaluation);
       evaluators.set(evaluation, evaluator);
     }
