@@ -179,8 +179,10 @@ describe("assay serve", () => {
         const init = { method: "POST", headers: { "content-type": "application/json" }, body };
         const one = await (await fetch(new URL("/ofrep/v1/evaluate/flags/unplanned", s.url), init)).json();
         expect(one).toMatchObject({ key: "unplanned", variant: want.get(id), value: want.get(id) });
-        const all = await (await fetch(new URL("/ofrep/v1/evaluate/flags", s.url), init)).json();
-        expect(all.flags.find((f: { key: string }) => f.key === "unplanned").variant).toBe(want.get(id));
+        const all = (await (await fetch(new URL("/ofrep/v1/evaluate/flags", s.url), init)).json()) as {
+          flags: { key: string; variant?: string }[];
+        };
+        expect(all.flags.find((f) => f.key === "unplanned")?.variant).toBe(want.get(id));
       }
     } finally {
       await stop(s.child);
