@@ -39,7 +39,8 @@ export class PropagatedAssignments {
     for (const experiment of experiments) {
       const variants = new Map<string, Variant>();
       for (const v of experiment.variants) {
-        variants.set(v.id, makeVariant(experiment.id, v.id, v.isControl, true, "sticky"));
+        // With the variant's declared value, as `assign` would serve it.
+        variants.set(v.id, makeVariant(experiment.id, v.id, v.isControl, true, "sticky", v.value));
       }
       served.set(experiment.id, variants);
     }

@@ -380,13 +380,16 @@ describe("the experiments header", () => {
       enabled: true,
       variants: [
         { id: "contrôle", weight: 1, isControl: true },
-        { id: "b=2", weight: 1, isControl: false },
+        { id: "b=2", weight: 1, isControl: false, value: { color: "green" } },
       ],
     } as unknown as ExperimentDefinition;
     const header = formatExperimentsHeader([makeVariant(definition.id, "b=2", false, true, "hash")]);
     expect(header).toBe("checkout%2C%20v2=b%3D2");
     const read = new PropagatedAssignments([definition]).parse(`${header},checkout%2C%20v2=%E9,bad%ZZ=b`);
-    expect([...(read?.values() ?? [])]).toEqual([makeVariant(definition.id, "b=2", false, true, "sticky")]);
+    // Served with the variant's declared value, as assign serves it.
+    expect([...(read?.values() ?? [])]).toEqual([
+      makeVariant(definition.id, "b=2", false, true, "sticky", { color: "green" }),
+    ]);
   });
 
   it("refuses to send a unit id a header cannot carry", async () => {
