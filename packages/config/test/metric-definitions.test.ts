@@ -1,4 +1,5 @@
-import { evaluate } from "@assay/stats";
+import { type StoredEvent, summarizeEvents } from "@assay/core";
+import { compareRatio, evaluate } from "@assay/stats";
 import { describe, expect, test } from "vitest";
 import { parseManifest } from "../src/index.js";
 import { formattedIssues } from "./expectations.js";
@@ -142,6 +143,107 @@ outcome = ""
       ),
       expect.stringMatching(/^assay\.toml:19:1: metrics\[2\]\.name: missing required key `name`/),
       expect.stringMatching(/^assay\.toml:20:11: metrics\[2\]\.outcome: /),
+    ]);
+  });
+  test('kind = "ratio": the plan metric reads its numerator and denominator, end to end with a store summary', () => {
+    const manifest = parseManifest(
+      `${experiment('primary = [{ metric = "revenue_per_order", scale = "absolute" }]')}
+[[metrics]]
+name = "revenue_per_order"
+kind = "ratio"
+numerator = "revenue"
+denominator = "orders"
+`,
+      "assay.toml",
+    );
+    const plan = manifest.plugins[0]!.experiments[0]!.analysis!;
+    expect(plan.primary[0]).toEqual({
+      metric: "revenue_per_order",
+      ratio: { numerator: "revenue", denominator: "orders" },
+      direction: "increase",
+      scale: "absolute",
+    });
+    // 400 users per arm with 0-3 orders of varying value; the summary of the in-memory reference store
+    const events: StoredEvent[] = [];
+    const at = new Date(Date.UTC(2026, 0, 1));
+    for (let u = 0; u < 800; u++) {
+      const variantId = u % 2 === 0 ? "control" : "treatment";
+      const userId = `u${u}`;
+      events.push({
+        type: "exposure",
+        eventId: `x${u}`,
+        experiment: "exp",
+        variantId,
+        userId,
+        timestamp: at,
+      });
+      for (let k = 0; k < u % 4; k++) {
+        const later = new Date(at.getTime() + 1000 * (k + 1));
+        const value = 20 + ((u * 7 + k * 13) % 30) + (variantId === "treatment" ? 3 : 0);
+        events.push(
+          {
+            type: "outcome",
+            eventId: `r${u}.${k}`,
+            experiment: "exp",
+            metric: "revenue",
+            value: { kind: "numeric", value },
+            userId,
+            timestamp: later,
+          },
+          {
+            type: "outcome",
+            eventId: `o${u}.${k}`,
+            experiment: "exp",
+            metric: "orders",
+            value: { kind: "count", value: 1 },
+            userId,
+            timestamp: later,
+          },
+        );
+      }
+    }
+    const summary = summarizeEvents(events, {
+      experiment: "exp",
+      ratios: [{ numerator: "revenue", denominator: "orders" }],
+    });
+    const result = evaluate(plan, summary).treatments[0]!.metrics[0]!;
+    const stats = (variantId: string) => {
+      const of = (metric: string) =>
+        summary.metrics.find((m) => m.metric === metric)!.variants.find((v) => v.variantId === variantId)!;
+      return {
+        n: of("revenue").n,
+        sumNumerator: of("revenue").sum,
+        sumDenominator: of("orders").sum,
+        sumNumeratorSquares: of("revenue").sumSquares,
+        sumDenominatorSquares: of("orders").sumSquares,
+        sumProducts: summary.ratios![0]!.variants.find((v) => v.variantId === variantId)!.sumProducts,
+      };
+    };
+    const expected = compareRatio(stats("control"), stats("treatment"), { scale: "absolute" });
+    expect(result.metric).toBe("revenue_per_order");
+    expect(result.estimate).toBeCloseTo(expected.estimate, 12);
+    expect(result.pValue).toBeCloseTo(expected.pValue, 12);
+    expect(result.estimate).toBeGreaterThan(0);
+  });
+
+  test("a ratio needs its numerator and denominator, and only a ratio has them", () => {
+    const issues = formattedIssues(`${experiment('primary = ["a"]')}
+[[metrics]]
+name = "a"
+kind = "ratio"
+outcome = "x"
+numerator = "revenue"
+
+[[metrics]]
+name = "b"
+denominator = "orders"
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(/^assay\.toml:10:1: metrics\[0\]: a ratio metric needs `denominator`/),
+      expect.stringMatching(
+        /^assay\.toml:13:1: metrics\[0\]\.outcome: a ratio metric reads its `numerator` and `denominator`/,
+      ),
+      expect.stringMatching(/^assay\.toml:18:1: metrics\[1\]\.denominator: applies to ratio metrics only/),
     ]);
   });
 });

@@ -386,6 +386,18 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         }
         const some = { experiment: exp, metrics: ["revenue", "nothing"] };
         expectSummariesClose(await store.summarize(some), summarizeEvents(events, some));
+        // ratio metrics' cross-products: Σ numerator × denominator per variant, over units
+        const ratios = {
+          experiment: exp,
+          ratios: [
+            { numerator: "revenue", denominator: "items" },
+            { numerator: "buy", denominator: "items" },
+            { numerator: "revenue", denominator: "nothing" },
+          ],
+        };
+        const withRatios = await store.summarize(ratios);
+        expect(withRatios.ratios?.map((r) => r.variants.length)).toEqual([3, 3, 3]);
+        expectSummariesClose(withRatios, summarizeEvents(events, ratios));
       }
       await store.close?.();
     });

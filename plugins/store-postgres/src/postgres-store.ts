@@ -256,7 +256,10 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     } catch (cause) {
       throw new BackendError(`could not summarize from PostgreSQL: ${(cause as Error).message}`, { cause });
     }
-    return summaryFromRows(query.experiment, rows, query.daily === true ? { daily: true } : {});
+    return summaryFromRows(query.experiment, rows, {
+      ...(query.daily === true ? { daily: true } : {}),
+      ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
+    });
   }
 
   async flush(): Promise<void> {}
@@ -341,11 +344,27 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       `SELECT several::int AS n FROM ${s}.unit_counters WHERE experiment = $1 AND mode = $2`,
       [query.experiment, mode],
     );
+    // Ratio cross-products, from the per-unit rollups at summary time: their cost grows with the units.
+    const ratios = [];
+    for (const pair of query.ratios ?? []) {
+      const unitValues = (param: string) =>
+        `SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
+         FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = ${param} GROUP BY unit`;
+      const { rows } = await client.query<{ variantId: string; sumProducts: number }>(
+        `SELECT u.variant_id AS "variantId", sum(x.v * y.v) AS "sumProducts"
+         FROM (${unitValues("$3")}) x JOIN (${unitValues("$4")}) y ON y.unit = x.unit
+         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = x.unit
+         GROUP BY u.variant_id`,
+        [query.experiment, mode, pair.numerator, pair.denominator],
+      );
+      for (const row of rows) ratios.push({ ...pair, ...row });
+    }
     return {
       exposures: exposures.rows,
       kinds: kinds.rows,
       metrics: metrics.rows,
       unitsInSeveralVariants: several.rows[0]?.n ?? 0,
+      ratios,
     };
   }
 }

@@ -331,5 +331,27 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     .prepare("SELECT several FROM unit_counters WHERE experiment = @experiment AND mode = @mode")
     .pluck()
     .get(params) ?? 0) as number;
-  return { exposures, kinds, metrics, unitsInSeveralVariants: several };
+  // Ratio cross-products, from the per-unit rollups at summary time: their cost grows with the units.
+  const ratio = db.prepare(
+    `SELECT u.variant_id AS variantId, sum(x.v * y.v) AS sumProducts
+     FROM (${unitValues("@numerator")}) x
+     JOIN (${unitValues("@denominator")}) y ON y.unit = x.unit
+     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = x.unit
+     GROUP BY u.variant_id`,
+  );
+  const ratios = (query.ratios ?? []).flatMap((pair) =>
+    (
+      ratio.all({ experiment: query.experiment, mode, ...pair }) as Array<{
+        variantId: string;
+        sumProducts: number;
+      }>
+    ).map((row) => ({ ...pair, ...row })),
+  );
+  return { exposures, kinds, metrics, unitsInSeveralVariants: several, ratios };
+}
+
+/** Per unit, its value of one metric (parameter `metric`): bool the max over its days, else the sum. */
+function unitValues(metric: string): string {
+  return `SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
+    FROM unit_metric_days WHERE experiment = @experiment AND mode = @mode AND metric = ${metric} GROUP BY unit`;
 }

@@ -118,7 +118,10 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
 
   async summarize(query: SummaryQuery): Promise<ExperimentSummary> {
     const rows = await retryBusy(() => this.call("summaryRows", query), this.readRetryMs);
-    return summaryFromRows(query.experiment, rows, query.daily === true ? { daily: true } : {});
+    return summaryFromRows(query.experiment, rows, {
+      ...(query.daily === true ? { daily: true } : {}),
+      ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
+    });
   }
 
   async flush(): Promise<void> {}

@@ -1,5 +1,5 @@
 import type { ExperimentEntry } from "@assay/config";
-import type { ExperimentDefinition, ExperimentSummary } from "@assay/core";
+import type { ExperimentDefinition, ExperimentSummary, RatioPair } from "@assay/core";
 import {
   adjust,
   type ExperimentPlan,
@@ -73,8 +73,17 @@ export function reportOf(
 export function plannedOutcomes(definition: ExperimentDefinition): string[] | undefined {
   const plan = (definition as ExperimentEntry).analysis;
   if (plan === undefined) return undefined;
-  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].map(
-    (m) => m.outcome ?? m.metric,
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
+    m.ratio === undefined ? [m.outcome ?? m.metric] : [m.ratio.numerator, m.ratio.denominator],
+  );
+}
+
+/** The numerator/denominator pairs of the plan's ratio metrics, whose cross-products a summary must hold. */
+export function plannedRatios(definition: ExperimentDefinition): RatioPair[] {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return [];
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
+    m.ratio === undefined ? [] : [{ numerator: m.ratio.numerator, denominator: m.ratio.denominator }],
   );
 }
 

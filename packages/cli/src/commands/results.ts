@@ -4,7 +4,7 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
-import { plannedMetrics, plannedOutcomes, renderReport, reportOf } from "./report.js";
+import { plannedMetrics, plannedOutcomes, plannedRatios, renderReport, reportOf } from "./report.js";
 import { table } from "./table.js";
 
 const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]";
@@ -46,12 +46,14 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
         EXIT.USAGE,
       );
     }
+    const ratios = definition === undefined ? [] : plannedRatios(definition);
     const summary = await assay.summarize(experiment, {
       // A plan's decision needs all its metrics; --metric then only narrows what is shown.
       ...(values.metric !== undefined
         ? { metrics: (definition === undefined ? undefined : plannedOutcomes(definition)) ?? values.metric }
         : {}),
       ...(values.daily === true ? { daily: true } : {}),
+      ...(ratios.length === 0 ? {} : { ratios }),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
     const json = {

@@ -45,6 +45,7 @@ export function analysisPlan(
           metric: m.metric,
           ...(m.outcome === m.metric ? {} : { outcome: m.outcome }),
           ...(m.type === undefined ? {} : { type: m.type }),
+          ...(m.ratio === undefined ? {} : { ratio: m.ratio }),
           direction: m.direction,
           scale: m.scale,
           ...(margin ? { margin: m.margin } : {}),

@@ -88,10 +88,16 @@ function withDefinition(entry: PlanMetric, ctx: CheckContext): PlanMetric {
   const definition = ctx.metrics?.get(entry.metric);
   if (definition === undefined) return Object.freeze(entry);
   const direction = entry.direction ?? definition.direction;
+  const kind =
+    definition.kind === "ratio" && definition.numerator !== undefined && definition.denominator !== undefined
+      ? { ratio: Object.freeze({ numerator: definition.numerator, denominator: definition.denominator }) }
+      : definition.kind === "mean" || definition.kind === "proportion"
+        ? { type: definition.kind }
+        : {};
   return Object.freeze({
     ...entry,
-    ...(definition.outcome === definition.name ? {} : { outcome: definition.outcome }),
-    ...(definition.kind === undefined ? {} : { type: definition.kind }),
+    ...(definition.outcome === definition.name || "ratio" in kind ? {} : { outcome: definition.outcome }),
+    ...kind,
     ...(direction === undefined ? {} : { direction }),
   });
 }

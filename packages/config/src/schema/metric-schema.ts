@@ -2,7 +2,7 @@ import type { ManifestPath } from "../path.js";
 import { type Occurrence, reportDuplicates } from "../rules/duplicates.js";
 import type { TableRule } from "../schema/table.js";
 import { isTable } from "../toml-value.js";
-import { peek } from "./check.js";
+import { INVALID, peek } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { oneOf, recordedName, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf } from "./table.js";
@@ -20,7 +20,13 @@ export interface MetricDefinition {
    * "proportion" (a 0/1 outcome per unit, variance p(1 − p)) or "mean" (the sample variance). Absent: from
    * the recorded outcome's kind (bool is a proportion).
    */
-  readonly kind?: "mean" | "proportion";
+  readonly kind?: "mean" | "proportion" | "ratio";
+  /**
+   * With kind "ratio": Σ numerator / Σ denominator per arm (revenue per order), two recorded outcomes, tested
+   * by the delta method over units.
+   */
+  readonly numerator?: string;
+  readonly denominator?: string;
   /** Which way is good, for every plan that lists it without its own `direction`. */
   readonly direction?: "increase" | "decrease";
   /** Free text for people. */
@@ -37,9 +43,19 @@ const metricFields = {
     recordedName({ expected: 'a non-empty string (the outcome name as tracked, e.g. "order_placed")' }),
   ),
   kind: optional(
-    oneOf(["mean", "proportion"] as const, {
+    oneOf(["mean", "proportion", "ratio"] as const, {
       expected:
-        '"mean" (the sample variance of the per-unit values) or "proportion" (a 0/1 outcome per unit)',
+        '"mean" (the sample variance of the per-unit values), "proportion" (a 0/1 outcome per unit) or "ratio" (numerator / denominator, e.g. revenue per order)',
+    }),
+  ),
+  numerator: optional(
+    recordedName({
+      expected: 'a non-empty string (the numerator\'s outcome name as tracked, e.g. "revenue")',
+    }),
+  ),
+  denominator: optional(
+    recordedName({
+      expected: 'a non-empty string (the denominator\'s outcome name as tracked, e.g. "orders")',
     }),
   ),
   direction: optional(
@@ -53,15 +69,51 @@ const metricFields = {
 const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
   where: "in metric",
   fields: metricFields,
-  build: (values, path) =>
-    Object.freeze({
+  build: (values, path, ctx) => {
+    // A ratio reads two outcomes and nothing else; the other kinds read one.
+    let valid = true;
+    if (values.kind === "ratio") {
+      for (const key of ["numerator", "denominator"] as const) {
+        if (values[key] === undefined) {
+          ctx.report(
+            path,
+            `a ratio metric needs \`${key}\` (the ${key}'s outcome name, e.g. ${key} = "${key === "numerator" ? "revenue" : "orders"}")`,
+          );
+          valid = false;
+        }
+      }
+      if (values.outcome !== undefined) {
+        ctx.report(
+          [...path, "outcome"],
+          "a ratio metric reads its `numerator` and `denominator`; remove `outcome`",
+          "key",
+        );
+        valid = false;
+      }
+    } else {
+      for (const key of ["numerator", "denominator"] as const) {
+        if (values[key] !== undefined) {
+          ctx.report(
+            [...path, key],
+            'applies to ratio metrics only: add kind = "ratio", or remove it',
+            "key",
+          );
+          valid = false;
+        }
+      }
+    }
+    if (!valid) return INVALID;
+    return Object.freeze({
       name: values.name,
       outcome: values.outcome ?? values.name,
       ...(values.kind === undefined ? {} : { kind: values.kind }),
+      ...(values.numerator === undefined ? {} : { numerator: values.numerator }),
+      ...(values.denominator === undefined ? {} : { denominator: values.denominator }),
       ...(values.direction === undefined ? {} : { direction: values.direction }),
       ...(values.description === undefined ? {} : { description: values.description }),
       path: Object.freeze([...path]),
-    }),
+    });
+  },
 };
 
 /** The check of one `[[metrics]]` table. */

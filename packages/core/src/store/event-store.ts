@@ -44,6 +44,26 @@ export interface SummaryQuery {
   readonly unit?: SummaryUnit;
   /** Also return the cumulative per-day series (`ExperimentSummary.daily`). Default false. */
   readonly daily?: boolean;
+  /**
+   * Ratio metrics to return the cross-products of (`ExperimentSummary.ratios`): per pair of metrics, the sum
+   * over units of numerator × denominator, which a ratio's variance needs besides each metric's own sums.
+   * With `metrics` set, list the pairs' metrics there too (a pair reads the per-unit values summarized).
+   */
+  readonly ratios?: ReadonlyArray<RatioPair>;
+}
+
+/** A ratio metric's numerator and denominator, two recorded metrics of one experiment. */
+export interface RatioPair {
+  readonly numerator: string;
+  readonly denominator: string;
+}
+
+/**
+ * The cross-products of one ratio metric: per variant, Σ over its exposed units of the unit's numerator value ×
+ * its denominator value (the per-unit values of `metrics`; a unit without one counts 0).
+ */
+export interface RatioSummary extends RatioPair {
+  readonly variants: ReadonlyArray<{ readonly variantId: string; readonly sumProducts: number }>;
 }
 
 /** Sufficient statistics of one metric in one variant, over exposed units (a unit with no outcome counts as 0). */
@@ -99,6 +119,11 @@ export interface ExperimentSummary {
   readonly unitsInSeveralVariants: number;
   /** Outcomes of the experiment that no exposure at or before them explains (kept, excluded from the analysis). */
   readonly unattributedOutcomes: number;
+  /**
+   * With `query.ratios`: one entry per pair asked for, in that order, with every variant of `variants`. Totals
+   * only (the daily series has none).
+   */
+  readonly ratios?: readonly RatioSummary[];
   /**
    * With `daily: true`: one point per UTC day from the day of the first exposure to the day of the last
    * counted event, cumulative (for plots of the effect over time and SRM over time).

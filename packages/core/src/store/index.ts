@@ -11,6 +11,8 @@ export type {
   MetricStats,
   MetricSummary,
   OutcomeEvent,
+  RatioPair,
+  RatioSummary,
   StoredEvent,
   SummaryQuery,
   SummaryUnit,

@@ -1,6 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
-import { statsOfValues } from "./centred-moments.js";
+import { CompensatedSum, statsOfValues } from "./centred-moments.js";
 import { type DailyTruncation, dailyEnd } from "./daily-bound.js";
 import type {
   DailySummary,
@@ -169,6 +169,20 @@ function summarizeOnce(
     };
   });
 
+  // Cross-products of the ratio pairs asked for, over exposed units (a unit without a value counts 0).
+  const ratios = query.ratios?.map((pair) => {
+    const x = perUnit.get(pair.numerator);
+    const y = perUnit.get(pair.denominator);
+    const sums = new Map<string, CompensatedSum>(variantIds.map((v) => [v, new CompensatedSum()]));
+    for (const [unit, exposure] of first)
+      sums.get(exposure.variantId)!.add((x?.get(unit) ?? 0) * (y?.get(unit) ?? 0));
+    return {
+      numerator: pair.numerator,
+      denominator: pair.denominator,
+      variants: variantIds.map((variantId) => ({ variantId, sumProducts: sums.get(variantId)!.value })),
+    };
+  });
+
   let unitsInSeveralVariants = 0;
   for (const set of variantsOfUnit.values()) if (set.size > 1) unitsInSeveralVariants++;
 
@@ -181,6 +195,7 @@ function summarizeOnce(
       metrics,
       unitsInSeveralVariants,
       unattributedOutcomes: unattributed,
+      ...(ratios === undefined ? {} : { ratios }),
     },
     firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
     lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),

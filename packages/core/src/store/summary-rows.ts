@@ -2,7 +2,14 @@ import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
 import { CompensatedSum, statsFromCentred } from "./centred-moments.js";
 import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
-import type { DailySummary, ExperimentSummary, MetricStats, VariantSummary } from "./event-store.js";
+import type {
+  DailySummary,
+  ExperimentSummary,
+  MetricStats,
+  RatioPair,
+  RatioSummary,
+  VariantSummary,
+} from "./event-store.js";
 
 /**
  * What a store with a query engine computes (grouped by UTC day, so the result is small whatever the number
@@ -30,6 +37,8 @@ export interface SummaryRows {
    */
   readonly metrics: ReadonlyArray<PlainMetricRow | CentredMetricRow>;
   readonly unitsInSeveralVariants: number;
+  /** Per ratio pair asked for and variant: Σ numerator × denominator over the variant's units (see RatioSummary). */
+  readonly ratios?: ReadonlyArray<RatioPair & { readonly variantId: string; readonly sumProducts: number }>;
 }
 
 /** What every metric row has: which metric, variant and day, and the outcomes counted that day. */
@@ -64,7 +73,7 @@ export interface CentredMetricRow extends MetricRowKey {
 export function summaryFromRows(
   experiment: string,
   rows: SummaryRows,
-  options: { readonly daily?: boolean } = {},
+  options: { readonly daily?: boolean; readonly ratios?: readonly RatioPair[] } = {},
 ): ExperimentSummary {
   const kinds = new Map<string, OutcomeKind>();
   let outcomes = 0;
@@ -117,6 +126,7 @@ export function summaryFromRows(
     })),
     unitsInSeveralVariants: rows.unitsInSeveralVariants,
     unattributedOutcomes: outcomes - counted,
+    ...(options.ratios === undefined ? {} : { ratios: ratioSummaries(options.ratios, rows, variantIds) }),
   };
   if (options.daily !== true) return summary;
   const { series, truncated } = dailySeries(rows, variantIds, metricNames);
@@ -220,4 +230,24 @@ class Accumulated {
     const deviations = n === 0 ? 0 : Math.max(0, this.sumSquares - (this.sum * this.sum) / n);
     return { n, sum: this.sum, sumSquares: this.sumSquares, sumSquaredDeviations: deviations };
   }
+}
+
+/** One entry per pair asked for, in order, with every variant (0 where no unit has both values). */
+function ratioSummaries(
+  pairs: readonly RatioPair[],
+  rows: SummaryRows,
+  variantIds: readonly string[],
+): RatioSummary[] {
+  return pairs.map((pair) => ({
+    numerator: pair.numerator,
+    denominator: pair.denominator,
+    variants: variantIds.map((variantId) => ({
+      variantId,
+      sumProducts:
+        rows.ratios?.find(
+          (r) =>
+            r.numerator === pair.numerator && r.denominator === pair.denominator && r.variantId === variantId,
+        )?.sumProducts ?? 0,
+    })),
+  }));
 }

@@ -6,6 +6,7 @@ import { StatsInputError } from "../validation/stats-input-error.js";
 import { decideExperiment, decideTreatment, type PairwiseTest } from "./decide.js";
 import { applyCorrection, type MeasureContext, type Mutable, measure, statsOf, typeOf } from "./measure.js";
 import { type ExperimentPlan, type ResolvedPlan, resolvePlan } from "./plan.js";
+import { ratioMetric } from "./ratio-metric.js";
 import type { ArmReport, ExperimentReport, MetricResult, TreatmentReport } from "./report.js";
 import { checkSummary, type SummaryInput } from "./summary.js";
 
@@ -64,6 +65,13 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
 
   const treatmentIds = active.map((a) => a.variant).filter((id) => id !== p.control);
   const metricsById = new Map(s.metrics.map((m) => [m.metric, m]));
+  // A ratio metric is measured as the mean of its linearized per-unit values (see ratioMetric).
+  for (const m of p.metrics) {
+    if (m.ratio === undefined) continue;
+    const linearized = ratioMetric(m.metric, m.ratio, s, exposed);
+    if (linearized === undefined) metricsById.delete(m.outcome);
+    else metricsById.set(m.outcome, linearized);
+  }
   for (const m of p.metrics) {
     if (!metricsById.has(m.outcome))
       warnings.push(

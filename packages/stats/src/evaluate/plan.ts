@@ -31,6 +31,12 @@ export interface PlanMetric {
    * variance). Default: from the recorded outcome's kind (bool is a proportion).
    */
   readonly type?: MetricType;
+  /**
+   * A ratio metric (revenue per order): Σ numerator / Σ denominator per arm, two recorded metrics, tested by
+   * the delta method over units (`compareRatio`); the summary must carry their cross-products
+   * (`ExperimentSummary.ratios`). `outcome` and `type` do not apply.
+   */
+  readonly ratio?: { readonly numerator: string; readonly denominator: string };
   /** Which way is good. Default "increase". */
   readonly direction?: Direction;
   /** Effect scale for this metric; default the plan's `scale`. */
@@ -101,6 +107,8 @@ export interface ResolvedPlanMetric {
   readonly outcome: string;
   /** The declared type; undefined: from the recorded outcome's kind. */
   readonly type: MetricType | undefined;
+  /** Set for a ratio metric: its numerator and denominator metrics. */
+  readonly ratio: { readonly numerator: string; readonly denominator: string } | undefined;
   readonly role: MetricRole;
   readonly direction: Direction;
   readonly scale: Scale;
@@ -135,7 +143,7 @@ const PLAN_KEYS = new Set([
   "guardrailAlpha",
   "srmThreshold",
 ]);
-const METRIC_KEYS = new Set(["metric", "outcome", "type", "direction", "scale", "margin"]);
+const METRIC_KEYS = new Set(["metric", "outcome", "type", "ratio", "direction", "scale", "margin"]);
 
 /**
  * Validates a plan and applies its defaults. Throws `StatsInputError` naming the field (for example
@@ -264,8 +272,16 @@ function resolveMetric(
   if (m.outcome !== undefined && (typeof m.outcome !== "string" || m.outcome === "")) {
     throw new StatsInputError(`${field}.outcome`, `must be a non-empty outcome name, got ${show(m.outcome)}`);
   }
+  const ratio = m.ratio === undefined ? undefined : checkRatio(m.ratio, `${field}.ratio`);
+  if (ratio !== undefined && (m.outcome !== undefined || m.type !== undefined)) {
+    throw new StatsInputError(
+      `${field}.ratio`,
+      "a ratio metric reads its numerator and denominator: no outcome or type",
+    );
+  }
   return {
     metric: m.metric,
+    ratio,
     outcome: m.outcome === undefined ? m.metric : (m.outcome as string),
     type:
       m.type === undefined
@@ -280,4 +296,14 @@ function resolveMetric(
       m.scale === undefined ? planScale : checkOneOf(m.scale, ["relative", "absolute"], `${field}.scale`),
     margin: m.margin === undefined ? 0 : checkNonNegative(m.margin, `${field}.margin`),
   };
+}
+
+function checkRatio(input: unknown, field: string): { numerator: string; denominator: string } {
+  const r = checkObject(input, field);
+  for (const key of ["numerator", "denominator"] as const) {
+    if (typeof r[key] !== "string" || r[key] === "") {
+      throw new StatsInputError(`${field}.${key}`, `must be a non-empty metric name, got ${show(r[key])}`);
+    }
+  }
+  return { numerator: r.numerator as string, denominator: r.denominator as string };
 }

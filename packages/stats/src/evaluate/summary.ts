@@ -7,7 +7,7 @@ import { StatsInputError } from "../validation/stats-input-error.js";
  * per variant, and per metric its kind and per-variant sufficient statistics.
  */
 export type SummaryInput = Pick<ExperimentSummary, "experiment" | "variants" | "metrics"> &
-  Partial<Pick<ExperimentSummary, "unitsInSeveralVariants" | "unattributedOutcomes">>;
+  Partial<Pick<ExperimentSummary, "unitsInSeveralVariants" | "unattributedOutcomes" | "ratios">>;
 
 /** Checks the summary's shape and numbers; throws `StatsInputError` naming the bad field. */
 export function checkSummary(input: unknown, field = "summary"): SummaryInput {
@@ -53,6 +53,25 @@ export function checkSummary(input: unknown, field = "summary"): SummaryInput {
       }
     });
   });
+  if (s.ratios !== undefined) {
+    if (!Array.isArray(s.ratios)) {
+      throw new StatsInputError(`${field}.ratios`, `must be an array, got ${show(s.ratios)}`);
+    }
+    s.ratios.forEach((r: unknown, i: number) => {
+      const f = `${field}.ratios[${i}]`;
+      const ratio = checkObject(r, f);
+      checkId(ratio.numerator, `${f}.numerator`);
+      checkId(ratio.denominator, `${f}.denominator`);
+      if (!Array.isArray(ratio.variants)) {
+        throw new StatsInputError(`${f}.variants`, `must be an array, got ${show(ratio.variants)}`);
+      }
+      ratio.variants.forEach((v: unknown, j: number) => {
+        const variant = checkObject(v, `${f}.variants[${j}]`);
+        checkId(variant.variantId, `${f}.variants[${j}].variantId`);
+        checkFinite(variant.sumProducts, `${f}.variants[${j}].sumProducts`);
+      });
+    });
+  }
   for (const key of ["unitsInSeveralVariants", "unattributedOutcomes"] as const) {
     if (s[key] !== undefined) checkCount(s[key], `${field}.${key}`);
   }
