@@ -17,6 +17,8 @@ import {
 } from "@assay/core";
 import { BatchingEventStore, type PipelineStats } from "@assay/pipeline";
 import type { FlagClient } from "./flag-client.js";
+import { AssaySnapshot } from "./live/assay-snapshot.js";
+import type { ManifestReloader, ManifestStatus, ReloadResult } from "./live/manifest-reloader.js";
 import type { ExperimentPolicy } from "./policy/experiment-policy.js";
 import type { StickyAssignments } from "./policy/sticky-assignments.js";
 import { annotateActiveSpan, tracingRegistered } from "./telemetry.js";
@@ -45,11 +47,30 @@ export interface ExperimentRoute {
 }
 
 /**
+ * @internal One loaded manifest: what createAssay (or a reload) built from it. A reload builds a new one off
+ * the hot path and swaps it in whole, so an `assign` sees one version or the other, never a mix.
+ */
+export interface AssayGeneration {
+  readonly routes: ReadonlyMap<string, ExperimentRoute>;
+  readonly plugins: readonly ExperimentPlugin[];
+  readonly flags: FlagClient;
+  readonly flagPlugins: ReadonlyArray<{ close?(): Promise<void> }>;
+  readonly sticky: StickyAssignments | undefined;
+  /** 1 for the manifest createAssay loaded, then one more per reload that was swapped in. */
+  readonly version: number;
+  /** The content hash of the manifest's text (see `manifestVersionOf`). */
+  readonly manifestVersion: string;
+}
+
+/**
  * The one object an app talks to. Assign (pure, synchronous), render, expose what was shown, track what
  * the unit did; which backend answers is the manifest's business, never the app's.
  */
 export class Assay {
-  private readonly routes: ReadonlyMap<string, ExperimentRoute>;
+  // The current generation's routes, kept in a field of their own: `route` reads them on every change of
+  // experiment. Replaced (with the generation) by `swap`.
+  private routes: ReadonlyMap<string, ExperimentRoute>;
+  private generation: AssayGeneration;
   private closing: Promise<void> | undefined;
   // The route of the last experiment assigned. A request usually assigns the same few experiments again and
   // again; comparing the id with the last one (a pointer comparison for the same string) skips the Map.
@@ -63,22 +84,18 @@ export class Assay {
 
   /** @internal built by createAssay. */
   constructor(
-    routes: ReadonlyMap<string, ExperimentRoute>,
-    private readonly plugins: readonly ExperimentPlugin[],
+    generation: AssayGeneration,
     /** The event store every backend records into. */
     readonly store: EventStore,
     private readonly onClose: () => Promise<void>,
     private readonly onError: (error: unknown, experiment: string) => void = () => {},
-    /** Feature flags (`assay.flags.isEnabled(key, ctx)`): never recorded, never exposed. */
-    readonly flags: FlagClient,
-    private readonly sticky: StickyAssignments | undefined = undefined,
-    private readonly flagPlugins: ReadonlyArray<{ close?(): Promise<void> }> = [],
     /** False: never annotate spans, never look for an SDK. */
     private readonly tracingAllowed = true,
     /** Also set the deprecated attribute names (`createAssay({ deprecatedTelemetryAttributes })`). */
     private readonly deprecatedAttributes = false,
   ) {
-    this.routes = routes;
+    this.generation = generation;
+    this.routes = generation.routes;
     this.tracing = false;
     if (tracingAllowed && tracingRegistered()) this.startTracing();
     else if (tracingAllowed) {
@@ -139,6 +156,48 @@ export class Assay {
       : policy.assign(route.plugin, experiment, ctx);
   }
 
+  /** Feature flags (`assay.flags.isEnabled(key, ctx)`): never recorded, never exposed. The current version's. */
+  get flags(): FlagClient {
+    return this.generation.flags;
+  }
+
+  /** How many manifests this client has run: 1 for the one createAssay loaded, one more per reload. */
+  get version(): number {
+    return this.generation.version;
+  }
+
+  /** The content hash of the manifest now serving (`sha256:` and 16 hex digits of its text). */
+  get manifestVersion(): string {
+    return this.generation.manifestVersion;
+  }
+
+  /**
+   * The version serving now, held: its `assign`, `expose` and `track` keep using it even if a reload swaps
+   * in a new manifest meanwhile. Take one per request (or per job) that assigns several times, so it sees
+   * one version from start to end.
+   */
+  snapshot(): AssaySnapshot {
+    return new AssaySnapshot(this, this.generation);
+  }
+
+  /**
+   * @internal Serves `next` from now on and returns the generation it replaced (the caller retires it). A
+   * single synchronous step: no `assign` runs half on one and half on the other.
+   */
+  swap(next: AssayGeneration): AssayGeneration {
+    const previous = this.generation;
+    this.generation = next;
+    this.routes = next.routes;
+    this.lastExperiment = "";
+    this.lastRoute = undefined;
+    return previous;
+  }
+
+  /** @internal the generation serving now. */
+  current(): AssayGeneration {
+    return this.generation;
+  }
+
   /** Switches to the traced `assign` (once: tracing stays on for the client's life). */
   private startTracing(): void {
     this.tracing = true;
@@ -155,11 +214,26 @@ export class Assay {
     try {
       return this.assign(experiment, ctx);
     } catch (error) {
-      this.onError(error, experiment);
-      const route = typeof experiment === "string" ? this.routes.get(experiment) : undefined;
-      const control = route?.definition.variants.find((v) => v.isControl);
-      return makeVariant(String(experiment), control?.id ?? fallback, true, false, "error", control?.value);
+      return this.controlAfter(error, experiment, fallback, this.routes);
     }
+  }
+
+  /** @internal what assignOrControl serves after `error` (also a snapshot's, over its own routes). */
+  controlAfter(
+    error: unknown,
+    experiment: string,
+    fallback: string,
+    routes: ReadonlyMap<string, ExperimentRoute>,
+  ): Variant {
+    this.onError(error, experiment);
+    const route = typeof experiment === "string" ? routes.get(experiment) : undefined;
+    const control = route?.definition.variants.find((v) => v.isControl);
+    return makeVariant(String(experiment), control?.id ?? fallback, true, false, "error", control?.value);
+  }
+
+  /** @internal annotates the active span for a snapshot's assign, when tracing is on. */
+  annotate(variant: Variant, ctx: ExperimentContext, plugin: string): void {
+    if (this.tracing) annotateActiveSpan(variant, ctx, plugin, undefined, this.deprecatedAttributes);
   }
 
   /**
@@ -170,18 +244,24 @@ export class Assay {
    * `assay.exposure` event, whether or not the exposure counts.
    */
   expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
-    return this.reported(() => this.recordExposure(variant, ctx, options), variant?.experiment);
+    return this.reported(() => this.recordExposure(variant, ctx, options, this.routes), variant?.experiment);
   }
 
   // Not async: the backend's promise is returned as is (the pipeline shares one per commit), so a record
   // allocates no promise here. Throws for a refused record; `reported` turns that into a rejection.
-  private recordExposure(variant: Variant, ctx: ExperimentContext, options: RecordOptions): Promise<void> {
+  /** @internal also a snapshot's, over its own routes. */
+  recordExposure(
+    variant: Variant,
+    ctx: ExperimentContext,
+    options: RecordOptions,
+    routes: ReadonlyMap<string, ExperimentRoute>,
+  ): Promise<void> {
     requireOptions(options, "expose");
     if (typeof variant !== "object" || variant === null) {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
     }
-    const route = this.routes.get(variant.experiment);
-    if (route === undefined) throw notFound(variant.experiment, this.routes.keys());
+    const route = routes.get(variant.experiment);
+    if (route === undefined) throw notFound(variant.experiment, routes.keys());
     if (this.tracing || (this.tracingAllowed && tracingRegistered())) {
       annotateActiveSpan(variant, ctx, route.plugin.name, "assay.exposure", this.deprecatedAttributes);
     }
@@ -208,20 +288,25 @@ export class Assay {
     ctx: ExperimentContext,
     options: RecordOptions = {},
   ): Promise<void> {
-    return this.reported(() => this.recordOutcome(experiment, metric, value, ctx, options), experiment);
+    return this.reported(
+      () => this.recordOutcome(experiment, metric, value, ctx, options, this.routes),
+      experiment,
+    );
   }
 
   // Not async, like recordExposure.
-  private recordOutcome(
+  /** @internal also a snapshot's, over its own routes. */
+  recordOutcome(
     experiment: string,
     metric: string,
     value: OutcomeInput,
     ctx: ExperimentContext,
-    options: RecordOptions = {},
+    options: RecordOptions,
+    routes: ReadonlyMap<string, ExperimentRoute>,
   ): Promise<void> {
     requireOptions(options, "track");
-    const route = this.routes.get(experiment);
-    if (route === undefined) throw notFound(experiment, this.routes.keys());
+    const route = routes.get(experiment);
+    if (route === undefined) throw notFound(experiment, routes.keys());
     requireId(metric, "metric");
     return route.plugin.recordOutcome({
       experiment,
@@ -257,7 +342,8 @@ export class Assay {
    * unhandled rejection, which ends a Node process: a store down past the pipeline's deadline must not take
    * the app with it.
    */
-  private reported(start: () => Promise<void>, experiment: unknown): Promise<void> {
+  /** @internal also a snapshot's. */
+  reported(start: () => Promise<void>, experiment: unknown): Promise<void> {
     let record: Promise<void>;
     try {
       record = start();
@@ -276,8 +362,7 @@ export class Assay {
 
   /** Waits until every record accepted so far is written (and every sticky assignment stored). */
   async flush(): Promise<void> {
-    await this.sticky?.flush();
-    await Promise.all(this.plugins.map((p) => p.flush?.()));
+    await flushGeneration(this.generation);
     await this.store.flush?.();
   }
 
@@ -297,22 +382,62 @@ export class Assay {
 
   /** Reloads the sticky assignments other instances stored since the last refresh (also done periodically). */
   async refreshSticky(): Promise<void> {
-    await this.sticky?.refresh();
+    await this.generation.sticky?.refresh();
+  }
+
+  /** @internal run first by close: stops a watcher and retires the generations it swapped out. */
+  beforeClose: (() => Promise<void>) | undefined;
+
+  /** @internal set by createAssay for a manifest read from a path or a URL. */
+  reloader: ManifestReloader | undefined;
+
+  /**
+   * Reads the manifest again now (also what a watcher does on a change or SIGHUP) and swaps the new version
+   * in if it changed and is valid; a refused one keeps the old serving and is reported to `onError`. Throws
+   * InvalidContextError for a client made from a parsed manifest.
+   */
+  reload(): Promise<ReloadResult> {
+    if (this.reloader === undefined) {
+      return Promise.reject(
+        new InvalidContextError("reload: this client was made from a parsed manifest; nothing to re-read"),
+      );
+    }
+    return this.reloader.reload();
+  }
+
+  /**
+   * The manifest serving now (version, content hash, when loaded, whether watched) and the last one refused
+   * since, with its errors; for a health endpoint. Undefined for a client made from a parsed manifest.
+   */
+  manifestStatus(): ManifestStatus | undefined {
+    return this.reloader?.status();
   }
 
   /** Flushes, then closes every backend and the store. Idempotent. */
   close(): Promise<void> {
     clearInterval(this.tracingProbe);
     this.closing ??= (async () => {
+      await this.beforeClose?.();
       await this.flush();
-      await this.sticky?.close();
-      await Promise.all(this.plugins.map((p) => p.close?.()));
-      await Promise.all(this.flagPlugins.map((p) => p.close?.()));
+      await closeGeneration(this.generation);
       await this.store.close?.();
       await this.onClose();
     })();
     return this.closing;
   }
+}
+
+/** @internal Waits until a generation's sticky assignments and its backends' records are handed on. */
+export async function flushGeneration(generation: AssayGeneration): Promise<void> {
+  await generation.sticky?.flush();
+  await Promise.all(generation.plugins.map((p) => p.flush?.()));
+}
+
+/** @internal Closes a generation's sticky map and backends (not the store: every generation shares it). */
+export async function closeGeneration(generation: AssayGeneration): Promise<void> {
+  await generation.sticky?.close();
+  await Promise.all(generation.plugins.map((p) => p.close?.()));
+  await Promise.all(generation.flagPlugins.map((p) => p.close?.()));
 }
 
 /** How often a client without tracing looks for an OpenTelemetry SDK registered after it started. */

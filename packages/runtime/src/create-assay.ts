@@ -1,27 +1,31 @@
-import { issueAt, loadManifest, type Manifest, ManifestError } from "@assay/config";
-import {
-  type EventStore,
-  type ExperimentPlugin,
-  type FeatureFlagPlugin,
-  type FlagDefinition,
-  hasStickyAssignments,
-  InvalidContextError,
-  type StickyAssignmentStore,
-} from "@assay/core";
-import { BatchingEventStore, type BatchingOptions } from "@assay/pipeline";
-import { Assay, type ExperimentRoute } from "./assay-client.js";
-import { buildContainer, pluginToken } from "./container.js";
-import { FlagClient } from "./flag-client.js";
+import type { Manifest } from "@assay/config";
+import { type EventStore, InvalidContextError } from "@assay/core";
+import type { BatchingOptions } from "@assay/pipeline";
+import { Assay } from "./assay-client.js";
+import { buildContainer } from "./container.js";
+import { buildGeneration, stickyAssignments } from "./live/build-generation.js";
+import { eventStoreKey, ManifestReloader, type WatchOptions } from "./live/manifest-reloader.js";
+import { manifestSource } from "./live/manifest-source.js";
+import { manifestVersionOf, parsedManifestVersion } from "./live/manifest-version.js";
 import { loadPlugins } from "./load-plugins.js";
-import { ExperimentPolicy, needsPolicy } from "./policy/experiment-policy.js";
-import { StickyAssignments, type StickyOptions } from "./policy/sticky-assignments.js";
+import type { StickyOptions } from "./policy/sticky-assignments.js";
 import { flushOnSignals } from "./signals.js";
 import { startStore } from "./store-startup.js";
 import { TOKENS } from "./tokens.js";
 
 export interface CreateAssayOptions {
-  /** Path of the manifest (default `ASSAY_MANIFEST`, else `./assay.toml`), or an already parsed manifest. */
+  /**
+   * Path of the manifest (default `ASSAY_MANIFEST`, else `./assay.toml`), its URL (`http://…/assay.toml`,
+   * `https://…`; path sources then resolve from the working directory), or an already parsed manifest.
+   */
   readonly manifest?: string | Manifest;
+  /**
+   * Follow the manifest: reload the file when it changes (debounced) and on SIGHUP, or poll the URL with its
+   * ETag (`pollIntervalMs`, default 30 s). Each new version is parsed, validated and its plugins made off the
+   * hot path, then swapped in at once; one that fails keeps the old version serving and goes to `onError`
+   * ("(manifest)"). Not for a parsed manifest. Default false (`assay.reload()` still reloads on demand).
+   */
+  readonly watch?: boolean | WatchOptions;
   /**
    * The environment whose `env.<name>` blocks apply (default `ASSAY_ENV`, else the manifest's `environment`
    * key). Ignored when `manifest` is already parsed (it was chosen when parsing).
@@ -81,12 +85,27 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
       `createAssay options must be an object or undefined, got ${String(options)}`,
     );
   }
-  const manifest =
+  const env = options.env ?? process.env.ASSAY_ENV;
+  const source =
     typeof options.manifest === "object"
-      ? options.manifest
-      : await loadManifest(options.manifest ?? process.env.ASSAY_MANIFEST ?? "assay.toml", {
-          env: options.env ?? process.env.ASSAY_ENV,
-        });
+      ? undefined
+      : manifestSource(options.manifest ?? process.env.ASSAY_MANIFEST ?? "assay.toml");
+  if (source === undefined && options.watch !== undefined && options.watch !== false) {
+    throw new InvalidContextError(
+      "createAssay: watch needs the manifest's path or URL, not a parsed manifest (nothing to re-read)",
+    );
+  }
+  let manifest: Manifest;
+  let manifestVersion: string;
+  if (source === undefined) {
+    manifest = options.manifest as Manifest;
+    manifestVersion = parsedManifestVersion(manifest.plugins);
+  } else {
+    const read = await source.read();
+    if (read === "unchanged") throw new Error(`${source.location}: answered 304 to the first read`);
+    manifest = source.parse(read.text, env);
+    manifestVersion = manifestVersionOf(read.text);
+  }
   const plugins = await loadPlugins(manifest);
   const container = buildContainer(manifest, plugins, {
     ...(options.store !== undefined ? { store: options.store } : {}),
@@ -107,98 +126,53 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
     await store.close?.().catch(() => undefined); // its pool or writer thread must not outlive the failure
     throw error;
   });
-  const routes = new Map<string, ExperimentRoute>();
-  const backends: ExperimentPlugin[] = [];
-  for (const plugin of plugins) {
-    if (!plugin.roles.includes("experiments")) continue;
-    const backend = await container.getAsync(pluginToken<ExperimentPlugin>("experiments", plugin.entry.name));
-    await backend.init?.();
-    backends.push(backend);
-    for (const definition of plugin.entry.experiments) {
-      const policy = needsPolicy(definition) ? new ExperimentPolicy(definition, sticky) : undefined;
-      routes.set(definition.id, { definition, plugin: backend, policy });
-    }
-  }
-  const flagRoutes = new Map<string, FeatureFlagPlugin>();
-  const flagDefinitions = new Map<string, FlagDefinition>();
-  const flagBackends: FeatureFlagPlugin[] = [];
-  for (const plugin of plugins) {
-    if (!plugin.roles.includes("flags")) continue;
-    const backend = await container.getAsync(pluginToken<FeatureFlagPlugin>("flags", plugin.entry.name));
-    await backend.init?.();
-    flagBackends.push(backend);
-    for (const flag of plugin.entry.flags) {
-      flagRoutes.set(flag.key, backend);
-      flagDefinitions.set(flag.key, flag);
-    }
-  }
-  if (backends.length === 0) {
-    throw new ManifestError([
-      issueAt(
-        manifest,
-        ["plugins"],
-        'no plugin provides experiments; add a [[plugins]] entry with source = "@assay/experiment-hash"',
-        "key",
-      ),
-    ]);
-  }
+  let assay: Assay | undefined;
+  const context = {
+    onError,
+    tracing: () => assay?.tracingActive() === true,
+    deprecatedAttributes: options.deprecatedTelemetryAttributes === true,
+  };
+  const generation = await buildGeneration(
+    manifest,
+    plugins,
+    container,
+    sticky,
+    { version: 1, manifestVersion },
+    context,
+  ).catch(async (error: unknown) => {
+    await sticky?.close().catch(() => undefined);
+    await store.close?.().catch(() => undefined);
+    throw error;
+  });
 
   let removeSignalHandlers = () => {};
-  const assay = new Assay(
-    routes,
-    backends,
+  const client = new Assay(
+    generation,
     store,
     async () => removeSignalHandlers(),
     onError,
-    new FlagClient(
-      flagRoutes,
-      flagBackends[0],
-      onError,
-      () => assay.tracingActive(),
-      options.deprecatedTelemetryAttributes === true,
-      flagDefinitions,
-    ),
-    sticky,
-    flagBackends,
     options.tracing !== false,
     options.deprecatedTelemetryAttributes === true,
   );
-  if (options.handleSignals !== false) removeSignalHandlers = flushOnSignals(() => assay.close());
-  return assay;
-}
-
-/**
- * The sticky map of the manifest's sticky experiments, over the event store's sticky capability (SQLite,
- * PostgreSQL, memory). A sticky experiment with a store that has none is a manifest error at its `sticky` key.
- */
-function stickyAssignments(
-  manifest: Manifest,
-  store: EventStore,
-  onError: (error: unknown, experiment: string) => void,
-  options: StickyOptions | undefined,
-): StickyAssignments | undefined {
-  const sticky = manifest.plugins.flatMap((p) =>
-    p.experiments.flatMap((e, i) =>
-      e.sticky === undefined
-        ? []
-        : [{ experiment: e.id, version: e.sticky.version, path: [...p.path, "experiments", i, "sticky"] }],
-    ),
-  );
-  if (sticky.length === 0) return undefined;
-  const base: unknown = store instanceof BatchingEventStore ? store.inner : store;
-  if (!hasStickyAssignments(base)) {
-    throw new ManifestError(
-      sticky.map((s) =>
-        issueAt(
-          manifest,
-          s.path,
-          `the event store "${store.name}" keeps no sticky assignments; use @assay/store-sqlite or @assay/store-postgres`,
-          "key",
-        ),
-      ),
-    );
+  assay = client;
+  if (source !== undefined) {
+    const reloader = new ManifestReloader(client, {
+      source,
+      manifest,
+      env,
+      store,
+      sticky: options.sticky,
+      context,
+      storeKey: options.store === undefined ? eventStoreKey(plugins) : undefined,
+    });
+    client.reloader = reloader;
+    client.beforeClose = () => reloader.stop();
+    if (options.watch !== undefined && options.watch !== false) {
+      reloader.watch(options.watch === true ? {} : options.watch);
+    }
   }
-  return new StickyAssignments(base as StickyAssignmentStore, sticky, onError, options);
+  if (options.handleSignals !== false) removeSignalHandlers = flushOnSignals(() => client.close());
+  return client;
 }
 
 function warnOncePerCode(): (error: unknown, experiment: string) => void {

@@ -5,6 +5,10 @@ export { Assay, type ExperimentRoute, type RecordOptions } from "./assay-client.
 export { type CreateAssayOptions, createAssay } from "./create-assay.js";
 export { DEFAULT_STORE_PACKAGE } from "./default-store.js";
 export { FlagClient } from "./flag-client.js";
+export { AssaySnapshot } from "./live/assay-snapshot.js";
+export type { ManifestStatus, ReloadResult, WatchOptions } from "./live/manifest-reloader.js";
+export { isManifestUrl } from "./live/manifest-source.js";
+export { manifestVersionOf } from "./live/manifest-version.js";
 export { type LoadedPlugin, loadPlugins } from "./load-plugins.js";
 export { MissingPackageError } from "./missing-package-error.js";
 export { locatePluginSource, PluginSourceError, type PluginSourceLocation } from "./plugin-module.js";
