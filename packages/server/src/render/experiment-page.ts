@@ -248,7 +248,9 @@ function dl(entries: ReadonlyArray<[string, string]>): string {
 
 function warningsSection(view: ExperimentView): string {
   const warnings = [...view.report.warnings];
-  if (view.summary.unattributedOutcomes > 0)
+  // `evaluate` already names the outcomes it left out; the exploratory report does not.
+  const named = warnings.some((w) => w.includes("no earlier exposure"));
+  if (view.summary.unattributedOutcomes > 0 && !named)
     warnings.push(
       `${count(view.summary.unattributedOutcomes)} outcomes had no earlier exposure and are not counted`,
     );
