@@ -113,6 +113,14 @@ describe("assay simulate", () => {
     expect(r.srm.mismatch).toBe(false);
   });
 
+  it("assay results says the data are simulated; its JSON stays the report alone", () => {
+    const text = cli(["results", "pricing", "--manifest", join(dir, "assay.toml")]);
+    expect(text.stdout.split("\n")[1]).toBe(
+      `simulated data: 60,000 visitors over 10 days to ${END} by assay simulate --seed 7, true effects blue:checkout +20%`,
+    );
+    expect(report(dir)).not.toHaveProperty("simulated");
+  });
+
   it("notes beside the manifest that the data are simulated, with the effects", () => {
     const notes = JSON.parse(readFileSync(join(dir, ".assay", "simulated.json"), "utf8"));
     expect(notes.experiments.pricing).toMatchObject({

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { ExperimentSummary } from "@assay/core";
 import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -31,8 +33,9 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   // One attempt at the store: at a terminal "the store is down" (exit 3) is wanted now, not after the
   // runtime's 30 s of startup retries meant for an app that starts before its database.
+  const manifest = manifestPath(values.manifest, io);
   const assay = await createAssay({
-    manifest: manifestPath(values.manifest, io),
+    manifest,
     handleSignals: false,
     storeStartupTimeoutMs: 0,
   });
@@ -70,7 +73,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       io.stdout,
       values.json
         ? `${JSON.stringify(json, null, 2)}\n`
-        : `${render(shownSummary, assay.store.name)}${report === undefined ? "" : `\n${renderReport(report)}`}`,
+        : `${render(shownSummary, assay.store.name, await simulatedLine(manifest, experiment))}${report === undefined ? "" : `\n${renderReport(report)}`}`,
     );
     return EXIT.OK;
   } finally {
@@ -78,8 +81,24 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
   }
 }
 
-function render(summary: ExperimentSummary, storeName: string): string {
+/**
+ * "simulated data: …" when `assay simulate` wrote this experiment's events (the JSON stays the report
+ * alone). The notes' reader comes with the dashboard's package, so it is loaded only when a notes file exists.
+ */
+async function simulatedLine(manifest: string, experiment: string): Promise<string | undefined> {
+  const dir = dirname(resolve(manifest));
+  // The path of @assay/server's SIMULATION_NOTES_FILE, checked before loading that package.
+  if (!existsSync(join(dir, ".assay", "simulated.json"))) return undefined;
+  const { readSimulationNotes } = await import("@assay/server");
+  const note = (await readSimulationNotes(dir)).get(experiment);
+  if (note === undefined) return undefined;
+  const effects = note.effects.length === 0 ? "no true effect" : `true effects ${note.effects.join(", ")}`;
+  return `simulated data: ${note.users.toLocaleString("en-US")} visitors over ${note.days} days to ${note.end} by assay simulate --seed ${note.seed}, ${effects}${note.srm === undefined ? "" : `, sample-ratio mismatch ${note.srm}`}`;
+}
+
+function render(summary: ExperimentSummary, storeName: string, simulated?: string): string {
   const out: string[] = [`${summary.experiment} (events from the ${storeName} store)`, ""];
+  if (simulated !== undefined) out.splice(1, 0, simulated);
   if (summary.variants.length === 0) return `${out.join("\n")}no exposures recorded yet\n`;
   out.push(
     table(
