@@ -23,7 +23,7 @@ export function registerApiKeyAuth(app: FastifyInstance, ring: KeyRing): void {
     const cookieAllowed = role === "read" && (request.method === "GET" || request.method === "HEAD");
     const key = headerKey(request) ?? (cookieAllowed || request.is404 ? cookieKey(request) : undefined);
     const match = ring.match(key);
-    if (match === undefined) return refuse(request, reply, 401, key === undefined, role);
+    if (match === undefined) return unauthorized(request, reply, key === undefined, role);
     if (role !== undefined && !grants(match.roles, role)) {
       return reply
         .code(403)
@@ -37,14 +37,14 @@ export function registerApiKeyAuth(app: FastifyInstance, ring: KeyRing): void {
   registerLogin(app, ring);
 }
 
-function refuse(
+/** 401: the login form for a browser asking for a page, JSON otherwise. Never echoes the key. */
+function unauthorized(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: 401,
   missing: boolean,
   role: Role | undefined,
 ): FastifyReply {
-  reply.code(status).header("www-authenticate", 'Bearer realm="assay"').header("cache-control", "no-store");
+  reply.code(401).header("www-authenticate", 'Bearer realm="assay"').header("cache-control", "no-store");
   const wantsPage =
     role === "read" && request.method === "GET" && (request.headers.accept ?? "").includes("text/html");
   if (wantsPage) return reply.type("text/html; charset=utf-8").send(loginPage(false));
