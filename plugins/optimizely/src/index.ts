@@ -13,7 +13,8 @@ export { validateOptions } from "./options.js";
 /**
  * The plugin module the manifest loads with `source = "@assay/optimizely"`. Options: `sdk_key` (+
  * `datafile_url`, `polling_interval`, `timeout`) or `datafile_file`; `experiments` (Assay id = Optimizely
- * experiment key), `events` (Assay metric = event key), `batch_size`, `flush_interval`, `context_memory`.
+ * experiment key), `events` (Assay metric = event key), `event_url`, `batch_size`, `flush_interval`,
+ * `context_memory`.
  */
 export default definePlugin({
   provides: ["experiments"],

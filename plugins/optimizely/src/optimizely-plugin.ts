@@ -33,6 +33,8 @@ import {
   createInstance,
   createPollingProjectConfigManager,
   createStaticProjectConfigManager,
+  eventDispatcher as defaultDispatcher,
+  type EventDispatcher,
   NOTIFICATION_TYPES,
 } from "@optimizely/optimizely-sdk";
 import { type DatafileExperiment, datafileEventKeys, datafileExperiments } from "./datafile.js";
@@ -129,10 +131,11 @@ export class OptimizelyBackend implements ExperimentPlugin {
               ? {}
               : { updateInterval: o.pollingIntervalSeconds * 1000 }),
           });
+    const dispatcher = o.eventDispatcher ?? (o.eventUrl === undefined ? undefined : relayTo(o.eventUrl));
     const client = createInstance({
       projectConfigManager,
       eventProcessor: createBatchEventProcessor({
-        ...(o.eventDispatcher === undefined ? {} : { eventDispatcher: o.eventDispatcher }),
+        ...(dispatcher === undefined ? {} : { eventDispatcher: dispatcher }),
         ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
         ...(o.flushIntervalSeconds === undefined ? {} : { flushInterval: o.flushIntervalSeconds * 1000 }),
       }),
@@ -324,6 +327,11 @@ export class OptimizelyBackend implements ExperimentPlugin {
   private lookup(experiment: string): Served {
     return lookupExperiment(this.served, experiment);
   }
+}
+
+/** The SDK's own HTTP dispatcher, posting every batch to `url` instead of Optimizely's event API. */
+function relayTo(url: string): EventDispatcher {
+  return { dispatchEvent: (event) => defaultDispatcher.dispatchEvent({ ...event, url }) };
 }
 
 /**

@@ -43,6 +43,11 @@ export interface OptimizelyPluginOptions {
    * 10,000; 0 keeps none (then pass `attributes` on the records).
    */
   readonly contextMemory?: number;
+  /**
+   * Where the SDK's own dispatcher posts the event batches instead of Optimizely's event API
+   * (`https://logx.optimizely.com/v1/events`): a proxy, a relay. Ignored with `eventDispatcher`.
+   */
+  readonly eventUrl?: string;
   /** Where the SDK's batched events go. Default: the SDK's own dispatcher (HTTPS to Optimizely's event API). */
   readonly eventDispatcher?: EventDispatcher;
 }
@@ -60,6 +65,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   ),
   events: stringTable(
     'a table of Assay metric = Optimizely event key, e.g. { purchase = "order_completed" }',
+  ),
+  event_url: nonEmptyString(
+    'a URL string the event batches are posted to, e.g. "https://events-proxy.example/v1/events"',
   ),
   batch_size: wholeNumber(1, "a whole number >= 1 (events per batch)"),
   flush_interval: positiveNumber("a number of seconds > 0 (the event batch flush)"),
@@ -103,6 +111,7 @@ export function fromManifestOptions(
     ["datafileFile", str("datafile_file")],
     ["experimentKeys", table("experiments")],
     ["eventKeys", table("events")],
+    ["eventUrl", str("event_url")],
     ["batchSize", num("batch_size")],
     ["flushIntervalSeconds", num("flush_interval")],
     ["contextMemory", num("context_memory")],

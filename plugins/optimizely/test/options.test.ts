@@ -16,6 +16,7 @@ describe("manifest options", () => {
         timeout: 5,
         experiments: { checkout: "checkout_test" },
         events: { purchase: "order_completed" },
+        event_url: "https://events-proxy.example/v1/events",
         batch_size: 20,
         flush_interval: 10,
         context_memory: 0,
