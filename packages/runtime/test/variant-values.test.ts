@@ -107,3 +107,36 @@ variants = [{ id = "control", weight = 50, is_control = true }, { id = "t", weig
     await assay.close();
   });
 });
+
+describe("an environment's own variant set", () => {
+  it("is what assign serves in that environment: its ids, weights and values", async () => {
+    const text = `[[plugins]]\nname = "backend"\nsource = "@assay/experiment-hash"\n${VALUED}
+[plugins.experiments.env.staging]
+variants = [
+  { id = "control", weight = 1, is_control = true, value = "classic" },
+  { id = "beta", weight = 1, value = "beta-checkout" },
+]
+`;
+    const open = (env?: string) =>
+      createAssay({
+        manifest: parseManifest(text, join(process.cwd(), "assay.toml"), { env }),
+        store: new MemoryEventStore(),
+        handleSignals: false,
+      });
+    const staging = await open("staging");
+    const production = await open();
+    const stagingIds = new Set<string>();
+    const productionIds = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const ctx = ExperimentContext.forUser(`u${i}`);
+      const s = staging.assign("checkout", ctx);
+      stagingIds.add(s.variantId);
+      expect(s.value).toBe(s.variantId === "beta" ? "beta-checkout" : "classic");
+      productionIds.add(production.assign("checkout", ctx).variantId);
+    }
+    expect(stagingIds).toEqual(new Set(["control", "beta"]));
+    expect(productionIds).toEqual(new Set(Object.keys(VALUES)));
+    await staging.close();
+    await production.close();
+  });
+});
