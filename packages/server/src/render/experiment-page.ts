@@ -90,7 +90,7 @@ function sampleSection(view: ExperimentView): string {
     })
     .join("");
   return `<section class="card" id="sample"><h2>Progress toward the planned sample ${report.sample.reached ? '<span class="badge b-ok">reached</span>' : minimum === undefined ? '<span class="badge b-none">none planned</span>' : '<span class="badge b-warn">not reached</span>'}</h2>
-<div class="table-wrap"><table class="stack"><thead><tr><th>variant</th><th class="num">units</th><th class="num">planned</th><th>progress</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+<div class="table-wrap"><table class="stack one"><thead><tr><th>variant</th><th class="num">units</th><th class="num">planned</th><th>progress</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function srmSection(report: DashboardReport): string {

@@ -28,7 +28,7 @@ export function indexPage(
     })
     .join("");
   const body = `<h1>Experiments</h1>
-<section class="card"><div class="table-wrap"><table class="stack"><thead><tr><th>experiment</th><th>status</th><th class="num">units</th><th class="num">days</th><th>decision</th><th>split</th></tr></thead>
+<section class="card"><div class="table-wrap"><table class="stack one"><thead><tr><th>experiment</th><th>status</th><th class="num">units</th><th class="num">days</th><th>decision</th><th>split</th></tr></thead>
 <tbody>${rows}</tbody></table></div>${views.length === 0 ? '<p class="muted">The manifest declares no experiment.</p>' : ""}</section>`;
   return page({
     base,

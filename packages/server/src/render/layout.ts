@@ -21,7 +21,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);white-space:nowrap}
 th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600;border:1px solid transparent}
+.badge{display:inline-block;white-space:nowrap;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600;border:1px solid transparent}
 .b-ok{color:var(--ok);background:var(--okbg);border-color:#a7f3d0}
 .b-warn{color:var(--warn);background:var(--warnbg);border-color:#fde68a}
 .b-bad{color:var(--bad);background:var(--badbg);border-color:#fecaca}
@@ -42,7 +42,9 @@ footer{max-width:980px;margin:0 auto;padding:8px 16px 32px;color:var(--muted);fo
 @media (max-width:600px){body{font-size:14px}main{padding:10px}section.card{padding:12px}h1{font-size:20px}th,td{padding:5px 6px}
 .wide-only{display:none}
 table.stack thead{display:none}
-table.stack tr{display:block;border-bottom:1px solid var(--line);padding:4px 0}
+table.stack tr{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);column-gap:18px;border-bottom:1px solid var(--line);padding:4px 0}
+table.stack td:first-child{grid-column:1 / -1}
+table.stack.one tr{grid-template-columns:minmax(0,1fr)}
 table.stack td{display:flex;justify-content:space-between;gap:12px;border:0;padding:2px 0;white-space:normal;text-align:right}
 table.stack td:first-child{font-weight:650;text-align:left}
 table.stack td[data-label]::before{content:attr(data-label);color:var(--muted);font-weight:400;text-align:left}
