@@ -1,3 +1,4 @@
+export { type ExploratoryReport, type ResultsReport, reportOf } from "./commands/report.js";
 export { CliError, EXIT } from "./exit-codes.js";
 export {
   experimentToml,
@@ -14,7 +15,6 @@ export {
 } from "./import/index.js";
 export type { Io } from "./io.js";
 export { run } from "./main.js";
-export { type ExploratoryReport, reportOf, type ResultsReport } from "./commands/report.js";
 export {
   generate as simulateExperiment,
   type SimulatedEffect,
