@@ -246,4 +246,54 @@ denominator = "orders"
       expect.stringMatching(/^assay\.toml:18:1: metrics\[1\]\.denominator: applies to ratio metrics only/),
     ]);
   });
+  test("capping = { percentile } or { value }: the plan metric carries it; mistakes at file:line:col", () => {
+    const manifest = parseManifest(
+      `${experiment('primary = ["revenue_capped"], secondary = ["big_orders"]')}
+[[metrics]]
+name = "revenue_capped"
+outcome = "revenue"
+capping = { percentile = 0.99 }
+
+[[metrics]]
+name = "big_orders"
+outcome = "revenue"
+capping = { value = 500 }
+`,
+      "assay.toml",
+    );
+    const plan = manifest.plugins[0]!.experiments[0]!.analysis!;
+    expect(plan.primary[0]).toMatchObject({
+      metric: "revenue_capped",
+      outcome: "revenue",
+      capping: { percentile: 0.99 },
+    });
+    expect(plan.secondary?.[0]).toMatchObject({ metric: "big_orders", capping: { value: 500 } });
+    const issues = formattedIssues(`${experiment('primary = ["a"]')}
+[[metrics]]
+name = "a"
+capping = { percentile = 1.5 }
+
+[[metrics]]
+name = "b"
+capping = { percentile = 0.9, value = 3 }
+
+[[metrics]]
+name = "c"
+kind = "ratio"
+numerator = "x"
+denominator = "y"
+capping = { value = 3 }
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^assay\.toml:12:26: metrics\[0\]\.capping\.percentile: must be a number strictly between 0 and 1/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:16:11: metrics\[1\]\.capping: must be a table with one of `percentile` or `value`/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:23:1: metrics\[2\]\.capping: caps one outcome's per-unit values; a ratio metric cannot be capped/,
+      ),
+    ]);
+  });
 });

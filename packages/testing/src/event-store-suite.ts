@@ -398,6 +398,19 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         const withRatios = await store.summarize(ratios);
         expect(withRatios.ratios?.map((r) => r.variants.length)).toEqual([3, 3, 3]);
         expectSummariesClose(withRatios, summarizeEvents(events, ratios));
+        // capped metrics: the pooled cap and the statistics of the capped per-unit values
+        const capped = {
+          experiment: exp,
+          capped: [
+            { metric: "revenue", percentile: 0.9 },
+            { metric: "items", value: 2 },
+            { metric: "nothing", percentile: 0.5 },
+          ],
+        };
+        const withCaps = await store.summarize(capped);
+        expect(withCaps.capped?.map((c) => c.variants.length)).toEqual([3, 3, 3]);
+        expect(withCaps.capped?.[1]?.cap).toBe(2);
+        expectSummariesClose(withCaps, summarizeEvents(events, capped));
       }
       await store.close?.();
     });

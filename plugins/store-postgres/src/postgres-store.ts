@@ -259,6 +259,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     return summaryFromRows(query.experiment, rows, {
       ...(query.daily === true ? { daily: true } : {}),
       ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
+      ...(query.capped === undefined ? {} : { capped: query.capped }),
     });
   }
 
@@ -359,12 +360,25 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       );
       for (const row of rows) ratios.push({ ...pair, ...row });
     }
+    // Capped metrics' per-unit values, for the pooled cap and the capped sums (summaryFromRows): O(units).
+    const unitValues = [];
+    for (const { metric } of query.capped ?? []) {
+      const { rows } = await client.query<{ variantId: string; value: number }>(
+        `SELECT u.variant_id AS "variantId", x.v AS value
+         FROM (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
+               FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = $3 GROUP BY unit) x
+         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = x.unit`,
+        [query.experiment, mode, metric],
+      );
+      for (const row of rows) unitValues.push({ metric, ...row });
+    }
     return {
       exposures: exposures.rows,
       kinds: kinds.rows,
       metrics: metrics.rows,
       unitsInSeveralVariants: several.rows[0]?.n ?? 0,
       ratios,
+      unitValues,
     };
   }
 }

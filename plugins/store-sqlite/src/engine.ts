@@ -347,7 +347,20 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
       }>
     ).map((row) => ({ ...pair, ...row })),
   );
-  return { exposures, kinds, metrics, unitsInSeveralVariants: several, ratios };
+  // Capped metrics' per-unit values, for the pooled cap and the capped sums (summaryFromRows): O(units).
+  const values = db.prepare(
+    `SELECT u.variant_id AS variantId, x.v AS value FROM (${unitValues("@metric")}) x
+     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = x.unit`,
+  );
+  const unitValueRows = (query.capped ?? []).flatMap(({ metric }) =>
+    (
+      values.all({ experiment: query.experiment, mode, metric }) as Array<{
+        variantId: string;
+        value: number;
+      }>
+    ).map((row) => ({ metric, ...row })),
+  );
+  return { exposures, kinds, metrics, unitsInSeveralVariants: several, ratios, unitValues: unitValueRows };
 }
 
 /** Per unit, its value of one metric (parameter `metric`): bool the max over its days, else the sum. */

@@ -121,6 +121,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
     return summaryFromRows(query.experiment, rows, {
       ...(query.daily === true ? { daily: true } : {}),
       ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
+      ...(query.capped === undefined ? {} : { capped: query.capped }),
     });
   }
 

@@ -1,5 +1,5 @@
 import type { ExperimentEntry } from "@assay/config";
-import type { ExperimentDefinition, ExperimentSummary, RatioPair } from "@assay/core";
+import type { CapRequest, ExperimentDefinition, ExperimentSummary, RatioPair } from "@assay/core";
 import {
   adjust,
   type ExperimentPlan,
@@ -75,6 +75,15 @@ export function plannedOutcomes(definition: ExperimentDefinition): string[] | un
   if (plan === undefined) return undefined;
   return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
     m.ratio === undefined ? [m.outcome ?? m.metric] : [m.ratio.numerator, m.ratio.denominator],
+  );
+}
+
+/** The cappings of the plan's capped metrics, whose capped statistics a summary must hold. */
+export function plannedCaps(definition: ExperimentDefinition): CapRequest[] {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return [];
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
+    m.capping === undefined ? [] : [{ metric: m.outcome ?? m.metric, ...m.capping }],
   );
 }
 

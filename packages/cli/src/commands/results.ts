@@ -6,7 +6,14 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
-import { plannedMetrics, plannedOutcomes, plannedRatios, renderReport, reportOf } from "./report.js";
+import {
+  plannedCaps,
+  plannedMetrics,
+  plannedOutcomes,
+  plannedRatios,
+  renderReport,
+  reportOf,
+} from "./report.js";
 import { table } from "./table.js";
 
 const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]";
@@ -50,6 +57,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       );
     }
     const ratios = definition === undefined ? [] : plannedRatios(definition);
+    const capped = definition === undefined ? [] : plannedCaps(definition);
     const summary = await assay.summarize(experiment, {
       // A plan's decision needs all its metrics; --metric then only narrows what is shown.
       ...(values.metric !== undefined
@@ -57,6 +65,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
         : {}),
       ...(values.daily === true ? { daily: true } : {}),
       ...(ratios.length === 0 ? {} : { ratios }),
+      ...(capped.length === 0 ? {} : { capped }),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
     const json = {

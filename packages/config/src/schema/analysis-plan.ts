@@ -46,6 +46,7 @@ export function analysisPlan(
           ...(m.outcome === m.metric ? {} : { outcome: m.outcome }),
           ...(m.type === undefined ? {} : { type: m.type }),
           ...(m.ratio === undefined ? {} : { ratio: m.ratio }),
+          ...(m.capping === undefined ? {} : { capping: m.capping }),
           direction: m.direction,
           scale: m.scale,
           ...(margin ? { margin: m.margin } : {}),

@@ -98,6 +98,7 @@ function withDefinition(entry: PlanMetric, ctx: CheckContext): PlanMetric {
     ...entry,
     ...(definition.outcome === definition.name || "ratio" in kind ? {} : { outcome: definition.outcome }),
     ...kind,
+    ...(definition.capping === undefined ? {} : { capping: definition.capping }),
     ...(direction === undefined ? {} : { direction }),
   });
 }

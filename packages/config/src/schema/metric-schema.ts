@@ -2,9 +2,9 @@ import type { ManifestPath } from "../path.js";
 import { type Occurrence, reportDuplicates } from "../rules/duplicates.js";
 import type { TableRule } from "../schema/table.js";
 import { isTable } from "../toml-value.js";
-import { INVALID, peek } from "./check.js";
+import { type Check, INVALID, peek } from "./check.js";
 import { arrayOf } from "./collections.js";
-import { oneOf, recordedName, text } from "./scalars.js";
+import { finiteNumber, oneOf, probability, recordedName, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf } from "./table.js";
 
 /**
@@ -27,6 +27,11 @@ export interface MetricDefinition {
    */
   readonly numerator?: string;
   readonly denominator?: string;
+  /**
+   * Winsorization of the per-unit values: at a fixed `value`, or at a `percentile` of the pooled per-unit
+   * values of the experiment's exposed units (nearest rank); the cap used is reported.
+   */
+  readonly capping?: { readonly value: number } | { readonly percentile: number };
   /** Which way is good, for every plan that lists it without its own `direction`. */
   readonly direction?: "increase" | "decrease";
   /** Free text for people. */
@@ -36,6 +41,38 @@ export interface MetricDefinition {
 }
 
 const name = recordedName({ expected: 'a non-empty string (a metric name, e.g. "orders")' });
+
+const CAPPING_EXPECTED =
+  "a table with one of `percentile` or `value`, e.g. { percentile = 0.99 } or { value = 500 }";
+
+const cappingTable = tableOf(
+  {
+    where: "in capping",
+    fields: {
+      percentile: optional(
+        probability({
+          expected: "a number strictly between 0 and 1 (the pooled percentile to cap at, e.g. 0.99)",
+        }),
+      ),
+      value: optional(finiteNumber({ expected: "a finite number (the value to cap at, e.g. 500)" })),
+    },
+    build: (values, path, ctx) => {
+      if ((values.percentile === undefined) === (values.value === undefined)) {
+        ctx.report(path, `must be ${CAPPING_EXPECTED}`);
+        return INVALID;
+      }
+      return Object.freeze(
+        values.percentile !== undefined
+          ? { percentile: values.percentile }
+          : { value: values.value as number },
+      );
+    },
+  },
+  CAPPING_EXPECTED,
+);
+
+/** `capping = { percentile = 0.99 }` or `{ value = 500 }`. */
+const capping: Check<{ value: number } | { percentile: number }> = cappingTable;
 
 const metricFields = {
   name: required(name, 'the name analysis plans refer to it by, e.g. name = "orders"'),
@@ -58,6 +95,7 @@ const metricFields = {
       expected: 'a non-empty string (the denominator\'s outcome name as tracked, e.g. "orders")',
     }),
   ),
+  capping: optional(capping),
   direction: optional(
     oneOf(["increase", "decrease"] as const, {
       expected: '"increase" (higher is better, the default) or "decrease" (lower is better)',
@@ -90,6 +128,14 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
         );
         valid = false;
       }
+      if (values.capping !== undefined) {
+        ctx.report(
+          [...path, "capping"],
+          "caps one outcome's per-unit values; a ratio metric cannot be capped",
+          "key",
+        );
+        valid = false;
+      }
     } else {
       for (const key of ["numerator", "denominator"] as const) {
         if (values[key] !== undefined) {
@@ -109,6 +155,7 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
       ...(values.kind === undefined ? {} : { kind: values.kind }),
       ...(values.numerator === undefined ? {} : { numerator: values.numerator }),
       ...(values.denominator === undefined ? {} : { denominator: values.denominator }),
+      ...(values.capping === undefined ? {} : { capping: values.capping }),
       ...(values.direction === undefined ? {} : { direction: values.direction }),
       ...(values.description === undefined ? {} : { description: values.description }),
       path: Object.freeze([...path]),

@@ -50,6 +50,29 @@ export interface SummaryQuery {
    * With `metrics` set, list the pairs' metrics there too (a pair reads the per-unit values summarized).
    */
   readonly ratios?: ReadonlyArray<RatioPair>;
+  /**
+   * Capped metrics to return (`ExperimentSummary.capped`). With `metrics` set, list the capped metrics there
+   * too (a cap reads the per-unit values summarized).
+   */
+  readonly capped?: ReadonlyArray<CapRequest>;
+}
+
+/**
+ * A capped (winsorized) metric: every unit's value above the cap counts as the cap. `value` caps at a fixed
+ * value; `percentile` (strictly between 0 and 1) at that quantile of the per-unit values of all exposed units of
+ * every variant pooled (units without an outcome count as 0), by nearest rank: the ⌈p·N⌉-th smallest.
+ */
+export type CapRequest =
+  | { readonly metric: string; readonly value: number }
+  | { readonly metric: string; readonly percentile: number };
+
+/** A capped metric's statistics: the cap used, and per variant the statistics of the capped per-unit values. */
+export interface CappedSummary {
+  readonly metric: string;
+  readonly cap: number;
+  /** How the cap was set: the request's `value`, or its `percentile` of the pooled per-unit values. */
+  readonly capping: { readonly value: number } | { readonly percentile: number };
+  readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
 }
 
 /** A ratio metric's numerator and denominator, two recorded metrics of one experiment. */
@@ -124,6 +147,8 @@ export interface ExperimentSummary {
    * only (the daily series has none).
    */
   readonly ratios?: readonly RatioSummary[];
+  /** With `query.capped`: one entry per request, in that order (totals only; the daily series has none). */
+  readonly capped?: readonly CappedSummary[];
   /**
    * With `daily: true`: one point per UTC day from the day of the first exposure to the day of the last
    * counted event, cumulative (for plots of the effect over time and SRM over time).

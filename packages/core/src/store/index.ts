@@ -1,8 +1,11 @@
+export { cappedSummary } from "./capping.js";
 export { type CentredSums, CompensatedSum, statsFromCentred, statsOfValues } from "./centred-moments.js";
 export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";
 export type { EventScanPage, EventScanQuery } from "./event-scan.js";
 export type {
   AppendResult,
+  CappedSummary,
+  CapRequest,
   DailySummary,
   EventPack,
   EventStore,

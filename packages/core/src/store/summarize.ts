@@ -1,5 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsOfValues } from "./centred-moments.js";
 import { type DailyTruncation, dailyEnd } from "./daily-bound.js";
 import type {
@@ -183,6 +184,18 @@ function summarizeOnce(
     };
   });
 
+  const exposedByVariant = new Map(variantIds.map((v) => [v, exposedUnits.get(v) ?? 0]));
+  const capped = query.capped?.map((request) =>
+    cappedSummary(
+      request,
+      [...(perUnit.get(request.metric) ?? new Map<string, number>())].map(([unit, value]) => ({
+        variantId: first.get(unit)!.variantId,
+        value,
+      })),
+      exposedByVariant,
+    ),
+  );
+
   let unitsInSeveralVariants = 0;
   for (const set of variantsOfUnit.values()) if (set.size > 1) unitsInSeveralVariants++;
 
@@ -196,6 +209,7 @@ function summarizeOnce(
       unitsInSeveralVariants,
       unattributedOutcomes: unattributed,
       ...(ratios === undefined ? {} : { ratios }),
+      ...(capped === undefined ? {} : { capped }),
     },
     firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
     lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),

@@ -1,8 +1,10 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsFromCentred } from "./centred-moments.js";
 import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
 import type {
+  CapRequest,
   DailySummary,
   ExperimentSummary,
   MetricStats,
@@ -39,6 +41,12 @@ export interface SummaryRows {
   readonly unitsInSeveralVariants: number;
   /** Per ratio pair asked for and variant: Σ numerator × denominator over the variant's units (see RatioSummary). */
   readonly ratios?: ReadonlyArray<RatioPair & { readonly variantId: string; readonly sumProducts: number }>;
+  /** Per capped metric asked for, the per-unit values of the units that have one, with their variant. */
+  readonly unitValues?: ReadonlyArray<{
+    readonly metric: string;
+    readonly variantId: string;
+    readonly value: number;
+  }>;
 }
 
 /** What every metric row has: which metric, variant and day, and the outcomes counted that day. */
@@ -73,7 +81,11 @@ export interface CentredMetricRow extends MetricRowKey {
 export function summaryFromRows(
   experiment: string,
   rows: SummaryRows,
-  options: { readonly daily?: boolean; readonly ratios?: readonly RatioPair[] } = {},
+  options: {
+    readonly daily?: boolean;
+    readonly ratios?: readonly RatioPair[];
+    readonly capped?: readonly CapRequest[];
+  } = {},
 ): ExperimentSummary {
   const kinds = new Map<string, OutcomeKind>();
   let outcomes = 0;
@@ -127,6 +139,17 @@ export function summaryFromRows(
     unitsInSeveralVariants: rows.unitsInSeveralVariants,
     unattributedOutcomes: outcomes - counted,
     ...(options.ratios === undefined ? {} : { ratios: ratioSummaries(options.ratios, rows, variantIds) }),
+    ...(options.capped === undefined
+      ? {}
+      : {
+          capped: options.capped.map((request) =>
+            cappedSummary(
+              request,
+              (rows.unitValues ?? []).filter((u) => u.metric === request.metric),
+              new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
+            ),
+          ),
+        }),
   };
   if (options.daily !== true) return summary;
   const { series, truncated } = dailySeries(rows, variantIds, metricNames);

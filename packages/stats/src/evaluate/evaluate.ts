@@ -1,8 +1,10 @@
+import type { MetricSummary } from "@assay/core";
 import { adjust } from "../adjust/adjust.js";
 import { compare } from "../frequentist/compare.js";
 import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
 import { srm } from "../srm/srm.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
+import { cappedMetric } from "./capped-metric.js";
 import { decideExperiment, decideTreatment, type PairwiseTest } from "./decide.js";
 import { applyCorrection, type MeasureContext, type Mutable, measure, statsOf, typeOf } from "./measure.js";
 import { type ExperimentPlan, type ResolvedPlan, resolvePlan } from "./plan.js";
@@ -64,16 +66,21 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   }
 
   const treatmentIds = active.map((a) => a.variant).filter((id) => id !== p.control);
-  const metricsById = new Map(s.metrics.map((m) => [m.metric, m]));
-  // A ratio metric is measured as the mean of its linearized per-unit values (see ratioMetric).
+  // What each plan metric is measured on, by its name: the recorded outcome it reads; for a capped metric the
+  // store's capped statistics of it; for a ratio its linearized per-unit values (see ratioMetric).
+  const recorded = new Map(s.metrics.map((m) => [m.metric, m]));
+  const caps = new Map<string, number>();
+  const sources = new Map<string, MetricSummary | undefined>();
   for (const m of p.metrics) {
-    if (m.ratio === undefined) continue;
-    const linearized = ratioMetric(m.metric, m.ratio, s, exposed);
-    if (linearized === undefined) metricsById.delete(m.outcome);
-    else metricsById.set(m.outcome, linearized);
+    if (m.ratio !== undefined) sources.set(m.metric, ratioMetric(m.metric, m.ratio, s, exposed));
+    else if (m.capping !== undefined) {
+      const capped = cappedMetric(m.metric, m.outcome, m.capping, s);
+      sources.set(m.metric, capped?.metric);
+      if (capped !== undefined) caps.set(m.metric, capped.cap);
+    } else sources.set(m.metric, recorded.get(m.outcome));
   }
   for (const m of p.metrics) {
-    if (!metricsById.has(m.outcome))
+    if (sources.get(m.metric) === undefined)
       warnings.push(
         m.outcome === m.metric
           ? `metric ${JSON.stringify(m.metric)} has no recorded outcomes`
@@ -91,7 +98,12 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   };
 
   const rows: Array<Array<Mutable<MetricResult>>> = treatmentIds.map((treatment) =>
-    p.metrics.map((m) => measure(ctx, m, metricsById.get(m.outcome), treatment)),
+    p.metrics.map((m) => {
+      const result = measure(ctx, m, sources.get(m.metric), treatment);
+      const cap = caps.get(m.metric);
+      if (cap !== undefined) result.cap = cap;
+      return result;
+    }),
   );
   // Two families: primary × treatments decides a ship; secondary × treatments is corrected on its own.
   for (const role of ["primary", "secondary"] as const) {
@@ -111,7 +123,7 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   const treatments: TreatmentReport[] = treatmentIds.map((variant, t) =>
     decideTreatment(p, variant, rows[t] ?? [], check.mismatch, reached),
   );
-  const overall = decideExperiment(treatments, p, check.mismatch, pairwiseTest(p, s, exposed));
+  const overall = decideExperiment(treatments, p, check.mismatch, pairwiseTest(p, sources, exposed));
   return {
     experiment: s.experiment,
     control: p.control,
@@ -148,9 +160,13 @@ function relativeWarning(r: MetricResult, treatment: string, warnings: string[])
 }
 
 /** Best against another shippable treatment on the first primary metric, with the plan's test. */
-function pairwiseTest(p: ResolvedPlan, s: SummaryInput, exposed: ReadonlyMap<string, number>): PairwiseTest {
+function pairwiseTest(
+  p: ResolvedPlan,
+  sources: ReadonlyMap<string, MetricSummary | undefined>,
+  exposed: ReadonlyMap<string, number>,
+): PairwiseTest {
   const m = p.metrics.find((x) => x.role === "primary");
-  const metric = s.metrics.find((x) => x.metric === m?.outcome);
+  const metric = m === undefined ? undefined : sources.get(m.metric);
   return (best, other) => {
     // The absolute scale: the same null (equal means) as the relative one, with no ratio to estimate.
     const r = compare(statsOf(metric, other, exposed), statsOf(metric, best, exposed), {

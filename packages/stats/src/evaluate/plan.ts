@@ -3,6 +3,7 @@ import { checkSequentialAlpha, resolveTuning } from "../frequentist/sequential.j
 import type { MetricType, Scale } from "../moments/types.js";
 import {
   checkCount,
+  checkFinite,
   checkNonNegative,
   checkObject,
   checkOneOf,
@@ -37,6 +38,12 @@ export interface PlanMetric {
    * (`ExperimentSummary.ratios`). `outcome` and `type` do not apply.
    */
   readonly ratio?: { readonly numerator: string; readonly denominator: string };
+  /**
+   * Winsorization of the per-unit values: at a fixed `value`, or at a `percentile` of the pooled per-unit
+   * values (nearest rank, every exposed unit of every arm). The summary must carry the capped statistics
+   * (`ExperimentSummary.capped`, from `summarize({ capped })`); the report gives the cap used.
+   */
+  readonly capping?: { readonly value: number } | { readonly percentile: number };
   /** Which way is good. Default "increase". */
   readonly direction?: Direction;
   /** Effect scale for this metric; default the plan's `scale`. */
@@ -109,6 +116,8 @@ export interface ResolvedPlanMetric {
   readonly type: MetricType | undefined;
   /** Set for a ratio metric: its numerator and denominator metrics. */
   readonly ratio: { readonly numerator: string; readonly denominator: string } | undefined;
+  /** Set for a capped metric. */
+  readonly capping: { readonly value: number } | { readonly percentile: number } | undefined;
   readonly role: MetricRole;
   readonly direction: Direction;
   readonly scale: Scale;
@@ -143,7 +152,16 @@ const PLAN_KEYS = new Set([
   "guardrailAlpha",
   "srmThreshold",
 ]);
-const METRIC_KEYS = new Set(["metric", "outcome", "type", "ratio", "direction", "scale", "margin"]);
+const METRIC_KEYS = new Set([
+  "metric",
+  "outcome",
+  "type",
+  "ratio",
+  "capping",
+  "direction",
+  "scale",
+  "margin",
+]);
 
 /**
  * Validates a plan and applies its defaults. Throws `StatsInputError` naming the field (for example
@@ -279,9 +297,17 @@ function resolveMetric(
       "a ratio metric reads its numerator and denominator: no outcome or type",
     );
   }
+  const capping = m.capping === undefined ? undefined : checkCapping(m.capping, `${field}.capping`);
+  if (capping !== undefined && ratio !== undefined) {
+    throw new StatsInputError(
+      `${field}.capping`,
+      "caps one metric's per-unit values; a ratio metric cannot be capped",
+    );
+  }
   return {
     metric: m.metric,
     ratio,
+    capping,
     outcome: m.outcome === undefined ? m.metric : (m.outcome as string),
     type:
       m.type === undefined
@@ -306,4 +332,14 @@ function checkRatio(input: unknown, field: string): { numerator: string; denomin
     }
   }
   return { numerator: r.numerator as string, denominator: r.denominator as string };
+}
+
+function checkCapping(input: unknown, field: string): { value: number } | { percentile: number } {
+  const c = checkObject(input, field);
+  const keys = Object.keys(c);
+  if (keys.length !== 1 || (keys[0] !== "value" && keys[0] !== "percentile")) {
+    throw new StatsInputError(field, `must be { value } or { percentile }, got keys ${show(keys)}`);
+  }
+  if (keys[0] === "value") return { value: checkFinite(c.value, `${field}.value`) };
+  return { percentile: checkOpenUnit(c.percentile, `${field}.percentile`) };
 }

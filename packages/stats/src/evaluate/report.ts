@@ -71,6 +71,8 @@ export interface MetricResult {
   readonly significant: boolean;
   readonly verdict: MetricVerdict;
   readonly warning?: MetricWarning;
+  /** A capped metric: the cap its per-unit values were winsorized at (from the pooled data for a percentile). */
+  readonly cap?: number;
 }
 
 /**
