@@ -2,8 +2,8 @@ import { describe } from "@assay/core";
 import { DEFAULT_BOT_PATTERN } from "./bots.js";
 import { BoundedCache } from "./bounded-cache.js";
 import { RequestOptionsError } from "./errors.js";
+import { ManifestFacts } from "./manifest-facts.js";
 import type { AttributeSource, RequestAssayOptions, UnitSource } from "./options.js";
-import { PropagatedAssignments } from "./propagation.js";
 import type { CookieAttributes } from "./signed-cookie.js";
 
 /** A unit source checked and with its defaults filled in. */
@@ -37,14 +37,9 @@ export interface CompiledOptions<Req> {
   readonly bots: RegExp | undefined;
   /** The pattern's verdict per user agent seen: a lookup instead of a regex run (about 0.3 µs on a browser's). */
   readonly botVerdicts: BoundedCache<boolean>;
-  readonly propagated: PropagatedAssignments | undefined;
+  /** What each version of the manifest says that the middleware needs (see ManifestFacts). */
+  readonly facts: ManifestFacts;
   readonly unitHeader: string;
-  /**
-   * Whether a cookie visitor's id is also the context's session: only when the manifest has a session-unit
-   * experiment, since a second unit makes every exposure and outcome carry, and the store keep, one more id
-   * (+5 % CPU per request in bench/overhead.mjs, measured).
-   */
-  readonly visitorSessions: boolean;
 }
 
 const DEFAULT_COOKIE = "assay_visitor";
@@ -62,7 +57,7 @@ export function compileOptions<Req>(options: RequestAssayOptions<Req>): Compiled
   if (
     typeof assay !== "object" ||
     assay === null ||
-    typeof (assay as { assign?: unknown }).assign !== "function"
+    typeof (assay as { snapshot?: unknown }).snapshot !== "function"
   ) {
     throw new RequestOptionsError("assay", `must be the client createAssay returned, got ${describe(assay)}`);
   }
@@ -92,9 +87,8 @@ export function compileOptions<Req>(options: RequestAssayOptions<Req>): Compiled
     // Without g and y: with them, test() resumes at lastIndex and answers differently for the same agent.
     bots: bots === false ? undefined : new RegExp(bots.source, bots.flags.replace(/[gy]/g, "")),
     botVerdicts: new BoundedCache<boolean>(),
-    propagated: accept ? new PropagatedAssignments(options.assay.experiments()) : undefined,
+    facts: new ManifestFacts(accept),
     unitHeader,
-    visitorSessions: options.assay.experiments().some((e) => e.unit === "session"),
   };
 }
 

@@ -7,7 +7,9 @@ import {
   type OutcomeInput,
   type Variant,
 } from "@assay/core";
+import type { AssaySnapshot } from "../live/assay-snapshot.js";
 import type { CompiledOptions, CompiledSource } from "./compile-options.js";
+import type { Facts } from "./manifest-facts.js";
 import { EXPERIMENTS_HEADER, formatExperimentsHeader } from "./propagation.js";
 import type { RequestAssay, TrackOptions } from "./request-assay.js";
 import type { FrameworkBinding } from "./request-core.js";
@@ -20,10 +22,14 @@ const NOT_PARSED = Symbol("not parsed");
 const HEADER_VALUE = /^[!-~](?:[ -~]*[!-~])?$/;
 
 /**
- * One request's RequestAssay. Everything is lazy: the unit, the context, the bot check and the upstream
- * header are worked out on first use, so a route that runs no experiment costs one small object.
+ * One request's RequestAssay. Everything is lazy: the manifest version, the unit, the context, the bot check
+ * and the upstream header are worked out on first use, so a route that runs no experiment costs one small
+ * object. The version is a snapshot taken on first use: a manifest reloaded meanwhile changes nothing for
+ * this request, down to the exposures recorded after its response.
  */
 export class RequestHandle<Req, Res> implements RequestAssay {
+  private snap: AssaySnapshot | undefined;
+  private manifest: Facts | undefined;
   private ctx: ContextBuilder | undefined;
   private bot: boolean | undefined;
   // True when the unit came from the visitor cookie rather than the app's user or a header.
@@ -72,13 +78,13 @@ export class RequestHandle<Req, Res> implements RequestAssay {
   assign(experiment: string): Variant {
     const known = this.known(experiment);
     if (known !== undefined) return known;
-    return this.remember(this.options.assay.assign(experiment, this.context));
+    return this.remember(this.snapshot().assign(experiment, this.context));
   }
 
   assignOrControl(experiment: string, fallback = "control"): Variant {
     const known = this.known(experiment);
     if (known !== undefined) return known;
-    return this.remember(this.options.assay.assignOrControl(experiment, this.context, fallback));
+    return this.remember(this.snapshot().assignOrControl(experiment, this.context, fallback));
   }
 
   expose(variant: Variant): void {
@@ -109,7 +115,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
       );
     }
     const ctx = this.context;
-    const assay = this.options.assay;
+    const assay = this.snapshot();
     if (experiments.length === 1) return assay.track(experiments[0]!, metric, value, ctx, record);
     return Promise.all(experiments.map((e) => assay.track(e, metric, value, ctx, record))).then(
       () => undefined,
@@ -149,7 +155,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
 
   private record(variant: Variant, timestamp: Date): void {
     // Assay.expose reports a failure to createAssay's onError, so the promise needs no handler here.
-    void this.options.assay.expose(variant, this.context, { timestamp });
+    void this.snapshot().expose(variant, this.context, { timestamp });
   }
 
   private remember(variant: Variant): Variant {
@@ -165,11 +171,23 @@ export class RequestHandle<Req, Res> implements RequestAssay {
     return upstream === undefined ? undefined : this.remember(upstream);
   }
 
+  /** The manifest version this request answers from, taken on first use. */
+  private snapshot(): AssaySnapshot {
+    this.snap ??= this.options.assay.snapshot();
+    return this.snap;
+  }
+
+  private facts(): Facts {
+    this.manifest ??= this.options.facts.of(this.snapshot());
+    return this.manifest;
+  }
+
   private fromUpstream(experiment: string): Variant | undefined {
     // A service that does not accept the header never reads it.
-    if (this.options.propagated === undefined) return undefined;
+    const propagated = this.facts().propagated;
+    if (propagated === undefined) return undefined;
     if (this.upstream === NOT_PARSED) {
-      this.upstream = this.options.propagated.parse(this.binding.header(this.request, EXPERIMENTS_HEADER));
+      this.upstream = propagated.parse(this.binding.header(this.request, EXPERIMENTS_HEADER));
     }
     return this.upstream?.get(experiment);
   }
@@ -187,7 +205,7 @@ export class RequestHandle<Req, Res> implements RequestAssay {
     let ctx = unit === undefined ? ExperimentContext.anonymous() : ExperimentContext.forUser(unit);
     // A cookie's id is an anonymous visitor's: the session unit as well (when the manifest has a session-unit
     // experiment), so `unit = "session"` experiments enrol visitors who are not signed in.
-    if (unit !== undefined && this.visitor && this.options.visitorSessions) ctx = ctx.withSession(unit);
+    if (unit !== undefined && this.visitor && this.facts().visitorSessions) ctx = ctx.withSession(unit);
     for (const attribute of this.options.attributes) {
       const value =
         "header" in attribute

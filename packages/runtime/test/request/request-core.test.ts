@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ExperimentDefinition, MemoryEventStore, makeVariant } from "@assay/core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -398,6 +399,39 @@ describe("the experiments header", () => {
     });
     const handle = middleware.begin({ headers: {}, user: "zoë" }, { cookies: [] });
     expect(() => handle.outgoingHeaders()).toThrow(/cannot be sent in the x-user-id header/);
+  });
+});
+
+describe("a manifest reloaded while requests run", () => {
+  it("answers a request from the version it started on, and the next from the new one", async () => {
+    const dir = await appDir({ "assay.toml": HASH_MANIFEST });
+    const assay = await createAssay({
+      manifest: join(dir, "assay.toml"),
+      store: new MemoryEventStore(),
+      handleSignals: false,
+    });
+    opened.push(assay);
+    const middleware = core(assay, { unit: [{ from: "header", name: "x-user-id" }], acceptPropagated: true });
+    const headers = { "x-user-id": "u-5", "x-assay-experiments": "new_exp=treatment" };
+    const during = middleware.begin({ headers }, { cookies: [] });
+    expect(during.assign(EXPERIMENT).reason).toBe("hash");
+    const next = HASH_MANIFEST.replace(`id = "${EXPERIMENT}"`, `id = "${EXPERIMENT}"\nenabled = false`);
+    await writeFile(
+      join(dir, "assay.toml"),
+      `${next}
+[[plugins.experiments]]
+id = "new_exp"
+variants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = 50 }]
+`,
+    );
+    await assay.reload();
+    expect(assay.version).toBe(2);
+    // The request that started before the reload still answers from its version, which has no new_exp.
+    expect(() => during.assign("new_exp")).toThrow(/not declared/);
+    const after = middleware.begin({ headers }, { cookies: [] });
+    expect(after.assign(EXPERIMENT).reason).toBe("disabled");
+    // The upstream header is checked against the new version's experiments.
+    expect(after.assign("new_exp")).toMatchObject({ variantId: "treatment", reason: "sticky" });
   });
 });
 
