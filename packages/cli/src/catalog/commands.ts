@@ -133,8 +133,8 @@ ${MANIFEST_FLAG}
   },
   serve: {
     summary: "the results dashboard in a browser: decisions, intervals, trends",
-    help: `usage: assay serve [--manifest PATH] [--port N] [--host H] [--keys FILE] [--token-file PATH]
-                   [--cors-origin ORIGIN]...
+    help: `usage: assay serve [--manifest PATH | URL] [--watch [--poll-ms N]] [--port N] [--host H] [--keys FILE]
+                   [--token-file PATH] [--cors-origin ORIGIN]...
 
 Serves the results dashboard over the manifest's event store and prints its URL: every experiment with its
 status and decision, and per experiment the decision and why, the SRM check, an interval plot per metric, the
@@ -151,6 +151,9 @@ options:
                      as KEY:ROLE[+ROLE], comma-separated
   --token-file PATH  the token, first line of PATH (default $ASSAY_DASHBOARD_TOKEN); an admin key
   --cors-origin O    a browser origin allowed to call OFREP (repeatable; default $ASSAY_CORS_ORIGINS)
+  --watch            reload the manifest when its file changes (and on SIGHUP), or poll its URL (http://...)
+                     with its ETag; a version that does not validate is refused and the old one keeps serving
+  --poll-ms N        with --watch and a URL: how often it is polled (default 30000)
 ${MANIFEST_FLAG}
   -h, --help         this help
 `,

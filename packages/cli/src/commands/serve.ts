@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isManifestError } from "@assay/config";
-import { createAssay } from "@assay/runtime";
+import { createAssay, isManifestUrl, type ReloadResult } from "@assay/runtime";
 import {
   type ApiKey,
   CorsConfigError,
@@ -23,7 +23,7 @@ import { manifestPath } from "./manifest-path.js";
 import { reportOf } from "./report.js";
 
 const USAGE =
-  "usage: assay serve [--manifest PATH] [--port N] [--host H] [--keys FILE] [--token-file PATH] [--cors-origin ORIGIN]...";
+  "usage: assay serve [--manifest PATH | URL] [--watch [--poll-ms N]] [--port N] [--host H] [--keys FILE] [--token-file PATH] [--cors-origin ORIGIN]...";
 
 /**
  * `assay serve`: the results dashboard over the manifest's event store, until SIGINT or SIGTERM. Its
@@ -40,6 +40,8 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       "token-file": { type: "string" },
       keys: { type: "string" },
       "cors-origin": { type: "string", multiple: true },
+      watch: { type: "boolean" },
+      "poll-ms": { type: "string" },
     },
     USAGE,
   );
@@ -52,8 +54,15 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
   const keys = keysOf(values.keys, io);
   const cors = corsOf(values["cors-origin"], io);
   const manifest = manifestPath(values.manifest, io);
+  const pollIntervalMs = pollOf(values["poll-ms"], values.watch === true);
   const open = async (): Promise<DashboardSource & EvaluationSource> => {
-    const assay = await createAssay({ manifest, handleSignals: false });
+    const assay = await createAssay({
+      manifest,
+      handleSignals: false,
+      ...(values.watch === true
+        ? { watch: { ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }), onReload: logReload(io) } }
+        : {}),
+    });
     return {
       storeName: assay.store.name,
       experiments: () => assay.experiments(),
@@ -88,7 +97,7 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       keys,
       ...(cors === undefined ? {} : { cors }),
       // Where `assay simulate` notes which experiments hold simulated data, for the pages to say so.
-      manifestDir: dirname(resolve(manifest)),
+      manifestDir: isManifestUrl(manifest) ? process.cwd() : dirname(resolve(manifest)),
     });
   } catch (error) {
     await first?.close?.();
@@ -105,6 +114,34 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
   await stopped;
   await running.close();
   return EXIT.OK;
+}
+
+/** `--poll-ms N`: how often `--watch` polls a manifest URL. */
+function pollOf(text: string | undefined, watching: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  if (!watching) throw new CliError(`--poll-ms applies with --watch\n${USAGE}`, EXIT.USAGE);
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 100 || ms > 86_400_000) {
+    throw new CliError(`--poll-ms ${text}: a whole number of milliseconds from 100 to 86400000`, EXIT.USAGE);
+  }
+  return ms;
+}
+
+/** One stderr line per reload that swapped a version in or was refused (with its errors). */
+function logReload(io: Io): (result: ReloadResult) => void {
+  return (result) => {
+    if (result.status === "swapped") {
+      void write(
+        io.stderr,
+        `assay serve: manifest reloaded: version ${result.version} (${result.manifestVersion}, was ${result.previous}) in ${result.durationMs.toFixed(0)} ms\n`,
+      );
+    } else if (result.status === "rejected") {
+      void write(
+        io.stderr,
+        `assay serve: manifest refused${result.manifestVersion === undefined ? "" : ` (${result.manifestVersion})`}, the previous version keeps serving:\n${result.errors.map((e) => `  ${e}`).join("\n")}\n`,
+      );
+    }
+  };
 }
 
 /** `--token-file` (its first line), else `ASSAY_DASHBOARD_TOKEN`. */

@@ -21,6 +21,8 @@ export interface WatchOptions {
    * still assigning or recording. Default 30,000 ms.
    */
   readonly retireAfterMs?: number;
+  /** Told the outcome of every reload the watcher ran (a service's log line). Refusals also go to `onError`. */
+  readonly onReload?: (result: ReloadResult) => void;
 }
 
 /** What one reload did. */
@@ -109,7 +111,7 @@ export class ManifestReloader {
   watch(options: WatchOptions): void {
     this.retireAfterMs = options.retireAfterMs ?? 30_000;
     const trigger = () => {
-      void this.reload();
+      void this.reload().then(options.onReload);
     };
     const stop = this.setup.source.watch(trigger, {
       debounceMs: options.debounceMs ?? 100,
