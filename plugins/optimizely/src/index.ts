@@ -7,14 +7,14 @@ export {
   type OptimizelyBackendOptions,
   type OptimizelyEventStats,
 } from "./optimizely-plugin.js";
-export type { OptimizelyPluginOptions } from "./options.js";
+export type { OptimizelyAttributeType, OptimizelyPluginOptions } from "./options.js";
 export { validateOptions } from "./options.js";
 
 /**
  * The plugin module the manifest loads with `source = "@assay/optimizely"`. Options: `sdk_key` (+
  * `datafile_url`, `polling_interval`, `timeout`) or `datafile_file`; `experiments` (Assay id = Optimizely
- * experiment key), `events` (Assay metric = event key), `event_url`, `batch_size`, `flush_interval`,
- * `context_memory`.
+ * experiment key), `events` (Assay metric = event key), `attribute_types`, `event_url`, `batch_size`,
+ * `flush_interval`, `context_memory`.
  */
 export default definePlugin({
   provides: ["experiments"],

@@ -38,7 +38,7 @@ import {
   NOTIFICATION_TYPES,
 } from "@optimizely/optimizely-sdk";
 import { type DatafileExperiment, datafileEventKeys, datafileExperiments } from "./datafile.js";
-import type { OptimizelyPluginOptions } from "./options.js";
+import type { OptimizelyAttributeType, OptimizelyPluginOptions } from "./options.js";
 
 /** Optimizely's control attribute: bucket by this value instead of the user id. */
 const BUCKETING_ID = "$opt_bucketing_id";
@@ -78,7 +78,7 @@ export interface OptimizelyEventStats {
 /** Who the SDK sees for one evaluation: its user id and attributes. */
 interface OptimizelyUser {
   readonly userId: string;
-  readonly attributes: Record<string, string>;
+  readonly attributes: Record<string, string | number | boolean>;
 }
 
 /**
@@ -183,7 +183,12 @@ export class OptimizelyBackend implements ExperimentPlugin {
     if (ctx.userId !== undefined && (typeof ctx.userId !== "string" || ctx.userId === "")) {
       throw new InvalidContextError(`context.userId must be a non-empty string, got ${describe(ctx.userId)}`);
     }
-    const user = optimizelyUser(ctx.userId, unit, attrs as Readonly<Record<string, string>>);
+    const user = optimizelyUser(
+      ctx.userId,
+      unit,
+      attrs as Readonly<Record<string, string>>,
+      this.options.attributeTypes,
+    );
     const variant = this.evaluate(served, user);
     this.contexts.remember(experiment, ctx);
     return variant;
@@ -315,7 +320,7 @@ export class OptimizelyBackend implements ExperimentPlugin {
     const attributes = this.contexts.attributesFor(record);
     const unit = unitOf(served.definition, record, attributes);
     if (typeof unit !== "string" || unit === "") return undefined;
-    return optimizelyUser(record.userId, unit, attributes);
+    return optimizelyUser(record.userId, unit, attributes, this.options.attributeTypes);
   }
 
   private requireClient(): Client {
@@ -327,6 +332,13 @@ export class OptimizelyBackend implements ExperimentPlugin {
   private lookup(experiment: string): Served {
     return lookupExperiment(this.served, experiment);
   }
+}
+
+/** An attribute as its declared type: a finite number, `true` / `false`, or undefined when it does not convert. */
+function typedValue(value: string, type: OptimizelyAttributeType): number | boolean | undefined {
+  if (type === "boolean") return value === "true" ? true : value === "false" ? false : undefined;
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** The SDK's own HTTP dispatcher, posting every batch to `url` instead of Optimizely's event API. */
@@ -343,8 +355,17 @@ function optimizelyUser(
   userId: string | undefined,
   unit: string,
   attributes: Readonly<Record<string, string>>,
+  types: Readonly<Record<string, OptimizelyAttributeType>> | undefined,
 ): OptimizelyUser {
-  const attrs: Record<string, string> = { ...attributes };
+  const attrs: Record<string, string | number | boolean> = { ...attributes };
+  if (types !== undefined) {
+    for (const [name, type] of Object.entries(types)) {
+      if (!Object.hasOwn(attrs, name)) continue;
+      const typed = typedValue(attributes[name]!, type);
+      if (typed === undefined) delete attrs[name];
+      else attrs[name] = typed;
+    }
+  }
   if (userId === undefined) return { userId: unit, attributes: attrs };
   if (unit !== userId) attrs[BUCKETING_ID] = unit;
   return { userId, attributes: attrs };

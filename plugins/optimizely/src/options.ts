@@ -33,6 +33,12 @@ export interface OptimizelyPluginOptions {
   readonly experimentKeys?: Readonly<Record<string, string>>;
   /** Assay metric -> Optimizely event key for `track`; unlisted metrics use their own name. */
   readonly eventKeys?: Readonly<Record<string, string>>;
+  /**
+   * Attributes the datafile's audiences compare as numbers or booleans (Assay attributes are strings):
+   * attribute -> `"number"` or `"boolean"`. Converted before the SDK sees them; a value that does not convert
+   * (`"abc"` as a number, anything but `"true"` / `"false"` as a boolean) is left out, so the audience fails.
+   */
+  readonly attributeTypes?: Readonly<Record<string, OptimizelyAttributeType>>;
   /** Events per batch the SDK's batch event processor sends. Default the SDK's (10). */
   readonly batchSize?: number;
   /** Seconds between the batch event processor's flushes. Default the SDK's (30). */
@@ -52,6 +58,10 @@ export interface OptimizelyPluginOptions {
   readonly eventDispatcher?: EventDispatcher;
 }
 
+/** How an attribute reaches Optimizely's audience conditions when it is not a string. */
+export type OptimizelyAttributeType = "number" | "boolean";
+const ATTRIBUTE_TYPES: readonly string[] = ["number", "boolean"];
+
 const OPTIONS: Record<string, OptionSpec> = {
   sdk_key: nonEmptyString('a string, the environment\'s SDK key, e.g. "JWQSgMa6LeRK6gyxpcNKw"'),
   datafile_url: nonEmptyString('a URL template with %s for the SDK key, e.g. "https://cdn.example/%s.json"'),
@@ -66,6 +76,14 @@ const OPTIONS: Record<string, OptionSpec> = {
   events: stringTable(
     'a table of Assay metric = Optimizely event key, e.g. { purchase = "order_completed" }',
   ),
+  attribute_types: {
+    check: (v) =>
+      typeof v === "object" &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.values(v).every((t) => typeof t === "string" && ATTRIBUTE_TYPES.includes(t)),
+    hint: 'a table of attribute = "number" or "boolean", e.g. { age = "number", beta = "boolean" }',
+  },
   event_url: nonEmptyString(
     'a URL string the event batches are posted to, e.g. "https://events-proxy.example/v1/events"',
   ),
@@ -112,6 +130,7 @@ export function fromManifestOptions(
     ["experimentKeys", table("experiments")],
     ["eventKeys", table("events")],
     ["eventUrl", str("event_url")],
+    ["attributeTypes", table("attribute_types")],
     ["batchSize", num("batch_size")],
     ["flushIntervalSeconds", num("flush_interval")],
     ["contextMemory", num("context_memory")],

@@ -21,10 +21,14 @@ export interface GroupSpec {
   readonly experiments: readonly (ExperimentSpec & { readonly share: number })[];
 }
 
-/** A typed audience: every `attribute in values` must hold (values compared with `exact`). */
+/**
+ * An audience: every `attribute in values` must hold (values compared with `exact`), or, with `conditions`, that
+ * condition tree as the datafile writes it (numeric `gt`, `exists`, ...).
+ */
 export interface AudienceSpec {
   readonly id: string;
-  readonly all: Readonly<Record<string, readonly string[]>>;
+  readonly all?: Readonly<Record<string, readonly string[]>>;
+  readonly conditions?: readonly unknown[];
 }
 
 function trafficAllocation(e: ExperimentSpec, variationId: (i: number) => string) {
@@ -98,13 +102,15 @@ export function buildDatafile(spec: {
     audiences: (spec.audiences ?? []).map((a) => ({
       id: a.id,
       name: `audience ${a.id}`,
-      conditions: JSON.stringify([
-        "and",
-        ...Object.entries(a.all).map(([name, values]) => [
-          "or",
-          ...values.map((value) => ({ name, type: "custom_attribute", match: "exact", value })),
-        ]),
-      ]),
+      conditions: JSON.stringify(
+        a.conditions ?? [
+          "and",
+          ...Object.entries(a.all ?? {}).map(([name, values]) => [
+            "or",
+            ...values.map((value) => ({ name, type: "custom_attribute", match: "exact", value })),
+          ]),
+        ],
+      ),
     })),
     typedAudiences: [],
     attributes: (spec.attributes ?? []).map((key, i) => ({ id: `1300${i}`, key })),

@@ -17,6 +17,7 @@ describe("manifest options", () => {
         experiments: { checkout: "checkout_test" },
         events: { purchase: "order_completed" },
         event_url: "https://events-proxy.example/v1/events",
+        attribute_types: { age: "number", beta: "boolean" },
         batch_size: 20,
         flush_interval: 10,
         context_memory: 0,
@@ -41,8 +42,14 @@ describe("manifest options", () => {
       polling_interval: 30,
       batch_size: 0,
       events: [],
+      attribute_types: { age: "int" },
     });
-    expect(issues.map((i) => i.key).sort()).toEqual(["batch_size", "events", "polling_interval"]);
+    expect(issues.map((i) => i.key).sort()).toEqual([
+      "attribute_types",
+      "batch_size",
+      "events",
+      "polling_interval",
+    ]);
     expect(issues.find((i) => i.key === "batch_size")?.message).toBe(
       "must be a whole number >= 1 (events per batch), got 0",
     );
