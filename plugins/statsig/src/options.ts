@@ -29,7 +29,7 @@ export interface StatsigPluginOptions {
    * SDK reads it through its data-store adapter instead of fetching.
    */
   readonly specs?: Readonly<Record<string, unknown>>;
-  /** A JSON file holding that response, relative to `baseDir`; re-read on every sync. */
+  /** A JSON file holding that response (or a v1 one, statsig-node's), relative to `baseDir`; re-read on every sync. */
   readonly specsFile?: string;
   /** Where `specsFile` resolves from (the manifest's directory). Default: the working directory. */
   readonly baseDir?: string;
@@ -58,7 +58,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   specs_url: nonEmptyString('a URL string, e.g. "https://api.statsigcdn.com/v2/download_config_specs"'),
   log_event_url: nonEmptyString('a URL string, e.g. "https://events.statsigapi.net/v1/log_event"'),
   specs_file: nonEmptyString(
-    'a path to a download_config_specs v2 JSON, relative to the manifest, e.g. "./statsig.json"',
+    'a path to a download_config_specs JSON (v2, or v1), relative to the manifest, e.g. "./statsig.json"',
   ),
   sync_interval: positiveNumber("a number of seconds > 0 (the SDK's specs refresh)"),
   flush_interval: positiveNumber("a number of seconds > 0 (the SDK's event flush)"),

@@ -1,5 +1,6 @@
 import { BackendError, readContainedFile } from "@assay/core";
 import type { DataStore, DataStoreResponse } from "@statsig/statsig-node-core";
+import { isV1Specs, v1ToV2Specs } from "./specs-v1.js";
 
 /** The data-store path under which the SDK looks for the config specs (`statsig|<path>|plain_text|<key>`). */
 const SPECS_PATH = "/v2/download_config_specs";
@@ -15,15 +16,17 @@ export class SpecsDataStore implements DataStore {
 
   constructor(private readonly source: { readonly name: string; readonly text: () => string }) {}
 
+  /** The specs in a file, re-read on every poll; a v1 (statsig-node) payload is rewritten in the v2 format. */
   static fromFile(file: string, baseDir: string, allowOutside: boolean): SpecsDataStore {
     return new SpecsDataStore({
       name: `file ${file}`,
-      text: () => readContainedFile(file, baseDir, { allowOutside }),
+      text: () => asV2Text(readContainedFile(file, baseDir, { allowOutside })),
     });
   }
 
+  /** Specs in hand, either format. */
   static fromSpecs(specs: Readonly<Record<string, unknown>>): SpecsDataStore {
-    const text = JSON.stringify(specs);
+    const text = JSON.stringify(isV1Specs(specs) ? v1ToV2Specs(specs) : specs);
     return new SpecsDataStore({ name: "given", text: () => text });
   }
 
@@ -42,6 +45,13 @@ export class SpecsDataStore implements DataStore {
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw new BackendError(`statsig: the specs ${this.source.name} are not a JSON object`);
+    }
+    // refused here, not by the SDK, which would also report its failure to Statsig
+    const configs = (parsed as { dynamic_configs?: unknown }).dynamic_configs;
+    if (typeof configs !== "object" || configs === null) {
+      throw new BackendError(
+        `statsig: the specs ${this.source.name} have no dynamic_configs (a download_config_specs response has them, as a map or a list)`,
+      );
     }
   }
 
@@ -63,4 +73,17 @@ export class SpecsDataStore implements DataStore {
   set = async (): Promise<void> => {};
 
   supportPollingUpdatesFor = async (key: string): Promise<boolean> => key === SPECS_PATH;
+}
+
+/** The file's text as the SDK reads it: v2 as it is, v1 rewritten (anything else is left for `check` to refuse). */
+function asV2Text(text: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return text;
+  const payload = parsed as Record<string, unknown>;
+  return isV1Specs(payload) ? JSON.stringify(v1ToV2Specs(payload)) : text;
 }

@@ -239,7 +239,8 @@ export class StatsigBackend implements ExperimentPlugin {
     const problems: string[] = [];
     for (const served of this.served.values()) {
       const found = client.getExperimentGroups(served.statsigName);
-      const groups = found?.groups ?? [];
+      // a rule marked as a group without a group name (seen in statsig-node's own test payload) is no group
+      const groups = (found?.groups ?? []).filter((g) => g.groupName !== "");
       if (found?.isExperimentActive === undefined || groups.length === 0) {
         problems.push(`no experiment ${JSON.stringify(served.statsigName)} (for ${served.definition.id})`);
         served.byRule = new Map();
