@@ -170,9 +170,9 @@ Writes a seeded data set for one experiment into the manifest's event store, so 
 experiment assigns them as it would in the app, each enrolled one is exposed at the first visit and at its
 returns, then acts by its variant: the first yes/no metric is the conversion (10% in control), a metric named
 like money (revenue, order_value, ...) the order value of a converting unit (log-normal, mean --order-value,
-default 50), other yes/no metrics 5% (guardrails 2%), counts Poisson(1.5). --effect sets the true relative change of a metric's mean per
-unit in the treatments (all of them, or VARIANT's); a metric without one has none. --srm loses that share of a
-variant's units, a sample-ratio mismatch. Units are named sim-<seed>-<n>: the same flags write the same events
+default 50), other yes/no metrics 5% (guardrails 2%), counts Poisson(1.5). --effect sets the true relative
+change of a metric's mean per unit in the treatments (all of them, or VARIANT's); a metric without one has
+none. --srm loses that share of a variant's units, a sample-ratio mismatch. Units are named sim-<seed>-<n>: the same flags write the same events
 (a rerun stores nothing twice), and .assay/simulated.json beside the manifest tells the dashboard the data are
 simulated, with their true effects.
 
@@ -186,7 +186,7 @@ options:
   --metric NAME[:KIND]
                      a metric to write, KIND bool, numeric or count (repeatable; default the analysis plan's
                      metrics, else conversion and revenue)
-  --order-value MEAN the mean order of a converting unit (default 50)
+  --order-value M    the mean order of a converting unit (default 50)
   --seed S           the seed (letters, digits, - and _; default 1)
 ${MANIFEST_FLAG}
   -h, --help         this help
