@@ -147,6 +147,18 @@ describe("the dashboard in Chromium", () => {
         for (const arm of report.arms) {
           expect(await page.locator(`tr[data-arm="${arm.variant}"]`).count(), arm.variant).toBe(1);
         }
+        // Every result and interval is on screen, not scrolled out of a table sideways (on a phone the
+        // metric rows become label/value pairs).
+        const width = VIEWPORTS[viewport].width;
+        for (const cell of await page
+          .locator('#metrics td[data-label="result"], #metrics td[data-label="CI"]')
+          .all()) {
+          const box = await cell.boundingBox();
+          expect(box, `${id} ${viewport}`).not.toBeNull();
+          expect(box!.x + box!.width, `${id} ${viewport}: ${await cell.textContent()}`).toBeLessThanOrEqual(
+            width,
+          );
+        }
         await page.close();
       }
     });
