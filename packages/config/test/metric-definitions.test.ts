@@ -296,4 +296,39 @@ capping = { value = 3 }
       ),
     ]);
   });
+  test('window = "7d": the plan metric carries it in milliseconds; mistakes at file:line:col', () => {
+    const manifest = parseManifest(
+      `${experiment('primary = ["converted_7d"]')}
+[[metrics]]
+name = "converted_7d"
+outcome = "converted"
+window = "7d"
+`,
+      "assay.toml",
+    );
+    expect(manifest.plugins[0]!.experiments[0]!.analysis!.primary[0]).toMatchObject({
+      metric: "converted_7d",
+      outcome: "converted",
+      windowMs: 7 * 86_400_000,
+    });
+    expect(manifest.metrics[0]).toMatchObject({ windowMs: 604_800_000 });
+    const issues = formattedIssues(`${experiment('primary = ["a"]')}
+[[metrics]]
+name = "a"
+window = "7 days"
+
+[[metrics]]
+name = "b"
+window = "36h"
+capping = { value = 1 }
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^assay\.toml:12:10: metrics\[0\]\.window: must be a duration like "7d", "36h" or "30m".*got "7 days"/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:16:1: metrics\[1\]\.window: a metric cannot be both windowed and capped yet/,
+      ),
+    ]);
+  });
 });

@@ -349,6 +349,34 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
+    it("counts exactly the outcomes inside a window: from the first exposure, up to but not at its end", async () => {
+      const store = await open();
+      const exp = experimentId("window");
+      const hour = 60; // minutes
+      await store.append([
+        exposure(exp, "control", "a", 10 * hour),
+        exposure(exp, "control", "a", 12 * hour), // a later exposure: the window runs from the first
+        outcome(exp, "spend", { kind: "numeric", value: 1 }, { userId: "a" }, 10 * hour - 1), // before it
+        outcome(exp, "spend", { kind: "numeric", value: 2 }, { userId: "a" }, 10 * hour), // at its start
+        outcome(exp, "spend", { kind: "numeric", value: 4 }, { userId: "a" }, 34 * hour - 1), // last minute in
+        outcome(exp, "spend", { kind: "numeric", value: 8 }, { userId: "a" }, 34 * hour), // at its end: out
+        exposure(exp, "control", "b", 0),
+      ]);
+      const summary = await store.summarize({
+        experiment: exp,
+        windowed: [{ metric: "spend", windowMs: 86_400_000 }],
+      });
+      expect(summary.windowed).toEqual([
+        {
+          metric: "spend",
+          windowMs: 86_400_000,
+          variants: [{ variantId: "control", n: 2, sum: 6, sumSquares: 36, sumSquaredDeviations: 18 }],
+        },
+      ]);
+      expect(summary.metrics[0]?.variants[0]).toMatchObject({ sum: 14 }); // the metric itself counts all after
+      await store.close?.();
+    });
+
     it("summarizes an experiment with no events as empty", async () => {
       const store = await open();
       const exp = experimentId("empty");
@@ -411,6 +439,18 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         expect(withCaps.capped?.map((c) => c.variants.length)).toEqual([3, 3, 3]);
         expect(withCaps.capped?.[1]?.cap).toBe(2);
         expectSummariesClose(withCaps, summarizeEvents(events, capped));
+        // windowed metrics: only the outcomes within the window after each unit's first exposure
+        const windowed = {
+          experiment: exp,
+          windowed: [
+            { metric: "revenue", windowMs: 86_400_000 },
+            { metric: "buy", windowMs: 36 * 3_600_000 },
+            { metric: "items", windowMs: 1 },
+          ],
+        };
+        const withWindows = await store.summarize(windowed);
+        expect(withWindows.windowed?.map((w) => w.variants.length)).toEqual([3, 3, 3]);
+        expectSummariesClose(withWindows, summarizeEvents(events, windowed));
       }
       await store.close?.();
     });

@@ -260,6 +260,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       ...(query.daily === true ? { daily: true } : {}),
       ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
       ...(query.capped === undefined ? {} : { capped: query.capped }),
+      ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
     });
   }
 
@@ -372,6 +373,22 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       );
       for (const row of rows) unitValues.push({ metric, ...row });
     }
+    // Windowed metrics, from the raw outcomes (the rollups keep days, not times): O(the metric's events).
+    const windowValues = [];
+    const U = mode === "s" ? "('s:' || session_id)" : "COALESCE('u:' || user_id, 's:' || session_id)";
+    for (const [request, { metric, windowMs }] of (query.windowed ?? []).entries()) {
+      const { rows } = await client.query<{ variantId: string; value: number }>(
+        `SELECT u.variant_id AS "variantId",
+                CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS value
+         FROM (SELECT ${U} AS unit, kind, value, ts FROM ${s}.events
+               WHERE experiment = $1 AND type = 1 AND metric = $3) e
+         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = e.unit
+         WHERE e.ts >= u.first_ts AND e.ts < u.first_ts + $4::float8
+         GROUP BY e.unit, u.variant_id`,
+        [query.experiment, mode, metric, windowMs],
+      );
+      for (const row of rows) windowValues.push({ request, ...row });
+    }
     return {
       exposures: exposures.rows,
       kinds: kinds.rows,
@@ -379,6 +396,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       unitsInSeveralVariants: several.rows[0]?.n ?? 0,
       ratios,
       unitValues,
+      windowValues,
     };
   }
 }

@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
 import { EventKeys } from "./event-keys.js";
 import { scanEventRows } from "./event-scan.js";
-import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode } from "./rollups.js";
+import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode, unitExpression } from "./rollups.js";
 import { migrate } from "./schema.js";
 
 /** What the engine needs to open its database (the store's options that reach the writer thread). */
@@ -360,7 +360,34 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
       }>
     ).map((row) => ({ metric, ...row })),
   );
-  return { exposures, kinds, metrics, unitsInSeveralVariants: several, ratios, unitValues: unitValueRows };
+  // Windowed metrics, from the raw outcomes (the rollups keep days, not times): O(the metric's events).
+  const U = unitExpression(mode);
+  const inWindow = db.prepare(
+    `SELECT u.variant_id AS variantId,
+            CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS value
+     FROM (SELECT ${U} AS unit, kind, value, ts FROM event_rows
+           WHERE experiment = @experiment AND type = 1 AND metric = @metric) e
+     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = e.unit
+     WHERE e.ts >= u.first_ts AND e.ts < u.first_ts + @windowMs
+     GROUP BY e.unit, u.variant_id`,
+  );
+  const windowValues = (query.windowed ?? []).flatMap(({ metric, windowMs }, request) =>
+    (
+      inWindow.all({ experiment: query.experiment, mode, metric, windowMs }) as Array<{
+        variantId: string;
+        value: number;
+      }>
+    ).map((row) => ({ request, ...row })),
+  );
+  return {
+    exposures,
+    kinds,
+    metrics,
+    unitsInSeveralVariants: several,
+    ratios,
+    unitValues: unitValueRows,
+    windowValues,
+  };
 }
 
 /** Per unit, its value of one metric (parameter `metric`): bool the max over its days, else the sum. */

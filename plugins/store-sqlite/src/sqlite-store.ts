@@ -122,6 +122,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
       ...(query.daily === true ? { daily: true } : {}),
       ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
       ...(query.capped === undefined ? {} : { capped: query.capped }),
+      ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
     });
   }
 

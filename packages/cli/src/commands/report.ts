@@ -1,5 +1,11 @@
 import type { ExperimentEntry } from "@assay/config";
-import type { CapRequest, ExperimentDefinition, ExperimentSummary, RatioPair } from "@assay/core";
+import type {
+  CapRequest,
+  ExperimentDefinition,
+  ExperimentSummary,
+  RatioPair,
+  WindowRequest,
+} from "@assay/core";
 import {
   adjust,
   type ExperimentPlan,
@@ -84,6 +90,15 @@ export function plannedCaps(definition: ExperimentDefinition): CapRequest[] {
   if (plan === undefined) return [];
   return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
     m.capping === undefined ? [] : [{ metric: m.outcome ?? m.metric, ...m.capping }],
+  );
+}
+
+/** The windows of the plan's windowed metrics, whose windowed statistics a summary must hold. */
+export function plannedWindows(definition: ExperimentDefinition): WindowRequest[] {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return [];
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
+    m.windowMs === undefined ? [] : [{ metric: m.outcome ?? m.metric, windowMs: m.windowMs }],
   );
 }
 

@@ -11,6 +11,7 @@ import {
   plannedMetrics,
   plannedOutcomes,
   plannedRatios,
+  plannedWindows,
   renderReport,
   reportOf,
 } from "./report.js";
@@ -58,6 +59,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
     }
     const ratios = definition === undefined ? [] : plannedRatios(definition);
     const capped = definition === undefined ? [] : plannedCaps(definition);
+    const windowed = definition === undefined ? [] : plannedWindows(definition);
     const summary = await assay.summarize(experiment, {
       // A plan's decision needs all its metrics; --metric then only narrows what is shown.
       ...(values.metric !== undefined
@@ -66,6 +68,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       ...(values.daily === true ? { daily: true } : {}),
       ...(ratios.length === 0 ? {} : { ratios }),
       ...(capped.length === 0 ? {} : { capped }),
+      ...(windowed.length === 0 ? {} : { windowed }),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
     const json = {

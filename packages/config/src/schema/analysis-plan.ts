@@ -47,6 +47,7 @@ export function analysisPlan(
           ...(m.type === undefined ? {} : { type: m.type }),
           ...(m.ratio === undefined ? {} : { ratio: m.ratio }),
           ...(m.capping === undefined ? {} : { capping: m.capping }),
+          ...(m.windowMs === undefined ? {} : { windowMs: m.windowMs }),
           direction: m.direction,
           scale: m.scale,
           ...(margin ? { margin: m.margin } : {}),

@@ -99,6 +99,7 @@ function withDefinition(entry: PlanMetric, ctx: CheckContext): PlanMetric {
     ...(definition.outcome === definition.name || "ratio" in kind ? {} : { outcome: definition.outcome }),
     ...kind,
     ...(definition.capping === undefined ? {} : { capping: definition.capping }),
+    ...(definition.windowMs === undefined ? {} : { windowMs: definition.windowMs }),
     ...(direction === undefined ? {} : { direction }),
   });
 }

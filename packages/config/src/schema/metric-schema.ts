@@ -32,6 +32,8 @@ export interface MetricDefinition {
    * values of the experiment's exposed units (nearest rank); the cap used is reported.
    */
   readonly capping?: { readonly value: number } | { readonly percentile: number };
+  /** `window = "7d"`: only outcomes within this many milliseconds after the unit's first exposure count. */
+  readonly windowMs?: number;
   /** Which way is good, for every plan that lists it without its own `direction`. */
   readonly direction?: "increase" | "decrease";
   /** Free text for people. */
@@ -74,6 +76,23 @@ const cappingTable = tableOf(
 /** `capping = { percentile = 0.99 }` or `{ value = 500 }`. */
 const capping: Check<{ value: number } | { percentile: number }> = cappingTable;
 
+const UNIT_MS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
+const WINDOW_EXPECTED =
+  'a duration like "7d", "36h" or "30m" (a whole number of days, hours or minutes, at least 1)';
+const windowText = text({ expected: WINDOW_EXPECTED });
+
+/** `window = "7d"` as milliseconds. */
+const windowDuration: Check<number> = (value, path, ctx) => {
+  const written = windowText(value, path, ctx);
+  if (written === INVALID) return INVALID;
+  const match = /^([1-9][0-9]{0,5})([dhm])$/.exec(written);
+  if (match === null) {
+    ctx.report(path, `must be ${WINDOW_EXPECTED}, got ${JSON.stringify(written)}`);
+    return INVALID;
+  }
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+};
+
 const metricFields = {
   name: required(name, 'the name analysis plans refer to it by, e.g. name = "orders"'),
   outcome: optional(
@@ -96,6 +115,7 @@ const metricFields = {
     }),
   ),
   capping: optional(capping),
+  window: optional(windowDuration),
   direction: optional(
     oneOf(["increase", "decrease"] as const, {
       expected: '"increase" (higher is better, the default) or "decrease" (lower is better)',
@@ -136,6 +156,10 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
         );
         valid = false;
       }
+      if (values.window !== undefined) {
+        ctx.report([...path, "window"], "a ratio metric cannot be windowed yet", "key");
+        valid = false;
+      }
     } else {
       for (const key of ["numerator", "denominator"] as const) {
         if (values[key] !== undefined) {
@@ -148,6 +172,10 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
         }
       }
     }
+    if (values.window !== undefined && values.capping !== undefined) {
+      ctx.report([...path, "window"], "a metric cannot be both windowed and capped yet", "key");
+      valid = false;
+    }
     if (!valid) return INVALID;
     return Object.freeze({
       name: values.name,
@@ -156,6 +184,7 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
       ...(values.numerator === undefined ? {} : { numerator: values.numerator }),
       ...(values.denominator === undefined ? {} : { denominator: values.denominator }),
       ...(values.capping === undefined ? {} : { capping: values.capping }),
+      ...(values.window === undefined ? {} : { windowMs: values.window }),
       ...(values.direction === undefined ? {} : { direction: values.direction }),
       ...(values.description === undefined ? {} : { description: values.description }),
       path: Object.freeze([...path]),

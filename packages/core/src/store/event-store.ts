@@ -55,6 +55,8 @@ export interface SummaryQuery {
    * too (a cap reads the per-unit values summarized).
    */
   readonly capped?: ReadonlyArray<CapRequest>;
+  /** Windowed metrics to return (`ExperimentSummary.windowed`). */
+  readonly windowed?: ReadonlyArray<WindowRequest>;
 }
 
 /**
@@ -72,6 +74,20 @@ export interface CappedSummary {
   readonly cap: number;
   /** How the cap was set: the request's `value`, or its `percentile` of the pooled per-unit values. */
   readonly capping: { readonly value: number } | { readonly percentile: number };
+  readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
+}
+
+/**
+ * A windowed metric: per unit, only the outcomes within `windowMs` after its first exposure count (first ≤
+ * timestamp < first + windowMs; the summary's own metrics count every outcome at or after it).
+ */
+export interface WindowRequest {
+  readonly metric: string;
+  readonly windowMs: number;
+}
+
+/** A windowed metric's statistics per variant, over its exposed units (a unit with no outcome in it counts 0). */
+export interface WindowedSummary extends WindowRequest {
   readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
 }
 
@@ -149,6 +165,8 @@ export interface ExperimentSummary {
   readonly ratios?: readonly RatioSummary[];
   /** With `query.capped`: one entry per request, in that order (totals only; the daily series has none). */
   readonly capped?: readonly CappedSummary[];
+  /** With `query.windowed`: one entry per request, in that order (totals only; the daily series has none). */
+  readonly windowed?: readonly WindowedSummary[];
   /**
    * With `daily: true`: one point per UTC day from the day of the first exposure to the day of the last
    * counted event, cumulative (for plots of the effect over time and SRM over time).

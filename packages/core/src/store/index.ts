@@ -20,6 +20,8 @@ export type {
   SummaryQuery,
   SummaryUnit,
   VariantSummary,
+  WindowedSummary,
+  WindowRequest,
 } from "./event-store.js";
 export { recordEvent } from "./event-store.js";
 export { exposureEvent, outcomeEvent } from "./events.js";
@@ -40,3 +42,4 @@ export {
   summaryFromRows,
 } from "./summary-rows.js";
 export { uuidv7, uuidv7Time } from "./uuidv7.js";
+export { windowedSummary } from "./windowing.js";

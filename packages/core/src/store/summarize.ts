@@ -12,6 +12,7 @@ import type {
   SummaryUnit,
   VariantSummary,
 } from "./event-store.js";
+import { windowedSummary } from "./windowing.js";
 
 interface FirstExposure {
   variantId: string;
@@ -196,6 +197,31 @@ function summarizeOnce(
     ),
   );
 
+  // Windowed metrics: per unit, the outcomes with first exposure <= time < first exposure + window.
+  const windowed = query.windowed?.map((request) => {
+    const values = new Map<string, number>();
+    for (const event of outcomes) {
+      if (event.type !== "outcome" || event.metric !== request.metric) continue;
+      const unit = unitOf(event);
+      const exposure = unit === undefined ? undefined : first.get(unit);
+      if (unit === undefined || exposure === undefined) continue;
+      const time = event.timestamp.getTime();
+      if (time < exposure.time || time >= exposure.time + request.windowMs) continue;
+      const previous = values.get(unit) ?? 0;
+      values.set(
+        unit,
+        event.value.kind === "bool"
+          ? Math.max(previous, event.value.value ? 1 : 0)
+          : previous + event.value.value,
+      );
+    }
+    return windowedSummary(
+      request,
+      [...values].map(([unit, value]) => ({ variantId: first.get(unit)!.variantId, value })),
+      exposedByVariant,
+    );
+  });
+
   let unitsInSeveralVariants = 0;
   for (const set of variantsOfUnit.values()) if (set.size > 1) unitsInSeveralVariants++;
 
@@ -210,6 +236,7 @@ function summarizeOnce(
       unattributedOutcomes: unattributed,
       ...(ratios === undefined ? {} : { ratios }),
       ...(capped === undefined ? {} : { capped }),
+      ...(windowed === undefined ? {} : { windowed }),
     },
     firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
     lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),

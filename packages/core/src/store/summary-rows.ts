@@ -11,7 +11,9 @@ import type {
   RatioPair,
   RatioSummary,
   VariantSummary,
+  WindowRequest,
 } from "./event-store.js";
+import { windowedSummary } from "./windowing.js";
 
 /**
  * What a store with a query engine computes (grouped by UTC day, so the result is small whatever the number
@@ -44,6 +46,15 @@ export interface SummaryRows {
   /** Per capped metric asked for, the per-unit values of the units that have one, with their variant. */
   readonly unitValues?: ReadonlyArray<{
     readonly metric: string;
+    readonly variantId: string;
+    readonly value: number;
+  }>;
+  /**
+   * Per windowed metric asked for (its index in the request), the per-unit values of the outcomes inside each
+   * unit's window, with the unit's variant.
+   */
+  readonly windowValues?: ReadonlyArray<{
+    readonly request: number;
     readonly variantId: string;
     readonly value: number;
   }>;
@@ -85,6 +96,7 @@ export function summaryFromRows(
     readonly daily?: boolean;
     readonly ratios?: readonly RatioPair[];
     readonly capped?: readonly CapRequest[];
+    readonly windowed?: readonly WindowRequest[];
   } = {},
 ): ExperimentSummary {
   const kinds = new Map<string, OutcomeKind>();
@@ -146,6 +158,17 @@ export function summaryFromRows(
             cappedSummary(
               request,
               (rows.unitValues ?? []).filter((u) => u.metric === request.metric),
+              new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
+            ),
+          ),
+        }),
+    ...(options.windowed === undefined
+      ? {}
+      : {
+          windowed: options.windowed.map((request, i) =>
+            windowedSummary(
+              request,
+              (rows.windowValues ?? []).filter((u) => u.request === i),
               new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
             ),
           ),

@@ -11,6 +11,7 @@ import { type ExperimentPlan, type ResolvedPlan, resolvePlan } from "./plan.js";
 import { ratioMetric } from "./ratio-metric.js";
 import type { ArmReport, ExperimentReport, MetricResult, TreatmentReport } from "./report.js";
 import { checkSummary, type SummaryInput } from "./summary.js";
+import { windowedMetric } from "./windowed-metric.js";
 
 /**
  * The decision report of one experiment: for each active treatment and planned metric the effect, CI,
@@ -73,6 +74,8 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   const sources = new Map<string, MetricSummary | undefined>();
   for (const m of p.metrics) {
     if (m.ratio !== undefined) sources.set(m.metric, ratioMetric(m.metric, m.ratio, s, exposed));
+    else if (m.windowMs !== undefined)
+      sources.set(m.metric, windowedMetric(m.metric, m.outcome, m.windowMs, s));
     else if (m.capping !== undefined) {
       const capped = cappedMetric(m.metric, m.outcome, m.capping, s);
       sources.set(m.metric, capped?.metric);

@@ -8,6 +8,7 @@ import {
   checkObject,
   checkOneOf,
   checkOpenUnit,
+  checkPositive,
   show,
 } from "../validation/checks.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
@@ -44,6 +45,12 @@ export interface PlanMetric {
    * (`ExperimentSummary.capped`, from `summarize({ capped })`); the report gives the cap used.
    */
   readonly capping?: { readonly value: number } | { readonly percentile: number };
+  /**
+   * Only the outcomes within this many milliseconds after each unit's first exposure count (a manifest's
+   * `window = "7d"`). The summary must carry the windowed statistics (`ExperimentSummary.windowed`, from
+   * `summarize({ windowed })`).
+   */
+  readonly windowMs?: number;
   /** Which way is good. Default "increase". */
   readonly direction?: Direction;
   /** Effect scale for this metric; default the plan's `scale`. */
@@ -118,6 +125,8 @@ export interface ResolvedPlanMetric {
   readonly ratio: { readonly numerator: string; readonly denominator: string } | undefined;
   /** Set for a capped metric. */
   readonly capping: { readonly value: number } | { readonly percentile: number } | undefined;
+  /** Set for a windowed metric. */
+  readonly windowMs: number | undefined;
   readonly role: MetricRole;
   readonly direction: Direction;
   readonly scale: Scale;
@@ -158,6 +167,7 @@ const METRIC_KEYS = new Set([
   "type",
   "ratio",
   "capping",
+  "windowMs",
   "direction",
   "scale",
   "margin",
@@ -304,10 +314,18 @@ function resolveMetric(
       "caps one metric's per-unit values; a ratio metric cannot be capped",
     );
   }
+  const windowMs = m.windowMs === undefined ? undefined : checkPositive(m.windowMs, `${field}.windowMs`);
+  if (windowMs !== undefined && (ratio !== undefined || capping !== undefined)) {
+    throw new StatsInputError(
+      `${field}.windowMs`,
+      "a windowed metric cannot be a ratio or capped (not supported yet)",
+    );
+  }
   return {
     metric: m.metric,
     ratio,
     capping,
+    windowMs,
     outcome: m.outcome === undefined ? m.metric : (m.outcome as string),
     type:
       m.type === undefined

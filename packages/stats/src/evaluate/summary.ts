@@ -7,7 +7,12 @@ import { StatsInputError } from "../validation/stats-input-error.js";
  * per variant, and per metric its kind and per-variant sufficient statistics.
  */
 export type SummaryInput = Pick<ExperimentSummary, "experiment" | "variants" | "metrics"> &
-  Partial<Pick<ExperimentSummary, "unitsInSeveralVariants" | "unattributedOutcomes" | "ratios" | "capped">>;
+  Partial<
+    Pick<
+      ExperimentSummary,
+      "unitsInSeveralVariants" | "unattributedOutcomes" | "ratios" | "capped" | "windowed"
+    >
+  >;
 
 /** Checks the summary's shape and numbers; throws `StatsInputError` naming the bad field. */
 export function checkSummary(input: unknown, field = "summary"): SummaryInput {
