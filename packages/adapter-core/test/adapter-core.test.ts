@@ -98,3 +98,21 @@ describe("readJsonFile", () => {
     );
   });
 });
+
+describe("AssignedContexts bounds", () => {
+  it("never holds more than its capacity and always keeps the last capacity/2 units", () => {
+    for (const capacity of [1, 2, 3, 10, 101]) {
+      const contexts = new AssignedContexts(capacity);
+      for (let i = 0; i < capacity * 7 + 3; i++) {
+        contexts.remember("e", { userId: `u${i}`, attributes: { i: String(i) } });
+        expect(contexts.size).toBeLessThanOrEqual(capacity);
+        const keep = Math.max(1, Math.floor(capacity / 2));
+        for (let back = 0; back < keep && back <= i; back++) {
+          expect(contexts.attributesFor({ experiment: "e", userId: `u${i - back}` })).toEqual({
+            i: String(i - back),
+          });
+        }
+      }
+    }
+  });
+});
