@@ -244,18 +244,25 @@ export class Assay {
    * `assay.exposure` event, whether or not the exposure counts.
    */
   expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
-    return this.reported(() => this.recordExposure(variant, ctx, options, this.routes), variant?.experiment);
+    return this.reported(
+      () => this.recordExposure(variant, ctx, options, this.generation),
+      variant?.experiment,
+    );
   }
 
   // Not async: the backend's promise is returned as is (the pipeline shares one per commit), so a record
   // allocates no promise here. Throws for a refused record; `reported` turns that into a rejection.
-  /** @internal also a snapshot's, over its own routes. */
+  /**
+   * @internal also a snapshot's, over its own generation: the exposure names that generation's manifest
+   * version and the experiment's phase in it.
+   */
   recordExposure(
     variant: Variant,
     ctx: ExperimentContext,
     options: RecordOptions,
-    routes: ReadonlyMap<string, ExperimentRoute>,
+    generation: AssayGeneration,
   ): Promise<void> {
+    const routes = generation.routes;
     requireOptions(options, "expose");
     if (typeof variant !== "object" || variant === null) {
       throw new InvalidContextError(`expose needs the Variant returned by assign, got ${describe(variant)}`);
@@ -273,6 +280,8 @@ export class Assay {
       ...unitOf(ctx),
       timestamp: options.timestamp ?? new Date(),
       ...(options.eventId !== undefined ? { eventId: options.eventId } : {}),
+      manifestVersion: generation.manifestVersion,
+      phase: route.definition.phase ?? 1,
     });
   }
 

@@ -12,6 +12,13 @@ export interface ExposureRecord {
   readonly timestamp: Date;
   /** Idempotency key: a record with an id already stored is ignored. Made by the client when absent. */
   readonly eventId?: string;
+  /**
+   * The content hash of the manifest the unit was assigned under (`sha256:` + 16 hex digits), set by the
+   * runtime's client. Not yet kept by the stores (their schemas have no column for it).
+   */
+  readonly manifestVersion?: string;
+  /** The experiment's phase (its manifest `version`, 1 when not written) under that manifest, set with it. */
+  readonly phase?: number;
 }
 
 /** "Unit U did metric M with value V at time T": the numerator. */
@@ -25,12 +32,29 @@ export interface OutcomeRecord {
   readonly eventId?: string;
 }
 
+/** What the runtime writes as `manifestVersion`: an algorithm name and a hex digest. */
+const MANIFEST_VERSION = /^[a-z0-9]{1,16}:[0-9a-f]{8,64}$/;
+
 /** Throws INVALID_CONTEXT unless `record` is a well-formed exposure. */
 export function validateExposure(record: unknown): ExposureRecord {
   const r = requireObject(record, "exposure");
   requireId(r.experiment, "exposure.experiment");
   requireId(r.variantId, "exposure.variantId");
   validateUnitAndTime(r, "exposure");
+  if (
+    r.manifestVersion !== undefined &&
+    (typeof r.manifestVersion !== "string" || !MANIFEST_VERSION.test(r.manifestVersion))
+  ) {
+    throw new InvalidContextError(
+      `exposure.manifestVersion must be a manifest content hash like "sha256:0123456789abcdef", got ${describe(r.manifestVersion)}`,
+    );
+  }
+  if (
+    r.phase !== undefined &&
+    (typeof r.phase !== "number" || !Number.isSafeInteger(r.phase) || r.phase < 1)
+  ) {
+    throw new InvalidContextError(`exposure.phase must be a whole number >= 1, got ${describe(r.phase)}`);
+  }
   return record as ExposureRecord;
 }
 

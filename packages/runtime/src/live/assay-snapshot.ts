@@ -63,10 +63,13 @@ export class AssaySnapshot {
     }
   }
 
-  /** As `Assay.expose`: recorded through this version's backend for the experiment. */
+  /**
+   * As `Assay.expose`: recorded through this version's backend for the experiment, naming this version's
+   * `manifestVersion` and the experiment's phase in it.
+   */
   expose(variant: Variant, ctx: ExperimentContext, options: RecordOptions = {}): Promise<void> {
     return this.client.reported(
-      () => this.client.recordExposure(variant, ctx, options, this.routes),
+      () => this.client.recordExposure(variant, ctx, options, this.generation),
       variant?.experiment,
     );
   }
