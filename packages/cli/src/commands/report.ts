@@ -261,6 +261,10 @@ export function renderReport(report: ResultsReport): string {
         ),
       );
       out.push(`  ${ciLegend(t.metrics, report.correction)}`);
+      for (const m of t.metrics) {
+        const how = definitionNote(m);
+        if (how !== undefined) out.push(`  ${m.metric}: ${how}`);
+      }
     }
     if ("decision" in t) {
       const tr = t as TreatmentReport;
@@ -306,6 +310,29 @@ function ciLegend(
   );
   if (relativeUnbounded) parts.push("∞: the control mean is not distinguishable from 0");
   return parts.length === 0 ? "no CI: nothing could be tested" : `${parts.join("; ")}`;
+}
+
+/** How a metric of `[[metrics]]` was computed, when it is more than an outcome's mean: ratio, window, cap. */
+function definitionNote(r: MetricResult | ExploratoryMetricResult): string | undefined {
+  const parts: string[] = [];
+  if (r.ratio !== undefined) parts.push(`ratio ${r.ratio.numerator} / ${r.ratio.denominator}`);
+  if (r.windowMs !== undefined) parts.push(`outcomes within ${formatWindow(r.windowMs)} of first exposure`);
+  if (r.capping !== undefined) {
+    const how = "percentile" in r.capping ? `pooled p${r.capping.percentile * 100}` : "fixed";
+    parts.push(r.cap === undefined ? `capped (${how}), no capped data` : `capped at ${r.cap} (${how})`);
+  }
+  return parts.length === 0 ? undefined : parts.join("; ");
+}
+
+function formatWindow(ms: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms} ms`;
 }
 
 function metricRow(m: MetricResult | ExploratoryMetricResult, planned: boolean): string[] {

@@ -105,6 +105,9 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
       const result = measure(ctx, m, sources.get(m.metric), treatment);
       const cap = caps.get(m.metric);
       if (cap !== undefined) result.cap = cap;
+      if (m.capping !== undefined) result.capping = m.capping;
+      if (m.windowMs !== undefined) result.windowMs = m.windowMs;
+      if (m.ratio !== undefined) result.ratio = m.ratio;
       return result;
     }),
   );

@@ -73,6 +73,12 @@ export interface MetricResult {
   readonly warning?: MetricWarning;
   /** A capped metric: the cap its per-unit values were winsorized at (from the pooled data for a percentile). */
   readonly cap?: number;
+  /** A capped metric: how the cap was set (the plan's capping). */
+  readonly capping?: { readonly value: number } | { readonly percentile: number };
+  /** A windowed metric: its window after each unit's first exposure, in milliseconds. */
+  readonly windowMs?: number;
+  /** A ratio metric: its numerator and denominator. */
+  readonly ratio?: { readonly numerator: string; readonly denominator: string };
 }
 
 /**
