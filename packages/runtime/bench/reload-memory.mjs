@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryEventStore } from "@assay/core";
 import { createAssay } from "@assay/runtime";
+
 const exp = (i, w) =>
   `\n[[plugins.experiments]]\nid = "exp_${i}"\nvariants = [{ id = "control", weight = 50, is_control = true }, { id = "treatment", weight = ${w} }]\n`;
 const m = (w) =>
