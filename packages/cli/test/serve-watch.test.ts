@@ -67,6 +67,15 @@ describe("assay serve --watch", () => {
       );
       expect(stderr).toMatch(/assay\.toml:7:\d+: plugins\[0\]\.experiments\[0\]\.variants\[0\]\.weight/);
       expect(await evaluate(url)).toMatchObject({ value: "two" });
+      // /readyz: still ready, on the last good manifest, and names the refused one with its error
+      const ready = (await (await fetch(new URL("/readyz", url))).json()) as {
+        ready: boolean;
+        manifest?: { watching: boolean; manifestVersion: string; rejected?: { errors: string[] } };
+      };
+      expect(ready.ready).toBe(true);
+      expect(ready.manifest?.watching).toBe(true);
+      expect(ready.manifest?.manifestVersion).toMatch(/^sha256:/);
+      expect(ready.manifest?.rejected?.errors.join("\n")).toMatch(/assay\.toml:7:\d+: .*weight/);
 
       writeFileSync(join(dir, "assay.toml"), manifest("four", "enabled = false"));
       const off = await until(

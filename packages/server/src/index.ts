@@ -62,6 +62,7 @@ export type {
   DashboardMetric,
   DashboardReport,
   DashboardSource,
+  ManifestStatusView,
   OpenSource,
   PipelineCounters,
 } from "./source.js";

@@ -60,8 +60,26 @@ export interface DashboardSource {
   readonly events?: EventStore;
   /** The pipeline's counters (queue depth, failures, refusals) for `/metrics`; undefined without a pipeline. */
   pipelineStats?(): PipelineCounters | undefined;
+  /**
+   * The manifest serving and the last one refused (the runtime's `assay.manifestStatus()`), shown by
+   * `/readyz`; undefined when the server does not reload its manifest.
+   */
+  manifestStatus?(): ManifestStatusView | undefined;
   /** Releases the store when the server closes (the runtime's close drains the pipeline first). */
   close?(): Promise<void>;
+}
+
+/** What `/readyz` shows of the manifest (structurally `@assay/runtime`'s `ManifestStatus`). */
+export interface ManifestStatusView {
+  readonly source: string;
+  readonly manifestVersion: string;
+  readonly loadedAt: Date;
+  readonly watching: boolean;
+  readonly rejected?: {
+    readonly manifestVersion?: string;
+    readonly at: Date;
+    readonly errors: readonly string[];
+  };
 }
 
 /** What `/metrics` reads of the event pipeline (structurally `@assay/pipeline`'s `PipelineStats`). */

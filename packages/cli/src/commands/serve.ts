@@ -71,6 +71,7 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       // The HTTP API ingests through the runtime's pipeline and exports from its store; close drains it.
       events: assay.store,
       pipelineStats: () => assay.pipelineStats,
+      manifestStatus: () => assay.manifestStatus(),
       // OFREP evaluates through the very client: the answers are assign()'s and assay.flags'.
       evaluation: assay,
       close: () => assay.close(),

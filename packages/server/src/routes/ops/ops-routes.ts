@@ -14,7 +14,8 @@ export interface OpsRouteOptions {
 }
 
 /**
- * `GET /readyz` (open, like `/healthz`): 200 once the store answers a query within `readyTimeoutMs`, else
+ * `GET /readyz` (open, like `/healthz`): 200 once the store answers a query within `readyTimeoutMs` (with the
+ * manifest serving and the last one refused, when the server reloads its manifest), else
  * 503 with `Retry-After` and why. `GET /metrics` (role `read`): the counters in Prometheus text format.
  */
 export function opsRoutes(holder: SourceHolder, options: OpsRouteOptions) {
@@ -29,7 +30,13 @@ export function opsRoutes(holder: SourceHolder, options: OpsRouteOptions) {
             ? source.summarize(PROBE_EXPERIMENT, { daily: true })
             : store.summarize({ experiment: PROBE_EXPERIMENT });
         await withinDeadline(probe, options.readyTimeoutMs);
-        return reply.send({ ready: true, store: source.storeName });
+        // A refused manifest does not make the server unready: the last good one keeps serving, and says so.
+        const manifest = source.manifestStatus?.();
+        return reply.send({
+          ready: true,
+          store: source.storeName,
+          ...(manifest === undefined ? {} : { manifest }),
+        });
       } catch (error) {
         return reply
           .code(503)
