@@ -100,10 +100,10 @@ rollout = 0.5
 /** A client over MANIFEST with an in-memory store the test can read. */
 export async function manifestClient(
   manifest = MANIFEST,
-): Promise<{ assay: Assay; store: MemoryEventStore }> {
+): Promise<{ assay: Assay; store: MemoryEventStore; manifestPath: string }> {
   const dir = mkdtempSync(join(tmpdir(), "assay-openfeature-"));
   writeFileSync(join(dir, "assay.toml"), manifest);
   const store = new MemoryEventStore();
   const assay = await createAssay({ manifest: join(dir, "assay.toml"), store, handleSignals: false });
-  return { assay, store };
+  return { assay, store, manifestPath: join(dir, "assay.toml") };
 }

@@ -19,7 +19,7 @@ export function trackOutcome(
   const raw: unknown = details.value;
   if (raw !== undefined && (typeof raw !== "number" || !Number.isFinite(raw))) {
     throw new InvalidContextError(
-      `track ${metric}: details.value must be a finite number, got ${JSON.stringify(raw) ?? String(raw)}`,
+      `track ${metric}: details.value must be a finite number, got ${typeof raw === "number" ? String(raw) : (JSON.stringify(raw) ?? String(raw))}`,
     );
   }
   const value = raw === undefined ? true : raw;
