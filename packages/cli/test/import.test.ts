@@ -84,7 +84,8 @@ describe("assay import growthbook", () => {
     const notes = Object.fromEntries(result.experiments.map((e) => [e.id, e.notReproduced.join("\n")]));
     expect(notes["pricing-page"]).toContain('forces "annual" to units matching {"country":"FR"}');
     expect(notes["pricing-page"]).toContain("sticky bucketing");
-    expect(notes["search-exp"]).toContain('targeting condition {"plan":{"$ne":"enterprise"}}');
+    expect(notes["search-exp"]).toBe("");
+    expect(result.experiments[3]!.targeting).toEqual({ include: ['plan != "enterprise"'], exclude: [] });
     expect(notes["checkout-exp"]).toBe("");
     const holdout = importGrowthBook({
       features: {
@@ -228,7 +229,7 @@ describe("the assay import command", () => {
     expect(result.stderr).toContain("pricing-page: not reproduced: rule 0 before it forces");
     expect(result.stderr).toContain('skipped: feature "dark-mode"');
     expect(result.stderr).toMatch(
-      /imported 5 experiment\(s\) .* \d+ item\(s\) not reproduced by hashing, 1 entry skipped/,
+      /imported 5 experiment\(s\) .* 1 with targeting carried over, \d+ item\(s\) not reproduced by hashing, 1 entry skipped/,
     );
   });
 

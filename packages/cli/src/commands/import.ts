@@ -66,7 +66,16 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
   else await write(io.stdout, toml);
 
   let listed = 0;
+  let targeted = 0;
   for (const e of result.experiments) {
+    if (e.targeting !== undefined && e.targeting.include.length + e.targeting.exclude.length > 0) {
+      targeted++;
+      const parts = [
+        ...(e.targeting.include.length > 0 ? [`include ${e.targeting.include.join(" AND ")}`] : []),
+        ...(e.targeting.exclude.length > 0 ? [`exclude ${e.targeting.exclude.join(" OR ")}`] : []),
+      ];
+      await write(io.stderr, `${oneLine(e.id)}: targeting carried over: ${oneLine(parts.join("; "))}\n`);
+    }
     for (const note of e.notReproduced) {
       await write(io.stderr, `${oneLine(e.id)}: not reproduced: ${oneLine(note)}\n`);
       listed++;
@@ -75,7 +84,7 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
   for (const s of result.skipped) await write(io.stderr, `skipped: ${oneLine(s)}\n`);
   await write(
     io.stderr,
-    `imported ${result.experiments.length} experiment(s) from ${shownFile}${values.output ? ` into ${oneLine(values.output)}` : ""}; ${listed} item(s) not reproduced by hashing, ${result.skipped.length} entr${result.skipped.length === 1 ? "y" : "ies"} skipped\n`,
+    `imported ${result.experiments.length} experiment(s) from ${shownFile}${values.output ? ` into ${oneLine(values.output)}` : ""}; ${targeted} with targeting carried over, ${listed} item(s) not reproduced by hashing, ${result.skipped.length} entr${result.skipped.length === 1 ? "y" : "ies"} skipped\n`,
   );
   return EXIT.OK;
 }

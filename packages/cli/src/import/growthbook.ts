@@ -1,4 +1,5 @@
 import type { GrowthBookHashing, HashRange, VariantDefinition } from "@assay/core";
+import { translateGrowthBookCondition } from "./growthbook-condition.js";
 import {
   checkExperimentCount,
   checkVariationCount,
@@ -10,6 +11,7 @@ import {
   uniqueIds,
   unitFor,
 } from "./imported.js";
+import type { ImportedTargeting } from "./targeting-rules.js";
 
 /** Rule and experiment fields the import reproduces (or that do not affect assignment). */
 const HANDLED = new Set([
@@ -197,10 +199,14 @@ function translate(
     );
   if (typeof spec.force === "number")
     notes.push(`forces variation ${spec.force} for everyone in the experiment (forced users)`);
+  let targeting: ImportedTargeting | undefined;
   if (spec.condition !== undefined && !isEmpty(spec.condition)) {
-    notes.push(
-      `targeting condition ${quote(spec.condition)}: units failing it are not in the GrowthBook experiment; here everyone is bucketed`,
-    );
+    const translated = translateGrowthBookCondition(spec.condition);
+    if (translated.ok) targeting = { include: translated.include, exclude: translated.exclude };
+    else
+      notes.push(
+        `targeting condition ${quote(spec.condition)} (${translated.reason}): units failing it are not in the GrowthBook experiment; here everyone is bucketed`,
+      );
   }
   if (spec.parentConditions !== undefined) {
     const holdout = JSON.stringify(spec.parentConditions).includes("$holdout");
@@ -253,6 +259,7 @@ function translate(
     traffic: coverage,
     enabled,
     hashing,
+    ...(targeting === undefined ? {} : { targeting }),
     notReproduced: notes,
   };
 }

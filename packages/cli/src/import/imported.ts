@@ -1,4 +1,5 @@
 import type { HashingMode, VariantDefinition } from "@assay/core";
+import type { ImportedTargeting } from "./targeting-rules.js";
 
 /** One vendor experiment translated into a manifest experiment. */
 export interface ImportedExperiment {
@@ -12,6 +13,11 @@ export interface ImportedExperiment {
   readonly traffic: number;
   readonly enabled: boolean;
   readonly hashing: HashingMode;
+  /**
+   * The vendor's targeting translated into manifest rules (written as `targeting = { include, exclude }`), when
+   * it could be translated whole; otherwise absent and the condition is listed in `notReproduced`.
+   */
+  readonly targeting?: ImportedTargeting;
   /**
    * What the vendor does for this experiment that hashing cannot reproduce (sticky buckets, forced users,
    * overrides, holdouts, targeting conditions...): units it touches may get another variant locally.

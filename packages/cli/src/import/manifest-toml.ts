@@ -50,6 +50,12 @@ export function experimentTable(e: ImportedExperiment): Table {
   if (e.unit !== "user") table.unit = e.unit;
   if (e.traffic !== 1) table.traffic = e.traffic;
   if (!e.enabled) table.enabled = false;
+  if (e.targeting !== undefined && e.targeting.include.length + e.targeting.exclude.length > 0) {
+    table.targeting = {
+      ...(e.targeting.include.length > 0 ? { include: [...e.targeting.include] } : {}),
+      ...(e.targeting.exclude.length > 0 ? { exclude: [...e.targeting.exclude] } : {}),
+    };
+  }
   table.hashing = data(e.hashing satisfies HashingMode, snake);
   return table;
 }

@@ -10,6 +10,8 @@ import {
   uniqueIds,
   unitFor,
 } from "./imported.js";
+import { translatePostHogProperties } from "./posthog-properties.js";
+import type { ImportedTargeting } from "./targeting-rules.js";
 
 /**
  * Translates PostHog flag definitions (the local-evaluation response `{ flags, group_type_mapping }`, or a
@@ -102,21 +104,40 @@ function translate(
   const conditions = Array.isArray(filters.groups) ? filters.groups.filter(isObject) : [];
   const earlyExit = filters.early_exit === true;
   let traffic: number | undefined;
-  conditions.forEach((c, i) => {
-    const properties = Array.isArray(c.properties) ? c.properties : [];
-    if (typeof c.variant === "string" && c.variant !== "") {
-      notes.push(`condition ${i} overrides the variant to ${quote(c.variant)}: forced users / overrides`);
-    }
-    if (properties.length > 0) {
-      notes.push(
-        `condition ${i} targets ${quote(properties)}: targeting (units matching it follow its rollout ${c.rollout_percentage ?? 100}% in PostHog)`,
-      );
-      return;
-    }
-    if (earlyExit && traffic !== undefined) return;
-    const share = typeof c.rollout_percentage === "number" ? c.rollout_percentage / 100 : 1;
-    traffic = traffic === undefined ? share : Math.max(traffic, share);
-  });
+  let targeting: ImportedTargeting | undefined;
+  let untranslated: string | undefined;
+  const only = conditions.length === 1 ? conditions[0]! : undefined;
+  const onlyProperties = only && Array.isArray(only.properties) ? only.properties : [];
+  if (only && onlyProperties.length > 0 && only.aggregation_group_type_index === undefined) {
+    // one condition: its filters are the targeting and its rollout the traffic (the same hash as a rollout)
+    const translated = translatePostHogProperties(onlyProperties);
+    if (translated.ok) {
+      targeting = { include: translated.include, exclude: translated.exclude };
+      traffic = typeof only.rollout_percentage === "number" ? only.rollout_percentage / 100 : 1;
+      if (typeof only.variant === "string" && only.variant !== "")
+        notes.push(`condition 0 overrides the variant to ${quote(only.variant)}: forced users / overrides`);
+      if (onlyProperties.some((p) => isObject(p) && ["gt", "gte", "lt", "lte"].includes(String(p.operator))))
+        notes.push(
+          "condition 0 compares numbers: PostHog compares a value that is not a number (or starts with one, as 12abc) as a string; here it does not match",
+        );
+    } else untranslated = translated.reason;
+  }
+  if (targeting === undefined)
+    conditions.forEach((c, i) => {
+      const properties = Array.isArray(c.properties) ? c.properties : [];
+      if (typeof c.variant === "string" && c.variant !== "") {
+        notes.push(`condition ${i} overrides the variant to ${quote(c.variant)}: forced users / overrides`);
+      }
+      if (properties.length > 0) {
+        notes.push(
+          `condition ${i} targets ${quote(properties)}${i === 0 && untranslated ? ` (${untranslated})` : ""}: targeting (units matching it follow its rollout ${c.rollout_percentage ?? 100}% in PostHog)`,
+        );
+        return;
+      }
+      if (earlyExit && traffic !== undefined) return;
+      const share = typeof c.rollout_percentage === "number" ? c.rollout_percentage / 100 : 1;
+      traffic = traffic === undefined ? share : Math.max(traffic, share);
+    });
   if (traffic === undefined) {
     traffic = 0;
     notes.push(
@@ -157,6 +178,7 @@ function translate(
     traffic,
     enabled,
     hashing,
+    ...(targeting === undefined ? {} : { targeting }),
     notReproduced: notes,
   };
 }
