@@ -451,6 +451,18 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         const withWindows = await store.summarize(windowed);
         expect(withWindows.windowed?.map((w) => w.variants.length)).toEqual([3, 3, 3]);
         expectSummariesClose(withWindows, summarizeEvents(events, windowed));
+        // CUPED covariates: each unit's outcomes of the metric in the pre-period before its first exposure
+        const cuped = {
+          experiment: exp,
+          cuped: [
+            { metric: "revenue", preWindowMs: 2 * 86_400_000 },
+            { metric: "buy", preWindowMs: 5 * 86_400_000 },
+          ],
+        };
+        const withCuped = await store.summarize(cuped);
+        expect(withCuped.cuped?.map((c) => c.variants.length)).toEqual([3, 3]);
+        expect(withCuped.cuped?.[0]?.variants.some((v) => v.sum !== 0)).toBe(true);
+        expectSummariesClose(withCuped, summarizeEvents(events, cuped));
       }
       await store.close?.();
     });

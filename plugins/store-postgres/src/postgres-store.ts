@@ -261,6 +261,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
       ...(query.capped === undefined ? {} : { capped: query.capped }),
       ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
+      ...(query.cuped === undefined ? {} : { cuped: query.cuped }),
     });
   }
 
@@ -389,6 +390,25 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       );
       for (const row of rows) windowValues.push({ request, ...row });
     }
+    // CUPED covariates, from the raw outcomes before each unit's first exposure: O(the metric's events).
+    const cupedValues = [];
+    for (const [request, { metric, preWindowMs }] of (query.cuped ?? []).entries()) {
+      const { rows } = await client.query<{ variantId: string; x: number; y: number }>(
+        `SELECT u.variant_id AS "variantId",
+                CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS x,
+                coalesce(min(y.v), 0) AS y
+         FROM (SELECT ${U} AS unit, kind, value, ts FROM ${s}.events
+               WHERE experiment = $1 AND type = 1 AND metric = $3) e
+         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = e.unit
+         LEFT JOIN (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
+                    FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = $3 GROUP BY unit) y
+           ON y.unit = e.unit
+         WHERE e.ts < u.first_ts AND e.ts >= u.first_ts - $4::float8
+         GROUP BY e.unit, u.variant_id`,
+        [query.experiment, mode, metric, preWindowMs],
+      );
+      for (const row of rows) cupedValues.push({ request, ...row });
+    }
     return {
       exposures: exposures.rows,
       kinds: kinds.rows,
@@ -397,6 +417,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       ratios,
       unitValues,
       windowValues,
+      cupedValues,
     };
   }
 }

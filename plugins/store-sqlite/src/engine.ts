@@ -379,6 +379,26 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
       }>
     ).map((row) => ({ request, ...row })),
   );
+  // CUPED covariates, from the raw outcomes before each unit's first exposure: O(the metric's events).
+  const preValues = db.prepare(
+    `SELECT u.variant_id AS variantId,
+            CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS x,
+            coalesce((SELECT v FROM (${unitValues("@metric")}) y WHERE y.unit = e.unit), 0) AS y
+     FROM (SELECT ${U} AS unit, kind, value, ts FROM event_rows
+           WHERE experiment = @experiment AND type = 1 AND metric = @metric) e
+     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = e.unit
+     WHERE e.ts < u.first_ts AND e.ts >= u.first_ts - @preWindowMs
+     GROUP BY e.unit, u.variant_id`,
+  );
+  const cupedValues = (query.cuped ?? []).flatMap(({ metric, preWindowMs }, request) =>
+    (
+      preValues.all({ experiment: query.experiment, mode, metric, preWindowMs }) as Array<{
+        variantId: string;
+        x: number;
+        y: number;
+      }>
+    ).map((row) => ({ request, ...row })),
+  );
   return {
     exposures,
     kinds,
@@ -387,6 +407,7 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     ratios,
     unitValues: unitValueRows,
     windowValues,
+    cupedValues,
   };
 }
 

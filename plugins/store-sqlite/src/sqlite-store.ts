@@ -123,6 +123,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
       ...(query.ratios === undefined ? {} : { ratios: query.ratios }),
       ...(query.capped === undefined ? {} : { capped: query.capped }),
       ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
+      ...(query.cuped === undefined ? {} : { cuped: query.cuped }),
     });
   }
 

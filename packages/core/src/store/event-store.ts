@@ -57,6 +57,8 @@ export interface SummaryQuery {
   readonly capped?: ReadonlyArray<CapRequest>;
   /** Windowed metrics to return (`ExperimentSummary.windowed`). */
   readonly windowed?: ReadonlyArray<WindowRequest>;
+  /** CUPED covariates to return (`ExperimentSummary.cuped`). */
+  readonly cuped?: ReadonlyArray<CupedRequest>;
 }
 
 /**
@@ -89,6 +91,28 @@ export interface WindowRequest {
 /** A windowed metric's statistics per variant, over its exposed units (a unit with no outcome in it counts 0). */
 export interface WindowedSummary extends WindowRequest {
   readonly variants: ReadonlyArray<{ readonly variantId: string } & MetricStats>;
+}
+
+/**
+ * CUPED's covariate for a metric: per unit, the same metric's outcomes in the `preWindowMs` before its first
+ * exposure (first − preWindowMs ≤ time < first; bool: any, else the sum).
+ */
+export interface CupedRequest {
+  readonly metric: string;
+  readonly preWindowMs: number;
+}
+
+/**
+ * A metric's CUPED covariate statistics per variant, over its exposed units: the sum and sum of squares of the
+ * pre-period value X and the sum of X·Y with the metric's value Y (as `metrics` has it).
+ */
+export interface CupedSummary extends CupedRequest {
+  readonly variants: ReadonlyArray<{
+    readonly variantId: string;
+    readonly sum: number;
+    readonly sumSquares: number;
+    readonly sumProducts: number;
+  }>;
 }
 
 /** A ratio metric's numerator and denominator, two recorded metrics of one experiment. */
@@ -167,6 +191,8 @@ export interface ExperimentSummary {
   readonly capped?: readonly CappedSummary[];
   /** With `query.windowed`: one entry per request, in that order (totals only; the daily series has none). */
   readonly windowed?: readonly WindowedSummary[];
+  /** With `query.cuped`: one entry per request, in that order (totals only). */
+  readonly cuped?: readonly CupedSummary[];
   /**
    * With `daily: true`: one point per UTC day from the day of the first exposure to the day of the last
    * counted event, cumulative (for plots of the effect over time and SRM over time).

@@ -1,11 +1,14 @@
 export { cappedSummary } from "./capping.js";
 export { type CentredSums, CompensatedSum, statsFromCentred, statsOfValues } from "./centred-moments.js";
+export { cupedSummary } from "./cuped.js";
 export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";
 export type { EventScanPage, EventScanQuery } from "./event-scan.js";
 export type {
   AppendResult,
   CappedSummary,
   CapRequest,
+  CupedRequest,
+  CupedSummary,
   DailySummary,
   EventPack,
   EventStore,

@@ -2,6 +2,7 @@ import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
 import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsOfValues } from "./centred-moments.js";
+import { cupedSummary } from "./cuped.js";
 import { type DailyTruncation, dailyEnd } from "./daily-bound.js";
 import type {
   DailySummary,
@@ -222,6 +223,32 @@ function summarizeOnce(
     );
   });
 
+  // CUPED covariates: per unit, the metric's outcomes in the pre-period before its first exposure.
+  const cuped = query.cuped?.map((request) => {
+    const pre = new Map<string, number>();
+    for (const event of outcomes) {
+      if (event.type !== "outcome" || event.metric !== request.metric) continue;
+      const unit = unitOf(event);
+      const exposure = unit === undefined ? undefined : first.get(unit);
+      if (unit === undefined || exposure === undefined) continue;
+      const time = event.timestamp.getTime();
+      if (time >= exposure.time || time < exposure.time - request.preWindowMs) continue;
+      const previous = pre.get(unit) ?? 0;
+      pre.set(
+        unit,
+        event.value.kind === "bool"
+          ? Math.max(previous, event.value.value ? 1 : 0)
+          : previous + event.value.value,
+      );
+    }
+    const y = perUnit.get(request.metric);
+    return cupedSummary(
+      request,
+      [...pre].map(([unit, x]) => ({ variantId: first.get(unit)!.variantId, x, y: y?.get(unit) ?? 0 })),
+      variantIds,
+    );
+  });
+
   let unitsInSeveralVariants = 0;
   for (const set of variantsOfUnit.values()) if (set.size > 1) unitsInSeveralVariants++;
 
@@ -237,6 +264,7 @@ function summarizeOnce(
       ...(ratios === undefined ? {} : { ratios }),
       ...(capped === undefined ? {} : { capped }),
       ...(windowed === undefined ? {} : { windowed }),
+      ...(cuped === undefined ? {} : { cuped }),
     },
     firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
     lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),

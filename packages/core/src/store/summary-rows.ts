@@ -2,9 +2,11 @@ import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
 import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsFromCentred } from "./centred-moments.js";
+import { cupedSummary } from "./cuped.js";
 import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
 import type {
   CapRequest,
+  CupedRequest,
   DailySummary,
   ExperimentSummary,
   MetricStats,
@@ -58,6 +60,16 @@ export interface SummaryRows {
     readonly variantId: string;
     readonly value: number;
   }>;
+  /**
+   * Per CUPED request (its index), the units with a pre-period value: their variant, pre-period value x and
+   * metric value y.
+   */
+  readonly cupedValues?: ReadonlyArray<{
+    readonly request: number;
+    readonly variantId: string;
+    readonly x: number;
+    readonly y: number;
+  }>;
 }
 
 /** What every metric row has: which metric, variant and day, and the outcomes counted that day. */
@@ -97,6 +109,7 @@ export function summaryFromRows(
     readonly ratios?: readonly RatioPair[];
     readonly capped?: readonly CapRequest[];
     readonly windowed?: readonly WindowRequest[];
+    readonly cuped?: readonly CupedRequest[];
   } = {},
 ): ExperimentSummary {
   const kinds = new Map<string, OutcomeKind>();
@@ -170,6 +183,17 @@ export function summaryFromRows(
               request,
               (rows.windowValues ?? []).filter((u) => u.request === i),
               new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
+            ),
+          ),
+        }),
+    ...(options.cuped === undefined
+      ? {}
+      : {
+          cuped: options.cuped.map((request, i) =>
+            cupedSummary(
+              request,
+              (rows.cupedValues ?? []).filter((u) => u.request === i),
+              variantIds,
             ),
           ),
         }),
