@@ -77,6 +77,22 @@ describe("initialize, onClose, status and events", () => {
     }
   });
 
+  it("something that is not a client is refused, saying what it got", () => {
+    expect(() => new AssayProvider(undefined as never)).toThrow(
+      "AssayProvider: needs a client from createAssay (or a promise of one), got undefined",
+    );
+  });
+
+  it("a promise that rejects before OpenFeature initializes the provider is no unhandled rejection", async () => {
+    const unhandled = vi.fn();
+    process.on("unhandledRejection", unhandled);
+    const provider = new AssayProvider(Promise.reject(new Error("late")));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    process.off("unhandledRejection", unhandled);
+    expect(unhandled).not.toHaveBeenCalled();
+    await expect(provider.initialize()).rejects.toThrow("late");
+  });
+
   it("options that are not an object are refused, naming them", async () => {
     const { assay } = await manifestClient();
     expect(() => new AssayProvider(assay, null as never)).toThrow(

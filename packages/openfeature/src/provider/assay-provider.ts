@@ -64,8 +64,16 @@ export class AssayProvider implements Provider {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`AssayProvider: options must be an object, got ${String(options)}`);
     }
-    if (assay instanceof Promise) this.#pending = assay;
-    else this.#assay = assay;
+    if (assay instanceof Promise) {
+      this.#pending = assay;
+      // initialize awaits it and reports a rejection as the provider's ERROR; this only keeps a rejection
+      // that comes before OpenFeature calls initialize from being an unhandled one (which ends a process).
+      assay.catch(() => {});
+    } else if (typeof assay !== "object" || assay === null || typeof assay.assign !== "function") {
+      throw new TypeError(
+        `AssayProvider: needs a client from createAssay (or a promise of one), got ${assay === null ? "null" : typeof assay}`,
+      );
+    } else this.#assay = assay;
     this.#owns = options.ownsClient ?? this.#pending !== undefined;
     this.hooks = options.exposure === false ? [] : [exposureHook(() => this.#client(), this.#answered)];
   }
