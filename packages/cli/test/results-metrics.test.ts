@@ -15,7 +15,11 @@ variants = [{ id = "control", weight = 1, is_control = true }, { id = "treatment
 
 [plugins.experiments.analysis]
 primary = [{ metric = "revenue_per_order", scale = "absolute" }]
-secondary = [{ metric = "revenue_capped", scale = "absolute" }, { metric = "orders_1d", scale = "absolute" }]
+secondary = [
+  { metric = "revenue_capped", scale = "absolute" },
+  { metric = "orders_1d", scale = "absolute" },
+  { metric = "visits_cuped", scale = "absolute" },
+]
 minimum_sample = 50
 
 [[metrics]]
@@ -33,6 +37,12 @@ capping = { value = 20 }
 name = "orders_1d"
 outcome = "orders"
 window = "1d"
+
+[[metrics]]
+name = "visits_cuped"
+outcome = "visits"
+cuped = true
+pre_window = "7d"
 `;
 
 describe("assay results with [[metrics]]: ratio, capped and windowed, from the SQLite store", () => {
@@ -74,6 +84,14 @@ describe("assay results with [[metrics]]: ratio, capped and windowed, from the S
           assay.track("checkout", "orders", 1, ctx, when),
         );
       }
+      // visits: the same habit before (3 days before exposure) and after
+      const habit = 1 + (u % 5);
+      records.push(
+        assay.track("checkout", "visits", habit, ctx, { timestamp: new Date(at - 3 * 86_400_000) }),
+        assay.track("checkout", "visits", habit + (u % 2) + ((u * 7) % 3) * 0.5, ctx, {
+          timestamp: new Date(at + 5000),
+        }),
+      );
       arms[variantId].x.push(revenue);
       arms[variantId].y.push(orders);
     }
@@ -83,7 +101,7 @@ describe("assay results with [[metrics]]: ratio, capped and windowed, from the S
     const result = cli(["results", "checkout", "--json"], { cwd: dir });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    const [ratio, capped, windowed] = JSON.parse(result.stdout).treatments[0].metrics;
+    const [ratio, capped, windowed, cuped] = JSON.parse(result.stdout).treatments[0].metrics;
     const stats = ({ x, y }: { x: number[]; y: number[] }) => ({
       n: x.length,
       sumNumerator: x.reduce((a, b) => a + b, 0),
@@ -105,7 +123,11 @@ describe("assay results with [[metrics]]: ratio, capped and windowed, from the S
     expect(windowed).toMatchObject({ metric: "orders_1d", windowMs: 86_400_000 });
     expect(windowed.controlMean).toBeCloseTo(arms.control.early / 100, 12);
     expect(windowed.treatmentMean).toBeCloseTo(arms.treatment.early / 100, 12);
+    // the habit explains nearly all of the visits: CUPED removes most of the variance
+    expect(cuped).toMatchObject({ metric: "visits_cuped", cupedPreWindowMs: 7 * 86_400_000 });
+    expect(cuped.varianceReduction).toBeGreaterThan(0.5);
     const text = cli(["results", "checkout"], { cwd: dir }).stdout;
+    expect(text).toMatch(/visits_cuped: CUPED \(7d before first exposure\): variance −\d+%/);
     expect(text).toContain("revenue_capped: capped at 20 (fixed)");
     expect(text).toContain("orders_1d: outcomes within 1d of first exposure");
   });

@@ -331,4 +331,44 @@ capping = { value = 1 }
       ),
     ]);
   });
+  test("cuped = true, pre_window (default 14d): the plan metric carries the pre-period; mistakes at file:line:col", () => {
+    const manifest = parseManifest(
+      `${experiment('primary = ["spend"], secondary = ["spend_30d"]')}
+[[metrics]]
+name = "spend"
+cuped = true
+
+[[metrics]]
+name = "spend_30d"
+outcome = "spend"
+cuped = true
+pre_window = "30d"
+`,
+      "assay.toml",
+    );
+    const plan = manifest.plugins[0]!.experiments[0]!.analysis!;
+    expect(plan.primary[0]).toMatchObject({ metric: "spend", cuped: { preWindowMs: 14 * 86_400_000 } });
+    expect(plan.secondary?.[0]).toMatchObject({
+      metric: "spend_30d",
+      cuped: { preWindowMs: 30 * 86_400_000 },
+    });
+    const issues = formattedIssues(`${experiment('primary = ["a"]')}
+[[metrics]]
+name = "a"
+pre_window = "7d"
+
+[[metrics]]
+name = "b"
+cuped = true
+window = "1d"
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /^assay\.toml:12:1: metrics\[0\]\.pre_window: is CUPED's pre-period: add cuped = true/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:16:1: metrics\[1\]\.cuped: a ratio, capped or windowed metric cannot use CUPED yet/,
+      ),
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { ExperimentEntry } from "@assay/config";
 import type {
   CapRequest,
+  CupedRequest,
   ExperimentDefinition,
   ExperimentSummary,
   RatioPair,
@@ -99,6 +100,15 @@ export function plannedWindows(definition: ExperimentDefinition): WindowRequest[
   if (plan === undefined) return [];
   return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
     m.windowMs === undefined ? [] : [{ metric: m.outcome ?? m.metric, windowMs: m.windowMs }],
+  );
+}
+
+/** The pre-periods of the plan's CUPED metrics, whose covariates a summary must hold. */
+export function plannedCuped(definition: ExperimentDefinition): CupedRequest[] {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return [];
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
+    m.cuped === undefined ? [] : [{ metric: m.outcome ?? m.metric, preWindowMs: m.cuped.preWindowMs }],
   );
 }
 
@@ -317,6 +327,13 @@ function definitionNote(r: MetricResult | ExploratoryMetricResult): string | und
   const parts: string[] = [];
   if (r.ratio !== undefined) parts.push(`ratio ${r.ratio.numerator} / ${r.ratio.denominator}`);
   if (r.windowMs !== undefined) parts.push(`outcomes within ${formatWindow(r.windowMs)} of first exposure`);
+  if (r.cupedPreWindowMs !== undefined) {
+    parts.push(
+      r.varianceReduction === undefined
+        ? `CUPED (${formatWindow(r.cupedPreWindowMs)} before first exposure): not applied`
+        : `CUPED (${formatWindow(r.cupedPreWindowMs)} before first exposure): variance ${r.varianceReduction >= 0 ? "−" : "+"}${Math.abs(Math.round(r.varianceReduction * 100))}%`,
+    );
+  }
   if (r.capping !== undefined) {
     const how = "percentile" in r.capping ? `pooled p${r.capping.percentile * 100}` : "fixed";
     parts.push(r.cap === undefined ? `capped (${how}), no capped data` : `capped at ${r.cap} (${how})`);

@@ -8,6 +8,7 @@ import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
 import {
   plannedCaps,
+  plannedCuped,
   plannedMetrics,
   plannedOutcomes,
   plannedRatios,
@@ -60,6 +61,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
     const ratios = definition === undefined ? [] : plannedRatios(definition);
     const capped = definition === undefined ? [] : plannedCaps(definition);
     const windowed = definition === undefined ? [] : plannedWindows(definition);
+    const cuped = definition === undefined ? [] : plannedCuped(definition);
     const summary = await assay.summarize(experiment, {
       // A plan's decision needs all its metrics; --metric then only narrows what is shown.
       ...(values.metric !== undefined
@@ -69,6 +71,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       ...(ratios.length === 0 ? {} : { ratios }),
       ...(capped.length === 0 ? {} : { capped }),
       ...(windowed.length === 0 ? {} : { windowed }),
+      ...(cuped.length === 0 ? {} : { cuped }),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
     const json = {

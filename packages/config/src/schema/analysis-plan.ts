@@ -48,6 +48,7 @@ export function analysisPlan(
           ...(m.ratio === undefined ? {} : { ratio: m.ratio }),
           ...(m.capping === undefined ? {} : { capping: m.capping }),
           ...(m.windowMs === undefined ? {} : { windowMs: m.windowMs }),
+          ...(m.cuped === undefined ? {} : { cuped: m.cuped }),
           direction: m.direction,
           scale: m.scale,
           ...(margin ? { margin: m.margin } : {}),

@@ -100,6 +100,7 @@ function withDefinition(entry: PlanMetric, ctx: CheckContext): PlanMetric {
     ...kind,
     ...(definition.capping === undefined ? {} : { capping: definition.capping }),
     ...(definition.windowMs === undefined ? {} : { windowMs: definition.windowMs }),
+    ...(definition.cuped === undefined ? {} : { cuped: definition.cuped }),
     ...(direction === undefined ? {} : { direction }),
   });
 }

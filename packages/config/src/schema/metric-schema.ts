@@ -4,7 +4,7 @@ import type { TableRule } from "../schema/table.js";
 import { isTable } from "../toml-value.js";
 import { type Check, INVALID, peek } from "./check.js";
 import { arrayOf } from "./collections.js";
-import { finiteNumber, oneOf, probability, recordedName, text } from "./scalars.js";
+import { finiteNumber, flag, oneOf, probability, recordedName, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf } from "./table.js";
 
 /**
@@ -34,6 +34,11 @@ export interface MetricDefinition {
   readonly capping?: { readonly value: number } | { readonly percentile: number };
   /** `window = "7d"`: only outcomes within this many milliseconds after the unit's first exposure count. */
   readonly windowMs?: number;
+  /**
+   * `cuped = true`: adjust by the same outcome's per-unit value in the pre-period before first exposure,
+   * `pre_window` long (default "14d"), in milliseconds.
+   */
+  readonly cuped?: { readonly preWindowMs: number };
   /** Which way is good, for every plan that lists it without its own `direction`. */
   readonly direction?: "increase" | "decrease";
   /** Free text for people. */
@@ -116,6 +121,8 @@ const metricFields = {
   ),
   capping: optional(capping),
   window: optional(windowDuration),
+  cuped: optional(flag({ expected: "true or false (adjust by the pre-period value of the same outcome)" })),
+  pre_window: optional(windowDuration),
   direction: optional(
     oneOf(["increase", "decrease"] as const, {
       expected: '"increase" (higher is better, the default) or "decrease" (lower is better)',
@@ -172,6 +179,17 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
         }
       }
     }
+    if (values.pre_window !== undefined && values.cuped !== true) {
+      ctx.report([...path, "pre_window"], "is CUPED's pre-period: add cuped = true, or remove it", "key");
+      valid = false;
+    }
+    if (
+      values.cuped === true &&
+      (values.kind === "ratio" || values.capping !== undefined || values.window !== undefined)
+    ) {
+      ctx.report([...path, "cuped"], "a ratio, capped or windowed metric cannot use CUPED yet", "key");
+      valid = false;
+    }
     if (values.window !== undefined && values.capping !== undefined) {
       ctx.report([...path, "window"], "a metric cannot be both windowed and capped yet", "key");
       valid = false;
@@ -185,6 +203,9 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
       ...(values.denominator === undefined ? {} : { denominator: values.denominator }),
       ...(values.capping === undefined ? {} : { capping: values.capping }),
       ...(values.window === undefined ? {} : { windowMs: values.window }),
+      ...(values.cuped === true
+        ? { cuped: Object.freeze({ preWindowMs: values.pre_window ?? 14 * 86_400_000 }) }
+        : {}),
       ...(values.direction === undefined ? {} : { direction: values.direction }),
       ...(values.description === undefined ? {} : { description: values.description }),
       path: Object.freeze([...path]),

@@ -1,4 +1,4 @@
-import type { MetricSummary } from "@assay/core";
+import type { CupedSummary, MetricSummary } from "@assay/core";
 import { adjust } from "../adjust/adjust.js";
 import { compare } from "../frequentist/compare.js";
 import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
@@ -90,6 +90,17 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
           : `metric ${JSON.stringify(m.metric)} has no recorded outcomes (it reads ${JSON.stringify(m.outcome)})`,
       );
   }
+  const cuped = new Map<string, CupedSummary>();
+  for (const m of p.metrics) {
+    if (m.cuped === undefined) continue;
+    const preWindowMs = m.cuped.preWindowMs;
+    const entry = s.cuped?.find((c) => c.metric === m.outcome && c.preWindowMs === preWindowMs);
+    if (entry === undefined) {
+      warnings.push(
+        `metric ${JSON.stringify(m.metric)}: no pre-period data in the summary; tested without CUPED`,
+      );
+    } else cuped.set(m.metric, entry);
+  }
   const guardrails = p.metrics.filter((m) => m.role === "guardrail").length;
   const guardrailTuning =
     p.sequentialTuning ?? (minimum === undefined ? DEFAULT_SEQUENTIAL_TUNING : 2 * minimum);
@@ -98,6 +109,7 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
     exposed,
     guardrailTestAlpha: p.guardrailAlpha / Math.max(1, guardrails * treatmentIds.length),
     guardrailTuning,
+    cuped,
   };
 
   const rows: Array<Array<Mutable<MetricResult>>> = treatmentIds.map((treatment) =>
@@ -108,6 +120,7 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
       if (m.capping !== undefined) result.capping = m.capping;
       if (m.windowMs !== undefined) result.windowMs = m.windowMs;
       if (m.ratio !== undefined) result.ratio = m.ratio;
+      if (m.cuped !== undefined) result.cupedPreWindowMs = m.cuped.preWindowMs;
       return result;
     }),
   );

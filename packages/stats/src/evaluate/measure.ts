@@ -1,11 +1,11 @@
-import type { MetricSummary } from "@assay/core";
+import type { CupedSummary, MetricSummary } from "@assay/core";
 import { tUpperQuantile } from "../distributions/index.js";
 import { type CompareOptions, compare } from "../frequentist/compare.js";
 import { fiellerInterval, meansContrast } from "../frequentist/fieller.js";
 import { sequentialMultiplier } from "../frequentist/sequential.js";
 import { type ArmMoments, armMoments } from "../moments/arm.js";
 import { welchDf } from "../moments/effect.js";
-import type { MetricType, SampleStats, Scale } from "../moments/types.js";
+import type { CupedInput, MetricType, SampleStats, Scale } from "../moments/types.js";
 import { guardrailTest } from "./guardrail.js";
 import type { ResolvedPlan, ResolvedPlanMetric } from "./plan.js";
 import { type MetricResult, type MetricWarning, MIN_UNITS_PER_ARM } from "./report.js";
@@ -21,6 +21,8 @@ export interface MeasureContext {
   readonly guardrailTestAlpha: number;
   /** N* of the guardrails' confidence sequences. */
   readonly guardrailTuning: number;
+  /** The summary's CUPED covariates of the plan's CUPED metrics, by metric name. */
+  readonly cuped?: ReadonlyMap<string, CupedSummary>;
 }
 
 /**
@@ -87,6 +89,8 @@ export function measure(
     sides: "two",
     ...(p.sequentialTuning === undefined ? {} : { sequential: { tuning: p.sequentialTuning } }),
   };
+  const cuped = cupedInputOf(ctx.cuped?.get(m.metric), p.control, treatment);
+  if (cuped !== undefined) return measureCuped(result, controlStats, treatmentStats, options, cuped, scale);
   const r = compare(controlStats, treatmentStats, options);
   if (r.warning !== undefined) return insufficient(result, r.warning);
   result.estimate = r.estimate;
@@ -109,6 +113,55 @@ export function measure(
     result.ci = fiellerInterval(meansContrast(a.mean, b.mean, uA, uB), critical, "two").ci;
   }
   result.ciAdjusted = p.correction === "none";
+  result.verdict = "inconclusive";
+  return result;
+}
+
+/** The two arms' covariate statistics from the summary's CUPED entry, when it has both. */
+function cupedInputOf(
+  entry: CupedSummary | undefined,
+  control: string,
+  treatment: string,
+): CupedInput | undefined {
+  const c = entry?.variants.find((v) => v.variantId === control);
+  const t = entry?.variants.find((v) => v.variantId === treatment);
+  if (c === undefined || t === undefined) return undefined;
+  const stats = (v: typeof c) => ({ sum: v.sum, sumSquares: v.sumSquares, sumProducts: v.sumProducts });
+  return { control: stats(c), treatment: stats(t) };
+}
+
+/**
+ * A primary or secondary metric with CUPED: `compare`'s regression-adjusted test (the absolute scale's p, and
+ * on the relative scale its Fieller interval of the adjusted contrast), and the variance reduction against the
+ * same test unadjusted: 1 − (SE adjusted / SE unadjusted)².
+ */
+function measureCuped(
+  result: Mutable<MetricResult>,
+  controlStats: SampleStats,
+  treatmentStats: SampleStats,
+  options: CompareOptions,
+  cuped: CupedInput,
+  scale: Scale,
+): Mutable<MetricResult> {
+  const plain = compare(controlStats, treatmentStats, options);
+  const r = compare(controlStats, treatmentStats, { ...options, cuped });
+  if (r.warning !== undefined) return insufficient(result, r.warning);
+  result.df = r.df;
+  result.pValue = r.pValue;
+  result.adjustedPValue = r.pValue;
+  result.estimate = r.estimate;
+  result.standardError = r.standardError;
+  result.ci = r.ci;
+  if (plain.warning === undefined && plain.standardError > 0) {
+    result.varianceReduction = 1 - (r.standardError / plain.standardError) ** 2;
+  }
+  if (scale === "relative") {
+    const rel = compare(controlStats, treatmentStats, { ...options, cuped, scale: "relative" });
+    result.estimate = rel.estimate;
+    result.standardError = rel.standardError;
+    result.ci = rel.ci;
+  }
+  result.ciAdjusted = false;
   result.verdict = "inconclusive";
   return result;
 }

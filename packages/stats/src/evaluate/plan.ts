@@ -51,6 +51,13 @@ export interface PlanMetric {
    * `summarize({ windowed })`).
    */
   readonly windowMs?: number;
+  /**
+   * CUPED (primary and secondary metrics): adjust by the same metric's per-unit value in the `preWindowMs` before
+   * first exposure (a manifest's `cuped = true, pre_window = "14d"`). The summary must carry the covariates
+   * (`ExperimentSummary.cuped`, from `summarize({ cuped })`); without them the metric is tested unadjusted and
+   * the report says so.
+   */
+  readonly cuped?: { readonly preWindowMs: number };
   /** Which way is good. Default "increase". */
   readonly direction?: Direction;
   /** Effect scale for this metric; default the plan's `scale`. */
@@ -127,6 +134,8 @@ export interface ResolvedPlanMetric {
   readonly capping: { readonly value: number } | { readonly percentile: number } | undefined;
   /** Set for a windowed metric. */
   readonly windowMs: number | undefined;
+  /** Set for a CUPED metric. */
+  readonly cuped: { readonly preWindowMs: number } | undefined;
   readonly role: MetricRole;
   readonly direction: Direction;
   readonly scale: Scale;
@@ -168,6 +177,7 @@ const METRIC_KEYS = new Set([
   "ratio",
   "capping",
   "windowMs",
+  "cuped",
   "direction",
   "scale",
   "margin",
@@ -321,11 +331,22 @@ function resolveMetric(
       "a windowed metric cannot be a ratio or capped (not supported yet)",
     );
   }
+  const cuped = m.cuped === undefined ? undefined : checkCuped(m.cuped, `${field}.cuped`);
+  if (
+    cuped !== undefined &&
+    (role === "guardrail" || ratio !== undefined || capping !== undefined || windowMs !== undefined)
+  ) {
+    throw new StatsInputError(
+      `${field}.cuped`,
+      "applies to primary and secondary metrics that are not ratios, capped or windowed (not supported yet)",
+    );
+  }
   return {
     metric: m.metric,
     ratio,
     capping,
     windowMs,
+    cuped,
     outcome: m.outcome === undefined ? m.metric : (m.outcome as string),
     type:
       m.type === undefined
@@ -360,4 +381,9 @@ function checkCapping(input: unknown, field: string): { value: number } | { perc
   }
   if (keys[0] === "value") return { value: checkFinite(c.value, `${field}.value`) };
   return { percentile: checkOpenUnit(c.percentile, `${field}.percentile`) };
+}
+
+function checkCuped(input: unknown, field: string): { preWindowMs: number } {
+  const c = checkObject(input, field);
+  return { preWindowMs: checkPositive(c.preWindowMs, `${field}.preWindowMs`) };
 }

@@ -77,6 +77,13 @@ export interface MetricResult {
   readonly capping?: { readonly value: number } | { readonly percentile: number };
   /** A windowed metric: its window after each unit's first exposure, in milliseconds. */
   readonly windowMs?: number;
+  /**
+   * A CUPED metric: the share of the effect's variance the pre-period covariate removed, 1 − (SE adjusted /
+   * SE unadjusted)² (0.38: "variance −38%"); absent when it could not be estimated.
+   */
+  readonly varianceReduction?: number;
+  /** A CUPED metric: its pre-period before each unit's first exposure, in milliseconds. */
+  readonly cupedPreWindowMs?: number;
   /** A ratio metric: its numerator and denominator. */
   readonly ratio?: { readonly numerator: string; readonly denominator: string };
 }

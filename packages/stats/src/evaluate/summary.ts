@@ -10,7 +10,7 @@ export type SummaryInput = Pick<ExperimentSummary, "experiment" | "variants" | "
   Partial<
     Pick<
       ExperimentSummary,
-      "unitsInSeveralVariants" | "unattributedOutcomes" | "ratios" | "capped" | "windowed"
+      "unitsInSeveralVariants" | "unattributedOutcomes" | "ratios" | "capped" | "windowed" | "cuped"
     >
   >;
 
