@@ -50,6 +50,9 @@ describe("errors come back as the SDK's error codes with the caller's default", 
     expect(session.errorMessage).toContain("sessionId");
     const flag = await client.getBooleanDetails("new_checkout", true, {});
     expect(flag).toMatchObject({ value: true, errorCode: ErrorCode.TARGETING_KEY_MISSING });
+    expect(flag.errorMessage).toBe(
+      'flag new_checkout rolls out to 25% by unit "user": the context needs targetingKey (the user id)',
+    );
     // A rollout of 1 needs no unit: not an error.
     expect((await client.getBooleanDetails("everyone", false, {})).errorCode).toBeUndefined();
   });

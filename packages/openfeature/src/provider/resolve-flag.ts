@@ -49,7 +49,7 @@ export function resolveFlag<T extends boolean | string | number | JsonValue>(
     unitOf(definition, ctx) === undefined
   ) {
     throw new TargetingKeyMissingError(
-      `flag ${definition.key} rolls out to ${definition.rollout * 100}% by unit "${definition.unit}": the context needs ${definition.unit === "user" ? "targetingKey (the user id)" : definition.unit === "session" ? "a sessionId field" : `a ${definition.unit} field`}`,
+      `flag ${definition.key} rolls out to ${Number((definition.rollout * 100).toFixed(4))}% by unit "${definition.unit}": the context needs ${definition.unit === "user" ? "targetingKey (the user id)" : definition.unit === "session" ? "a sessionId field" : `a ${definition.unit} field`}`,
     );
   }
   const on = assay.flags.isEnabled(definition.key, ctx);
