@@ -88,6 +88,7 @@ export class AssayProvider implements Provider {
     if (this.#owns) await this.#assay?.close();
   }
 
+  /** A boolean flag, or an experiment whose variant values are booleans. */
   async resolveBooleanEvaluation(
     flagKey: string,
     defaultValue: boolean,
@@ -96,6 +97,7 @@ export class AssayProvider implements Provider {
     return this.#resolve(flagKey, "boolean", defaultValue, context);
   }
 
+  /** A string flag, or an experiment (its variant values, or its variant ids when they have none). */
   async resolveStringEvaluation(
     flagKey: string,
     defaultValue: string,
@@ -104,6 +106,7 @@ export class AssayProvider implements Provider {
     return this.#resolve(flagKey, "string", defaultValue, context);
   }
 
+  /** An experiment whose variant values are numbers (flags are boolean or string: TYPE_MISMATCH). */
   async resolveNumberEvaluation(
     flagKey: string,
     defaultValue: number,
@@ -112,6 +115,7 @@ export class AssayProvider implements Provider {
     return this.#resolve(flagKey, "number", defaultValue, context);
   }
 
+  /** An experiment whose variant values are tables or lists (flags: TYPE_MISMATCH). */
   async resolveObjectEvaluation<T extends JsonValue>(
     flagKey: string,
     defaultValue: T,
