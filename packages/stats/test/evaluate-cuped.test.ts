@@ -129,4 +129,28 @@ describe("evaluate: CUPED metrics", () => {
       resolvePlan({ control: "a", primary: [{ metric: "m", cuped: { preWindowMs: -1 } }] }),
     ).toThrow(/plan\.primary\[0\]\.cuped\.preWindowMs/);
   });
+  it("refuses malformed covariates, capped or windowed entries in a summary, naming the field", () => {
+    const summary = summarizeEvents(events(), {
+      experiment: "e",
+      cuped: [{ metric: "spend", preWindowMs: 14 * DAY }],
+    });
+    const broken = (patch: object) => () => evaluate(plan, { ...summary, ...patch });
+    expect(
+      broken({
+        cuped: [
+          {
+            ...summary.cuped![0]!,
+            variants: [{ variantId: "control", sum: 1, sumSquares: Number.NaN, sumProducts: 0 }],
+          },
+        ],
+      }),
+    ).toThrow(/summary\.cuped\[0\]\.variants\[0\]\.sumSquares/);
+    expect(broken({ capped: [{ metric: "spend", cap: Number.POSITIVE_INFINITY, variants: [] }] })).toThrow(
+      /summary\.capped\[0\]\.cap/,
+    );
+    expect(broken({ windowed: [{ metric: "", windowMs: 1, variants: [] }] })).toThrow(
+      /summary\.windowed\[0\]\.metric/,
+    );
+    expect(broken({ windowed: "x" })).toThrow(/summary\.windowed: must be an array/);
+  });
 });

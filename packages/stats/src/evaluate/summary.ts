@@ -77,6 +77,37 @@ export function checkSummary(input: unknown, field = "summary"): SummaryInput {
       });
     });
   }
+  // The per-metric extras a store returns on request: each entry names its metric, each variant its id and
+  // finite statistics (capped and windowed metrics carry a metric's statistics; CUPED its covariate sums).
+  const extras: ReadonlyArray<readonly [string, readonly string[]]> = [
+    ["capped", ["n", "sum", "sumSquares"]],
+    ["windowed", ["n", "sum", "sumSquares"]],
+    ["cuped", ["sum", "sumSquares", "sumProducts"]],
+  ];
+  for (const [key, numbers] of extras) {
+    const list = s[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list))
+      throw new StatsInputError(`${field}.${key}`, `must be an array, got ${show(list)}`);
+    list.forEach((e: unknown, i: number) => {
+      const f = `${field}.${key}[${i}]`;
+      const entry = checkObject(e, f);
+      checkId(entry.metric, `${f}.metric`);
+      if (key === "capped") checkFinite(entry.cap, `${f}.cap`);
+      if (!Array.isArray(entry.variants)) {
+        throw new StatsInputError(`${f}.variants`, `must be an array, got ${show(entry.variants)}`);
+      }
+      entry.variants.forEach((v: unknown, j: number) => {
+        const g = `${f}.variants[${j}]`;
+        const variant = checkObject(v, g);
+        checkId(variant.variantId, `${g}.variantId`);
+        for (const name of numbers) {
+          if (name === "n") checkCount(variant.n, `${g}.n`);
+          else checkFinite(variant[name], `${g}.${name}`);
+        }
+      });
+    });
+  }
   for (const key of ["unitsInSeveralVariants", "unattributedOutcomes"] as const) {
     if (s[key] !== undefined) checkCount(s[key], `${field}.${key}`);
   }
