@@ -7,6 +7,7 @@ export {
   type ImportResult,
   ImportWriteError,
   importGrowthBook,
+  importOptimizely,
   importPostHog,
   manifestDocument,
   manifestToml,

@@ -18,6 +18,8 @@ export interface ImportedExperiment {
    * it could be translated whole; otherwise absent and the condition is listed in `notReproduced`.
    */
   readonly targeting?: ImportedTargeting;
+  /** Units the vendor always serves one variant (Optimizely's `forcedVariations`): variant id -> unit ids. */
+  readonly forced?: Readonly<Record<string, readonly string[]>>;
   /**
    * What the vendor does for this experiment that hashing cannot reproduce (sticky buckets, forced users,
    * overrides, holdouts, targeting conditions...): units it touches may get another variant locally.
@@ -27,7 +29,7 @@ export interface ImportedExperiment {
 
 /** The result of translating a vendor payload. */
 export interface ImportResult {
-  readonly vendor: "growthbook" | "posthog";
+  readonly vendor: "growthbook" | "posthog" | "optimizely";
   readonly experiments: readonly ImportedExperiment[];
   /** Entries of the payload that are not experiments (plain flags, rollouts) and were left out, with why. */
   readonly skipped: readonly string[];
@@ -41,8 +43,11 @@ export class ImportError extends Error {
 /** The import's bounds on what it writes (see PAYLOAD_LIMITS in read-payload.ts, which re-exports them). */
 export const OUTPUT_LIMITS = Object.freeze({ experiments: 2_000, variations: 1_000 });
 
-/** Past OUTPUT_LIMITS.experiments the manifest would take longer to load than any real project needs. */
+/** None, or past OUTPUT_LIMITS.experiments (the manifest would take longer to load than any real project needs). */
 export function checkExperimentCount(count: number): void {
+  // an empty manifest would serve nothing: say so instead of writing one
+  if (count === 0)
+    throw new ImportError("no experiment in the payload: every entry was skipped, or it holds none");
   if (count > OUTPUT_LIMITS.experiments) {
     throw new ImportError(
       `${count} experiments, more than the import's limit of ${OUTPUT_LIMITS.experiments}; split the payload`,

@@ -1,5 +1,6 @@
 export { importGrowthBook } from "./growthbook.js";
 export { ImportError, type ImportedExperiment, type ImportResult } from "./imported.js";
 export { experimentToml, ImportWriteError, manifestDocument, manifestToml } from "./manifest-toml.js";
+export { importOptimizely } from "./optimizely.js";
 export { importPostHog } from "./posthog.js";
 export { PAYLOAD_LIMITS, readPayload } from "./read-payload.js";

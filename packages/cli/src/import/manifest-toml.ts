@@ -56,6 +56,12 @@ export function experimentTable(e: ImportedExperiment): Table {
       ...(e.targeting.exclude.length > 0 ? { exclude: [...e.targeting.exclude] } : {}),
     };
   }
+  if (e.forced !== undefined) {
+    const forced: Table = {};
+    for (const [variant, units] of Object.entries(e.forced))
+      Object.defineProperty(forced, variant, { value: [...units], enumerable: true });
+    table.forced = forced;
+  }
   table.hashing = data(e.hashing satisfies HashingMode, snake);
   return table;
 }
@@ -100,10 +106,21 @@ export function experimentToml(e: ImportedExperiment): string {
   return lines.join("\n");
 }
 
+const VENDOR_NAMES: Record<ImportResult["vendor"], string> = {
+  growthbook: "GrowthBook",
+  posthog: "PostHog",
+  optimizely: "Optimizely",
+};
+
 const APP_STATE: Record<ImportResult["vendor"], readonly string[]> = {
   growthbook: [
     "Not in the payload, so not listed below: forcedVariations, overrides, query-string forcing and QA mode set in",
     "the SDK context, and a sticky bucket service. Check your app for them.",
+  ],
+  optimizely: [
+    "Not in the datafile, so not listed below: forced variations set in the app (setForcedVariation), user profile",
+    "service stickiness, and $opt_bucketing_id (set hashing.bucketing_id to the attribute carrying it). The first",
+    "variation of each experiment is taken as the control. Check your app for them.",
   ],
   posthog: [
     "Not in the definitions, so not listed below: flag overrides set in the app and hash-key overrides stored by",
@@ -123,7 +140,7 @@ export function manifestToml(result: ImportResult, source: string, pluginName = 
   parts.push(
     [
       tomlComment(`Imported by \`assay import ${result.vendor}\` from ${source}.`),
-      `# Each experiment buckets units as ${result.vendor === "growthbook" ? "GrowthBook" : "PostHog"} does (hashing mode "${result.vendor}"), so switching`,
+      `# Each experiment buckets units as ${VENDOR_NAMES[result.vendor]} does (hashing mode "${result.vendor}"), so switching`,
       "# to this manifest moves nobody the hash decides. What a hash cannot reproduce is listed above each experiment.",
       ...APP_STATE[result.vendor].map((line) => tomlComment(line)),
       ...(result.skipped.length > 0
