@@ -3,6 +3,7 @@ import type { EventStore, ExperimentPlugin, FeatureFlagPlugin, PluginSetup } fro
 import { BatchingEventStore, type BatchingOptions } from "@assay/pipeline";
 import { Container, type ServiceIdentifier } from "inversify";
 import { defaultEventStore } from "./default-store.js";
+import type { ResolvePlugin } from "./live/build-generation.js";
 import type { LoadedPlugin } from "./load-plugins.js";
 import { TOKENS } from "./tokens.js";
 
@@ -85,4 +86,9 @@ export function buildContainer(
 /** The token of one manifest entry's instance for one capability. */
 export function pluginToken<T>(capability: string, name: string): ServiceIdentifier<T> {
   return Symbol.for(`assay.plugin.${capability}.${name}`) as ServiceIdentifier<T>;
+}
+
+/** The `ResolvePlugin` of a built container: each plugin's backend for a capability, made on first ask. */
+export function pluginResolver(container: Container): ResolvePlugin {
+  return (capability, name) => container.getAsync(pluginToken(capability, name));
 }

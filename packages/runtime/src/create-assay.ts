@@ -2,7 +2,7 @@ import type { Manifest } from "@assay/config";
 import { type EventStore, InvalidContextError } from "@assay/core";
 import type { BatchingOptions } from "@assay/pipeline";
 import { Assay } from "./assay-client.js";
-import { buildContainer } from "./container.js";
+import { buildContainer, pluginResolver } from "./container.js";
 import { buildGeneration, stickyAssignments } from "./live/build-generation.js";
 import { eventStoreKey, ManifestReloader, type WatchOptions } from "./live/manifest-reloader.js";
 import { manifestSource } from "./live/manifest-source.js";
@@ -135,7 +135,7 @@ export async function createAssay(options: CreateAssayOptions = {}): Promise<Ass
   const generation = await buildGeneration(
     manifest,
     plugins,
-    container,
+    pluginResolver(container),
     sticky,
     { version: 1, manifestVersion },
     context,

@@ -8,13 +8,18 @@ import {
   type StickyAssignmentStore,
 } from "@assay/core";
 import { BatchingEventStore } from "@assay/pipeline";
-import type { Container } from "inversify";
 import type { AssayGeneration, ExperimentRoute } from "../assay-client.js";
-import { pluginToken } from "../container.js";
 import { FlagClient } from "../flag-client.js";
 import type { LoadedPlugin } from "../load-plugins.js";
 import { ExperimentPolicy, needsPolicy } from "../policy/experiment-policy.js";
 import { StickyAssignments, type StickyOptions } from "../policy/sticky-assignments.js";
+
+/**
+ * Makes (once) the backend a manifest plugin entry provides for one capability: the DI container behind it,
+ * kept out of this module's types so that inversify's types stay out of the published declarations (a
+ * TypeScript project on moduleResolution node10 cannot resolve them).
+ */
+export type ResolvePlugin = <T>(capability: "experiments" | "flags", name: string) => Promise<T>;
 
 /** What every generation of one client shares. */
 export interface GenerationContext {
@@ -25,14 +30,14 @@ export interface GenerationContext {
 }
 
 /**
- * Makes the backends and flag backends of `plugins` (through `container`, whose store every generation
+ * Makes the backends and flag backends of `plugins` (through `resolve`, whose store every generation
  * shares), initializes them, and compiles each experiment's policy over `sticky`. Throws the ManifestError
  * of a manifest that declares no experiment backend. On a throw, the backends already made are closed.
  */
 export async function buildGeneration(
   manifest: Manifest,
   plugins: readonly LoadedPlugin[],
-  container: Container,
+  resolve: ResolvePlugin,
   sticky: StickyAssignments | undefined,
   identity: { readonly version: number; readonly manifestVersion: string },
   context: GenerationContext,
@@ -45,9 +50,7 @@ export async function buildGeneration(
   try {
     for (const plugin of plugins) {
       if (!plugin.roles.includes("experiments")) continue;
-      const backend = await container.getAsync(
-        pluginToken<ExperimentPlugin>("experiments", plugin.entry.name),
-      );
+      const backend = await resolve<ExperimentPlugin>("experiments", plugin.entry.name);
       backends.push(backend);
       await backend.init?.();
       for (const definition of plugin.entry.experiments) {
@@ -57,7 +60,7 @@ export async function buildGeneration(
     }
     for (const plugin of plugins) {
       if (!plugin.roles.includes("flags")) continue;
-      const backend = await container.getAsync(pluginToken<FeatureFlagPlugin>("flags", plugin.entry.name));
+      const backend = await resolve<FeatureFlagPlugin>("flags", plugin.entry.name);
       flagBackends.push(backend);
       await backend.init?.();
       for (const flag of plugin.entry.flags) {

@@ -1,7 +1,7 @@
 import { formatIssue, isManifestError, issueAt, type Manifest, ManifestError } from "@assay/config";
 import type { EventStore } from "@assay/core";
 import { type Assay, type AssayGeneration, closeGeneration, flushGeneration } from "../assay-client.js";
-import { buildContainer } from "../container.js";
+import { buildContainer, pluginResolver } from "../container.js";
 import { type LoadedPlugin, loadPlugins } from "../load-plugins.js";
 import type { StickyAssignments, StickyOptions } from "../policy/sticky-assignments.js";
 import { buildGeneration, type GenerationContext, stickyAssignments } from "./build-generation.js";
@@ -191,7 +191,7 @@ export class ManifestReloader {
       generation = await buildGeneration(
         manifest,
         plugins,
-        container,
+        pluginResolver(container),
         sticky,
         { version, manifestVersion },
         this.setup.context,
