@@ -9,6 +9,7 @@ export {
   importGrowthBook,
   importOptimizely,
   importPostHog,
+  importUnleash,
   manifestDocument,
   manifestToml,
   PAYLOAD_LIMITS,

@@ -197,16 +197,17 @@ example:
     load: async () => (await import("../commands/simulate.js")).simulate,
   },
   import: {
-    summary: "an assay.toml reproducing GrowthBook's, PostHog's or Optimizely's assignments",
+    summary: "an assay.toml reproducing GrowthBook's, PostHog's, Optimizely's or Unleash's assignments",
     help: `usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>
-                     | optimizely <datafile.json>) [-o FILE] [--force]
+                     | optimizely <datafile.json> | unleash <features.json>) [-o FILE] [--force]
 
 Prints (or writes to FILE) an assay.toml whose experiments reproduce the vendor's assignments with the vendor's
 hashing. Simple targeting becomes targeting rules (GrowthBook conditions: strings with equality, $in, $nin,
 $ne, $exists, $regex, numbers with $gt/$gte/$lt/$lte, $and, $not/$nor of one rule; a PostHog flag's single
 condition: exact, is_not, icontains, starts_with, ends_with, regex, gt/gte/lt/lte, is_set, and its rollout;
-Optimizely audiences: an AND of exact, exists, substring on strings), and Optimizely's forcedVariations forced
-units, for attributes passed as strings. What cannot be reproduced is listed per experiment on stderr and as
+Optimizely audiences: an AND of exact, exists, substring on strings; Unleash constraints: IN, NOT_IN,
+STR_CONTAINS, STR_STARTS_WITH, STR_ENDS_WITH, inverted), Optimizely's forcedVariations and Unleash's userId
+overrides forced units, for attributes passed as strings. What cannot be reproduced is listed per experiment on stderr and as
 comments in the manifest; stderr also names the targeting carried over. A payload file of - reads stdin.
 
 options:

@@ -10,23 +10,25 @@ import { importOptimizely } from "../import/optimizely.js";
 import { importPostHog } from "../import/posthog.js";
 import { readPayload } from "../import/read-payload.js";
 import { tomlComment } from "../import/toml-text.js";
+import { importUnleash } from "../import/unleash.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 
 const USAGE =
-  "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json> | optimizely <datafile.json>) [-o FILE [--force]] (- reads stdin)";
+  "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json> | optimizely <datafile.json> | unleash <features.json>) [-o FILE [--force]] (- reads stdin)";
 
 const IMPORTERS: Record<string, (payload: unknown) => ImportResult> = {
   growthbook: importGrowthBook,
   posthog: importPostHog,
   optimizely: importOptimizely,
+  unleash: importUnleash,
 };
 
 /** A payload string on stderr: one line, whatever it holds (newlines and controls spelled `\u000a`). */
 const oneLine = (text: string) => tomlComment(text, "");
 
 /**
- * `assay import growthbook|posthog|optimizely FILE|- [-o OUT [--force]]`: prints (or writes) an assay.toml whose experiments
+ * `assay import growthbook|posthog|optimizely|unleash FILE|- [-o OUT [--force]]`: prints (or writes) an assay.toml whose experiments
  * reproduce the vendor's assignments with vendor hashing modes. What hashing cannot reproduce is written as
  * comments in the manifest and, one line per item, on stderr. The payload is read within limits and checked
  * value by value; the output is parsed back, compared with what was meant and validated before it is written.

@@ -4,3 +4,4 @@ export { experimentToml, ImportWriteError, manifestDocument, manifestToml } from
 export { importOptimizely } from "./optimizely.js";
 export { importPostHog } from "./posthog.js";
 export { PAYLOAD_LIMITS, readPayload } from "./read-payload.js";
+export { importUnleash } from "./unleash.js";

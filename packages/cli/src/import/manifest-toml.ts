@@ -110,6 +110,7 @@ const VENDOR_NAMES: Record<ImportResult["vendor"], string> = {
   growthbook: "GrowthBook",
   posthog: "PostHog",
   optimizely: "Optimizely",
+  unleash: "Unleash",
 };
 
 const APP_STATE: Record<ImportResult["vendor"], readonly string[]> = {
@@ -121,6 +122,10 @@ const APP_STATE: Record<ImportResult["vendor"], readonly string[]> = {
     "Not in the datafile, so not listed below: forced variations set in the app (setForcedVariation), user profile",
     "service stickiness, and $opt_bucketing_id (set hashing.bucketing_id to the attribute carrying it). The first",
     "variation of each experiment is taken as the control. Check your app for them.",
+  ],
+  unleash: [
+    "Not in the toggles, so not listed below: the context's sessionId fallback for units without a userId, and",
+    "custom strategies implemented in the app. Check your app for them.",
   ],
   posthog: [
     "Not in the definitions, so not listed below: flag overrides set in the app and hash-key overrides stored by",
