@@ -206,6 +206,15 @@ describe("assay import posthog: a condition's property filters carried over", ()
       expect(byId[id]!.notReproduced, id).toEqual([]);
   });
 
+  it("a group flag's filters (group properties) stay NOT reproduced", () => {
+    const flag = structuredClone(phDefinitions.flags[0]);
+    flag.filters.aggregation_group_type_index = 0;
+    const imported = importPostHog({ flags: [flag], group_type_mapping: { "0": "company" } }).experiments[0]!;
+    expect(imported.targeting).toBeUndefined();
+    expect(imported.traffic).toBe(0);
+    expect(imported.notReproduced.join("\n")).toContain("condition 0 targets");
+  });
+
   it("every character whose toLowerCase() is an ASCII letter is in that letter's class", () => {
     for (let cp = 0; cp <= 0x10ffff; cp++) {
       if (cp >= 0xd800 && cp <= 0xdfff) continue;

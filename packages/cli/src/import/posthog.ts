@@ -108,7 +108,10 @@ function translate(
   let untranslated: string | undefined;
   const only = conditions.length === 1 ? conditions[0]! : undefined;
   const onlyProperties = only && Array.isArray(only.properties) ? only.properties : [];
-  if (only && onlyProperties.length > 0 && only.aggregation_group_type_index === undefined) {
+  // a group flag's filters read the group's properties, which an Assay context does not hold apart
+  const personFlag =
+    filters.aggregation_group_type_index === undefined || filters.aggregation_group_type_index === null;
+  if (only && onlyProperties.length > 0 && personFlag && only.aggregation_group_type_index === undefined) {
     // one condition: its filters are the targeting and its rollout the traffic (the same hash as a rollout)
     const translated = translatePostHogProperties(onlyProperties);
     if (translated.ok) {
