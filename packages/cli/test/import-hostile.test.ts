@@ -5,9 +5,12 @@ import { readTomlDocument } from "@assay/config";
 import { describe, expect, it } from "vitest";
 import { checkReadsBack } from "../src/import/manifest-toml.js";
 import {
+  type ImportResult,
   ImportWriteError,
   importGrowthBook,
+  importOptimizely,
   importPostHog,
+  importUnleash,
   manifestDocument,
   manifestToml,
   PAYLOAD_LIMITS,
@@ -204,11 +207,30 @@ function* substitutions(payload: Json, text: string): Generator<{ where: string;
 }
 
 const PLUGIN_KEYS = new Set(["name", "source", "experiments"]);
-const EXPERIMENT_KEYS = new Set(["id", "variants", "unit", "traffic", "enabled", "targeting", "hashing"]);
+const EXPERIMENT_KEYS = new Set([
+  "id",
+  "variants",
+  "unit",
+  "traffic",
+  "enabled",
+  "targeting",
+  "forced",
+  "hashing",
+]);
 
 /** The manifest has exactly the one plugin and the experiments the importer made from the payload, nothing else. */
-function expectOnlyWhatThePayloadDescribes(toml: string, payload: Json, vendor: "growthbook" | "posthog") {
-  const result = vendor === "growthbook" ? importGrowthBook(payload) : importPostHog(payload);
+type Vendor = "growthbook" | "posthog" | "optimizely" | "unleash";
+const IMPORTERS: Record<Vendor, (payload: unknown) => ImportResult> = {
+  growthbook: importGrowthBook,
+  posthog: importPostHog,
+  optimizely: importOptimizely,
+  unleash: importUnleash,
+};
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", name), "utf8"));
+
+function expectOnlyWhatThePayloadDescribes(toml: string, payload: Json, vendor: Vendor) {
+  const result = IMPORTERS[vendor](payload);
   const document = readTomlDocument(toml);
   // `attributes` declares the experiments' attribute units (config's unit rule), and nothing else
   const units = [...new Set(result.experiments.map((e) => e.unit))].filter(
@@ -229,15 +251,16 @@ function expectOnlyWhatThePayloadDescribes(toml: string, payload: Json, vendor: 
 const NO_STACK = /\n\s+at /;
 
 describe("assay import: hostile payloads", () => {
-  const cases: [vendor: "growthbook" | "posthog", base: Json][] = [
+  const cases: [vendor: Vendor, base: Json][] = [
     ["growthbook", GROWTHBOOK as Json],
     ["posthog", POSTHOG as Json],
+    ["optimizely", fixture("optimizely-datafile.json") as Json],
+    ["unleash", fixture("unleash-features.json") as Json],
   ];
 
   for (const [vendor, base] of cases) {
     it(`${vendor}: an injection in any string field or key never adds to the manifest`, async () => {
-      const baseCount = (vendor === "growthbook" ? importGrowthBook(base) : importPostHog(base)).experiments
-        .length;
+      const baseCount = IMPORTERS[vendor](base).experiments.length;
       const dir = tempDir({});
       const file = join(dir, "payload.json");
       let tried = 0;

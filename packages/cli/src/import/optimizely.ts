@@ -115,10 +115,12 @@ function translate(
       `status ${quote(experiment.status)}: Optimizely serves no variation (imported with enabled = false)`,
     );
 
-  const forced: Record<string, string[]> = {};
+  // a Map: variation keys come from the payload (`__proto__`, `constructor` are keys like any other)
+  const forcedUnits = new Map<string, string[]>();
   if (isObject(experiment.forcedVariations)) {
     for (const [user, key] of Object.entries(experiment.forcedVariations)) {
-      if (typeof key === "string" && keys.has(key)) forced[key] = [...(forced[key] ?? []), user];
+      if (typeof key === "string" && keys.has(key))
+        forcedUnits.set(key, [...(forcedUnits.get(key) ?? []), user]);
       else
         notes.push(
           `forced variation ${quote(key)} for ${quote(user)} is not a variation: the SDK ignores it`,
@@ -142,7 +144,7 @@ function translate(
     enabled: running,
     hashing,
     ...(targeting === undefined ? {} : { targeting }),
-    ...(Object.keys(forced).length > 0 ? { forced } : {}),
+    ...(forcedUnits.size > 0 ? { forced: Object.fromEntries(forcedUnits) } : {}),
     notReproduced: notes,
   };
 }

@@ -128,7 +128,8 @@ function translate(
       `variant stickiness ${quote(variantStickiness[0])} differs from the rollout's ${quote(stickiness)}: the variant follows the rollout's unit here`,
     );
 
-  const forced: Record<string, string[]> = {};
+  // a Map: variant names come from the payload (`__proto__`, `constructor` are names like any other)
+  const forcedUnits = new Map<string, string[]>();
   const variants: VariantDefinition[] = rawVariants.map((v, i) => {
     const id = typeof v.name === "string" && v.name !== "" ? v.name : `variant_${i}`;
     const weight = typeof v.weight === "number" && Number.isInteger(v.weight) && v.weight >= 0 ? v.weight : 0;
@@ -136,10 +137,10 @@ function translate(
       notes.push(`variant ${quote(id)}: weight ${quote(v.weight)} is not a whole number (imported as 0)`);
     for (const override of Array.isArray(v.overrides) ? v.overrides : []) {
       if (isObject(override) && override.contextName === "userId" && Array.isArray(override.values))
-        forced[id] = [
-          ...(forced[id] ?? []),
+        forcedUnits.set(id, [
+          ...(forcedUnits.get(id) ?? []),
           ...override.values.filter((u): u is string => typeof u === "string"),
-        ];
+        ]);
       else
         notes.push(
           `variant ${quote(id)} override ${quote(override)}: forced users by a property, not reproduced`,
@@ -167,7 +168,8 @@ function translate(
     notes.push(`dependencies ${quote(feature.dependencies)} on other toggles: not reproduced`);
 
   // an override applies only to units the strategy enables; forced units skip traffic and targeting here
-  const hasForced = Object.keys(forced).length > 0;
+  const forced = Object.fromEntries(forcedUnits);
+  const hasForced = forcedUnits.size > 0;
   const forcedReproduced = hasForced && traffic === 1 && constraints.length === 0 && strategies.length <= 1;
   if (hasForced && !forcedReproduced)
     notes.push(
