@@ -56,8 +56,20 @@ export function csvLine(event: StoredEvent): string {
     event.sessionId ?? "",
     event.timestamp.toISOString(),
   ]
-    .map(csvCell)
+    .map((cell, column) => csvCell(column === VALUE_COLUMN ? cell : defuseFormula(cell)))
     .join(",");
+}
+
+/** The value column: a number or a boolean the store wrote, never text a user chose. */
+const VALUE_COLUMN = 6;
+
+/**
+ * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return first: an id
+ * such as `=HYPERLINK(...)` sent to the ingest routes by anyone with an ingest key) gets a leading `'`, as
+ * OWASP's CSV-injection advice says, so opening the export runs nothing. The NDJSON export stays exact.
+ */
+function defuseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** Quoted when it holds a comma, a quote or a line break (ids may hold any of them), quotes doubled. */
