@@ -178,6 +178,21 @@ describe("GET /v1/export", () => {
       expect(body.message.length, query).toBeGreaterThan(5);
     }
   });
+
+  it("refuses an unknown query parameter by name, on export and on impressions", async () => {
+    const typo = await fetch(`${server.url}/v1/export?experiment=checkout&sinse=2026-01-01`, {
+      headers: as("k-read"),
+    });
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { message: string }).message).toMatch(/unknown query parameter "sinse"/);
+    const impressions = await fetch(`${server.url}/v1/metrics/impressions?experment=checkout`, {
+      headers: as("k-read"),
+    });
+    expect(impressions.status).toBe(400);
+    expect(((await impressions.json()) as { message: string }).message).toMatch(
+      /"experment".*takes experiment/,
+    );
+  });
 });
 
 describe("GET /metrics", () => {

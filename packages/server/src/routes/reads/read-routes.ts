@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { ExperimentError, MAX_ID_LENGTH, requireId } from "@assay/core";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { apiErrorHandler, replyStoreFailure } from "../events/api-errors.js";
 import type { ApiMetrics } from "../ops/api-metrics.js";
 import type { SourceHolder } from "../source-holder.js";
@@ -28,6 +28,22 @@ const IMPRESSIONS_QUERY = {
   properties: { experiment: { type: "string", minLength: 1, maxLength: MAX_ID_LENGTH } },
 } as const;
 
+/**
+ * A query parameter the route does not know is a 400 naming it (a typo such as `sinse=` would otherwise
+ * export from the beginning, silently), checked before the schema runs.
+ */
+function refuseUnknownQuery(schema: { readonly properties: Readonly<Record<string, unknown>> }) {
+  const known = Object.keys(schema.properties);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const unknown = Object.keys(request.query as Record<string, unknown>).filter((k) => !known.includes(k));
+    if (unknown.length === 0) return;
+    await reply.code(400).send({
+      error: "invalid-request",
+      message: `unknown query parameter${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")} (this route takes ${known.join(", ")})`,
+    });
+  };
+}
+
 interface ExportQuery {
   experiment: string;
   since?: string;
@@ -51,7 +67,11 @@ export function readRoutes(holder: SourceHolder, options: ReadRouteOptions) {
 
     app.get(
       "/v1/metrics/impressions",
-      { config: { role: "read" }, schema: { querystring: IMPRESSIONS_QUERY } },
+      {
+        config: { role: "read" },
+        schema: { querystring: IMPRESSIONS_QUERY },
+        preValidation: refuseUnknownQuery(IMPRESSIONS_QUERY),
+      },
       async (request, reply) => {
         const source = await holder.get();
         const { experiment } = request.query as { experiment?: string };
@@ -92,7 +112,11 @@ export function readRoutes(holder: SourceHolder, options: ReadRouteOptions) {
 
     app.get(
       "/v1/export",
-      { config: { role: "read" }, schema: { querystring: EXPORT_QUERY } },
+      {
+        config: { role: "read" },
+        schema: { querystring: EXPORT_QUERY },
+        preValidation: refuseUnknownQuery(EXPORT_QUERY),
+      },
       async (request, reply) => {
         const query = request.query as ExportQuery;
         const problem = idProblem(query.experiment);
