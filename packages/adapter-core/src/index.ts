@@ -1,4 +1,12 @@
 export {
+  type AttributedExposure,
+  type AttributedOutcome,
+  type ExposureForwarding,
+  type ServedExperiment,
+  VendorAdapter,
+  type VendorAdapterOptions,
+} from "./adapter/vendor-adapter.js";
+export {
   AssignedContexts,
   type AttributedRecord,
   DEFAULT_CONTEXT_MEMORY,
