@@ -1,11 +1,11 @@
 import {
-  AssignedContexts,
+  type AttributedExposure,
+  type AttributedOutcome,
   type AttributedRecord,
-  lookupExperiment,
+  type ExposureForwarding,
   outsideVariants,
-  requireDeclaredVariant,
-  serveExperiments,
   unitOf,
+  VendorAdapter,
 } from "@assay/adapter-core";
 import {
   allowsOutsideFiles,
@@ -15,16 +15,9 @@ import {
   type ExperimentContext,
   type ExperimentDefinition,
   type ExperimentPlugin,
-  type ExposureRecord,
-  exposureEvent,
   InvalidContextError,
   makeVariant,
-  type OutcomeRecord,
-  outcomeEvent,
-  recordEvent,
   type Variant,
-  validateExposure,
-  validateOutcome,
 } from "@assay/core";
 import { type Experiment, Statsig, type StatsigOptions, type StatsigUser } from "@statsig/statsig-node-core";
 import type { StatsigPluginOptions } from "./options.js";
@@ -74,25 +67,28 @@ export interface StatsigExposureStats {
  * `assign` was given, attributes included; outcomes are `logEvent`s labelled with the unit's group. Both also
  * go to the Assay event store; `flush` and `close` flush the SDK's event queue.
  */
-export class StatsigBackend implements ExperimentPlugin {
-  readonly name: string;
+export class StatsigBackend extends VendorAdapter<Served, Statsig> implements ExperimentPlugin {
   private readonly options: StatsigBackendOptions;
-  private readonly served: ReadonlyMap<string, Served>;
-  private readonly store: EventStore;
-  /** What `assign` was given, per unit, for the exposure and outcomes that follow. */
-  private readonly contexts: AssignedContexts;
-  private client: Statsig | undefined;
   private logged = 0;
   private untracked = 0;
+  /** The SDK's own exposure, for a unit it puts in the variant shown. */
+  private readonly exposures: ExposureForwarding<Served, Statsig, StatsigUser> = {
+    userOf: (served, record) => this.recordUser(served, record),
+    evaluate: (served, user) => this.classify(served, this.evaluate(served, user)),
+    send: (client, served, user) => {
+      client.manuallyLogExperimentExposure(user, served.statsigName);
+      this.logged++;
+    },
+    untracked: () => {
+      this.untracked++;
+    },
+  };
 
   constructor(options: StatsigBackendOptions) {
-    this.name = options.name ?? "statsig";
-    this.options = options;
-    this.store = options.store;
-    this.contexts = new AssignedContexts(options.contextMemory);
-    this.served = serveExperiments(options.experiments, (definition) =>
+    super("statsig", options, (definition) =>
       serve(definition, options.experimentNames?.[definition.id] ?? definition.id),
     );
+    this.options = options;
   }
 
   /** Starts the SDK, waits for the specs, and checks every declared experiment against them. */
@@ -172,32 +168,18 @@ export class StatsigBackend implements ExperimentPlugin {
    * carrying no attributes, or specs changed since `assign`) is counted in `exposureStats.untracked`, never
    * sent to Statsig as a group the unit was not shown.
    */
-  async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateExposure(exposure);
-    const served = this.lookup(exposure.experiment);
-    requireDeclaredVariant(exposure.experiment, served.variantIds, exposure.variantId);
-    const client = this.requireClient();
-    const user = this.recordUser(served, exposure);
-    const variant = user && this.classify(served, this.evaluate(served, user));
-    if (user && variant?.inExperiment && variant.variantId === exposure.variantId) {
-      client.manuallyLogExperimentExposure(user, served.statsigName);
-      this.logged++;
-    } else {
-      this.untracked++;
-    }
-    await recordEvent(this.store, exposureEvent(exposure));
+  recordExposure(exposure: AttributedExposure): Promise<void> {
+    return this.forwardExposure(exposure, this.exposures);
   }
 
   /**
    * Logs an outcome as a Statsig event (`logEvent`: the metric as event name, its value, and metadata naming
    * the experiment and the unit's group, evaluated with the context `assign` was given), and stores it.
    */
-  async recordOutcome(outcome: OutcomeRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateOutcome(outcome);
-    const served = this.lookup(outcome.experiment);
-    const client = this.requireClient();
-    const user = this.recordUser(served, outcome);
-    if (user !== undefined) {
+  recordOutcome(outcome: AttributedOutcome): Promise<void> {
+    return this.forwardOutcome(outcome, (client, served) => {
+      const user = this.recordUser(served, outcome);
+      if (user === undefined) return;
       const variant = this.classify(served, this.evaluate(served, user));
       const value = outcome.value.value;
       client.logEvent(user, outcome.metric, typeof value === "boolean" ? Number(value) : value, {
@@ -206,8 +188,7 @@ export class StatsigBackend implements ExperimentPlugin {
         group: variant.inExperiment ? variant.variantId : null,
         value_kind: outcome.value.kind,
       });
-    }
-    await recordEvent(this.store, outcomeEvent(outcome));
+    });
   }
 
   /** Sends the SDK's queued events, then flushes the event store. */
@@ -316,16 +297,6 @@ export class StatsigBackend implements ExperimentPlugin {
     const unit = unitOf(served.definition, ctx, attributes);
     if (typeof unit !== "string" || unit === "") return undefined;
     return this.userFor(served, record.userId, unit, attributes);
-  }
-
-  private requireClient(): Statsig {
-    if (this.client === undefined)
-      throw new BackendError(`statsig: ${this.name} is not initialised (call init)`);
-    return this.client;
-  }
-
-  private lookup(experiment: string): Served {
-    return lookupExperiment(this.served, experiment);
   }
 }
 
