@@ -1,11 +1,11 @@
 import {
-  AssignedContexts,
+  type AttributedExposure,
+  type AttributedOutcome,
   type AttributedRecord,
-  lookupExperiment,
+  type ExposureForwarding,
   outsideVariants,
-  requireDeclaredVariant,
-  serveExperiments,
   unitOf,
+  VendorAdapter,
 } from "@assay/adapter-core";
 import {
   allowsOutsideFiles,
@@ -15,17 +15,10 @@ import {
   type ExperimentContext,
   type ExperimentDefinition,
   type ExperimentPlugin,
-  type ExposureRecord,
-  exposureEvent,
   InvalidContextError,
   makeVariant,
-  type OutcomeRecord,
-  outcomeEvent,
   readContainedFile,
-  recordEvent,
   type Variant,
-  validateExposure,
-  validateOutcome,
 } from "@assay/core";
 import {
   type Client,
@@ -90,25 +83,28 @@ interface OptimizelyUser {
  * uses the context `assign` was given, attributes included. Outcomes are the SDK's `track` conversions. Both
  * also go to the Assay event store; `close` flushes the SDK's event batch.
  */
-export class OptimizelyBackend implements ExperimentPlugin {
-  readonly name: string;
+export class OptimizelyBackend extends VendorAdapter<Served, Client> implements ExperimentPlugin {
   private readonly options: OptimizelyBackendOptions;
-  private readonly served: ReadonlyMap<string, Served>;
-  private readonly store: EventStore;
-  /** What `assign` was given, per unit, for the exposure and outcomes that follow. */
-  private readonly contexts: AssignedContexts;
-  private client: Client | undefined;
   private eventKeys = new Set<string>();
   private stats = { impressions: 0, untrackedExposures: 0, conversions: 0, untrackedOutcomes: 0 };
+  /** The SDK's `activate` impression, for a unit it buckets into the variant shown. */
+  private readonly exposures: ExposureForwarding<Served, Client, OptimizelyUser> = {
+    userOf: (served, record) => this.recordUser(served, record),
+    evaluate: (served, user) => this.evaluate(served, user),
+    send: (client, served, user) => {
+      client.activate(served.experimentKey, user.userId, user.attributes);
+      this.stats.impressions++;
+    },
+    untracked: () => {
+      this.stats.untrackedExposures++;
+    },
+  };
 
   constructor(options: OptimizelyBackendOptions) {
-    this.name = options.name ?? "optimizely";
-    this.options = options;
-    this.store = options.store;
-    this.contexts = new AssignedContexts(options.contextMemory);
-    this.served = serveExperiments(options.experiments, (definition) =>
+    super("optimizely", options, (definition) =>
       serve(definition, options.experimentKeys?.[definition.id] ?? definition.id),
     );
+    this.options = options;
   }
 
   /** Starts the SDK, waits for the datafile, and checks every declared experiment against it. */
@@ -201,20 +197,8 @@ export class OptimizelyBackend implements ExperimentPlugin {
    * no attributes, a datafile changed since `assign`, a forced user) is counted in
    * `eventStats.untrackedExposures`, never sent as a variation the unit was not shown.
    */
-  async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateExposure(exposure);
-    const served = this.lookup(exposure.experiment);
-    requireDeclaredVariant(exposure.experiment, served.variantIds, exposure.variantId);
-    const client = this.requireClient();
-    const user = this.recordUser(served, exposure);
-    const variant = user && this.evaluate(served, user);
-    if (user && variant?.inExperiment && variant.variantId === exposure.variantId) {
-      client.activate(served.experimentKey, user.userId, user.attributes);
-      this.stats.impressions++;
-    } else {
-      this.stats.untrackedExposures++;
-    }
-    await recordEvent(this.store, exposureEvent(exposure));
+  recordExposure(exposure: AttributedExposure): Promise<void> {
+    return this.forwardExposure(exposure, this.exposures);
   }
 
   /**
@@ -222,22 +206,20 @@ export class OptimizelyBackend implements ExperimentPlugin {
    * numeric or count value as the `value` tag, a boolean as the conversion alone), with the context `assign`
    * was given, and stores it. Optimizely attributes the conversion to the unit's variations itself.
    */
-  async recordOutcome(outcome: OutcomeRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateOutcome(outcome);
-    const served = this.lookup(outcome.experiment);
-    const client = this.requireClient();
-    const eventKey = this.options.eventKeys?.[outcome.metric] ?? outcome.metric;
-    const user = this.recordUser(served, outcome);
-    if (user !== undefined && this.eventKeys.has(eventKey)) {
-      const value = outcome.value.value;
-      const tags: Record<string, string | number> = { assay_experiment: outcome.experiment };
-      if (typeof value === "number") tags.value = value;
-      client.track(eventKey, user.userId, user.attributes, tags);
-      this.stats.conversions++;
-    } else {
-      this.stats.untrackedOutcomes++;
-    }
-    await recordEvent(this.store, outcomeEvent(outcome));
+  recordOutcome(outcome: AttributedOutcome): Promise<void> {
+    return this.forwardOutcome(outcome, (client, served) => {
+      const eventKey = this.options.eventKeys?.[outcome.metric] ?? outcome.metric;
+      const user = this.recordUser(served, outcome);
+      if (user !== undefined && this.eventKeys.has(eventKey)) {
+        const value = outcome.value.value;
+        const tags: Record<string, string | number> = { assay_experiment: outcome.experiment };
+        if (typeof value === "number") tags.value = value;
+        client.track(eventKey, user.userId, user.attributes, tags);
+        this.stats.conversions++;
+      } else {
+        this.stats.untrackedOutcomes++;
+      }
+    });
   }
 
   /**
@@ -321,16 +303,6 @@ export class OptimizelyBackend implements ExperimentPlugin {
     const unit = unitOf(served.definition, record, attributes);
     if (typeof unit !== "string" || unit === "") return undefined;
     return optimizelyUser(record.userId, unit, attributes, this.options.attributeTypes);
-  }
-
-  private requireClient(): Client {
-    if (this.client === undefined)
-      throw new BackendError(`optimizely: ${this.name} is not initialised (call init)`);
-    return this.client;
-  }
-
-  private lookup(experiment: string): Served {
-    return lookupExperiment(this.served, experiment);
   }
 }
 
