@@ -1,9 +1,8 @@
 import {
-  AssignedContexts,
-  type AttributedRecord,
-  lookupExperiment,
+  type AttributedExposure,
+  type AttributedOutcome,
   readJsonFile,
-  serveExperiments,
+  VendorAdapter,
 } from "@assay/adapter-core";
 import {
   BackendError,
@@ -12,16 +11,11 @@ import {
   type ExperimentContext,
   type ExperimentDefinition,
   type ExperimentPlugin,
-  type ExposureRecord,
   exposureEvent,
   InvalidContextError,
   makeVariant,
-  type OutcomeRecord,
-  outcomeEvent,
   recordEvent,
   type Variant,
-  validateExposure,
-  validateOutcome,
 } from "@assay/core";
 import { posthog } from "@assay/hashing";
 import { matchFeatureFlagProperty } from "@posthog/core";
@@ -93,25 +87,16 @@ class DefinitionsHook implements FlagDefinitionCacheProvider<FlagDefinitionCache
  * experiment, variant, metric and value. Both use the attributes `assign` was given (remembered per experiment
  * and unit, or carried on the record), and both also go to the Assay event store.
  */
-export class PostHogBackend implements ExperimentPlugin {
-  readonly name: string;
+export class PostHogBackend extends VendorAdapter<Served, PostHog> implements ExperimentPlugin {
   private readonly options: PostHogBackendOptions;
-  private readonly served: ReadonlyMap<string, Served>;
-  private readonly store: EventStore;
-  /** What `assign` was given, per unit, for the exposure and outcomes that follow. */
-  private readonly contexts: AssignedContexts;
-  private client: PostHog | undefined;
   private groupTypes: Readonly<Record<string, string>> = {};
   private loaded = false;
 
   constructor(options: PostHogBackendOptions) {
-    this.name = options.name ?? "posthog";
-    this.options = options;
-    this.store = options.store;
-    this.contexts = new AssignedContexts(options.contextMemory);
-    this.served = serveExperiments(options.experiments, (definition) =>
+    super("posthog", options, (definition) =>
       serve(definition, options.flagKeys?.[definition.id] ?? definition.id),
     );
+    this.options = options;
   }
 
   /** Loads the flag definitions (fetched by posthog-node, or given) and checks every experiment's flag. */
@@ -210,14 +195,8 @@ export class PostHogBackend implements ExperimentPlugin {
    * (or the record's own `attributes`) as person properties and groups, and sends `$feature_flag_called`; the
    * exposure is stored.
    */
-  async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateExposure(exposure);
-    const served = this.lookup(exposure.experiment);
-    if (!served.variantIds.has(exposure.variantId)) {
-      throw new InvalidContextError(
-        `experiment ${JSON.stringify(exposure.experiment)} has no variant ${JSON.stringify(exposure.variantId)}; its variants are ${[...served.variantIds].join(", ")}`,
-      );
-    }
+  async recordExposure(exposure: AttributedExposure): Promise<void> {
+    const served = this.declaredExposure(exposure);
     const client = this.requireClient();
     const distinctId = (exposure.userId ?? exposure.sessionId)!;
     // PostHog's own exposure: reading the flag from an evaluateFlags snapshot makes posthog-node send
@@ -254,10 +233,12 @@ export class PostHogBackend implements ExperimentPlugin {
    * Captures an outcome as a PostHog event labelled with the unit's variant, evaluated with the attributes
    * `assign` last saw for the unit (or the record's own `attributes`), and stores it.
    */
-  async recordOutcome(outcome: OutcomeRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateOutcome(outcome);
-    const served = this.lookup(outcome.experiment);
-    const client = this.requireClient();
+  recordOutcome(outcome: AttributedOutcome): Promise<void> {
+    return this.forwardOutcome(outcome, (client, served) => this.captureOutcome(client, served, outcome));
+  }
+
+  /** The outcome as a PostHog event labelled with the unit's variant now. */
+  private captureOutcome(client: PostHog, served: Served, outcome: AttributedOutcome): void {
     const distinctId = (outcome.userId ?? outcome.sessionId)!;
     const assigned = this.variantFor(served, {
       ...(outcome.userId === undefined ? {} : { userId: outcome.userId }),
@@ -279,7 +260,6 @@ export class PostHogBackend implements ExperimentPlugin {
         [`$feature/${served.flagKey}`]: variant,
       },
     });
-    await recordEvent(this.store, outcomeEvent(outcome));
   }
 
   /** Sends every queued PostHog event, then flushes the event store. */
@@ -319,16 +299,6 @@ export class PostHogBackend implements ExperimentPlugin {
     return Object.keys(groups).length === 0
       ? { personProperties }
       : { personProperties, groups, groupProperties };
-  }
-
-  private requireClient(): PostHog {
-    if (this.client === undefined)
-      throw new BackendError(`posthog: ${this.name} is not initialised (call init)`);
-    return this.client;
-  }
-
-  private lookup(experiment: string): Served {
-    return lookupExperiment(this.served, experiment);
   }
 
   /** Binds every experiment to its flag in `data`; on the first load a missing or mismatched flag is an error. */
