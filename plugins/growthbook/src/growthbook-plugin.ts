@@ -1,12 +1,4 @@
-import {
-  AssignedContexts,
-  type AttributedRecord,
-  lookupExperiment,
-  outsideVariants,
-  readJsonFile,
-  requireDeclaredVariant,
-  serveExperiments,
-} from "@assay/adapter-core";
+import { type AttributedExposure, outsideVariants, readJsonFile, VendorAdapter } from "@assay/adapter-core";
 import {
   BackendError,
   describe,
@@ -23,7 +15,6 @@ import {
   recordEvent,
   type StoredEvent,
   type Variant,
-  validateExposure,
   validateOutcome,
 } from "@assay/core";
 import {
@@ -76,14 +67,8 @@ export interface GrowthBookBackendOptions extends GrowthBookPluginOptions {
  * only the unit), so GrowthBook tracks the experiment it assigned; the exposure reaches the event store (and
  * `onExposure`) through GrowthBook's tracking callback. Outcomes go to the event store.
  */
-export class GrowthBookBackend implements ExperimentPlugin {
-  readonly name: string;
+export class GrowthBookBackend extends VendorAdapter<Served, GrowthBookClient> implements ExperimentPlugin {
   private readonly options: GrowthBookBackendOptions;
-  private readonly served: ReadonlyMap<string, Served>;
-  private readonly store: EventStore;
-  /** What `assign` was given, per unit, for the exposure that follows. */
-  private readonly contexts: AssignedContexts;
-  private client: GrowthBookClient | undefined;
   /** The feature map the routes were computed from: the SDK replaces it on every payload refresh. */
   private routedFeatures: unknown;
   /** Inline experiments by key, from the routed payload. */
@@ -99,13 +84,10 @@ export class GrowthBookBackend implements ExperimentPlugin {
     | undefined;
 
   constructor(options: GrowthBookBackendOptions) {
-    this.name = options.name ?? "growthbook";
-    this.options = options;
-    this.store = options.store;
-    this.contexts = new AssignedContexts(options.contextMemory);
-    this.served = serveExperiments(options.experiments, (definition) =>
+    super("growthbook", options, (definition) =>
       serve(definition, options.experimentKeys?.[definition.id] ?? definition.id),
     );
+    this.options = options;
   }
 
   /** Loads the payload and checks that every declared experiment is in it with as many variations as variants. */
@@ -175,10 +157,8 @@ export class GrowthBookBackend implements ExperimentPlugin {
    * Records an exposure: GrowthBook evaluates the unit again with the context `assign` last saw for it (or the
    * record's own `attributes`), fires its tracking callback and `onExposure`, and the event is stored.
    */
-  async recordExposure(exposure: ExposureRecord & Pick<AttributedRecord, "attributes">): Promise<void> {
-    validateExposure(exposure);
-    const served = this.lookup(exposure.experiment);
-    requireDeclaredVariant(exposure.experiment, served.variantIds, exposure.variantId);
+  async recordExposure(exposure: AttributedExposure): Promise<void> {
+    const served = this.declaredExposure(exposure);
     // Evaluate again with tracking on: GrowthBook's tracking callback builds the event (see onTrack).
     const attributes = this.contexts.attributesFor(exposure);
     const tracking: NonNullable<GrowthBookBackend["tracking"]> = { record: exposure, served };
@@ -220,24 +200,12 @@ export class GrowthBookBackend implements ExperimentPlugin {
     return this.client?.getDecryptedPayload();
   }
 
-  private requireClient(): GrowthBookClient {
-    if (this.client === undefined)
-      throw new BackendError(`growthbook: ${this.name} is not initialised (call init)`);
-    return this.client;
-  }
-
-  private lookup(experiment: string): Served {
-    return lookupExperiment(this.served, experiment);
-  }
-
   /** GrowthBook's result for this unit, or undefined when the payload has no such experiment (any more). */
   private evaluate(
     served: Served,
     ctx: { readonly userId?: string | undefined; readonly attributes?: Readonly<Record<string, string>> },
   ): { result: Result<unknown> | null; forced: boolean } | undefined {
-    const client = this.client;
-    if (client === undefined)
-      throw new BackendError(`growthbook: ${this.name} is not initialised (call init)`);
+    const client = this.requireClient();
     this.route(false);
     const route = served.route;
     if (route === undefined) return undefined;
