@@ -11,6 +11,7 @@ export {
   type AttributedRecord,
   DEFAULT_CONTEXT_MEMORY,
 } from "./contexts/assigned-contexts.js";
+export { type CheckedUnit, checkedUnit } from "./experiments/checked-unit.js";
 export {
   controlOf,
   enrolledVariants,

@@ -5,6 +5,7 @@ import type { ExperimentDefinition } from "@assay/core";
 import { describe, expect, it } from "vitest";
 import {
   AssignedContexts,
+  checkedUnit,
   checkOptions,
   lookupExperiment,
   nonEmptyString,
@@ -114,5 +115,36 @@ describe("AssignedContexts bounds", () => {
         }
       }
     }
+  });
+});
+
+describe("checkedUnit", () => {
+  const on = { ...definition, enabled: true, unit: "user" } as unknown as ExperimentDefinition;
+  it("answers disabled, anonymous or the unit with its ids and attributes, in that order of checks", () => {
+    expect(
+      checkedUnit({ ...on, enabled: false } as ExperimentDefinition, { userId: "u1", attributes: {} }),
+    ).toBe("disabled");
+    expect(checkedUnit(on, { attributes: {} })).toBe("anonymous");
+    expect(checkedUnit(on, { userId: "u1", attributes: { plan: "pro" } })).toEqual({
+      unit: "u1",
+      userId: "u1",
+      attributes: { plan: "pro" },
+    });
+    const byCompany = { ...on, unit: "company" } as ExperimentDefinition;
+    expect(checkedUnit(byCompany, { userId: "u1", attributes: { company: "acme" } })).toMatchObject({
+      unit: "acme",
+    });
+  });
+
+  it("refuses a context, attributes, unit or user id of the wrong kind, naming it", () => {
+    expect(() => checkedUnit(on, null as never)).toThrow(/context must be an object/);
+    expect(() => checkedUnit(on, { userId: "u1", attributes: null as never })).toThrow(/context.attributes/);
+    expect(() => checkedUnit(on, { userId: "", attributes: {} })).toThrow(
+      /context unit of experiment checkout/,
+    );
+    const byCompany = { ...on, unit: "company" } as ExperimentDefinition;
+    expect(() => checkedUnit(byCompany, { userId: 5 as never, attributes: { company: "acme" } })).toThrow(
+      /context.userId must be a non-empty string/,
+    );
   });
 });

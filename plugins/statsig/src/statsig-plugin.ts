@@ -2,6 +2,7 @@ import {
   type AttributedExposure,
   type AttributedOutcome,
   type AttributedRecord,
+  checkedUnit,
   type ExposureForwarding,
   outsideVariants,
   unitOf,
@@ -10,12 +11,10 @@ import {
 import {
   allowsOutsideFiles,
   BackendError,
-  describe,
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
   type ExperimentPlugin,
-  InvalidContextError,
   makeVariant,
   type Variant,
 } from "@assay/core";
@@ -136,26 +135,10 @@ export class StatsigBackend extends VendorAdapter<Served, Statsig> implements Ex
 
   assign(experiment: string, ctx: ExperimentContext): Variant {
     const served = this.lookup(experiment);
-    if (typeof ctx !== "object" || ctx === null) {
-      throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
-    }
-    const definition = served.definition;
-    if (!definition.enabled) return served.disabled;
-    const attributes: unknown = ctx.attributes;
-    if (typeof attributes !== "object" || attributes === null) {
-      throw new InvalidContextError(`context.attributes must be an object, got ${describe(attributes)}`);
-    }
-    const unit = unitOf(definition, ctx, attributes as Readonly<Record<string, unknown>>);
-    if (unit === undefined) return served.anonymous;
-    if (typeof unit !== "string" || unit.length === 0) {
-      throw new InvalidContextError(
-        `context unit of experiment ${definition.id} must be a non-empty string, got ${describe(unit)}`,
-      );
-    }
-    if (ctx.userId !== undefined && (typeof ctx.userId !== "string" || ctx.userId === "")) {
-      throw new InvalidContextError(`context.userId must be a non-empty string, got ${describe(ctx.userId)}`);
-    }
-    const user = this.userFor(served, ctx.userId, unit, attributes as Readonly<Record<string, string>>);
+    const checked = checkedUnit(served.definition, ctx);
+    if (checked === "disabled") return served.disabled;
+    if (checked === "anonymous") return served.anonymous;
+    const user = this.userFor(served, checked.userId, checked.unit, checked.attributes);
     const variant = this.classify(served, this.evaluate(served, user));
     this.contexts.remember(experiment, ctx);
     return variant;
