@@ -186,3 +186,70 @@ describe("@optimizely/optimizely-sdk as the oracle (10,000 random ids, ASCII and
     expect(compiled[0]!.variation("forced-user")).toBe("treatment-b");
   });
 });
+
+describe("compileAllocation (the manifest's optimizely mode, no datafile) against getVariation", () => {
+  let client: ReturnType<typeof createInstance>;
+  beforeAll(async () => {
+    client = createInstance({
+      projectConfigManager: createStaticProjectConfigManager({ datafile: JSON.stringify(datafile) }),
+    });
+    await client.onReady({ timeout: 5000 });
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  /** The spec a manifest would hold for a running experiment of the datafile: indexes in variations order. */
+  function specOf(key: string): { spec: optimizely.AllocationSpec; keys: string[] } {
+    const all = [...datafile.experiments, ...datafile.groups.flatMap((g) => g.experiments)];
+    const e = all.find((x) => x.key === key)!;
+    const keys = e.variations.map((v) => v.key);
+    const index = new Map(e.variations.map((v, i) => [v.id, i]));
+    const group = datafile.groups.find((g) => g.experiments.includes(e));
+    return {
+      keys,
+      spec: {
+        experimentId: e.id,
+        allocation: e.trafficAllocation.map((r) => ({
+          to: index.get(r.entityId) ?? null,
+          end: r.endOfRange,
+        })),
+        group: group && {
+          id: group.id,
+          allocation: group.trafficAllocation.map((r) => ({ to: r.entityId || null, end: r.endOfRange })),
+        },
+        allowlist: new Map(
+          Object.entries(e.forcedVariations as Record<string, string>).map(([user, variation]) => [
+            user,
+            keys.indexOf(variation),
+          ]),
+        ),
+      },
+    };
+  }
+
+  it("groups, a hole, partial traffic and the allowlist: 20,000 ids, 0 differences", () => {
+    const cases = ["checkout", "partial", "group-exp-1", "group-exp-2"].map((key) => {
+      const { spec, keys } = specOf(key);
+      return { key, keys, compiled: optimizely.compileAllocation(spec) };
+    });
+    const ids = [...randomIds(20000, 4711), "forced-user"];
+    const outside = new Map<string, number>();
+    for (const id of ids) {
+      for (const c of cases) {
+        const index = c.compiled.bucket(id);
+        const got = index < 0 ? null : c.keys[index]!;
+        const expected = client.getVariation(c.key, id);
+        if (got !== expected) expect({ id, key: c.key, got }).toEqual({ id, key: c.key, got: expected });
+        if (got === null) outside.set(c.key, (outside.get(c.key) ?? 0) + 1);
+      }
+    }
+    // the hole and the cut (partial), and the group's other experiment and its unallocated tenth, are exercised
+    expect(outside.get("partial")).toBeGreaterThan(5000);
+    expect(outside.get("group-exp-1")).toBeGreaterThan(10000);
+    expect(outside.get("checkout") ?? 0).toBe(0);
+    // the allowlist is keyed by user id, not by bucketing id
+    const checkout = cases[0]!.compiled;
+    expect(checkout.bucket("someone-else", "forced-user")).toBe(2);
+  });
+});

@@ -138,3 +138,11 @@ export class CompiledExperiment {
 export function compileExperiment(datafile: Datafile, experimentKey: string): CompiledExperiment {
   return new CompiledExperiment(datafile, experimentKey);
 }
+
+export {
+  type AllocationRange,
+  type AllocationSpec,
+  CompiledAllocation,
+  compileAllocation,
+  type RandomGroup,
+} from "./allocation.js";
