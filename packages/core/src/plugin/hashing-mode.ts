@@ -59,7 +59,8 @@ export interface PostHogHashing {
 
 /**
  * Optimizely: murmur3 (seed 1) of `bucketingId + experimentId` into 0..9999, `value < endOfRange`. The ends
- * are the cumulative weights scaled to `traffic * 10000`, unless `ends` lists them.
+ * are the cumulative weights scaled to `traffic * 10000`, unless `ends` or `allocation` lists them. With
+ * `group`, the unit must first land on this experiment in the group's own allocation; `allowlist` comes first.
  */
 export interface OptimizelyHashing {
   readonly mode: "optimizely";
@@ -68,6 +69,31 @@ export interface OptimizelyHashing {
   readonly bucketingId?: string;
   /** Explicit `endOfRange` per variant (0..10000, non-decreasing). */
   readonly ends?: readonly number[];
+  /** The datafile's traffic allocation: ranges in order, each to a variant id or (no `variant`) to nobody. */
+  readonly allocation?: readonly OptimizelyRange[];
+  /** The mutually exclusive (`random`) group the experiment is in. */
+  readonly group?: OptimizelyGroup;
+  /** The datafile's `forcedVariations`: variant id -> unit ids, served (and enrolled) before any hashing. */
+  readonly allowlist?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** One `trafficAllocation` entry of an Optimizely experiment: values below `end` (from the previous end) go to `variant`. */
+export interface OptimizelyRange {
+  /** The variant id; absent for a range that serves nobody (a gap). */
+  readonly variant?: string;
+  readonly end: number;
+}
+
+/** A `random` group of an Optimizely datafile: `bucketingId + id` picks one experiment through `allocation`. */
+export interface OptimizelyGroup {
+  readonly id: string;
+  readonly allocation: readonly OptimizelyGroupRange[];
+}
+
+/** One entry of a group's allocation: values below `end` go to the experiment `experiment` (its id), absent: none. */
+export interface OptimizelyGroupRange {
+  readonly experiment?: string;
+  readonly end: number;
 }
 
 /**
@@ -83,6 +109,51 @@ export interface UnleashHashing {
    * variants with the strategy's groupId. Default: `groupId`.
    */
   readonly variantGroupId?: string;
+  /**
+   * The toggle's strategies, evaluated in order as the SDK does (the first whose targeting and rollout pass
+   * decides). When present, `traffic` stays 1 and the experiment's weights are the toggle's own variants.
+   */
+  readonly strategies?: readonly UnleashStrategy[];
+  /** Stickiness of the toggle's own variants (`variants[0].stickiness`): `default` unless set. */
+  readonly variantStickiness?: string;
+  /** False when the toggle has no variants of its own: a strategy without variants then enrols nobody. */
+  readonly toggleVariants?: boolean;
+  /** Overrides of the toggle's own variants: the variant served to contexts whose field is one of the values. */
+  readonly overrides?: readonly UnleashOverride[];
+}
+
+/** An Unleash variant override: `field` (a context field or property) one of `values` serves `variant`. */
+export interface UnleashOverride {
+  readonly variant: string;
+  readonly field: string;
+  readonly values: readonly string[];
+}
+
+/** One Unleash strategy, as the `unleash` mode evaluates it (see `UnleashHashing.strategies`). */
+export interface UnleashStrategy {
+  /** False for a strategy the SDK never enables (a segment missing from the payload, an unknown strategy). */
+  readonly enabled: boolean;
+  /** Percentage 0..100: enabled when `murmur3(groupId:stickinessValue) % 100 + 1 <= rollout`. */
+  readonly rollout: number;
+  /** Group of the rollout hash (`parameters.groupId`, "" when absent, as the Node SDK hashes it). */
+  readonly groupId: string;
+  /** `default` (userId, else sessionId, else random), `random`, or a context field / property name. */
+  readonly stickiness: string;
+  /** The strategy's constraints and segments, as targeting rules (all must hold). */
+  readonly targeting?: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+  /** Strategy variants, overriding the toggle's; absent: the toggle's variants. */
+  readonly variants?: readonly UnleashStrategyVariant[];
+  /** Group of the strategy variants' hash (the SDK uses `parameters.groupId` as is: "undefined" when absent). */
+  readonly variantGroupId?: string;
+  /** Stickiness of the strategy variants (`variants[0].stickiness || parameters.stickiness`). */
+  readonly variantStickiness?: string;
+}
+
+/** A strategy variant: one of the experiment's variant ids, its weight, and its overrides. */
+export interface UnleashStrategyVariant {
+  readonly id: string;
+  readonly weight: number;
+  readonly overrides?: readonly { readonly field: string; readonly values: readonly string[] }[];
 }
 
 /** FeatureSignals: `murmur3(flagKey + "." + unit) % 10000`, one bucket for rollout (`< traffic * 10000`) and variant. */

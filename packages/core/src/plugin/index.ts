@@ -16,6 +16,9 @@ export type {
   PostHogHashing,
   StatsigHashing,
   UnleashHashing,
+  UnleashOverride,
+  UnleashStrategy,
+  UnleashStrategyVariant,
 } from "./hashing-mode.js";
 export {
   type Capability,
