@@ -3,6 +3,7 @@ import type { ManifestPath } from "../path.js";
 import { type CheckContext, peek } from "../schema/check.js";
 import { hashingTable } from "../schema/hashing-schema.js";
 import type { TableRule } from "../schema/table.js";
+import { checkUnleashStrategies } from "../schema/unleash-hashing-schema.js";
 import { variantFields } from "../schema/variant-schema.js";
 import { isTable } from "../toml-value.js";
 
@@ -50,6 +51,7 @@ export const hashingRule: TableRule = (experiment, path, ctx) => {
           );
         }
       });
+      checkUnleashStrategies(hashing, experiment, path, ctx);
       break;
     case "statsig":
       if (Object.hasOwn(experiment, "traffic") && experiment.traffic !== 1) {

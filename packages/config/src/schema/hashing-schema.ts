@@ -4,6 +4,7 @@ import { type Check, INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { finiteNumber, integer, mismatch, oneOf, text } from "./scalars.js";
 import { type Fields, optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
+import { unleashStrategyFields, unleashStrategyValues } from "./unleash-hashing-schema.js";
 
 /** The values of `hashing.mode`. */
 export const HASHING_MODES: readonly HashingModeName[] = [
@@ -209,12 +210,14 @@ const MODE_SCHEMAS: { readonly [M in HashingModeName]: TableSchema<Fields, Hashi
       variant_group_id: optional(
         nonEmpty("the group of the variant hash: the toggle name for feature-level variants"),
       ),
+      ...unleashStrategyFields,
     },
     build: (v) =>
       Object.freeze({
         mode: "unleash",
         groupId: v.group_id as string,
         ...(v.variant_group_id === undefined ? {} : { variantGroupId: v.variant_group_id as string }),
+        ...unleashStrategyValues(v as Parameters<typeof unleashStrategyValues>[0]),
       }),
   },
   featuresignals: {
