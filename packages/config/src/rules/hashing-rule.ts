@@ -2,6 +2,7 @@ import { OptionFileError, readContainedFile } from "@assay/core";
 import type { ManifestPath } from "../path.js";
 import { type CheckContext, peek } from "../schema/check.js";
 import { hashingTable } from "../schema/hashing-schema.js";
+import { checkOptimizelyHashing } from "../schema/optimizely-hashing-schema.js";
 import type { TableRule } from "../schema/table.js";
 import { checkUnleashStrategies } from "../schema/unleash-hashing-schema.js";
 import { variantFields } from "../schema/variant-schema.js";
@@ -29,18 +30,7 @@ export const hashingRule: TableRule = (experiment, path, ctx) => {
       if (hashing.ranges) perVariant("ranges", hashing.ranges.length);
       break;
     case "optimizely":
-      if (hashing.ends) {
-        perVariant("ends", hashing.ends.length);
-        hashing.ends.forEach((end, i) => {
-          const previous = i === 0 ? 0 : hashing.ends![i - 1]!;
-          if (end > 10000 || end < previous) {
-            ctx.report(
-              [...at, "ends", i],
-              `must be from ${previous} to 10000 (ends are cumulative), got ${end}`,
-            );
-          }
-        });
-      }
+      checkOptimizelyHashing(hashing, experiment, at, ctx);
       break;
     case "unleash":
       weights?.forEach((w, i) => {

@@ -2,6 +2,7 @@ import type { HashingMode, HashingModeName, HashRange } from "@assay/core";
 import { isTable } from "../toml-value.js";
 import { type Check, INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
+import { optimizelyModeSchema } from "./optimizely-hashing-schema.js";
 import { finiteNumber, integer, mismatch, oneOf, text } from "./scalars.js";
 import { type Fields, optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
 import { unleashStrategyFields, unleashStrategyValues } from "./unleash-hashing-schema.js";
@@ -176,29 +177,7 @@ const MODE_SCHEMAS: { readonly [M in HashingModeName]: TableSchema<Fields, Hashi
           : { holdout: v.holdout as { readonly id: number; readonly percentage: number } }),
       }),
   },
-  optimizely: {
-    where: 'in hashing (mode = "optimizely")',
-    fields: {
-      mode: modeField,
-      experiment_id: required(
-        nonEmpty("the Optimizely experiment id, digits as in the datafile"),
-        'the experiment id of the datafile, e.g. experiment_id = "1886780721"',
-      ),
-      bucketing_id: optional(nonEmpty("a context attribute that, when set, is bucketed instead of the unit")),
-      ends: optional(
-        arrayOf(integer({ expected: "a whole number from 0 to 10000 (an endOfRange)", min: 0 }), {
-          expected: "an array of endOfRange values, one per variant, e.g. [5000, 10000]",
-        }),
-      ),
-    },
-    build: (v) =>
-      Object.freeze({
-        mode: "optimizely",
-        experimentId: v.experiment_id as string,
-        ...(v.bucketing_id === undefined ? {} : { bucketingId: v.bucketing_id as string }),
-        ...(v.ends === undefined ? {} : { ends: Object.freeze(v.ends as number[]) }),
-      }),
-  },
+  optimizely: optimizelyModeSchema(modeField),
   unleash: {
     where: 'in hashing (mode = "unleash")',
     fields: {
