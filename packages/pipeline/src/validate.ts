@@ -3,11 +3,15 @@ import {
   describe,
   InvalidContextError,
   MAX_OUTCOME_MAGNITUDE,
+  requireEnvironment,
   requireId,
+  requirePhase,
   requireTimestamp,
   type StoredEvent,
   type TimestampWindow,
 } from "@assay/core";
+
+let lastEnvironment: string | undefined;
 
 /**
  * Refuses a malformed stored event before it is queued, so one bad record can never hold up (or fail) the
@@ -35,8 +39,16 @@ export function validateStoredEvent(
   }
   if (e.userId !== undefined) requireId(e.userId, what, "userId");
   if (e.sessionId !== undefined) requireId(e.sessionId, what, "sessionId");
+  // A process records under one environment: the last name checked is remembered, so the regular expression
+  // runs once, not per event.
+  if (e.environment !== undefined && e.environment !== lastEnvironment) {
+    requireEnvironment(e.environment, `${what}.environment`);
+    lastEnvironment = e.environment as string;
+  }
+  if (e.phase !== undefined && e.phase !== 1) requirePhase(e.phase, `${what}.phase`);
   if (e.type === "exposure") {
     requireId(e.variantId, "exposure.variantId");
+    if (e.manifestVersion !== undefined) requireId(e.manifestVersion, "exposure.manifestVersion");
     return;
   }
   if (e.type !== "outcome")

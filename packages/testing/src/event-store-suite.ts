@@ -382,6 +382,7 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       const exp = experimentId("empty");
       expect(await store.summarize({ experiment: exp, daily: true })).toEqual({
         experiment: exp,
+        scope: { environment: "default", phase: 1, phases: [], manifestVersions: [] },
         variants: [],
         metrics: [],
         unitsInSeveralVariants: 0,
@@ -464,6 +465,58 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         expect(withCuped.cuped?.[0]?.variants.some((v) => v.sum !== 0)).toBe(true);
         expectSummariesClose(withCuped, summarizeEvents(events, cuped));
       }
+      await store.close?.();
+    });
+
+    it("keeps environments and phases apart, defaults to the highest phase, and lists the manifest versions", async () => {
+      const store = await open();
+      const exp = experimentId("scoped");
+      const events = randomStream(exp, 11, 900, true);
+      for (let i = 0; i < events.length; i += 101) await store.append(events.slice(i, i + 101));
+      const queries = [
+        { experiment: exp },
+        { experiment: exp, phase: 1 },
+        { experiment: exp, environment: "staging" },
+        { experiment: exp, environment: "staging", phase: 1, unit: "session" as const },
+        { experiment: exp, environment: "production" },
+        { experiment: exp, phase: 3, daily: true },
+        {
+          experiment: exp,
+          environment: "staging",
+          phase: 2,
+          daily: true,
+          capped: [{ metric: "revenue", percentile: 0.9 }],
+        },
+        {
+          experiment: exp,
+          windowed: [{ metric: "buy", windowMs: 86_400_000 }],
+          cuped: [{ metric: "revenue", preWindowMs: 2 * 86_400_000 }],
+        },
+      ];
+      for (const query of queries)
+        expectSummariesClose(await store.summarize(query), summarizeEvents(events, query));
+      const latest = await store.summarize({ experiment: exp });
+      expect(latest.scope).toEqual({
+        environment: "default",
+        phase: 2,
+        phases: [1, 2],
+        manifestVersions: ["sha256:aaaaaaaaaaaaaaaa", "sha256:bbbbbbbbbbbbbbbb"],
+      });
+      // every scope holds units, and no unit is counted in two of them
+      const counts = await Promise.all(
+        [
+          { environment: "default", phase: 1 },
+          { environment: "default", phase: 2 },
+          { environment: "staging", phase: 1 },
+          { environment: "staging", phase: 2 },
+        ].map(async (scope) => {
+          const summary = await store.summarize({ experiment: exp, ...scope });
+          return summary.variants.reduce((n, v) => n + v.exposures, 0);
+        }),
+      );
+      expect(counts.every((n) => n > 0)).toBe(true);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(events.filter((e) => e.type === "exposure").length);
+      expect((await store.summarize({ experiment: exp, environment: "production" })).variants).toEqual([]);
       await store.close?.();
     });
 
@@ -618,8 +671,12 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Events over five days for 60 units (some anonymous, some in several variants), times to the millisecond. */
-function randomStream(experiment: string, seed: number, size: number): StoredEvent[] {
+/**
+ * Events over five days for 60 units (some anonymous, some in several variants), times to the millisecond.
+ * `segmented`: spread over two environments ("default" written or left out, "staging") and two phases (1
+ * written or left out, 2), exposures under two manifest versions or none.
+ */
+function randomStream(experiment: string, seed: number, size: number, segmented = false): StoredEvent[] {
   const random = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const start = Date.UTC(2026, 2, 1);
@@ -629,9 +686,31 @@ function randomStream(experiment: string, seed: number, size: number): StoredEve
     const unit = u < 40 ? { userId: `user-${u}`, sessionId: `sess-${u % 25}` } : { sessionId: `sess-${u}` };
     const timestamp = new Date(start + Math.floor(random() * 5 * 86_400_000));
     const eventId = `${experiment}-${i}`;
+    const segment = segmented
+      ? {
+          ...pick([{}, { environment: "default" }, { environment: "staging" }, { environment: "staging" }]),
+          ...pick([{}, { phase: 1 }, { phase: 2 }, { phase: 2 }]),
+        }
+      : {};
     if (random() < 0.35) {
       const variantId = random() < 0.05 ? "b" : pick(["a", "b", "c"]);
-      events.push({ type: "exposure", eventId, experiment, variantId, ...unit, timestamp });
+      const version = segmented
+        ? pick([
+            {},
+            { manifestVersion: "sha256:aaaaaaaaaaaaaaaa" },
+            { manifestVersion: "sha256:bbbbbbbbbbbbbbbb" },
+          ])
+        : {};
+      events.push({
+        type: "exposure",
+        eventId,
+        experiment,
+        variantId,
+        ...unit,
+        timestamp,
+        ...segment,
+        ...version,
+      });
     } else {
       const metric = pick(["buy", "revenue", "items"]);
       const value: OutcomeValue =
@@ -640,7 +719,7 @@ function randomStream(experiment: string, seed: number, size: number): StoredEve
           : metric === "revenue"
             ? { kind: "numeric", value: Math.round((random() * 200 - 20) * 100) / 100 }
             : { kind: "count", value: Math.floor(random() * 5) };
-      events.push({ type: "outcome", eventId, experiment, metric, value, ...unit, timestamp });
+      events.push({ type: "outcome", eventId, experiment, metric, value, ...unit, timestamp, ...segment });
     }
   }
   return events;

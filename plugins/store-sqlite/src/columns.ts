@@ -1,4 +1,4 @@
-import type { EventPack, StoredEvent } from "@assay/core";
+import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, type EventPack, type StoredEvent } from "@assay/core";
 
 /**
  * A batch of events packed for the writer thread: the strings of all events in one string, their lengths in
@@ -22,11 +22,17 @@ export interface EventColumns {
   readonly numbers: Float64Array;
 }
 
-/** What an event row shares with others: its experiment, its code (CODE_*) and its variant or metric. */
+/**
+ * What an event row shares with others: its experiment, its code (CODE_*), its variant or metric, and where
+ * and under what it was recorded: environment, phase, manifest version ("" for none, and for outcomes).
+ */
 export interface BatchKey {
   readonly experiment: string;
   readonly code: number;
   readonly name: string;
+  readonly environment: string;
+  readonly phase: number;
+  readonly manifestVersion: string;
 }
 
 export const STRINGS_PER_EVENT = 3;
@@ -69,13 +75,22 @@ export class ColumnPack implements EventPack {
     const n = this.size * NUMBERS_PER_EVENT;
     const { lengths, numbers, parts } = this;
     put(parts, lengths, s, e.eventId);
+    const environment = e.environment ?? DEFAULT_ENVIRONMENT;
+    const phase = e.phase ?? DEFAULT_PHASE;
     if (e.type === "exposure") {
-      numbers[n] = this.keys.index(e.experiment, CODE_EXPOSURE, e.variantId);
+      numbers[n] = this.keys.index(
+        e.experiment,
+        CODE_EXPOSURE,
+        e.variantId,
+        environment,
+        phase,
+        e.manifestVersion ?? "",
+      );
       numbers[n + 1] = 0;
     } else {
       const v = e.value;
       const code = v.kind === "bool" ? CODE_BOOL : v.kind === "numeric" ? CODE_NUMERIC : CODE_COUNT;
-      numbers[n] = this.keys.index(e.experiment, code, e.metric);
+      numbers[n] = this.keys.index(e.experiment, code, e.metric, environment, phase, "");
       numbers[n + 1] = v.kind === "bool" ? (v.value ? 1 : 0) : v.value;
     }
     put(parts, lengths, s + 1, e.userId);
@@ -105,12 +120,23 @@ export class ColumnPack implements EventPack {
   }
 }
 
-/** Numbers a batch's distinct keys; nested maps, so a lookup builds no string. */
+/**
+ * Numbers a batch's distinct keys; nested maps, so a lookup builds no string. Under one (experiment, name,
+ * code) the keys that differ in environment, phase or manifest version are searched in a short list: a
+ * batch rarely holds more than one or two of them (a reload mid-batch).
+ */
 class KeyIndex {
   readonly keys: BatchKey[] = [];
-  private readonly byExperiment = new Map<string, Map<string, number[]>>();
+  private readonly byExperiment = new Map<string, Map<string, number[][]>>();
 
-  index(experiment: string, code: number, name: string): number {
+  index(
+    experiment: string,
+    code: number,
+    name: string,
+    environment: string,
+    phase: number,
+    manifestVersion: string,
+  ): number {
     let byName = this.byExperiment.get(experiment);
     if (byName === undefined) {
       byName = new Map();
@@ -121,12 +147,19 @@ class KeyIndex {
       byCode = [];
       byName.set(name, byCode);
     }
-    let at = byCode[code];
-    if (at === undefined) {
-      at = this.keys.length;
-      this.keys.push({ experiment, code, name });
-      byCode[code] = at;
+    let candidates = byCode[code];
+    if (candidates === undefined) {
+      candidates = [];
+      byCode[code] = candidates;
     }
+    for (const at of candidates) {
+      const k = this.keys[at]!;
+      if (k.environment === environment && k.phase === phase && k.manifestVersion === manifestVersion)
+        return at;
+    }
+    const at = this.keys.length;
+    this.keys.push({ experiment, code, name, environment, phase, manifestVersion });
+    candidates.push(at);
     return at;
   }
 }

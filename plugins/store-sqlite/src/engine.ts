@@ -2,12 +2,17 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   BackendError,
+  DEFAULT_ENVIRONMENT,
   type EventScanPage,
   type EventScanQuery,
+  resolveScope,
   type StickyAssignment,
   type StickyQuery,
   type SummaryQuery,
   type SummaryRows,
+  type SummaryScope,
+  scopeKey,
+  summaryScope,
 } from "@assay/core";
 import Database from "better-sqlite3";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
@@ -297,11 +302,37 @@ function insertSql(rows: number): string {
     VALUES ${new Array(rows).fill("(?,?,?,?,?,?)").join(",")} ON CONFLICT (event_id) DO NOTHING`;
 }
 
+/**
+ * The scope a query reads (see SCOPED_KEYS in rollups.ts): its environment and phase, the phase defaulting to
+ * the highest with exposures there, from the key rows (a few per experiment, whatever the events).
+ */
+function readScope(db: Database.Database, query: SummaryQuery): SummaryScope {
+  const environment = query.environment ?? DEFAULT_ENVIRONMENT;
+  const phases = db
+    .prepare(
+      `SELECT DISTINCT phase FROM event_keys WHERE experiment = ? AND environment = ? AND code = ${CODE_EXPOSURE}`,
+    )
+    .pluck()
+    .all(query.experiment, environment) as number[];
+  const { phase } = resolveScope(query, phases);
+  const versions = db
+    .prepare(
+      `SELECT DISTINCT manifest_version FROM event_keys WHERE experiment = ? AND environment = ? AND phase = ?
+       AND code = ${CODE_EXPOSURE} AND manifest_version <> ''`,
+    )
+    .pluck()
+    .all(query.experiment, environment, phase) as string[];
+  return summaryScope(environment, phase, phases, versions);
+}
+
 function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitMode): SummaryRows {
   const metricFilter =
     query.metrics === undefined ? "" : "AND metric IN (SELECT value FROM json_each(@metrics))";
+  const scope = readScope(db, query);
+  // the rollups' experiment column holds the analysis scope
+  const experiment = scopeKey(query.experiment, scope.environment, scope.phase);
   const params = {
-    experiment: query.experiment,
+    experiment,
     mode,
     ...(query.metrics === undefined ? {} : { metrics: JSON.stringify(query.metrics) }),
   };
@@ -341,7 +372,7 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
   );
   const ratios = (query.ratios ?? []).flatMap((pair) =>
     (
-      ratio.all({ experiment: query.experiment, mode, ...pair }) as Array<{
+      ratio.all({ experiment, mode, ...pair }) as Array<{
         variantId: string;
         sumProducts: number;
       }>
@@ -354,7 +385,7 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
   );
   const unitValueRows = (query.capped ?? []).flatMap(({ metric }) =>
     (
-      values.all({ experiment: query.experiment, mode, metric }) as Array<{
+      values.all({ experiment, mode, metric }) as Array<{
         variantId: string;
         value: number;
       }>
@@ -366,14 +397,14 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     `SELECT u.variant_id AS variantId,
             CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS value
      FROM (SELECT ${U} AS unit, kind, value, ts FROM event_rows
-           WHERE experiment = @experiment AND type = 1 AND metric = @metric) e
+           WHERE scope = @experiment AND type = 1 AND metric = @metric) e
      JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = e.unit
      WHERE e.ts >= u.first_ts AND e.ts < u.first_ts + @windowMs
      GROUP BY e.unit, u.variant_id`,
   );
   const windowValues = (query.windowed ?? []).flatMap(({ metric, windowMs }, request) =>
     (
-      inWindow.all({ experiment: query.experiment, mode, metric, windowMs }) as Array<{
+      inWindow.all({ experiment, mode, metric, windowMs }) as Array<{
         variantId: string;
         value: number;
       }>
@@ -385,14 +416,14 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
             CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS x,
             coalesce((SELECT v FROM (${unitValues("@metric")}) y WHERE y.unit = e.unit), 0) AS y
      FROM (SELECT ${U} AS unit, kind, value, ts FROM event_rows
-           WHERE experiment = @experiment AND type = 1 AND metric = @metric) e
+           WHERE scope = @experiment AND type = 1 AND metric = @metric) e
      JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = e.unit
      WHERE e.ts < u.first_ts AND e.ts >= u.first_ts - @preWindowMs
      GROUP BY e.unit, u.variant_id`,
   );
   const cupedValues = (query.cuped ?? []).flatMap(({ metric, preWindowMs }, request) =>
     (
-      preValues.all({ experiment: query.experiment, mode, metric, preWindowMs }) as Array<{
+      preValues.all({ experiment, mode, metric, preWindowMs }) as Array<{
         variantId: string;
         x: number;
         y: number;
@@ -400,6 +431,7 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     ).map((row) => ({ request, ...row })),
   );
   return {
+    scope,
     exposures,
     kinds,
     metrics,

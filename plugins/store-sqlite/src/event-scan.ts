@@ -1,4 +1,11 @@
-import { type EventScanPage, type EventScanQuery, InvalidContextError, type StoredEvent } from "@assay/core";
+import {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_PHASE,
+  type EventScanPage,
+  type EventScanQuery,
+  InvalidContextError,
+  type StoredEvent,
+} from "@assay/core";
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE } from "./columns.js";
 
@@ -11,6 +18,9 @@ interface ScanRow {
   user_id: string | null;
   session_id: string | null;
   ts: number;
+  environment: string;
+  phase: number;
+  manifest_version: string;
 }
 
 /**
@@ -26,7 +36,8 @@ export function scanEventRows(db: Database.Database, query: EventScanQuery): Eve
   }
   const rows = db
     .prepare(
-      `SELECT e.seq, e.event_id, k.code, k.name, e.value, e.user_id, e.session_id, e.ts
+      `SELECT e.seq, e.event_id, k.code, k.name, e.value, e.user_id, e.session_id, e.ts, k.environment, k.phase,
+              k.manifest_version
        FROM events e JOIN event_keys k ON k.key = e.key
        WHERE k.experiment = ? AND e.seq > ? AND e.ts >= ?
        ORDER BY e.seq LIMIT ?`,
@@ -41,10 +52,21 @@ function eventOf(experiment: string, row: ScanRow): StoredEvent {
   const unit = {
     ...(row.user_id === null ? {} : { userId: row.user_id }),
     ...(row.session_id === null ? {} : { sessionId: row.session_id }),
+    // absent means the default, as when appended (see ExposureEvent)
+    ...(row.environment === DEFAULT_ENVIRONMENT ? {} : { environment: row.environment }),
+    ...(row.phase === DEFAULT_PHASE ? {} : { phase: row.phase }),
   };
   const timestamp = new Date(row.ts);
   if (row.code === CODE_EXPOSURE) {
-    return { type: "exposure", eventId: row.event_id, experiment, variantId: row.name, ...unit, timestamp };
+    return {
+      type: "exposure",
+      eventId: row.event_id,
+      experiment,
+      variantId: row.name,
+      ...unit,
+      timestamp,
+      ...(row.manifest_version === "" ? {} : { manifestVersion: row.manifest_version }),
+    };
   }
   const raw = row.value ?? 0;
   const value =

@@ -18,6 +18,61 @@ export const EVENT_ROWS = `
 `;
 
 /**
+ * Version 7: the environment, the phase and (exposures) the manifest version of every event, on its key row;
+ * and the analysis scope the rollups are kept under. Every rollup table's \`experiment\` column holds the
+ * scope from here on: experiment, environment and phase joined by U+001F (@assay/core's \`scopeKey\`), so
+ * staging and production, and the phases of a re-randomized experiment, fold apart and a summary reads one.
+ * The key rows are few (one per experiment, variant or metric, environment, phase and manifest version), so
+ * the scope is made once per key row, not per event. Earlier events were recorded with none of these: they
+ * are the "default" environment's, phase 1. The view \`event_rows\` gains the columns; \`scope\` is what the
+ * fold reads.
+ */
+export const SCOPED_KEYS = `
+  DROP VIEW event_rows;
+  CREATE TABLE scoped_keys (
+    key              INTEGER PRIMARY KEY,
+    experiment       TEXT NOT NULL,
+    code             INTEGER NOT NULL,
+    name             TEXT NOT NULL,
+    environment      TEXT NOT NULL,
+    phase            INTEGER NOT NULL,
+    manifest_version TEXT NOT NULL,   -- '' when the exposure named none, and for outcomes
+    scope            TEXT NOT NULL,
+    UNIQUE (experiment, code, name, environment, phase, manifest_version)
+  );
+  INSERT INTO scoped_keys (key, experiment, code, name, environment, phase, manifest_version, scope)
+  SELECT key, experiment, code, name, 'default', 1, '', experiment || char(31) || 'default' || char(31) || '1'
+  FROM event_keys;
+  DROP TABLE event_keys;
+  ALTER TABLE scoped_keys RENAME TO event_keys;
+  CREATE VIEW event_rows AS
+  SELECT e.seq, e.event_id, k.experiment, k.environment, k.phase,
+         nullif(k.manifest_version, '') AS manifest_version, k.scope,
+         CASE WHEN k.code = ${CODE_EXPOSURE} THEN 0 ELSE 1 END AS type,
+         CASE WHEN k.code = ${CODE_EXPOSURE} THEN k.name END AS variant_id,
+         CASE WHEN k.code <> ${CODE_EXPOSURE} THEN k.name END AS metric,
+         CASE k.code WHEN ${CODE_BOOL} THEN 'bool' WHEN ${CODE_NUMERIC} THEN 'numeric' WHEN ${CODE_COUNT} THEN 'count' END AS kind,
+         e.value, e.user_id, e.session_id, e.ts
+  FROM events e JOIN event_keys k ON k.key = e.key;
+  ${[
+    "units",
+    "unit_variants",
+    "variant_days",
+    "metric_kinds",
+    "unit_metric_days",
+    "pending_outcomes",
+    "variant_metrics",
+    "variant_first_days",
+    "unit_counters",
+    "variant_metric_days",
+  ]
+    .map(
+      (table) => `UPDATE ${table} SET experiment = experiment || char(31) || 'default' || char(31) || '1';`,
+    )
+    .join("\n  ")}
+`;
+
+/**
  * Per-unit rollups, and the per-variant totals kept from them: what makes a summary cost grow with variants,
  * metrics and days, not with units or events.
  *
@@ -287,13 +342,13 @@ export class Rollup {
       // the earliest new exposure of each unit
       `INSERT INTO temp.nx_${mode}
        SELECT experiment, unit, variant_id, ts, event_id FROM (
-         SELECT experiment, ${U} AS unit, variant_id, ts, event_id,
-                row_number() OVER (PARTITION BY experiment, ${U} ORDER BY ts, event_id) AS rn
+         SELECT scope AS experiment, ${U} AS unit, variant_id, ts, event_id,
+                row_number() OVER (PARTITION BY scope, ${U} ORDER BY ts, event_id) AS rn
          FROM event_rows WHERE ${range} AND type = 0 AND ${U} IS NOT NULL
        ) WHERE rn = 1`,
       // new outcomes
       `INSERT INTO temp.no_${mode}
-       SELECT experiment, ${U}, metric, kind, value, ts FROM event_rows WHERE ${range} AND type = 1`,
+       SELECT scope, ${U}, metric, kind, value, ts FROM event_rows WHERE ${range} AND type = 1`,
       // the (unit, metric) pairs this step can change: their contributions to the per-variant sums are taken
       // out before and put back after, with the unit's variant of each moment
       `DELETE FROM temp.touched_${mode}`,
@@ -313,12 +368,12 @@ export class Rollup {
          variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id
        WHERE (excluded.first_ts, excluded.first_event_id) < (units.first_ts, units.first_event_id)`,
       `INSERT INTO unit_variants (experiment, mode, unit, variant_id, exposures)
-       SELECT experiment, '${mode}', ${U}, variant_id, count(*) FROM event_rows
-       WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, ${U}, variant_id
+       SELECT scope, '${mode}', ${U}, variant_id, count(*) FROM event_rows
+       WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY scope, ${U}, variant_id
        ON CONFLICT (experiment, mode, unit, variant_id) DO UPDATE SET exposures = exposures + excluded.exposures`,
       `INSERT INTO variant_days (experiment, mode, variant_id, day, exposures)
-       SELECT experiment, '${mode}', variant_id, ts / ${DAY_MS}, count(*) FROM event_rows
-       WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY experiment, variant_id, ts / ${DAY_MS}
+       SELECT scope, '${mode}', variant_id, ts / ${DAY_MS}, count(*) FROM event_rows
+       WHERE ${range} AND type = 0 AND ${U} IS NOT NULL GROUP BY scope, variant_id, ts / ${DAY_MS}
        ON CONFLICT (experiment, mode, variant_id, day) DO UPDATE SET exposures = exposures + excluded.exposures`,
       `INSERT INTO metric_kinds (experiment, mode, metric, kind, outcomes)
        SELECT experiment, '${mode}', metric, kind, count(*) FROM temp.no_${mode} WHERE true

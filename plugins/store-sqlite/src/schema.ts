@@ -2,10 +2,17 @@ import { BackendError } from "@assay/core";
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
 import { registerExactSums } from "./exact-sums.js";
-import { CENTRED_TOTALS, EVENT_ROWS, ROLLUP_TABLES, RUNNING_TOTALS, VARIANT_METRIC_DAYS } from "./rollups.js";
+import {
+  CENTRED_TOTALS,
+  EVENT_ROWS,
+  ROLLUP_TABLES,
+  RUNNING_TOTALS,
+  SCOPED_KEYS,
+  VARIANT_METRIC_DAYS,
+} from "./rollups.js";
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 6;
+export const SQLITE_SCHEMA_VERSION = 7;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -76,6 +83,8 @@ const MIGRATIONS: Record<number, string> = {
   // The per-variant sums centred on a reference value (see rollups.ts), so a variance survives a large mean;
   // rebuilt from the per-unit rollups.
   6: CENTRED_TOTALS,
+  // Environment, phase and manifest version on the key rows; the rollups kept per analysis scope (see rollups.ts).
+  7: SCOPED_KEYS,
 };
 
 /** The code of an event_keys row, from the kind and type columns of a version 4 events table. */

@@ -27,6 +27,20 @@ function eventsBackToVersion4(db: Database.Database): void {
     DROP TABLE event_keys;
     ALTER TABLE v4_events RENAME TO events;
   `);
+  unscopeRollups(db);
+}
+
+/** Version 7 keeps the rollups per scope (experiment, environment, phase); before, per experiment. */
+function unscopeRollups(db: Database.Database): void {
+  const tables = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('units', 'unit_variants', 'variant_days', 'metric_kinds', 'unit_metric_days', 'pending_outcomes', 'variant_metrics', 'variant_first_days', 'unit_counters', 'variant_metric_days')",
+    )
+    .pluck()
+    .all() as string[];
+  for (const table of tables) {
+    db.exec(`UPDATE ${table} SET experiment = substr(experiment, 1, instr(experiment, char(31)) - 1)`);
+  }
 }
 
 testEventStore("sqlite", {

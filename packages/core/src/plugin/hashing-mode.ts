@@ -179,4 +179,10 @@ export interface StatsigHashing {
    * inputs wrongly), for continuity with units that SDK assigned.
    */
   readonly sdk?: "node-core" | "node-legacy";
+  /**
+   * Ids of the experiment's rules the mode passes over (`skip_rules`): rules that need user attributes (a
+   * targeting gate), decided instead by the experiment's `targeting` (or listed by the import as not
+   * reproduced). Every other rule the mode evaluates must be decidable from the unit id alone.
+   */
+  readonly skipRules?: readonly string[];
 }

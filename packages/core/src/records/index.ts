@@ -10,3 +10,10 @@ export {
   validateExposure,
   validateOutcome,
 } from "./records.js";
+export {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_PHASE,
+  isEnvironmentName,
+  requireEnvironment,
+  requirePhase,
+} from "./segment.js";

@@ -2,6 +2,7 @@ import { describe } from "../context/experiment-context.js";
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { TimestampWindow } from "./limits.js";
 import { type OutcomeValue, toOutcomeValue } from "./outcome-value.js";
+import { requireEnvironment, requirePhase } from "./segment.js";
 
 /** "Unit U was shown variant V of experiment X at time T": the denominator of every result. */
 export interface ExposureRecord {
@@ -14,11 +15,19 @@ export interface ExposureRecord {
   readonly eventId?: string;
   /**
    * The content hash of the manifest the unit was assigned under (`sha256:` + 16 hex digits), set by the
-   * runtime's client. Not yet kept by the stores (their schemas have no column for it).
+   * runtime's client; kept by the stores, so a report can tell which manifest versions a phase ran under.
    */
   readonly manifestVersion?: string;
-  /** The experiment's phase (its manifest `version`, 1 when not written) under that manifest, set with it. */
+  /**
+   * The experiment's phase (its manifest `version`, 1 when not written) under that manifest, set with it.
+   * Results are computed per phase: a summary never pools two phases. Default DEFAULT_PHASE.
+   */
   readonly phase?: number;
+  /**
+   * Where the record was made (`ASSAY_ENV`: "staging", "production"), so environments sharing one store
+   * never mix in a summary. Default DEFAULT_ENVIRONMENT ("default").
+   */
+  readonly environment?: string;
 }
 
 /** "Unit U did metric M with value V at time T": the numerator. */
@@ -30,6 +39,14 @@ export interface OutcomeRecord {
   readonly sessionId?: string;
   readonly timestamp: Date;
   readonly eventId?: string;
+  /**
+   * The phase of the experiment the outcome belongs to: the runtime's client sets the experiment's current
+   * phase, so an outcome recorded after a re-randomization counts in the new phase, not the old one.
+   * Default DEFAULT_PHASE.
+   */
+  readonly phase?: number;
+  /** Where the record was made, as on an exposure. Default DEFAULT_ENVIRONMENT. */
+  readonly environment?: string;
 }
 
 /** What the runtime writes as `manifestVersion`: an algorithm name and a hex digest. */
@@ -49,12 +66,8 @@ export function validateExposure(record: unknown): ExposureRecord {
       `exposure.manifestVersion must be a manifest content hash like "sha256:0123456789abcdef", got ${describe(r.manifestVersion)}`,
     );
   }
-  if (
-    r.phase !== undefined &&
-    (typeof r.phase !== "number" || !Number.isSafeInteger(r.phase) || r.phase < 1)
-  ) {
-    throw new InvalidContextError(`exposure.phase must be a whole number >= 1, got ${describe(r.phase)}`);
-  }
+  requirePhase(r.phase, "exposure.phase");
+  requireEnvironment(r.environment, "exposure.environment");
   return record as ExposureRecord;
 }
 
@@ -65,6 +78,8 @@ export function validateOutcome(record: unknown): OutcomeRecord {
   requireId(r.metric, "outcome.metric");
   toOutcomeValue(r.value);
   validateUnitAndTime(r, "outcome");
+  requirePhase(r.phase, "outcome.phase");
+  requireEnvironment(r.environment, "outcome.environment");
   return record as OutcomeRecord;
 }
 

@@ -11,6 +11,12 @@ export interface ExposureEvent {
   readonly userId?: string;
   readonly sessionId?: string;
   readonly timestamp: Date;
+  /** The manifest content hash it was assigned under, when the recorder said (see ExposureRecord). */
+  readonly manifestVersion?: string;
+  /** The experiment's phase; absent is DEFAULT_PHASE (1). */
+  readonly phase?: number;
+  /** Where it was recorded; absent is DEFAULT_ENVIRONMENT ("default"). */
+  readonly environment?: string;
 }
 
 /** An outcome as stored. */
@@ -23,6 +29,10 @@ export interface OutcomeEvent {
   readonly userId?: string;
   readonly sessionId?: string;
   readonly timestamp: Date;
+  /** The phase it counts in; absent is DEFAULT_PHASE (1). */
+  readonly phase?: number;
+  /** Where it was recorded; absent is DEFAULT_ENVIRONMENT ("default"). */
+  readonly environment?: string;
 }
 
 export type StoredEvent = ExposureEvent | OutcomeEvent;
@@ -38,6 +48,16 @@ export type SummaryUnit = "user" | "session";
 
 export interface SummaryQuery {
   readonly experiment: string;
+  /**
+   * The environment to summarize (events recorded elsewhere are left out). Default DEFAULT_ENVIRONMENT
+   * ("default"): what an app records when it names no environment.
+   */
+  readonly environment?: string;
+  /**
+   * The phase to summarize: only its exposures, and outcomes recorded under it, count (phases are never
+   * pooled). Default: the highest phase with an exposure in the environment (1 when there is none).
+   */
+  readonly phase?: number;
   /** Metrics to summarize; all metrics seen for the experiment when omitted. */
   readonly metrics?: readonly string[];
   /** Default "user": a unit is its userId, or its sessionId when anonymous. */
@@ -129,6 +149,16 @@ export interface RatioSummary extends RatioPair {
   readonly variants: ReadonlyArray<{ readonly variantId: string; readonly sumProducts: number }>;
 }
 
+/** Which slice of an experiment's events a summary covers (see ExperimentSummary.scope). */
+export interface SummaryScope {
+  readonly environment: string;
+  readonly phase: number;
+  /** Phases with at least one exposure in this environment, ascending. */
+  readonly phases: readonly number[];
+  /** Distinct manifest versions named by this phase's exposures, sorted (exposures without one add none). */
+  readonly manifestVersions: readonly string[];
+}
+
 /** Sufficient statistics of one metric in one variant, over exposed units (a unit with no outcome counts as 0). */
 export interface MetricStats {
   readonly n: number;
@@ -176,6 +206,13 @@ export interface DailySummary {
 
 export interface ExperimentSummary {
   readonly experiment: string;
+  /**
+   * The environment and phase summarized, and what else the store has of the experiment: every phase with
+   * exposures in this environment (ascending), and the manifest versions this phase's exposures were assigned
+   * under (a phase that ran under several had its weights, traffic or targeting changed without a new phase).
+   * The stores Assay ships always set them; optional so that summaries built by hand still type.
+   */
+  readonly scope?: SummaryScope;
   readonly variants: readonly VariantSummary[];
   readonly metrics: readonly MetricSummary[];
   /** Units exposed to more than one variant; attributed to their first. A non-zero count is a data-quality warning. */

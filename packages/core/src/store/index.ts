@@ -21,6 +21,7 @@ export type {
   RatioSummary,
   StoredEvent,
   SummaryQuery,
+  SummaryScope,
   SummaryUnit,
   VariantSummary,
   WindowedSummary,
@@ -30,6 +31,14 @@ export { recordEvent } from "./event-store.js";
 export { exposureEvent, outcomeEvent } from "./events.js";
 export { JsonLinesEventStore } from "./jsonl-store.js";
 export { MemoryEventStore } from "./memory-store.js";
+export {
+  environmentOf,
+  phaseOf,
+  resolveScope,
+  SCOPE_SEPARATOR,
+  scopeKey,
+  summaryScope,
+} from "./scope.js";
 export {
   hasStickyAssignments,
   MemoryStickyStore,

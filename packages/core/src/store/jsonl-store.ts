@@ -123,6 +123,8 @@ function parseEvent(line: string): StoredEvent {
   const unit = {
     ...(typeof raw.userId === "string" ? { userId: raw.userId } : {}),
     ...(typeof raw.sessionId === "string" ? { sessionId: raw.sessionId } : {}),
+    ...(typeof raw.environment === "string" ? { environment: raw.environment } : {}),
+    ...(typeof raw.phase === "number" ? { phase: raw.phase } : {}),
   };
   if (raw.type === "exposure" && typeof raw.variantId === "string") {
     return {
@@ -132,6 +134,7 @@ function parseEvent(line: string): StoredEvent {
       variantId: raw.variantId,
       timestamp,
       ...unit,
+      ...(typeof raw.manifestVersion === "string" ? { manifestVersion: raw.manifestVersion } : {}),
     };
   }
   if (raw.type === "outcome" && typeof raw.metric === "string") {

@@ -1,5 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { DEFAULT_ENVIRONMENT } from "../records/segment.js";
 import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsOfValues } from "./centred-moments.js";
 import { cupedSummary } from "./cuped.js";
@@ -13,6 +14,7 @@ import type {
   SummaryUnit,
   VariantSummary,
 } from "./event-store.js";
+import { environmentOf, phaseOf, resolveScope, summaryScope } from "./scope.js";
 import { windowedSummary } from "./windowing.js";
 
 interface FirstExposure {
@@ -32,12 +34,25 @@ const DAY_MS = 86_400_000;
  * - An outcome counts only if its timestamp is at or after the unit's first exposure.
  * - Per unit: bool = converted at least once (0/1); numeric and count = sum of values.
  * - Every exposed unit contributes one observation per metric (0 when it has no counted outcome).
+ * - Only the events of one environment and one phase count (`query.environment`, default "default";
+ *   `query.phase`, default the highest phase with an exposure there): environments sharing a store never mix
+ *   and a re-randomized experiment's phases are never pooled.
  * - The daily series (`query.daily`) is, for each UTC day, this same summary over the events timestamped
  *   before the day ended, computed here by brute force (one pass per day) so it is easy to trust.
  */
 export function summarizeEvents(events: Iterable<StoredEvent>, query: SummaryQuery): ExperimentSummary {
-  const all = [...events].filter((e) => e.experiment === query.experiment);
-  const { summary, firstDay, lastDay } = summarizeOnce(all, query);
+  const ofExperiment = [...events].filter((e) => e.experiment === query.experiment);
+  const environment = query.environment ?? DEFAULT_ENVIRONMENT;
+  const inEnvironment = ofExperiment.filter((e) => environmentOf(e) === environment);
+  const phases = inEnvironment.filter((e) => e.type === "exposure").map(phaseOf);
+  const scope = resolveScope(query, phases);
+  const all = inEnvironment.filter((e) => phaseOf(e) === scope.phase);
+  const versions = all.flatMap((e) =>
+    e.type === "exposure" && e.manifestVersion !== undefined ? [e.manifestVersion] : [],
+  );
+  const once = summarizeOnce(all, query);
+  const { firstDay, lastDay } = once;
+  const summary = { ...once.summary, scope: summaryScope(environment, scope.phase, phases, versions) };
   if (query.daily !== true) return summary;
   const daily: DailySummary[] = [];
   const unitOf = unitKey(query.unit ?? "user");

@@ -12,6 +12,7 @@ import type {
   MetricStats,
   RatioPair,
   RatioSummary,
+  SummaryScope,
   VariantSummary,
   WindowRequest,
 } from "./event-store.js";
@@ -43,6 +44,8 @@ export interface SummaryRows {
    */
   readonly metrics: ReadonlyArray<PlainMetricRow | CentredMetricRow>;
   readonly unitsInSeveralVariants: number;
+  /** The environment and phase these rows are of, and what else the store has (ExperimentSummary.scope). */
+  readonly scope?: SummaryScope;
   /** Per ratio pair asked for and variant: Σ numerator × denominator over the variant's units (see RatioSummary). */
   readonly ratios?: ReadonlyArray<RatioPair & { readonly variantId: string; readonly sumProducts: number }>;
   /** Per capped metric asked for, the per-unit values of the units that have one, with their variant. */
@@ -163,6 +166,7 @@ export function summaryFromRows(
     })),
     unitsInSeveralVariants: rows.unitsInSeveralVariants,
     unattributedOutcomes: outcomes - counted,
+    ...(rows.scope === undefined ? {} : { scope: rows.scope }),
     ...(options.ratios === undefined ? {} : { ratios: ratioSummaries(options.ratios, rows, variantIds) }),
     ...(options.capped === undefined
       ? {}
