@@ -29,7 +29,9 @@ describe("an exposure's manifest version, phase and environment", () => {
   });
 
   it("takes environment names of letters, digits, _ and -, on outcomes too", () => {
-    expect(validateExposure({ ...base, environment: "eu-west_2" })).toMatchObject({ environment: "eu-west_2" });
+    expect(validateExposure({ ...base, environment: "eu-west_2" })).toMatchObject({
+      environment: "eu-west_2",
+    });
     const outcome = { experiment: "x", metric: "m", value: true, userId: "u", timestamp: new Date() };
     expect(validateOutcome({ ...outcome, environment: "staging", phase: 3 })).toMatchObject({ phase: 3 });
     expect(() => validateOutcome({ ...outcome, environment: "stag ing" })).toThrow(/outcome\.environment/);
