@@ -1,5 +1,6 @@
 import { type ExperimentDefinition, makeVariant, type Variant } from "@assay/core";
 import { NativeBucketer } from "@assay/hashing";
+import { type ContextBucketer, unleashStrategiesBucketer } from "./unleash-strategies.js";
 import { compileVendorBucketer, type VendorBucketer, type VendorModeOptions } from "./vendor-modes.js";
 
 /** Which context field holds the unit id. Numeric so the hot path switches on a small integer. */
@@ -15,6 +16,8 @@ export interface CompiledExperiment {
   readonly bucketer: NativeBucketer;
   /** The vendor-compatible bucketer (`hashing.mode`), or undefined for the native mode. */
   readonly vendor: VendorBucketer | undefined;
+  /** A bucketer that reads the whole context (Unleash strategies); when set, `unit` is not read. */
+  readonly contextual: ContextBucketer | undefined;
   readonly unitSource: UnitSource;
   /** The attribute hashed when `unitSource` is Attribute. */
   readonly attribute: string;
@@ -24,6 +27,9 @@ export interface CompiledExperiment {
   readonly anonymous: Variant;
   readonly outsideTraffic: Variant;
   readonly disabled: Variant;
+  /** Per variant, served by a vendor override (not enrolled); built only for a contextual bucketer. */
+  readonly forced: readonly Variant[];
+  readonly outsideTargeting: Variant;
   readonly variantIds: ReadonlySet<string>;
 }
 
@@ -50,7 +56,7 @@ export function compileExperiment(
       traffic: definition.traffic,
       ...(definition.salt !== undefined ? { salt: definition.salt } : {}),
     }),
-    vendor: compileVendorBucketer(definition, options),
+    ...bucketers(definition, options),
     unitSource,
     attribute: unitSource === UnitSource.Attribute ? definition.unit : "",
     enabled: definition.enabled,
@@ -60,6 +66,20 @@ export function compileExperiment(
     anonymous: notEnrolled("anonymous"),
     outsideTraffic: notEnrolled("traffic"),
     disabled: notEnrolled("disabled"),
+    forced: definition.variants.map((v) =>
+      makeVariant(definition.id, v.id, v.isControl, false, "forced", v.value),
+    ),
+    outsideTargeting: notEnrolled("targeting"),
     variantIds: new Set(definition.variants.map((v) => v.id)),
   };
+}
+
+function bucketers(
+  definition: ExperimentDefinition,
+  options: VendorModeOptions,
+): { vendor: VendorBucketer | undefined; contextual: ContextBucketer | undefined } {
+  const hashing = definition.hashing;
+  if (hashing?.mode === "unleash" && hashing.strategies !== undefined)
+    return { vendor: undefined, contextual: unleashStrategiesBucketer(definition, hashing) };
+  return { vendor: compileVendorBucketer(definition, options), contextual: undefined };
 }

@@ -17,6 +17,7 @@ import {
   validateOutcome,
 } from "@assay/core";
 import { type CompiledExperiment, compileExperiment, UnitSource } from "./compiled-experiment.js";
+import { forcedIndex, Outcome } from "./unleash-strategies.js";
 
 export interface HashBackendOptions {
   /** Name reported by the plugin (the manifest entry's name). */
@@ -64,6 +65,7 @@ export class HashExperimentBackend implements ExperimentPlugin {
       throw new InvalidContextError(`context must be an object, got ${describe(ctx)}`);
     }
     if (!compiled.enabled) return compiled.disabled;
+    if (compiled.contextual !== undefined) return decided(compiled, compiled.contextual.decide(ctx));
     let unit: unknown;
     switch (compiled.unitSource) {
       case UnitSource.User:
@@ -123,6 +125,15 @@ export class HashExperimentBackend implements ExperimentPlugin {
   experimentIds(): string[] {
     return [...this.experiments.keys()];
   }
+}
+
+/** The Variant of a context bucketer's answer. */
+function decided(compiled: CompiledExperiment, code: number): Variant {
+  if (code >= 0) return compiled.enrolled[code]!;
+  if (code === Outcome.Anonymous) return compiled.anonymous;
+  if (code === Outcome.Targeting) return compiled.outsideTargeting;
+  if (code === Outcome.Traffic) return compiled.outsideTraffic;
+  return compiled.forced[forcedIndex(code)]!;
 }
 
 function notFound(experiment: unknown): ExperimentError {

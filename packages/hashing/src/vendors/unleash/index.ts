@@ -289,3 +289,16 @@ function strategyEnabled(
       throw new Error(`unleash: feature ${featureName} uses strategy ${strategy.name}, not a hash-based one`);
   }
 }
+
+export {
+  evaluatePlan,
+  type FeaturePlan,
+  NO_VARIANT,
+  NOT_ENABLED,
+  overrideCode,
+  overrideIndex,
+  type PlannedStrategy,
+  type PlannedVariant,
+  type PlannedVariants,
+  RANDOM,
+} from "./strategies.js";
