@@ -4,13 +4,13 @@ import {
   type ExperimentDefinition,
   type FeatureSignalsHashing,
   type GrowthBookHashing,
-  type OptimizelyHashing,
   type PostHogHashing,
   readContainedFile,
   type StatsigHashing,
   type UnleashHashing,
 } from "@assay/core";
-import { featuresignals, growthbook, optimizely, posthog, statsig, unleash } from "@assay/hashing";
+import { featuresignals, growthbook, posthog, statsig, unleash } from "@assay/hashing";
+import { optimizelyBucketer } from "./optimizely-mode.js";
 
 /**
  * One experiment's vendor-compatible bucketing, compiled once: `bucket` returns the index of the variant (in
@@ -117,40 +117,6 @@ function postHogBucketer(d: ExperimentDefinition, h: PostHogHashing): VendorBuck
       return -1;
     },
   };
-}
-
-function optimizelyBucketer(d: ExperimentDefinition, h: OptimizelyHashing): VendorBucketer {
-  const ends = h.ends ? Float64Array.from(h.ends) : defaultEnds(weightsOf(d), d.traffic);
-  if (ends.length !== d.variants.length) {
-    throw new RangeError(
-      `experiment ${d.id}: hashing.ends has ${ends.length} entries for ${d.variants.length} variants`,
-    );
-  }
-  const experimentId = h.experimentId;
-  const attribute = h.bucketingId;
-  return {
-    mode: "optimizely",
-    bucket(unit, ctx) {
-      let id = unit;
-      if (attribute !== undefined) {
-        const value: unknown = ctx.attributes?.[attribute];
-        if (typeof value === "string") id = value;
-      }
-      const v = optimizely.bucketValueFor(id, experimentId);
-      for (let i = 0; i < ends.length; i++) if (v < ends[i]!) return i;
-      return -1;
-    },
-  };
-}
-
-/** Optimizely's allocation of relative weights and a traffic share: cumulative ends over 0..10000. */
-function defaultEnds(weights: readonly number[], traffic: number): Float64Array {
-  const total = sum(weights);
-  let cumulative = 0;
-  return Float64Array.from(weights, (w) => {
-    cumulative += w;
-    return Math.round((cumulative / total) * traffic * optimizely.MAX_TRAFFIC_VALUE);
-  });
 }
 
 function unleashBucketer(d: ExperimentDefinition, h: UnleashHashing): VendorBucketer {
