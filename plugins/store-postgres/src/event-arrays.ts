@@ -1,4 +1,4 @@
-import type { EventPack, StoredEvent } from "@assay/core";
+import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, type EventPack, type StoredEvent } from "@assay/core";
 
 /** An event's code: an exposure, or an outcome by the kind of its value (the `code` parameter of the insert). */
 export const CODE_EXPOSURE = 0;
@@ -22,6 +22,9 @@ export class EventArrays implements EventPack {
   private readonly users: Array<string | null> = [];
   private readonly sessions: Array<string | null> = [];
   private readonly times: number[] = [];
+  private readonly environments: string[] = [];
+  private readonly phases: number[] = [];
+  private readonly manifestVersions: Array<string | null> = [];
 
   add(e: StoredEvent): void {
     this.ids.push(e.eventId);
@@ -39,10 +42,13 @@ export class EventArrays implements EventPack {
     this.users.push(e.userId ?? null);
     this.sessions.push(e.sessionId ?? null);
     this.times.push(e.timestamp.getTime());
+    this.environments.push(e.environment ?? DEFAULT_ENVIRONMENT);
+    this.phases.push(e.phase ?? DEFAULT_PHASE);
+    this.manifestVersions.push(e.type === "exposure" ? (e.manifestVersion ?? null) : null);
     this.size++;
   }
 
-  /** $1..$8 of the insert (see insertFromArrays). */
+  /** $1..$11 of the insert (see insertFromArrays). */
   parameters(): string[] {
     return [
       textArray(this.ids),
@@ -53,24 +59,29 @@ export class EventArrays implements EventPack {
       textArray(this.users),
       textArray(this.sessions),
       numberArray(this.times),
+      textArray(this.environments),
+      numberArray(this.phases),
+      textArray(this.manifestVersions),
     ];
   }
 }
 
 /**
- * The insert's rows from the eight arrays of EventArrays.parameters(), in event-id order: two commits in flight
+ * The insert's rows from the eleven arrays of EventArrays.parameters(), in event-id order: two commits in flight
  * that share ids (a retried event) then take the unique index's locks in the same order, so they wait for each
  * other instead of deadlocking (which PostgreSQL detects only after deadlock_timeout, 1 s, and then aborts one).
  */
 export function insertFromArrays(schema: string): string {
   return `INSERT INTO ${schema}.events
-      (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts)
+      (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts, environment, phase,
+       manifest_version)
     SELECT e.id, e.experiment, CASE WHEN e.code = ${CODE_EXPOSURE} THEN 0 ELSE 1 END,
            CASE WHEN e.code = ${CODE_EXPOSURE} THEN e.name END, CASE WHEN e.code <> ${CODE_EXPOSURE} THEN e.name END,
            CASE e.code WHEN ${CODE_BOOL} THEN 'bool' WHEN ${CODE_NUMERIC} THEN 'numeric' WHEN ${CODE_COUNT} THEN 'count' END,
-           e.value, e.user_id, e.session_id, e.ts
-    FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::int8[])
-      AS e(id, experiment, code, name, value, user_id, session_id, ts)
+           e.value, e.user_id, e.session_id, e.ts, e.environment, e.phase, e.manifest_version
+    FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::int8[],
+                $9::text[], $10::int4[], $11::text[])
+      AS e(id, experiment, code, name, value, user_id, session_id, ts, environment, phase, manifest_version)
     ORDER BY e.id COLLATE "C"
     ON CONFLICT (event_id) DO NOTHING`;
 }

@@ -1,4 +1,11 @@
-import { type EventScanPage, type EventScanQuery, InvalidContextError, type StoredEvent } from "@assay/core";
+import {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_PHASE,
+  type EventScanPage,
+  type EventScanQuery,
+  InvalidContextError,
+  type StoredEvent,
+} from "@assay/core";
 import type pg from "pg";
 
 interface ScanRow {
@@ -12,6 +19,9 @@ interface ScanRow {
   user_id: string | null;
   session_id: string | null;
   ts: string;
+  environment: string;
+  phase: number;
+  manifest_version: string | null;
 }
 
 /**
@@ -27,7 +37,8 @@ export async function scanEventRows(
 ): Promise<EventScanPage> {
   const [xid, eventId] = parseCursor(query.after);
   const { rows } = await pool.query<ScanRow>(
-    `SELECT xid::text AS xid, event_id, type, variant_id, metric, kind, value, user_id, session_id, ts
+    `SELECT xid::text AS xid, event_id, type, variant_id, metric, kind, value, user_id, session_id, ts,
+            environment, phase, manifest_version
      FROM ${schema}.events
      WHERE experiment = $1 AND ts >= $2
        AND xid < pg_snapshot_xmin(pg_current_snapshot())
@@ -66,10 +77,19 @@ function eventOf(experiment: string, row: ScanRow): StoredEvent {
   const unit = {
     ...(row.user_id === null ? {} : { userId: row.user_id }),
     ...(row.session_id === null ? {} : { sessionId: row.session_id }),
+    // absent means the default, as when appended (see ExposureEvent)
+    ...(row.environment === DEFAULT_ENVIRONMENT ? {} : { environment: row.environment }),
+    ...(row.phase === DEFAULT_PHASE ? {} : { phase: row.phase }),
   };
   const base = { eventId: row.event_id, ...unit, timestamp: new Date(Number(row.ts)) };
   if (row.type === 0) {
-    return { type: "exposure", experiment, variantId: row.variant_id ?? "", ...base };
+    return {
+      type: "exposure",
+      experiment,
+      variantId: row.variant_id ?? "",
+      ...base,
+      ...(row.manifest_version === null ? {} : { manifestVersion: row.manifest_version }),
+    };
   }
   const raw = row.value ?? 0;
   const value =

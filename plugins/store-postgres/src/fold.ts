@@ -156,15 +156,24 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
     // The new rows are the few at the top of the xid index; without statistics on xid the planner may guess a
     // large share of the table and scan all of it.
     await client.query("SET LOCAL enable_seqscan = off");
+    // The rollups are kept per analysis scope (see SCOPES in schema.ts): the batch's experiment is the scope.
     const taken = await client.query(
       `CREATE TEMP TABLE fold_batch ON COMMIT DROP AS
-       SELECT e.* FROM ${schema}.events e
+       SELECT e.event_id, e.experiment || chr(31) || e.environment || chr(31) || e.phase AS experiment, e.type,
+              e.variant_id, e.metric, e.kind, e.value, e.user_id, e.session_id, e.ts, e.xid,
+              e.experiment AS base_experiment, e.environment, e.phase, e.manifest_version
+       FROM ${schema}.events e
        WHERE e.xid >= $1::xid8 AND NOT EXISTS (SELECT 1 FROM ${schema}.folded_xids f WHERE f.xid = e.xid)`,
       [lower],
     );
     await client.query("SET LOCAL enable_seqscan = on");
     const n = taken.rowCount ?? 0;
     if (n > 0) {
+      await client.query(
+        `INSERT INTO ${schema}.scopes (experiment, environment, phase, manifest_version)
+         SELECT DISTINCT base_experiment, environment, phase, coalesce(manifest_version, '') FROM fold_batch
+         WHERE type = 0 ON CONFLICT DO NOTHING`,
+      );
       for (const mode of ["u", "s"] as const)
         for (const sql of modeSteps(schema, mode)) await client.query(sql);
     }

@@ -1,19 +1,24 @@
 import {
   type AppendResult,
   BackendError,
+  DEFAULT_ENVIRONMENT,
   type EventPack,
   type EventScanPage,
   type EventScanQuery,
   type EventStore,
   ExperimentError,
   type ExperimentSummary,
+  resolveScope,
   type StickyAssignment,
   type StickyAssignmentStore,
   type StickyQuery,
   type StoredEvent,
   type SummaryQuery,
   type SummaryRows,
+  type SummaryScope,
+  scopeKey,
   summaryFromRows,
+  summaryScope,
 } from "@assay/core";
 import pg from "pg";
 import { EventArrays, insertFromArrays } from "./event-arrays.js";
@@ -304,19 +309,44 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     return Number(rows[0]!.n);
   }
 
+  /** The environment and phase a query reads (the phase defaulting to the highest with exposures there). */
+  private async readScope(client: pg.PoolClient, query: SummaryQuery): Promise<SummaryScope> {
+    const environment = query.environment ?? DEFAULT_ENVIRONMENT;
+    const { rows } = await client.query<{ phase: number; manifest_version: string }>(
+      `SELECT phase, manifest_version FROM ${this.schema}.scopes WHERE experiment = $1 AND environment = $2`,
+      [query.experiment, environment],
+    );
+    const { phase } = resolveScope(
+      query,
+      rows.map((r) => r.phase),
+    );
+    const versions = rows
+      .filter((r) => r.phase === phase && r.manifest_version !== "")
+      .map((r) => r.manifest_version);
+    return summaryScope(
+      environment,
+      phase,
+      rows.map((r) => r.phase),
+      versions,
+    );
+  }
+
   private async summaryRows(client: pg.PoolClient, query: SummaryQuery): Promise<SummaryRows> {
     const s = this.schema;
     const mode = query.unit === "session" ? "s" : "u";
+    const scope = await this.readScope(client, query);
+    // the rollups' experiment column holds the analysis scope
+    const experiment = scopeKey(query.experiment, scope.environment, scope.phase);
     const metricFilter = query.metrics === undefined ? "" : "AND metric = ANY($3::text[])";
     const params: unknown[] =
-      query.metrics === undefined ? [query.experiment, mode] : [query.experiment, mode, query.metrics];
+      query.metrics === undefined ? [experiment, mode] : [experiment, mode, query.metrics];
     const exposures = await client.query(
       `SELECT variant_id AS "variantId", day, 0 AS "firstUnits", exposures::int AS exposures FROM ${s}.variant_days
        WHERE experiment = $1 AND mode = $2
        UNION ALL
        SELECT variant_id, day, units::int, 0 FROM ${s}.variant_first_days
        WHERE experiment = $1 AND mode = $2 AND units <> 0`,
-      [query.experiment, mode],
+      [experiment, mode],
     );
     const kinds = await client.query(
       `SELECT metric, kind, outcomes::int AS outcomes FROM ${s}.metric_kinds
@@ -345,7 +375,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     const metrics = await client.query(metricSql, params);
     const several = await client.query<{ n: number }>(
       `SELECT several::int AS n FROM ${s}.unit_counters WHERE experiment = $1 AND mode = $2`,
-      [query.experiment, mode],
+      [experiment, mode],
     );
     // Ratio cross-products, from the per-unit rollups at summary time: their cost grows with the units.
     const ratios = [];
@@ -358,7 +388,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
          FROM (${unitValues("$3")}) x JOIN (${unitValues("$4")}) y ON y.unit = x.unit
          JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = x.unit
          GROUP BY u.variant_id`,
-        [query.experiment, mode, pair.numerator, pair.denominator],
+        [experiment, mode, pair.numerator, pair.denominator],
       );
       for (const row of rows) ratios.push({ ...pair, ...row });
     }
@@ -370,7 +400,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
          FROM (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
                FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = $3 GROUP BY unit) x
          JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = x.unit`,
-        [query.experiment, mode, metric],
+        [experiment, mode, metric],
       );
       for (const row of rows) unitValues.push({ metric, ...row });
     }
@@ -382,11 +412,11 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
         `SELECT u.variant_id AS "variantId",
                 CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS value
          FROM (SELECT ${U} AS unit, kind, value, ts FROM ${s}.events
-               WHERE experiment = $1 AND type = 1 AND metric = $3) e
+               WHERE experiment = $5 AND environment = $6 AND phase = $7 AND type = 1 AND metric = $3) e
          JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = e.unit
          WHERE e.ts >= u.first_ts AND e.ts < u.first_ts + $4::float8
          GROUP BY e.unit, u.variant_id`,
-        [query.experiment, mode, metric, windowMs],
+        [experiment, mode, metric, windowMs, query.experiment, scope.environment, scope.phase],
       );
       for (const row of rows) windowValues.push({ request, ...row });
     }
@@ -398,18 +428,19 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
                 CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS x,
                 coalesce(min(y.v), 0) AS y
          FROM (SELECT ${U} AS unit, kind, value, ts FROM ${s}.events
-               WHERE experiment = $1 AND type = 1 AND metric = $3) e
+               WHERE experiment = $5 AND environment = $6 AND phase = $7 AND type = 1 AND metric = $3) e
          JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = e.unit
          LEFT JOIN (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
                     FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = $3 GROUP BY unit) y
            ON y.unit = e.unit
          WHERE e.ts < u.first_ts AND e.ts >= u.first_ts - $4::float8
          GROUP BY e.unit, u.variant_id`,
-        [query.experiment, mode, metric, preWindowMs],
+        [experiment, mode, metric, preWindowMs, query.experiment, scope.environment, scope.phase],
       );
       for (const row of rows) cupedValues.push({ request, ...row });
     }
     return {
+      scope,
       exposures: exposures.rows,
       kinds: kinds.rows,
       metrics: metrics.rows,

@@ -3,7 +3,7 @@ import { centredDayDeltas, exact } from "./fold.js";
 import { schemaNameProblem } from "./schema-name.js";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 8;
+export const POSTGRES_SCHEMA_VERSION = 9;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -140,7 +140,47 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
   // The per-variant sums centred on a reference value and kept as exact numerics (CENTRED_TOTALS), rebuilt from
   // the per-unit rollups.
   8: (s) => CENTRED_TOTALS(s),
+  // Environment, phase and manifest version on every event; the rollups kept per analysis scope (SCOPES).
+  9: (s) => SCOPES(s),
 };
+
+/** The rollup tables, whose \`experiment\` column holds the analysis scope from version 9 on. */
+const ROLLUPS = [
+  "units",
+  "unit_variants",
+  "variant_days",
+  "metric_kinds",
+  "unit_metric_days",
+  "pending_outcomes",
+  "variant_metrics",
+  "variant_first_days",
+  "unit_counters",
+  "variant_metric_days",
+];
+
+/**
+ * Version 9: where and under what each event was recorded (environment, phase; for exposures the manifest
+ * version), and the rollups per analysis scope: every rollup table's \`experiment\` holds experiment,
+ * environment and phase joined by U+001F (@assay/core's \`scopeKey\`), so staging and production, and the
+ * phases of a re-randomized experiment, fold apart and a summary reads one. \`scopes\` lists, per experiment,
+ * the environments and phases with exposures and the manifest versions they name, kept by the fold (a
+ * summary's default phase and its list of versions read it, not the events). The new columns have constant
+ * defaults, so adding them rewrites no row of \`events\`; earlier events are the "default" environment's,
+ * phase 1.
+ */
+function SCOPES(s: string): string {
+  return `
+    ALTER TABLE ${s}.events ADD COLUMN environment text NOT NULL DEFAULT 'default';
+    ALTER TABLE ${s}.events ADD COLUMN phase integer NOT NULL DEFAULT 1;
+    ALTER TABLE ${s}.events ADD COLUMN manifest_version text;
+    CREATE TABLE ${s}.scopes (
+      experiment text NOT NULL, environment text NOT NULL, phase integer NOT NULL,
+      manifest_version text NOT NULL,   -- '' for exposures that named none
+      PRIMARY KEY (experiment, environment, phase, manifest_version)
+    );
+    INSERT INTO ${s}.scopes SELECT DISTINCT experiment, 'default', 1, '' FROM ${s}.variant_days;
+    ${ROLLUPS.map((t) => `UPDATE ${s}.${t} SET experiment = experiment || chr(31) || 'default' || chr(31) || '1';`).join("\n    ")}`;
+}
 
 /**
  * Version 8: sums that keep a variance when the mean is large against the spread (sd 0.01 around 1e6 is 1e-16

@@ -50,6 +50,27 @@ const exposure = (eventId: string, userId: string): StoredEvent => ({
   timestamp: new Date(1_767_225_600_000),
 });
 
+/** SQL taking a version-9 schema back to version 8: no environment, phase or manifest version; rollups per experiment. */
+function beforeVersion9(schema: string): string {
+  const rollups = [
+    "units",
+    "unit_variants",
+    "variant_days",
+    "metric_kinds",
+    "unit_metric_days",
+    "pending_outcomes",
+    "variant_metrics",
+    "variant_first_days",
+    "unit_counters",
+    "variant_metric_days",
+  ];
+  return [
+    `ALTER TABLE ${schema}.events DROP COLUMN environment, DROP COLUMN phase, DROP COLUMN manifest_version`,
+    `DROP TABLE ${schema}.scopes`,
+    ...rollups.map((t) => `UPDATE ${schema}.${t} SET experiment = split_part(experiment, chr(31), 1)`),
+    `DELETE FROM ${schema}.assay_migrations WHERE version = 9`,
+  ].join(";\n");
+}
 describe("PostgresEventStore", () => {
   it("creates its schema, and migrates an older one step by step, folding the events it held", async () => {
     const schema = schemaFor("migrate");
@@ -65,7 +86,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const collation = await pool.query(
       `SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
        WHERE a.attrelid = '${schema}.events'::regclass AND a.attname = 'event_id'`,
@@ -180,7 +201,8 @@ describe("PostgresEventStore", () => {
     // collation
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
     await pool.query(
-      `DROP TABLE ${schema}.variant_metric_days;
+      `${beforeVersion9(schema)};
+       DROP TABLE ${schema}.variant_metric_days;
        ALTER TABLE ${schema}.events ALTER COLUMN event_id TYPE text COLLATE "default";
        DELETE FROM ${schema}.assay_migrations WHERE version >= 6`,
     );
