@@ -9,11 +9,13 @@ export {
   importGrowthBook,
   importOptimizely,
   importPostHog,
+  importStatsig,
   importUnleash,
   manifestDocument,
   manifestToml,
   PAYLOAD_LIMITS,
   readPayload,
+  type StatsigImportOptions,
 } from "./import/index.js";
 export type { Io } from "./io.js";
 export { run } from "./main.js";

@@ -59,7 +59,7 @@ describe("assay import optimizely", () => {
     await client.close();
   });
 
-  it("one experiment per datafile experiment: allocation as ends, forced users, audiences as targeting", () => {
+  it("one experiment per datafile experiment: allocation as ends or ranges, the allowlist, groups, audiences as targeting", () => {
     expect(result.experiments.map((e) => e.id)).toEqual([
       "opt-checkout",
       "opt-partial",
@@ -71,10 +71,15 @@ describe("assay import optimizely", () => {
       "opt-group-1",
     ]);
     expect(byId["opt-checkout"]).toMatchObject({
-      hashing: { mode: "optimizely", experimentId: "1886780801", ends: [3333, 6666, 10000] },
-      forced: { "treatment-b": ["forced-user"], control: ["qa-1"] },
+      hashing: {
+        mode: "optimizely",
+        experimentId: "1886780801",
+        ends: [3333, 6666, 10000],
+        allowlist: { "treatment-b": ["forced-user"], control: ["qa-1"] },
+      },
       notReproduced: [],
     });
+    expect(byId["opt-checkout"]!.forced).toBeUndefined();
     // allocation order, not datafile order; the first variation stays the control
     expect(byId["opt-partial"]!.variants.map((v) => [v.id, v.isControl])).toEqual([
       ["on", false],
@@ -85,9 +90,26 @@ describe("assay import optimizely", () => {
       "plan exists",
       'email matches "@acme\\\\."',
     ]);
-    expect(byId["opt-gap"]!.notReproduced.join("\n")).toContain("[3000, 5000) to no variation");
+    expect(byId["opt-gap"]).toMatchObject({
+      hashing: {
+        allocation: [{ variant: "control", end: 3000 }, { end: 5000 }, { variant: "variant", end: 9000 }],
+      },
+      traffic: 0.7,
+      notReproduced: [],
+    });
     expect(byId["opt-or"]!.notReproduced.join("\n")).toContain("an OR of 2 conditions");
-    expect(byId["opt-group-1"]!.notReproduced.join("\n")).toContain("mutually exclusive group");
+    expect(byId["opt-group-1"]).toMatchObject({
+      hashing: {
+        group: {
+          id: "60001",
+          allocation: [
+            { experiment: "1886780901", end: 4000 },
+            { experiment: "1886780902", end: 9000 },
+          ],
+        },
+      },
+      notReproduced: [],
+    });
     expect(byId["opt-paused"]!.enabled).toBe(false);
     const split = importOptimizely({
       experiments: [
@@ -107,13 +129,22 @@ describe("assay import optimizely", () => {
         },
       ],
     }).experiments[0]!;
-    expect(split.notReproduced.join("\n")).toContain('variation(s) "a" hold several ranges');
-    // the shares are kept: a 7000, b 3000
-    expect(split.hashing).toMatchObject({ ends: [7000, 10000] });
+    expect(split.notReproduced).toEqual([]);
+    expect(split.hashing).toMatchObject({
+      allocation: [
+        { variant: "a", end: 3000 },
+        { variant: "b", end: 6000 },
+        { variant: "a", end: 10000 },
+      ],
+    });
+    expect(split.variants.map((v) => [v.id, v.weight])).toEqual([
+      ["a", 7000],
+      ["b", 3000],
+    ]);
     expect(() => parseManifest(toml, "assay.toml")).not.toThrow();
   });
 
-  it("10,000 users with attributes: the imported manifest assigns exactly as getVariation where nothing is listed", async () => {
+  it("10,000 users with attributes: the imported manifest assigns and enrols exactly as getVariation where nothing is listed", async () => {
     const dir = tempDir({ "assay.toml": toml });
     const assay = await createAssay({
       manifest: join(dir, "assay.toml"),
@@ -129,7 +160,7 @@ describe("assay import optimizely", () => {
         for (const e of result.experiments) {
           const want = client.getVariation(e.id, user.id, user.attributes);
           const v = assay.assign(e.id, { userId: user.id, attributes: user.attributes });
-          const got = v.inExperiment || v.reason === "forced" ? v.variantId : null;
+          const got = v.inExperiment ? v.variantId : null;
           if (got !== want) moved.set(e.id, (moved.get(e.id) ?? 0) + 1);
           if (got !== null) enrolled.set(e.id, (enrolled.get(e.id) ?? 0) + 1);
         }
@@ -137,13 +168,20 @@ describe("assay import optimizely", () => {
     } finally {
       await assay.close();
     }
-    for (const id of ["opt-checkout", "opt-partial", "opt-geo", "opt-and", "opt-paused"]) {
+    for (const id of [
+      "opt-checkout",
+      "opt-partial",
+      "opt-geo",
+      "opt-and",
+      "opt-paused",
+      "opt-gap",
+      "opt-group-1",
+    ]) {
       expect(moved.get(id) ?? 0, id).toBe(0);
       if (id !== "opt-paused") expect(enrolled.get(id) ?? 0, id).toBeGreaterThan(300);
     }
     // what is listed does move: measured, so the notes are not idle
-    for (const id of ["opt-gap", "opt-or", "opt-group-1"])
-      expect(moved.get(id) ?? 0, id).toBeGreaterThan(100);
+    expect(moved.get("opt-or") ?? 0).toBeGreaterThan(100);
   });
 
   it("the command lists per experiment what it cannot reproduce, and the manifest validates", () => {
@@ -152,8 +190,11 @@ describe("assay import optimizely", () => {
     const run = cli(["import", "optimizely", DATAFILE, "-o", out]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('opt-geo: targeting carried over: include country == "US" AND plan exists');
-    expect(run.stderr).toMatch(/opt-gap: not reproduced: the allocation leaves \[3000, 5000\)/);
-    expect(run.stderr).toMatch(/imported 8 experiment\(s\) .* 2 with targeting carried over/);
+    expect(run.stderr).toMatch(/opt-or: not reproduced: audiences \["9001","9003"\] \(an OR of 2 conditions/);
+    expect(run.stderr).not.toMatch(/opt-(gap|group-1|checkout): not reproduced/);
+    expect(run.stderr).toMatch(
+      /imported 8 experiment\(s\) .* 2 with targeting carried over, 2 item\(s\) not reproduced/,
+    );
     expect(cli(["validate", out]).code).toBe(0);
     const bad = cli([
       "import",

@@ -208,8 +208,27 @@ function statsigBucketer(
       );
     }
   }
+  // rules the manifest's targeting decides (a targeting gate on user fields): passed over, so that the unit id
+  // alone decides the rest; every other rule must be decidable from it, which is checked now, not at assign
+  const skipRules = h.skipRules ?? [];
+  for (const id of skipRules) {
+    if (!spec.rules.some((r) => r.id === id))
+      throw new RangeError(
+        `experiment ${d.id}: hashing.skip_rules names ${JSON.stringify(id)}, which is not a rule of ${JSON.stringify(name)} in ${path}`,
+      );
+  }
   // node-core (Statsig's current SDK) unless the manifest asks for statsig-node's hash
-  const evaluator = new statsig.StatsigEvaluator(payload, { sdk: h.sdk ?? statsig.DEFAULT_STATSIG_SDK });
+  const evaluator = new statsig.StatsigEvaluator(payload, {
+    sdk: h.sdk ?? statsig.DEFAULT_STATSIG_SDK,
+    skipRules: { [name]: skipRules },
+  });
+  const needsContext = evaluator.contextRules(name);
+  if (needsContext.length > 0) {
+    const rule = needsContext[0]!;
+    throw new RangeError(
+      `experiment ${d.id}: rule ${JSON.stringify(rule.ruleId)} of ${JSON.stringify(name)} has a ${rule.conditionType} condition${rule.spec === name ? "" : ` (in gate ${JSON.stringify(rule.spec)})`}, which needs user attributes: put its targeting in the experiment's targeting and its id in hashing.skip_rules (assay import statsig does both)`,
+    );
+  }
   const unitName = d.unit;
   return {
     mode: "statsig",

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { isManifestError, type ManifestIssue, parseManifest } from "@assay/config";
 import { CliError, EXIT } from "../exit-codes.js";
 import { importGrowthBook } from "../import/growthbook.js";
@@ -9,20 +9,42 @@ import { manifestToml } from "../import/manifest-toml.js";
 import { importOptimizely } from "../import/optimizely.js";
 import { importPostHog } from "../import/posthog.js";
 import { readPayload } from "../import/read-payload.js";
+import { importStatsig } from "../import/statsig.js";
 import { tomlComment } from "../import/toml-text.js";
 import { importUnleash } from "../import/unleash.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 
 const USAGE =
-  "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json> | optimizely <datafile.json> | unleash <features.json>) [-o FILE [--force]] (- reads stdin)";
+  "usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json> | optimizely <datafile.json> | unleash <features.json> | statsig <specs.json>) [-o FILE [--force]] (- reads stdin, except for statsig)";
 
-const IMPORTERS: Record<string, (payload: unknown) => ImportResult> = {
+/** Where the payload was read from and where the manifest goes (undefined: stdout, read from the working directory). */
+interface ImportPlace {
+  readonly file: string;
+  readonly output: string | undefined;
+}
+
+const IMPORTERS: Record<string, (payload: unknown, place: ImportPlace) => ImportResult> = {
   growthbook: importGrowthBook,
   posthog: importPostHog,
   optimizely: importOptimizely,
   unleash: importUnleash,
+  statsig: (payload, place) => importStatsig(payload, { payloadPath: statsigPayloadPath(place) }),
 };
+
+/**
+ * The statsig mode reads the payload file when the manifest loads, from the manifest's folder: the path from
+ * there (the output's folder, else the working directory) to the payload.
+ */
+function statsigPayloadPath(place: ImportPlace): string {
+  if (place.file === "-")
+    throw new ImportError(
+      "the statsig mode reads the payload file when the manifest loads: give the file, not - (standard input)",
+    );
+  const from = place.output === undefined ? process.cwd() : dirname(resolve(place.output));
+  const path = relative(from, resolve(place.file)).split(sep).join("/");
+  return path.startsWith("../") || path.startsWith("/") ? path : `./${path}`;
+}
 
 /** A payload string on stderr: one line, whatever it holds (newlines and controls spelled `\u000a`). */
 const oneLine = (text: string) => tomlComment(text, "");
@@ -58,7 +80,7 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
   let result: ImportResult;
   let toml: string;
   try {
-    result = importer(await readPayload(file, io.stdin));
+    result = importer(await readPayload(file, io.stdin), { file, output: values.output });
     toml = manifestToml(result, fromStdin ? "standard input" : file);
   } catch (error) {
     if (error instanceof ImportError)
@@ -86,11 +108,20 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
     }
   }
   for (const s of result.skipped) await write(io.stderr, `skipped: ${oneLine(s)}\n`);
+  if (result.vendor === "statsig" && result.experiments.some((e) => payloadOutside(e.hashing)))
+    await write(
+      io.stderr,
+      "warning: the payload is outside the manifest's folder; the statsig mode reads it only with ASSAY_ALLOW_OUTSIDE_FILES=1 (or copy it beside the manifest and fix hashing.payload)\n",
+    );
   await write(
     io.stderr,
     `imported ${result.experiments.length} experiment(s) from ${shownFile}${values.output ? ` into ${oneLine(values.output)}` : ""}; ${targeted} with targeting carried over, ${listed} item(s) not reproduced by hashing, ${result.skipped.length} entr${result.skipped.length === 1 ? "y" : "ies"} skipped\n`,
   );
   return EXIT.OK;
+}
+
+function payloadOutside(hashing: ImportResult["experiments"][number]["hashing"]): boolean {
+  return hashing.mode === "statsig" && !hashing.payload.startsWith("./");
 }
 
 /** A bug, never a stack trace: one line, exit 3. */

@@ -29,7 +29,7 @@ export interface ImportedExperiment {
 
 /** The result of translating a vendor payload. */
 export interface ImportResult {
-  readonly vendor: "growthbook" | "posthog" | "optimizely" | "unleash";
+  readonly vendor: "growthbook" | "posthog" | "optimizely" | "unleash" | "statsig";
   readonly experiments: readonly ImportedExperiment[];
   /** Entries of the payload that are not experiments (plain flags, rollouts) and were left out, with why. */
   readonly skipped: readonly string[];

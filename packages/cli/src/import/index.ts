@@ -4,4 +4,5 @@ export { experimentToml, ImportWriteError, manifestDocument, manifestToml } from
 export { importOptimizely } from "./optimizely.js";
 export { importPostHog } from "./posthog.js";
 export { PAYLOAD_LIMITS, readPayload } from "./read-payload.js";
+export { importStatsig, type StatsigImportOptions } from "./statsig.js";
 export { importUnleash } from "./unleash.js";

@@ -20,16 +20,26 @@ const snake: Record<string, string> = {
   bucketingId: "bucketing_id",
   groupId: "group_id",
   variantGroupId: "variant_group_id",
+  variantStickiness: "variant_stickiness",
+  toggleVariants: "toggle_variants",
   flagKey: "flag_key",
+  skipRules: "skip_rules",
 };
 
-/** A plain-data copy of `value` without undefined entries, hashing keys in the manifest's snake_case. */
+/**
+ * A plain-data copy of `value` without undefined entries, hashing keys in the manifest's snake_case, and the
+ * keys of tables in its arrays (Unleash strategies) too; a nested table keyed by payload names is kept as is.
+ */
 function data(value: unknown, rename: Record<string, string> = {}): TomlData {
-  if (Array.isArray(value)) return value.map((v) => data(v));
+  if (Array.isArray(value)) return value.map((v) => data(v, rename));
   if (typeof value === "object" && value !== null) {
     const table: Table = {};
     for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) Object.defineProperty(table, rename[k] ?? k, { value: data(v), enumerable: true });
+      if (v !== undefined)
+        Object.defineProperty(table, rename[k] ?? k, {
+          value: data(v, Array.isArray(v) ? rename : {}),
+          enumerable: true,
+        });
     }
     return table;
   }
@@ -111,6 +121,7 @@ const VENDOR_NAMES: Record<ImportResult["vendor"], string> = {
   posthog: "PostHog",
   optimizely: "Optimizely",
   unleash: "Unleash",
+  statsig: "Statsig",
 };
 
 const APP_STATE: Record<ImportResult["vendor"], readonly string[]> = {
@@ -124,8 +135,15 @@ const APP_STATE: Record<ImportResult["vendor"], readonly string[]> = {
     "variation of each experiment is taken as the control. Check your app for them.",
   ],
   unleash: [
-    "Not in the toggles, so not listed below: the context's sessionId fallback for units without a userId, and",
-    "custom strategies implemented in the app. Check your app for them.",
+    "Not in the toggles, so not listed below: custom strategies implemented in the app, and context fields the app",
+    "sets other than userId, sessionId and properties (Assay's attributes are the properties). Check your app for them.",
+  ],
+  statsig: [
+    "Not in the payload, so not listed below: overrides set in the SDK (overrideGate, overrideExperiment),",
+    "persistent assignments (userPersistedValues), and the environment tier and global custom fields of the SDK's",
+    "options. The mode reads the payload file named in each hashing table: keep it beside this manifest. Targeting",
+    "reads the StatsigUser's fields from the context as string attributes: email, country, ip, locale, appVersion,",
+    "userAgent, and custom fields by their name. Check your app for them.",
   ],
   posthog: [
     "Not in the definitions, so not listed below: flag overrides set in the app and hash-key overrides stored by",

@@ -90,3 +90,60 @@ function leafRule(leaf: unknown): string {
   if (match === "substring") return `${attr} matches ${ruleString(escapeRegex(leaf.value))}`;
   throw new Untranslatable(`${where} (match type not reproduced)`);
 }
+
+/** Why an earlier delivery rule's audience cannot be excluded, or the rules that hold exactly when it matches. */
+export type ExcludableAudience = { ok: true; rules: string[] } | { ok: false; reason: string };
+
+/**
+ * The rules that, written as `exclude`, leave out exactly the units a delivery rule's audiences match (for string
+ * attributes): the audiences must be an OR (or a single one) of audiences that are each an OR of the leaves
+ * `translateOptimizelyAudiences` reads. No audience matches everyone, which no exclusion can express.
+ */
+export function excludableAudiences(
+  rule: Record<string, unknown>,
+  audiences: ReadonlyMap<string, unknown>,
+): ExcludableAudience {
+  const rules: string[] = [];
+  try {
+    const tree =
+      rule.audienceConditions !== undefined
+        ? rule.audienceConditions
+        : Array.isArray(rule.audienceIds)
+          ? ["or", ...rule.audienceIds]
+          : [];
+    if (Array.isArray(tree) && disjunctionSize(tree) === 0)
+      throw new Untranslatable("no audience: it matches every unit");
+    disjunction(tree, (id) => {
+      if (typeof id !== "string") throw new Untranslatable(`audience reference ${quote(id, 40)}`);
+      if (!audiences.has(id)) throw new Untranslatable(`audience ${quote(id)} is not in the datafile`);
+      disjunction(audiences.get(id), (leaf) => rules.push(leafRule(leaf)));
+    });
+  } catch (error) {
+    if (error instanceof Untranslatable) return { ok: false, reason: error.message };
+    throw error;
+  }
+  return { ok: true, rules: [...new Set(rules)] };
+}
+
+function disjunctionSize(tree: readonly unknown[]): number {
+  const [first, ...rest] = tree;
+  return first === "and" || first === "or" || first === "not" ? rest.length : tree.length;
+}
+
+/** Walks a condition tree that is an OR (or a one-child AND) of leaves, giving each leaf to `leaf`. */
+function disjunction(tree: unknown, leaf: (value: unknown) => void): void {
+  if (!Array.isArray(tree)) {
+    leaf(tree);
+    return;
+  }
+  const [first, ...rest] = tree;
+  const operator = first === "and" || first === "or" || first === "not" ? first : undefined;
+  const children = operator === undefined ? tree : rest;
+  if (operator === "not") throw new Untranslatable('a "not" condition');
+  if (children.length === 0) throw new Untranslatable("an empty condition list");
+  if (operator === "and" && children.length > 1)
+    throw new Untranslatable(
+      `an AND of ${children.length} conditions (exclusions leave out any one of them)`,
+    );
+  for (const child of children) disjunction(child, leaf);
+}

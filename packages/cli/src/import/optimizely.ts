@@ -1,4 +1,4 @@
-import type { OptimizelyHashing, VariantDefinition } from "@assay/core";
+import type { OptimizelyGroup, OptimizelyHashing, VariantDefinition } from "@assay/core";
 import {
   checkExperimentCount,
   checkVariationCount,
@@ -9,80 +9,114 @@ import {
   quote,
   uniqueIds,
 } from "./imported.js";
+import {
+  type Experiment,
+  isExperiment,
+  type TranslatedAllocation,
+  translateAllocation,
+  type Variation,
+} from "./optimizely-allocation.js";
 import { audiencesById, translateOptimizelyAudiences } from "./optimizely-audience.js";
+import { type FlagContext, flagContext, rolloutExperiments } from "./optimizely-flags.js";
 import type { ImportedTargeting } from "./targeting-rules.js";
 
-/** Optimizely buckets into 0..9999; an `endOfRange` is at most this. */
-const MAX_RANGE = 10_000;
-
 /**
- * Translates an Optimizely datafile (v4: `experiments`, `groups`, `audiences`...) into manifest experiments in
- * `optimizely` hashing mode: one per experiment (top level and in groups). Variant ids are the variation keys
- * (what `getVariation` returns), ordered as the traffic allocation places them, with the allocation's
- * `endOfRange` as `ends`; `forcedVariations` become forced units; simple audiences become targeting rules;
- * a paused experiment is imported with `enabled = false`. What the mode cannot express (allocation gaps between
- * variations, a variation in several ranges, mutually exclusive groups, complex audiences) is listed per
- * experiment, never dropped.
+ * Translates an Optimizely datafile (v4: `experiments`, `groups`, `audiences`, `featureFlags`, `rollouts`) into
+ * manifest experiments in `optimizely` hashing mode: one per experiment (top level and in groups), one per
+ * delivery rule of a flag's rollout. Variant ids are the variation keys (what `getVariation` and `decide`
+ * return); the traffic allocation is written as `ends` or, with gaps or a variation in several ranges, as
+ * `allocation`; a random group's own allocation as `group`; `forcedVariations` as the mode's `allowlist`
+ * (enrolled, as Optimizely counts them), or as forced units where audiences are carried over (the runtime
+ * evaluates targeting first); simple audiences become targeting rules; a paused experiment is imported with
+ * `enabled = false`. What the manifest cannot express (complex audiences, the order in which `decide` walks a
+ * flag's rules, holdouts, CMAB) is listed per experiment, never dropped.
  */
 export function importOptimizely(datafile: unknown): ImportResult {
   if (!isObject(datafile) || !Array.isArray(datafile.experiments))
     throw new ImportError(
       "an Optimizely datafile is a JSON object with `experiments` (and `groups`, `audiences`)",
     );
-  const audiences = audiencesById(datafile);
+  const context = datafileContext(datafile);
   const experiments: ImportedExperiment[] = [];
   const skipped: string[] = [];
   datafile.experiments.forEach((experiment, index) => {
     const origin = `experiments[${index}]`;
     if (!isExperiment(experiment))
       skipped.push(`${origin}: not an experiment with a key, an id and variations`);
-    else experiments.push(translate(experiment, `${origin} (${quote(experiment.key, 80)})`, audiences, []));
+    else experiments.push(translate(experiment, `${origin} (${quote(experiment.key, 80)})`, context, null));
   });
   const groups = Array.isArray(datafile.groups) ? datafile.groups : [];
   groups.forEach((group, g) => {
     if (!isObject(group) || !Array.isArray(group.experiments)) return;
-    const notes: string[] = [];
-    if (group.policy === "random") {
-      notes.push(
-        `in mutually exclusive group ${quote(group.id)}: Optimizely first places units in one experiment of the group (its own hash of the group id); here units the group gives to another experiment, or to none, are bucketed too`,
-      );
-    }
+    const random = group.policy === "random" ? randomGroup(group, `groups[${g}]`) : null;
     group.experiments.forEach((experiment, index) => {
       const origin = `groups[${g}].experiments[${index}]`;
       if (!isExperiment(experiment))
         skipped.push(`${origin}: not an experiment with a key, an id and variations`);
       else
-        experiments.push(translate(experiment, `${origin} (${quote(experiment.key, 80)})`, audiences, notes));
+        experiments.push(translate(experiment, `${origin} (${quote(experiment.key, 80)})`, context, random));
     });
   });
-  const rollouts = Array.isArray(datafile.rollouts) ? datafile.rollouts.length : 0;
-  if (rollouts > 0) skipped.push(`${rollouts} rollout(s) (targeted deliveries of flags, not experiments)`);
+  const rollouts = rolloutExperiments(datafile, (rule, origin, notes, exclude) =>
+    translateRule(rule, origin, context, notes, exclude),
+  );
+  experiments.push(...rollouts.experiments);
+  skipped.push(...rollouts.skipped);
   checkExperimentCount(experiments.length);
   return { vendor: "optimizely", experiments: uniqueIds(experiments), skipped };
 }
 
-type Experiment = Record<string, unknown> & { key: string; id: string; variations: unknown[] };
-
-function isExperiment(value: unknown): value is Experiment {
-  return (
-    isObject(value) &&
-    typeof value.key === "string" &&
-    value.key !== "" &&
-    typeof value.id === "string" &&
-    value.id !== "" &&
-    Array.isArray(value.variations)
-  );
+/** What every experiment's translation reads from the whole datafile. */
+interface DatafileContext {
+  readonly audiences: ReadonlyMap<string, unknown>;
+  /** Every variation id of the datafile -> key: the SDK resolves an allocation's entity among all of them. */
+  readonly variations: ReadonlyMap<string, string>;
+  readonly flags: FlagContext;
 }
 
-function translate(
-  experiment: Experiment,
+function datafileContext(datafile: Record<string, unknown>): DatafileContext {
+  const variations = new Map<string, string>();
+  const add = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    for (const e of list) {
+      if (!isObject(e) || !Array.isArray(e.variations)) continue;
+      for (const v of e.variations)
+        if (isObject(v) && typeof v.id === "string" && typeof v.key === "string") variations.set(v.id, v.key);
+    }
+  };
+  add(datafile.experiments);
+  for (const g of Array.isArray(datafile.groups) ? datafile.groups : []) if (isObject(g)) add(g.experiments);
+  for (const r of Array.isArray(datafile.rollouts) ? datafile.rollouts : [])
+    if (isObject(r)) add(r.experiments);
+  return { audiences: audiencesById(datafile), variations, flags: flagContext(datafile) };
+}
+
+/** A `random` group's own allocation as the mode's `group` (an empty entity serves no experiment). */
+function randomGroup(
+  group: Record<string, unknown>,
   origin: string,
-  audiences: ReadonlyMap<string, unknown>,
-  groupNotes: readonly string[],
-): ImportedExperiment {
-  const notes = [...groupNotes];
+): OptimizelyGroup {
+  if (typeof group.id !== "string" || group.id === "")
+    throw new ImportError(`${origin}: a random group needs a string id, got ${quote(group.id)}`);
+  const raw = Array.isArray(group.trafficAllocation) ? group.trafficAllocation : [];
+  let previous = 0;
+  const allocation = raw.map((entry, i) => {
+    if (!isObject(entry) || typeof entry.endOfRange !== "number" || !Number.isInteger(entry.endOfRange))
+      throw new ImportError(
+        `${origin}: trafficAllocation[${i}] needs a whole endOfRange, got ${quote(entry)}`,
+      );
+    // clamped as the SDK reads them (first `value < endOfRange`): nobody moves
+    previous = Math.min(10_000, Math.max(previous, entry.endOfRange));
+    const experiment =
+      typeof entry.entityId === "string" && entry.entityId !== "" ? entry.entityId : undefined;
+    return experiment === undefined ? { end: previous } : { experiment, end: previous };
+  });
+  return { id: group.id, allocation };
+}
+
+function variationsOf(experiment: Experiment, origin: string): Variation[] {
   checkVariationCount(experiment.variations.length, origin);
-  const variations: { id: string; key: string }[] = [];
+  const variations: Variation[] = [];
   const keys = new Set<string>();
   experiment.variations.forEach((v, i) => {
     if (!isObject(v) || typeof v.id !== "string" || typeof v.key !== "string" || v.key === "")
@@ -93,133 +127,125 @@ function translate(
     variations.push({ id: v.id, key: v.key });
   });
   if (variations.length === 0) throw new ImportError(`${origin}: no variations`);
-  const control = variations[0]!.key;
+  return variations;
+}
 
-  const allocation = allocationOf(experiment, origin, variations, notes);
-  const hashing: { -readonly [K in keyof OptimizelyHashing]: OptimizelyHashing[K] } = {
+function hashingOf(
+  experiment: Experiment,
+  allocation: TranslatedAllocation,
+  group: OptimizelyGroup | null,
+): { -readonly [K in keyof OptimizelyHashing]: OptimizelyHashing[K] } {
+  return {
     mode: "optimizely",
     experimentId: experiment.id,
-    ends: allocation.map((a) => a.end),
+    ...allocation.hashing,
+    ...(group === null ? {} : { group }),
   };
-  const variants: VariantDefinition[] = allocation.map((a) => ({
-    id: a.key,
-    weight: a.width,
-    isControl: a.key === control,
-  }));
-  if (variants.every((v) => v.weight === 0)) variants[0] = { ...variants[0]!, weight: 1 };
-  const last = allocation.length > 0 ? allocation[allocation.length - 1]!.end : 0;
+}
 
+function translate(
+  experiment: Experiment,
+  origin: string,
+  context: DatafileContext,
+  group: OptimizelyGroup | null,
+): ImportedExperiment {
+  const variations = variationsOf(experiment, origin);
+  const allocation = translateAllocation(experiment, origin, variations, context.variations);
+  const notes = [...allocation.notes, ...context.flags.experimentNotes(experiment.id)];
+  const hashing = hashingOf(experiment, allocation, group);
   const running = experiment.status === "Running";
   if (!running)
     notes.push(
       `status ${quote(experiment.status)}: Optimizely serves no variation (imported with enabled = false)`,
     );
-
-  // a Map: variation keys come from the payload (`__proto__`, `constructor` are keys like any other)
-  const forcedUnits = new Map<string, string[]>();
-  if (isObject(experiment.forcedVariations)) {
-    for (const [user, key] of Object.entries(experiment.forcedVariations)) {
-      if (typeof key === "string" && keys.has(key))
-        forcedUnits.set(key, [...(forcedUnits.get(key) ?? []), user]);
-      else
-        notes.push(
-          `forced variation ${quote(key)} for ${quote(user)} is not a variation: the SDK ignores it`,
-        );
-    }
-  }
+  if (isObject(experiment.cmab))
+    notes.push("a CMAB experiment: Optimizely's decision service picks the variation, no hash reproduces it");
 
   let targeting: ImportedTargeting | undefined;
-  const translated = translateOptimizelyAudiences(experiment, audiences);
+  const translated = translateOptimizelyAudiences(experiment, context.audiences);
   if (translated.ok) targeting = { include: translated.include, exclude: translated.exclude };
   else
     notes.push(
       `audiences ${quote(experiment.audienceConditions ?? experiment.audienceIds)} (${translated.reason}): units outside them are not in the Optimizely experiment; here everyone is bucketed`,
     );
+
+  // a Map: variation keys come from the payload (`__proto__`, `constructor` are keys like any other)
+  const allowlist = new Map<string, string[]>();
+  const keys = new Set(variations.map((v) => v.key));
+  if (isObject(experiment.forcedVariations)) {
+    for (const [user, key] of Object.entries(experiment.forcedVariations)) {
+      // the SDK ignores an entry whose variation is not one of the experiment's, and so does the import
+      if (typeof key === "string" && keys.has(key)) allowlist.set(key, [...(allowlist.get(key) ?? []), user]);
+    }
+  }
+  const targeted = targeting !== undefined && targeting.include.length + targeting.exclude.length > 0;
+  let forced: Record<string, string[]> | undefined;
+  if (allowlist.size > 0 && targeted) {
+    // the runtime evaluates forced units before targeting, as the SDK its allowlist before audiences; the
+    // hashing mode's allowlist would come after targeting and miss allowlisted units outside the audiences
+    forced = Object.fromEntries(allowlist);
+    const users = [...allowlist.values()].reduce((n, u) => n + u.length, 0);
+    notes.push(
+      `the allowlist (${users} user(s)) is served before the audiences as Optimizely does, as forced units: they get their variation but are not counted as enrolled, where Optimizely counts their impressions`,
+    );
+  } else if (allowlist.size > 0) hashing.allowlist = Object.fromEntries(allowlist);
   return {
     id: experiment.key,
     origin,
-    variants,
+    variants: allocation.variants,
     unit: "user",
-    traffic: Math.min(1, last / MAX_RANGE),
+    traffic: allocation.traffic,
     enabled: running,
     hashing,
     ...(targeting === undefined ? {} : { targeting }),
-    ...(forcedUnits.size > 0 ? { forced: Object.fromEntries(forcedUnits) } : {}),
+    ...(forced === undefined ? {} : { forced }),
     notReproduced: notes,
   };
 }
 
-type Slot = { key: string; end: number; width: number };
+/** The variant that a delivery rule's Assay experiment serves units no rule delivers to (decide: the flag is off). */
+const FLAG_DEFAULT = "flag-default";
 
 /**
- * The variants in allocation order with their `endOfRange`, as the mode reads them (first `value < end`). A
- * trailing empty range is the traffic cut; an empty range between variations, or a variation in several ranges,
- * cannot be written: the shares are kept, and the units in those ranges listed as moving.
+ * One delivery rule of a flag's rollout as an experiment: bucketed like an experiment, but the SDK checks
+ * neither its status nor an allowlist. Its variations are what `decide` delivers; a placeholder control (weight 0,
+ * never bucketed) stands for the flag's default, which units outside the rule get.
  */
-function allocationOf(
-  experiment: Experiment,
+function translateRule(
+  rule: Experiment & { readonly assayId: string },
   origin: string,
-  variations: readonly { id: string; key: string }[],
-  notes: string[],
-): Slot[] {
-  const raw = Array.isArray(experiment.trafficAllocation) ? experiment.trafficAllocation : [];
-  const ranges: { key: string; start: number; end: number }[] = [];
-  let previous = 0;
-  raw.forEach((entry, i) => {
-    if (!isObject(entry) || typeof entry.endOfRange !== "number" || !Number.isInteger(entry.endOfRange))
-      throw new ImportError(
-        `${origin}: trafficAllocation[${i}] needs a whole endOfRange, got ${quote(entry)}`,
-      );
-    const end = Math.min(MAX_RANGE, Math.max(previous, entry.endOfRange));
-    const variation = variations.find((v) => v.id === entry.entityId);
-    if (entry.entityId !== "" && variation === undefined)
-      notes.push(
-        `trafficAllocation[${i}] names ${quote(entry.entityId)}, not a variation: the SDK serves nobody there`,
-      );
-    ranges.push({ key: variation?.key ?? "", start: previous, end });
-    previous = end;
-  });
-  // merge neighbours of one variation, drop empty widths and the trailing unallocated ranges
-  const merged: { key: string; start: number; end: number }[] = [];
-  for (const r of ranges) {
-    if (r.end === r.start) continue;
-    const top = merged[merged.length - 1];
-    if (top !== undefined && top.key === r.key) top.end = r.end;
-    else merged.push({ ...r });
-  }
-  while (merged.length > 0 && merged[merged.length - 1]!.key === "") merged.pop();
-  const gaps = merged.filter((r) => r.key === "");
-  const repeated = new Set<string>();
-  const seen = new Set<string>();
-  for (const r of merged) {
-    if (r.key === "") continue;
-    if (seen.has(r.key)) repeated.add(r.key);
-    seen.add(r.key);
-  }
-  if (gaps.length === 0 && repeated.size === 0) {
-    const slots: Slot[] = merged.map((r) => ({ key: r.key, end: r.end, width: r.end - r.start }));
-    const end = slots.length > 0 ? slots[slots.length - 1]!.end : 0;
-    for (const v of variations)
-      if (!slots.some((s) => s.key === v.key)) slots.push({ key: v.key, end, width: 0 });
-    return slots;
-  }
-  // not expressible: each variation keeps its share, laid out one after the other
-  const width = new Map<string, number>();
-  for (const r of merged) if (r.key !== "") width.set(r.key, (width.get(r.key) ?? 0) + r.end - r.start);
-  if (gaps.length > 0)
-    notes.push(
-      `the allocation leaves ${gaps.map((g) => `[${g.start}, ${g.end})`).join(", ")} to no variation between variations: units there (and after) move; the shares are kept`,
+  context: DatafileContext,
+  notes: readonly string[],
+  exclude: readonly string[],
+): ImportedExperiment {
+  const variations = variationsOf(rule, origin);
+  const allocation = translateAllocation(rule, origin, variations, context.variations);
+  const all = [...allocation.notes, ...notes];
+  let targeting: ImportedTargeting | undefined;
+  const translated = translateOptimizelyAudiences(rule, context.audiences);
+  if (translated.ok) targeting = { include: translated.include, exclude: [...exclude] };
+  else
+    all.push(
+      `audiences ${quote(rule.audienceConditions ?? rule.audienceIds)} (${translated.reason}): units outside them do not get this rule in decide; here everyone is bucketed`,
     );
-  if (repeated.size > 0)
-    notes.push(
-      `variation(s) ${[...repeated].map((k) => quote(k)).join(", ")} hold several ranges: units in the later ones move; the shares are kept`,
-    );
-  const slots: Slot[] = [];
-  let end = 0;
-  for (const v of variations) {
-    const w = width.get(v.key) ?? 0;
-    end += w;
-    slots.push({ key: v.key, end, width: w });
-  }
-  return slots;
+  const taken = new Set(variations.map((v) => v.key));
+  let placeholder = FLAG_DEFAULT;
+  for (let n = 2; taken.has(placeholder); n++) placeholder = `${FLAG_DEFAULT}-${n}`;
+  const variants: VariantDefinition[] = [
+    { id: placeholder, weight: 0, isControl: true },
+    ...allocation.variants.map((v) => ({ ...v, isControl: false })),
+  ];
+  const hashing = hashingOf(rule, allocation, null);
+  if (hashing.ends !== undefined) hashing.ends = [0, ...hashing.ends];
+  return {
+    id: rule.assayId,
+    origin,
+    variants,
+    unit: "user",
+    traffic: allocation.traffic,
+    enabled: true,
+    hashing,
+    ...(targeting === undefined ? {} : { targeting }),
+    notReproduced: all,
+  };
 }

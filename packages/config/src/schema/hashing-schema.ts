@@ -4,6 +4,7 @@ import { type Check, INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { optimizelyModeSchema } from "./optimizely-hashing-schema.js";
 import { finiteNumber, integer, mismatch, oneOf, text } from "./scalars.js";
+import { statsigHashingSchema } from "./statsig-hashing-schema.js";
 import { type Fields, optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
 import { unleashStrategyFields, unleashStrategyValues } from "./unleash-hashing-schema.js";
 
@@ -17,9 +18,6 @@ export const HASHING_MODES: readonly HashingModeName[] = [
   "featuresignals",
   "statsig",
 ];
-
-/** The Statsig SDKs whose hash the `statsig` mode reproduces: `node-core` (the default), `node-legacy`. */
-const STATSIG_SDKS = ["node-core", "node-legacy"] as const;
 
 const MODE = oneOf(HASHING_MODES, {
   expected: `one of ${HASHING_MODES.map((m) => JSON.stringify(m)).join(", ")} (how units are bucketed; "native" is the default)`,
@@ -210,29 +208,7 @@ const MODE_SCHEMAS: { readonly [M in HashingModeName]: TableSchema<Fields, Hashi
     },
     build: (v) => Object.freeze({ mode: "featuresignals", flagKey: v.flag_key as string }),
   },
-  statsig: {
-    where: 'in hashing (mode = "statsig")',
-    fields: {
-      mode: modeField,
-      payload: required(
-        nonEmpty("a path to a Statsig config payload (download_config_specs JSON), relative to the manifest"),
-        'the Statsig payload file, e.g. payload = "./statsig.json"',
-      ),
-      experiment: optional(nonEmpty("the experiment's name in the payload")),
-      sdk: optional(
-        oneOf(STATSIG_SDKS, {
-          expected: `one of ${STATSIG_SDKS.map((m) => JSON.stringify(m)).join(", ")} (whose hash: Statsig's current server SDK, the default, or statsig-node's)`,
-        }),
-      ),
-    },
-    build: (v) =>
-      Object.freeze({
-        mode: "statsig",
-        payload: v.payload as string,
-        ...(v.experiment === undefined ? {} : { experiment: v.experiment as string }),
-        ...(v.sdk === undefined ? {} : { sdk: v.sdk as "node-core" | "node-legacy" }),
-      }),
-  },
+  statsig: statsigHashingSchema(modeField),
 };
 
 const MODE_CHECKS = Object.fromEntries(

@@ -8,6 +8,7 @@
 import { digest } from "../digest.js";
 import { staleWord, statsigSha256 } from "./padding-quirk.js";
 import { payloadSpecs, type StatsigPayload } from "./payload-formats.js";
+import { compileUnitIdCondition, type UnitIdTest } from "./unit-id-condition.js";
 
 export {
   type ConfigSpecsPayloadV2,
@@ -18,6 +19,7 @@ export {
   type SpecV2,
   type StatsigPayload,
 } from "./payload-formats.js";
+export { UNIT_ID_OPERATORS } from "./unit-id-condition.js";
 
 /**
  * Which Statsig SDK's hash to reproduce: `node-core` (`@statsig/statsig-node-core`, Statsig's current server
@@ -221,7 +223,7 @@ function unitIdOf(unit: StatsigUnit, idType: string | null | undefined): string 
 }
 
 interface CompiledCondition {
-  readonly kind: "public" | "user_bucket" | "pass_gate" | "fail_gate" | "unsupported";
+  readonly kind: "public" | "user_bucket" | "unit_id" | "pass_gate" | "fail_gate" | "unsupported";
   readonly type: string;
   readonly salt: string;
   readonly idType: string | null | undefined;
@@ -229,6 +231,7 @@ interface CompiledCondition {
   readonly number: number;
   readonly set: ReadonlySet<string> | null;
   readonly gate: string;
+  readonly unitIdTest: UnitIdTest | null;
 }
 
 const NUMERIC_OPS = new Set(["gt", "gte", "lt", "lte"]);
@@ -245,8 +248,13 @@ function compileCondition(c: SpecCondition): CompiledCondition {
     number: Number.NaN,
     set: null,
     gate: "",
+    unitIdTest: null,
   };
   if (type === "public") return { ...base, kind: "public" };
+  if (type === "unit_id") {
+    const unitIdTest = compileUnitIdCondition(operator, c.targetValue);
+    return unitIdTest ? { ...base, kind: "unit_id", unitIdTest } : { ...base, kind: "unsupported" };
+  }
   if (type === "pass_gate" || type === "fail_gate") {
     return typeof c.targetValue === "string"
       ? { ...base, kind: type, gate: c.targetValue }
@@ -269,9 +277,42 @@ function compileCondition(c: SpecCondition): CompiledCondition {
   return { ...base, kind: "unsupported" };
 }
 
+/**
+ * Whether a condition needs more than the unit id to decide (user fields, IP, user agent, environment, time,
+ * id lists, an unknown type or operator): what {@link StatsigEvaluator} cannot evaluate. `public`,
+ * `user_bucket`, `unit_id` (string comparisons of the id) and `pass_gate` / `fail_gate` themselves do not
+ * (the gate they name may).
+ */
+export function needsContext(condition: SpecCondition): boolean {
+  return compileCondition(condition).kind === "unsupported";
+}
+
+/** A rule of a spec that reaches a condition needing more than the unit id, and which condition. */
+export interface ContextRule {
+  /** The rule's id in the spec evaluated. */
+  readonly ruleId: string;
+  /** The spec holding the condition: the spec itself, or a gate its rule names (through any depth). */
+  readonly spec: string;
+  readonly conditionType: string;
+}
+
+/** Options of {@link StatsigEvaluator}. */
+export interface StatsigEvaluatorOptions {
+  /** Whose SHA-256 to reproduce (default `node-core`). */
+  readonly sdk?: StatsigSdk;
+  /**
+   * Rules never evaluated, by spec name: rule ids of that spec that are passed over as if their conditions did
+   * not hold. For the rules an Assay manifest decides by its own `targeting` (a Statsig experiment's targeting
+   * gate: every unit reaching the hash has passed it), so that the rest of the spec is evaluated from the unit
+   * alone.
+   */
+  readonly skipRules?: Readonly<Record<string, readonly string[]>>;
+}
+
 interface CompiledSpec {
   readonly spec: Spec;
   readonly rules: readonly { readonly rule: SpecRule; readonly conditions: readonly CompiledCondition[] }[];
+  readonly skipped: ReadonlySet<string>;
 }
 
 /**
@@ -300,11 +341,13 @@ export class StatsigEvaluator {
   private readonly sdk: StatsigSdk;
 
   /** Compiles a payload of either format; `sdk` picks whose SHA-256 to reproduce (default `node-core`). */
-  constructor(payload: StatsigPayload, options: { readonly sdk?: StatsigSdk } = {}) {
+  constructor(payload: StatsigPayload, options: StatsigEvaluatorOptions = {}) {
     this.sdk = options.sdk ?? DEFAULT_STATSIG_SDK;
+    const skip = options.skipRules ?? {};
     const compile = (spec: Spec): CompiledSpec => ({
       spec,
       rules: spec.rules.map((rule) => ({ rule, conditions: rule.conditions.map(compileCondition) })),
+      skipped: new Set(Object.hasOwn(skip, spec.name) ? skip[spec.name] : []),
     });
     const specs = payloadSpecs(payload);
     for (const s of specs.gates) this.gates.set(s.name, compile(s));
@@ -341,10 +384,50 @@ export class StatsigEvaluator {
     return this.getConfig(experiment, u).groupName;
   }
 
+  /**
+   * The rules of dynamic config (experiment) `name`, skipped ones aside, that reach a condition needing more
+   * than the unit id, directly or through the gates they name: evaluating a unit that gets to one throws
+   * {@link UnsupportedConditionError}. Empty when the unit alone decides every unit's group.
+   */
+  contextRules(name: string): ContextRule[] {
+    const spec = this.configs.get(name);
+    if (!spec) return [];
+    const found: ContextRule[] = [];
+    for (const { rule, conditions } of spec.rules) {
+      if (spec.skipped.has(rule.id)) continue;
+      const reached = this.undecidable(spec.spec.name, conditions, new Set([spec.spec.name]));
+      if (reached) found.push({ ruleId: rule.id, ...reached });
+    }
+    return found;
+  }
+
+  private undecidable(
+    specName: string,
+    conditions: readonly CompiledCondition[],
+    visiting: Set<string>,
+  ): { spec: string; conditionType: string } | undefined {
+    for (const c of conditions) {
+      if (c.kind === "unsupported") return { spec: specName, conditionType: c.type };
+      if (c.kind !== "pass_gate" && c.kind !== "fail_gate") continue;
+      const gate = this.gates.get(c.gate);
+      // an unknown gate fails, as in the SDK; a gate naming itself (through others) is Statsig's to refuse
+      if (!gate || visiting.has(c.gate)) continue;
+      visiting.add(c.gate);
+      for (const r of gate.rules) {
+        if (gate.skipped.has(r.rule.id)) continue;
+        const reached = this.undecidable(c.gate, r.conditions, visiting);
+        if (reached) return reached;
+      }
+      visiting.delete(c.gate);
+    }
+    return undefined;
+  }
+
   private evaluate(compiled: CompiledSpec, unit: StatsigUnit): Evaluation {
     const spec = compiled.spec;
     if (!spec.enabled) return result(false, "disabled", null, false, null);
     for (const { rule, conditions } of compiled.rules) {
+      if (compiled.skipped.has(rule.id)) continue;
       let pass = true;
       for (const c of conditions) if (!this.condition(spec.name, c, unit)) pass = false;
       if (!pass) continue;
@@ -370,6 +453,8 @@ export class StatsigEvaluator {
         const gate = this.checkGate(c.gate, unit).value;
         return c.kind === "fail_gate" ? !gate : gate;
       }
+      case "unit_id":
+        return c.unitIdTest!(unitIdOf(unit, c.idType));
       case "user_bucket": {
         const input = c.salt + "." + (unitIdOf(unit, c.idType) ?? "");
         let bucket = this.buckets.get(input);
