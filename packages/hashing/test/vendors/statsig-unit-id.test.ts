@@ -37,7 +37,7 @@ const idGate = (name: string, conditions: unknown[], idType = "userID") => ({
 const ids = randomIds(6000, 77);
 // targets taken from the ids themselves (in another case), so that the lists do match some units; well-formed
 // ones only (the SDK's JSON reader refuses a payload string holding an unpaired surrogate)
-const someIds = ids.filter((id, i) => i % 50 === 0 && id.isWellFormed());
+const someIds = ids.filter((id, i) => i % 50 === 0 && !/[\ud800-\udfff]/.test(id));
 const GATES = {
   id_any: [
     idCondition(
