@@ -60,6 +60,11 @@ export interface AssayGeneration {
   readonly version: number;
   /** The content hash of the manifest's text (see `manifestVersionOf`). */
   readonly manifestVersion: string;
+  /**
+   * The environment every record of this version names: the one selected (`env`, `ASSAY_ENV`, the manifest's
+   * `environment`), else DEFAULT_ENVIRONMENT.
+   */
+  readonly environment: string;
 }
 
 /**
@@ -282,6 +287,7 @@ export class Assay {
       ...(options.eventId !== undefined ? { eventId: options.eventId } : {}),
       manifestVersion: generation.manifestVersion,
       phase: route.definition.phase ?? 1,
+      environment: generation.environment,
     });
   }
 
@@ -298,24 +304,27 @@ export class Assay {
     options: RecordOptions = {},
   ): Promise<void> {
     return this.reported(
-      () => this.recordOutcome(experiment, metric, value, ctx, options, this.routes),
+      () => this.recordOutcome(experiment, metric, value, ctx, options, this.generation),
       experiment,
     );
   }
 
   // Not async, like recordExposure.
-  /** @internal also a snapshot's, over its own routes. */
+  /**
+   * @internal also a snapshot's, over its own generation: the outcome counts in the experiment's phase of
+   * that generation (an outcome recorded after a re-randomization belongs to the new phase).
+   */
   recordOutcome(
     experiment: string,
     metric: string,
     value: OutcomeInput,
     ctx: ExperimentContext,
     options: RecordOptions,
-    routes: ReadonlyMap<string, ExperimentRoute>,
+    generation: AssayGeneration,
   ): Promise<void> {
     requireOptions(options, "track");
-    const route = routes.get(experiment);
-    if (route === undefined) throw notFound(experiment, routes.keys());
+    const route = generation.routes.get(experiment);
+    if (route === undefined) throw notFound(experiment, generation.routes.keys());
     requireId(metric, "metric");
     return route.plugin.recordOutcome({
       experiment,
@@ -324,10 +333,15 @@ export class Assay {
       ...unitOf(ctx),
       timestamp: options.timestamp ?? new Date(),
       ...(options.eventId !== undefined ? { eventId: options.eventId } : {}),
+      phase: route.definition.phase ?? 1,
+      environment: generation.environment,
     });
   }
 
-  /** Per-variant exposed units and per-metric sufficient statistics, computed by the event store. */
+  /**
+   * Per-variant exposed units and per-metric sufficient statistics, computed by the event store, of this
+   * client's environment and the experiment's current phase unless `query` names others.
+   */
   async summarize(
     experiment: string,
     query: Omit<SummaryQuery, "experiment"> = {},
@@ -336,7 +350,18 @@ export class Assay {
     const route = this.routes.get(experiment);
     if (route === undefined) throw notFound(experiment, this.routes.keys());
     const unit = route.definition.unit === "session" ? "session" : "user";
-    return this.store.summarize({ unit, ...query, experiment });
+    return this.store.summarize({
+      unit,
+      environment: this.generation.environment,
+      phase: route.definition.phase ?? 1,
+      ...query,
+      experiment,
+    });
+  }
+
+  /** The environment this client records under (see AssayGeneration.environment). */
+  get environment(): string {
+    return this.generation.environment;
   }
 
   /** The declared experiments, in manifest order. */

@@ -58,6 +58,11 @@ export interface DashboardSource {
    * an ingest is answered once its records are durable. Without it the event routes answer 503.
    */
   readonly events?: EventStore;
+  /**
+   * The environment ingested records are stored under when they name none (the runtime's
+   * `assay.environment`); default "default".
+   */
+  readonly environment?: string;
   /** The pipeline's counters (queue depth, failures, refusals) for `/metrics`; undefined without a pipeline. */
   pipelineStats?(): PipelineCounters | undefined;
   /**

@@ -70,6 +70,7 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
       report: (definition, summary) => reportOf(definition, summary, undefined) as DashboardReport,
       // The HTTP API ingests through the runtime's pipeline and exports from its store; close drains it.
       events: assay.store,
+      environment: assay.environment,
       pipelineStats: () => assay.pipelineStats,
       manifestStatus: () => assay.manifestStatus(),
       // OFREP evaluates through the very client: the answers are assign()'s and assay.flags'.

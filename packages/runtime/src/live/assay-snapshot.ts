@@ -74,7 +74,7 @@ export class AssaySnapshot {
     );
   }
 
-  /** As `Assay.track`: recorded through this version's backend for the experiment. */
+  /** As `Assay.track`: recorded through this version's backend for the experiment, in its phase of this version. */
   track(
     experiment: string,
     metric: string,
@@ -83,7 +83,7 @@ export class AssaySnapshot {
     options: RecordOptions = {},
   ): Promise<void> {
     return this.client.reported(
-      () => this.client.recordOutcome(experiment, metric, value, ctx, options, this.routes),
+      () => this.client.recordOutcome(experiment, metric, value, ctx, options, this.generation),
       experiment,
     );
   }

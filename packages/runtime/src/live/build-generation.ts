@@ -1,5 +1,6 @@
 import { issueAt, type Manifest, ManifestError } from "@assay/config";
 import {
+  DEFAULT_ENVIRONMENT,
   type EventStore,
   type ExperimentPlugin,
   type FeatureFlagPlugin,
@@ -97,6 +98,7 @@ export async function buildGeneration(
     sticky,
     version: identity.version,
     manifestVersion: identity.manifestVersion,
+    environment: manifest.environment ?? DEFAULT_ENVIRONMENT,
   };
 }
 

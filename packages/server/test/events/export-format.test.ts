@@ -16,7 +16,7 @@ describe("CSV export cells", () => {
       timestamp: at,
     } as unknown as StoredEvent;
     expect(csvLine(exposure)).toBe(
-      `"'=HYPERLINK(""http://x"",""y"")",exposure,checkout,'@SUM(A1),,,,'+1-555,'-s,${at.toISOString()}`,
+      `"'=HYPERLINK(""http://x"",""y"")",exposure,checkout,'@SUM(A1),,,,'+1-555,'-s,${at.toISOString()},default,1,`,
     );
     const outcome = {
       type: "outcome",
@@ -27,6 +27,15 @@ describe("CSV export cells", () => {
       userId: "u1",
       timestamp: at,
     } as unknown as StoredEvent;
-    expect(csvLine(outcome)).toBe(`e1,outcome,checkout,,refund,numeric,-12.5,u1,,${at.toISOString()}`);
+    expect(csvLine(outcome)).toBe(
+      `e1,outcome,checkout,,refund,numeric,-12.5,u1,,${at.toISOString()},default,1,`,
+    );
+    const staged = {
+      ...exposure,
+      environment: "staging",
+      phase: 3,
+      manifestVersion: "sha256:0123456789abcdef",
+    };
+    expect(csvLine(staged as StoredEvent).endsWith(",staging,3,sha256:0123456789abcdef")).toBe(true);
   });
 });

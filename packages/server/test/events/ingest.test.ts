@@ -214,3 +214,46 @@ describe("hostile input", () => {
     expect(res.body.error).toBe("unsupported-media-type");
   });
 });
+
+describe("environments and phases of ingested records", () => {
+  it("keeps a record's own environment and phase, and gives the others the server's and the experiment's", async () => {
+    const res = await post(`${server.url}/v1/exposures`, [
+      { experiment: "checkout", variantId: "control", userId: "env-1", environment: "staging", phase: 7 },
+      { experiment: "checkout", variantId: "control", userId: "env-2", environment: "staging", phase: 7 },
+      { experiment: "checkout", variantId: "treatment", userId: "env-3" },
+    ]);
+    expect(res.status).toBe(202);
+    await post(`${server.url}/v1/outcomes`, {
+      experiment: "checkout",
+      metric: "bought",
+      value: true,
+      userId: "env-1",
+      environment: "staging",
+      phase: 7,
+    });
+    const staged = await server.assay.summarize("checkout", { environment: "staging", phase: 7 });
+    expect(staged.scope).toMatchObject({ environment: "staging", phase: 7, phases: [7] });
+    expect(staged.variants).toEqual([{ variantId: "control", exposedUnits: 2, exposures: 2 }]);
+    expect(staged.metrics[0]?.variants[0]).toMatchObject({ n: 2, sum: 1 });
+    const here = await server.assay.summarize("checkout");
+    expect(here.scope).toMatchObject({ environment: "default", phase: 1 });
+    expect(here.variants.find((v) => v.variantId === "control")?.exposures ?? 0).toBeGreaterThanOrEqual(0);
+    const page = await server.assay.store.scanEvents?.({ experiment: "checkout", limit: 50_000 });
+    const env3 = page?.events.find((e) => e.userId === "env-3");
+    expect(env3).toBeDefined();
+    expect(env3?.environment ?? "default").toBe("default");
+    expect(env3?.phase ?? 1).toBe(1);
+  });
+
+  it("refuses an environment that is not a name and a phase below 1, naming the field", async () => {
+    const res = await post(`${server.url}/v1/exposures`, [
+      { experiment: "checkout", variantId: "control", userId: "bad-1", environment: "prod uction" },
+      { experiment: "checkout", variantId: "control", userId: "bad-2", phase: 0 },
+    ]);
+    expect(res.status).toBe(400);
+    const fields = (res.body as { problems: Array<{ index: number; field: string }> }).problems.map(
+      (p) => `${p.index}:${p.field}`,
+    );
+    expect(fields).toEqual(expect.arrayContaining(["0:environment", "1:phase"]));
+  });
+});

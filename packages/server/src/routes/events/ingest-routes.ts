@@ -40,7 +40,7 @@ export function ingestRoutes(holder: SourceHolder, options: IngestRouteOptions) 
             message: "this server was started without an event store to ingest into",
           });
         }
-        const batch = recordBatch(kind, request.body, source.experiments());
+        const batch = recordBatch(kind, request.body, source.experiments(), source.environment);
         if (!batch.ok) {
           return reply.code(400).send({
             error: "invalid-records",

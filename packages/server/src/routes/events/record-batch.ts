@@ -1,4 +1,5 @@
 import {
+  DEFAULT_ENVIRONMENT,
   DEFAULT_TIMESTAMP_WINDOW,
   type ExperimentDefinition,
   exposureEvent,
@@ -52,6 +53,7 @@ export function recordBatch(
   kind: RecordKind,
   body: unknown,
   experiments: readonly ExperimentDefinition[],
+  environment: string = DEFAULT_ENVIRONMENT,
   now: number = Date.now(),
 ): BatchResult {
   const records = Array.isArray(body) ? body : [body];
@@ -84,8 +86,13 @@ export function recordBatch(
       continue;
     }
     const found: RecordProblem[] = [];
-    const event = toStoredEvent(kind, record as Record<string, unknown>, declared, now, (field, message) =>
-      found.push({ index, field, message }),
+    const event = toStoredEvent(
+      kind,
+      record as Record<string, unknown>,
+      declared,
+      environment,
+      now,
+      (field, message) => found.push({ index, field, message }),
     );
     if (found.length > 0) problems.push(...found);
     else if (event !== undefined) events.push(event);
@@ -102,6 +109,7 @@ function toStoredEvent(
   kind: RecordKind,
   r: Record<string, unknown>,
   declared: ReadonlyMap<string, ExperimentDefinition>,
+  environment: string,
   now: number,
   report: Report,
 ): StoredEvent | undefined {
@@ -157,12 +165,21 @@ function toStoredEvent(
     ...(fields.userId === undefined ? {} : { userId: fields.userId as string }),
     ...(fields.sessionId === undefined ? {} : { sessionId: fields.sessionId as string }),
     ...(fields.eventId === undefined ? {} : { eventId: fields.eventId as string }),
+    // where and in which phase: the record's own, else the server's environment and the experiment's phase
+    environment: typeof r.environment === "string" ? r.environment : environment,
+    phase: typeof r.phase === "number" ? r.phase : (definition?.phase ?? 1),
   };
   if (kind === "outcome") {
     if (value === undefined) return undefined;
     return outcomeEvent({ experiment, metric: fields.metric as string, value, timestamp, ...unit });
   }
-  return exposureEvent({ experiment, variantId: fields.variantId as string, timestamp, ...unit });
+  return exposureEvent({
+    experiment,
+    variantId: fields.variantId as string,
+    timestamp,
+    ...unit,
+    ...(typeof r.manifestVersion === "string" ? { manifestVersion: r.manifestVersion } : {}),
+  });
 }
 
 /** ISO 8601 with a date, a time and a zone (`Z` or `±hh:mm`): a zone-less time would be read in the server's. */

@@ -16,7 +16,15 @@ const timestamp = {
   ],
 } as const;
 
-/** `{ experiment, variantId, userId | sessionId, eventId?, timestamp? }`: the core's ExposureRecord. */
+/** An environment name, as the core's records take it (letters, digits, `_`, `-`). */
+const environment = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
+/** An experiment's phase: its manifest `version`. */
+const phase = { type: "integer", minimum: 1, maximum: 2_147_483_647 } as const;
+
+/**
+ * `{ experiment, variantId, userId | sessionId, eventId?, timestamp?, environment?, phase?, manifestVersion? }`:
+ * the core's ExposureRecord. Environment and phase default to the server's and the experiment's current one.
+ */
 export const EXPOSURE_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -29,10 +37,16 @@ export const EXPOSURE_SCHEMA = {
     sessionId: id,
     eventId: id,
     timestamp,
+    environment,
+    phase,
+    manifestVersion: { type: "string", pattern: "^[a-z0-9]{1,16}:[0-9a-f]{8,64}$" },
   },
 } as const;
 
-/** `{ experiment, metric, value, userId | sessionId, eventId?, timestamp? }`: the core's OutcomeRecord. */
+/**
+ * `{ experiment, metric, value, userId | sessionId, eventId?, timestamp?, environment?, phase? }`: the core's
+ * OutcomeRecord, with the same defaults.
+ */
 export const OUTCOME_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -60,6 +74,8 @@ export const OUTCOME_SCHEMA = {
     sessionId: id,
     eventId: id,
     timestamp,
+    environment,
+    phase,
   },
 } as const;
 

@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@assay/core";
+import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, type StoredEvent } from "@assay/core";
 
 /** The formats `GET /v1/export` writes. */
 export type ExportFormat = "ndjson" | "csv";
@@ -10,7 +10,7 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 /** The CSV columns, in order; NDJSON objects carry the same fields, camelCase, the absent ones left out. */
 export const CSV_HEADER =
-  "event_id,type,experiment,variant_id,metric,kind,value,user_id,session_id,timestamp";
+  "event_id,type,experiment,variant_id,metric,kind,value,user_id,session_id,timestamp,environment,phase,manifest_version";
 
 /** One event as one NDJSON line (no newline). */
 export function ndjsonLine(event: StoredEvent): string {
@@ -19,6 +19,9 @@ export function ndjsonLine(event: StoredEvent): string {
     ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
   };
   const timestamp = event.timestamp.toISOString();
+  // written out, defaults included: a warehouse table wants the column filled
+  const environment = event.environment ?? DEFAULT_ENVIRONMENT;
+  const phase = event.phase ?? DEFAULT_PHASE;
   if (event.type === "exposure") {
     return JSON.stringify({
       eventId: event.eventId,
@@ -27,6 +30,9 @@ export function ndjsonLine(event: StoredEvent): string {
       variantId: event.variantId,
       ...unit,
       timestamp,
+      environment,
+      phase,
+      ...(event.manifestVersion === undefined ? {} : { manifestVersion: event.manifestVersion }),
     });
   }
   return JSON.stringify({
@@ -38,6 +44,8 @@ export function ndjsonLine(event: StoredEvent): string {
     value: event.value.value,
     ...unit,
     timestamp,
+    environment,
+    phase,
   });
 }
 
@@ -55,6 +63,9 @@ export function csvLine(event: StoredEvent): string {
     event.userId ?? "",
     event.sessionId ?? "",
     event.timestamp.toISOString(),
+    event.environment ?? DEFAULT_ENVIRONMENT,
+    String(event.phase ?? DEFAULT_PHASE),
+    exposure ? (event.manifestVersion ?? "") : "",
   ]
     .map((cell, column) => csvCell(column === VALUE_COLUMN ? cell : defuseFormula(cell)))
     .join(",");
