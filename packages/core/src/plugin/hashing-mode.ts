@@ -75,6 +75,22 @@ export interface OptimizelyHashing {
   readonly group?: OptimizelyGroup;
   /** The datafile's `forcedVariations`: variant id -> unit ids, served (and enrolled) before any hashing. */
   readonly allowlist?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Experiments `decide` tries before this one (a flag's experiments, before its delivery rules): a unit one of
+   * them serves is not in this one.
+   */
+  readonly after?: readonly OptimizelyPrior[];
+}
+
+/** An experiment tried before: the units its allowlist names or its buckets serve (inside its group) are taken. */
+export interface OptimizelyPrior {
+  /** Its experiment id (the bucketing key is `bucketingId + experiment`). */
+  readonly experiment: string;
+  /** The bucket ranges `[start, end)` of its allocation that serve a variation. */
+  readonly served: readonly (readonly [number, number])[];
+  readonly group?: OptimizelyGroup;
+  /** The units its allowlist serves. */
+  readonly allowlist?: readonly string[];
 }
 
 /** One `trafficAllocation` entry of an Optimizely experiment: values below `end` (from the previous end) go to `variant`. */

@@ -15,6 +15,7 @@ export type {
   OptimizelyGroup,
   OptimizelyGroupRange,
   OptimizelyHashing,
+  OptimizelyPrior,
   OptimizelyRange,
   PostHogHashing,
   StatsigHashing,
