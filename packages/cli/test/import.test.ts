@@ -250,8 +250,8 @@ describe("the assay import command", () => {
     expect(encrypted.stderr).toContain("the payload is encrypted");
     expect(cli(["import", "growthbook", join(dir, "bad.json")]).code).toBe(1);
     expect(cli(["import", "posthog", join(dir, "enc.json")]).stderr).toContain("`flags`");
-    const unknown = cli(["import", "statsig", join(dir, "enc.json")]);
+    const unknown = cli(["import", "launchdarkly", join(dir, "enc.json")]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown vendor "statsig"');
+    expect(unknown.stderr).toContain('unknown vendor "launchdarkly"');
   });
 });

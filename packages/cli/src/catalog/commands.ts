@@ -116,16 +116,22 @@ ${ENV_FLAG}
   },
   results: {
     summary: "an experiment's exposures, metrics and statistical report",
-    help: `usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]
+    help: `usage: assay results <experiment> [--metric M]... [--daily] [--json] [--env NAME] [--phase N]
+                     [--manifest PATH]
 
 Per variant the exposed units and exposures, per metric n / mean / sum, as the manifest's event store
 summarizes them, then the statistics report: the analysis plan's decision, or without a plan an exploratory
-comparison of every metric. A store that cannot be reached exits 3.
+comparison of every metric. Only the events of one environment and one phase count: environments sharing a
+store never mix, and phases (an experiment's version) are never pooled. A store that cannot be reached
+exits 3.
 
 options:
   --metric M       show only this metric (repeatable); with a plan, the decision still uses the whole plan
   --daily          add the cumulative per-day series
   --json           print the report as JSON
+  --env NAME       the environment whose events to read, and whose env.NAME blocks apply (default
+                   $ASSAY_ENV, else the manifest's environment, else "default")
+  --phase N        the phase to read (default the experiment's version in the manifest)
 ${MANIFEST_FLAG}
   -h, --help       this help
 `,
@@ -197,9 +203,11 @@ example:
     load: async () => (await import("../commands/simulate.js")).simulate,
   },
   import: {
-    summary: "an assay.toml reproducing GrowthBook's, PostHog's, Optimizely's or Unleash's assignments",
+    summary:
+      "an assay.toml reproducing GrowthBook's, PostHog's, Optimizely's, Unleash's or Statsig's assignments",
     help: `usage: assay import (growthbook <payload.json> | posthog <flag-definitions.json>
-                     | optimizely <datafile.json> | unleash <features.json>) [-o FILE] [--force]
+                     | optimizely <datafile.json> | unleash <features.json>
+                     | statsig <specs.json>) [-o FILE] [--force]
 
 Prints (or writes to FILE) an assay.toml whose experiments reproduce the vendor's assignments with the vendor's
 hashing. Simple targeting becomes targeting rules (GrowthBook conditions: strings with equality, $in, $nin,
@@ -207,8 +215,13 @@ $ne, $exists, $regex, numbers with $gt/$gte/$lt/$lte, $and, $not/$nor of one rul
 condition: exact, is_not, icontains, starts_with, ends_with, regex, gt/gte/lt/lte, is_set, and its rollout;
 Optimizely audiences: an AND of exact, exists, substring on strings; Unleash constraints: IN, NOT_IN,
 STR_CONTAINS, STR_STARTS_WITH, STR_ENDS_WITH, inverted), Optimizely's forcedVariations and Unleash's userId
-overrides forced units, for attributes passed as strings. What cannot be reproduced is listed per experiment on stderr and as
-comments in the manifest; stderr also names the targeting carried over. A payload file of - reads stdin.
+overrides forced units, for attributes passed as strings. Statsig (download_config_specs, v1 or v2): the
+manifest's statsig mode reads the payload file itself (its path written relative to FILE), and a targeting
+gate of one rule becomes targeting rules (user fields and unit ids with any, none, their _case_sensitive
+forms, str_starts_with_any, str_ends_with_any, str_contains_any/none, eq, neq, gt/gte/lt/lte, str_matches;
+fail_gate/pass_gate), its rule passed over by the mode (hashing.skip_rules). What cannot be reproduced is
+listed per experiment on stderr and as comments in the manifest; stderr also names the targeting carried
+over. A payload file of - reads stdin (not for statsig: the mode needs the file).
 
 options:
   -o, --output FILE  write the manifest to FILE instead of stdout
