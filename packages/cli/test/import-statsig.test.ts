@@ -202,6 +202,43 @@ describe("assay import statsig", () => {
     expect(moved.get("onboarding_v2")).toBeGreaterThan(1_000);
   });
 
+  it("reads the v1 format (spec lists, conditions inline) as the v2 one", () => {
+    const inline = (spec: { rules: { conditions: string[] }[] }) => ({
+      ...spec,
+      rules: spec.rules.map((r) => ({ ...r, conditions: r.conditions.map((k) => payload.condition_map[k]) })),
+    });
+    const list = (specs: Record<string, { rules: { conditions: string[] }[] }>) =>
+      Object.entries(specs).map(([name, spec]) => ({ name, ...inline(spec) }));
+    const v1 = {
+      feature_gates: list(payload.feature_gates),
+      dynamic_configs: list(payload.dynamic_configs),
+      layer_configs: list(payload.layer_configs),
+      has_updates: true,
+      time: payload.time,
+    };
+    const fromV1 = importStatsig(v1, { payloadPath: "./statsig-specs.json" });
+    expect(fromV1.experiments.map((e) => e.origin.replace(/ \(.*\)$/, ""))).toEqual(
+      result.experiments.map((e) => e.origin.replace(/ \(.*\)$/, "")),
+    );
+    expect(fromV1.experiments.map(({ origin, ...e }) => e)).toEqual(
+      result.experiments.map(({ origin, ...e }) => e),
+    );
+  });
+
+  it("names the JSON path of what it cannot read", () => {
+    const broken = structuredClone(payload);
+    broken.dynamic_configs.checkout_flow.rules[1].conditions = ["404"];
+    expect(() => importStatsig(broken, { payloadPath: "./x.json" })).toThrow(
+      '$.dynamic_configs.checkout_flow.rules[1].conditions[0]: names condition "404", which $.condition_map does not hold',
+    );
+    const noSalt = structuredClone(payload);
+    delete noSalt.feature_gates.employees.salt;
+    expect(() => importStatsig(noSalt, { payloadPath: "./x.json" })).toThrow(
+      "$.feature_gates.employees.salt: not a string",
+    );
+    expect(() => importStatsig({ flags: [] }, { payloadPath: "./x.json" })).toThrow("download_config_specs");
+  });
+
   it("the command writes the manifest with the payload path relative to it, and refuses stdin", () => {
     const dir = tempDir({});
     copyFileSync(FIXTURE, join(dir, "specs.json"));
