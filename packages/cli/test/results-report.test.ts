@@ -160,7 +160,8 @@ function expected(experiment: string): unknown {
   const plan = PLANS[experiment];
   const summary = summaries.get(experiment);
   if (plan === undefined || summary === undefined) throw new Error(experiment);
-  return JSON.parse(JSON.stringify(evaluate(plan, summary)));
+  // the report also names the environment and phase the summary covered (one phase here: no note)
+  return JSON.parse(JSON.stringify({ ...evaluate(plan, summary), scope: summary.scope }));
 }
 
 /** The cells of the report row of `metric` in the comparison table (columns are 2+ spaces apart). */

@@ -5,6 +5,7 @@ import type {
   ExperimentDefinition,
   ExperimentSummary,
   RatioPair,
+  SummaryScope,
   WindowRequest,
 } from "@assay/core";
 import {
@@ -16,6 +17,7 @@ import {
   srm,
   type TreatmentReport,
 } from "@assay/stats";
+import { scopeNotes } from "./scope-notes.js";
 import { table } from "./table.js";
 
 /** A metric of the exploratory report: no role and no direction were declared, so no win or loss either. */
@@ -42,7 +44,11 @@ export interface ExploratoryReport
   }>;
 }
 
-export type ResultsReport = ExperimentReport | ExploratoryReport;
+/**
+ * The report of `assay results`: `evaluate`'s, or the exploratory one; with the environment and phase the
+ * summary covered (`scope`), and what the report says of them among its warnings (see scopeNotes).
+ */
+export type ResultsReport = (ExperimentReport | ExploratoryReport) & { readonly scope?: SummaryScope };
 
 const NO_PLAN_REASON =
   "no analysis plan in the manifest: exploratory comparison of every recorded metric, no decision; " +
@@ -61,8 +67,13 @@ export function reportOf(
   only: readonly string[] | undefined,
 ): ResultsReport {
   const plan = (definition as ExperimentEntry).analysis;
-  if (plan === undefined) return exploratory(definition, summary);
-  const report = evaluate(plan, summary);
+  const scoped = <R extends ExperimentReport | ExploratoryReport>(report: R): R & { scope?: SummaryScope } => {
+    if (summary.scope === undefined) return report;
+    const warnings = [...report.warnings, ...scopeNotes(definition, summary)];
+    return { ...report, scope: summary.scope, warnings } as R & { scope?: SummaryScope };
+  };
+  if (plan === undefined) return scoped(exploratory(definition, summary));
+  const report = scoped(evaluate(plan, summary));
   if (only === undefined) return report;
   return {
     ...report,

@@ -18,7 +18,8 @@ import {
 } from "./report.js";
 import { table } from "./table.js";
 
-const USAGE = "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--manifest PATH]";
+const USAGE =
+  "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--env NAME] [--phase N] [--manifest PATH]";
 
 /**
  * `assay results`: per variant the exposed units, and per metric n / mean / sum, as computed by the event
@@ -35,18 +36,23 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       json: { type: "boolean" },
       daily: { type: "boolean" },
       manifest: { type: "string" },
+      env: { type: "string" },
+      phase: { type: "string" },
     },
     USAGE,
   );
+  const phase = phaseOf(values.phase);
   const experiment = positionals[0];
   if (experiment === undefined || positionals.length > 1) throw new CliError(USAGE, EXIT.USAGE);
   // One attempt at the store: at a terminal "the store is down" (exit 3) is wanted now, not after the
   // runtime's 30 s of startup retries meant for an app that starts before its database.
   const manifest = manifestPath(values.manifest, io);
+  // --env selects the environment's blocks and the events recorded there (default ASSAY_ENV, as an app's).
   const assay = await createAssay({
     manifest,
     handleSignals: false,
     storeStartupTimeoutMs: 0,
+    ...(values.env === undefined ? {} : { env: values.env }),
   });
   try {
     const definition = assay.experiments().find((e) => e.id === experiment);
@@ -68,6 +74,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
         ? { metrics: (definition === undefined ? undefined : plannedOutcomes(definition)) ?? values.metric }
         : {}),
       ...(values.daily === true ? { daily: true } : {}),
+      ...(phase === undefined ? {} : { phase }),
       ...(ratios.length === 0 ? {} : { ratios }),
       ...(capped.length === 0 ? {} : { capped }),
       ...(windowed.length === 0 ? {} : { windowed }),
@@ -111,8 +118,26 @@ async function simulatedLine(manifest: string, experiment: string): Promise<stri
   return `simulated data: ${note.users.toLocaleString("en-US")} visitors over ${note.days} days to ${note.end} by assay simulate --seed ${note.seed}, ${effects}${note.srm === undefined ? "" : `, sample-ratio mismatch ${note.srm}`}`;
 }
 
+/** `--phase N`: a whole number from 1; undefined when not given (the experiment's current phase). */
+function phaseOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const phase = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(phase) || phase < 1 || phase > 2_147_483_647) {
+    throw new CliError(
+      `--phase ${text}: a phase is a whole number from 1 (the manifest's version)`,
+      EXIT.USAGE,
+    );
+  }
+  return phase;
+}
+
 function render(summary: ExperimentSummary, storeName: string, simulated?: string): string {
-  const out: string[] = [`${summary.experiment} (events from the ${storeName} store)`, ""];
+  const scope = summary.scope;
+  const where =
+    scope === undefined
+      ? ""
+      : `; environment ${scope.environment}, phase ${scope.phase}${scope.phases.length > 1 ? ` (phases with data: ${scope.phases.join(", ")})` : ""}`;
+  const out: string[] = [`${summary.experiment} (events from the ${storeName} store${where})`, ""];
   if (simulated !== undefined) out.splice(1, 0, simulated);
   if (summary.variants.length === 0) return `${out.join("\n")}no exposures recorded yet\n`;
   out.push(
