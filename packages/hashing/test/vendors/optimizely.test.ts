@@ -253,3 +253,83 @@ describe("compileAllocation (the manifest's optimizely mode, no datafile) agains
     expect(checkout.bucket("someone-else", "forced-user")).toBe(2);
   });
 });
+
+describe("compileAllocation's after (experiments decide tries first) against decide", () => {
+  const v = (id: string, key: string) => ({ id, key, featureEnabled: true, variables: [] });
+  const flagDatafile = {
+    ...datafile,
+    experiments: [
+      {
+        status: "Running",
+        key: "flag-test",
+        layerId: "l1",
+        id: "61",
+        audienceIds: [],
+        forcedVariations: { "qa-1": "b" },
+        variations: [v("611", "a"), v("612", "b")],
+        trafficAllocation: [
+          { entityId: "611", endOfRange: 1500 },
+          { entityId: "", endOfRange: 2500 },
+          { entityId: "612", endOfRange: 4000 },
+        ],
+      },
+    ],
+    groups: [],
+    featureFlags: [{ id: "f", key: "flag", experimentIds: ["61"], rolloutId: "r", variables: [] }],
+    rollouts: [
+      {
+        id: "r",
+        experiments: [
+          {
+            status: "Running",
+            key: "everyone-else",
+            layerId: "l2",
+            id: "62",
+            audienceIds: [],
+            forcedVariations: {},
+            variations: [v("621", "on")],
+            trafficAllocation: [{ entityId: "621", endOfRange: 6000 }],
+          },
+        ],
+      },
+    ],
+  };
+  let client: ReturnType<typeof createInstance>;
+  beforeAll(async () => {
+    client = createInstance({
+      projectConfigManager: createStaticProjectConfigManager({ datafile: JSON.stringify(flagDatafile) }),
+    });
+    await client.onReady({ timeout: 5000 });
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  it("the rule serves only units the flag's experiment does not (its hole included): 20,000 ids, 0 differences", () => {
+    const rule = optimizely.compileAllocation({
+      experimentId: "62",
+      allocation: [{ to: 0, end: 6000 }],
+      after: [
+        {
+          experimentId: "61",
+          served: [
+            [0, 1500],
+            [2500, 4000],
+          ],
+          allowlist: new Set(["qa-1"]),
+        },
+      ],
+    });
+    let delivered = 0;
+    for (const id of [...randomIds(20000, 99), "qa-1"]) {
+      const decision = client.createUserContext(id)!.decide("flag");
+      const expected = decision.ruleKey === "everyone-else" ? decision.variationKey : null;
+      const got = rule.bucket(id) === 0 ? "on" : null;
+      if (got !== expected) expect({ id, got }).toEqual({ id, got: expected });
+      if (got !== null) delivered++;
+    }
+    // 60 % of the 70 % the experiment leaves (its hole included)
+    expect(delivered).toBeGreaterThan(7800);
+    expect(delivered).toBeLessThan(9000);
+  });
+});

@@ -31,6 +31,29 @@ export interface AllocationSpec {
   readonly group?: RandomGroup | undefined;
   /** The datafile's `forcedVariations`: user id -> variant index, served before any hashing. */
   readonly allowlist?: ReadonlyMap<string, number> | undefined;
+  /** Experiments `decide` tries first (a flag's experiments before its delivery rules): units they serve are out. */
+  readonly after?: readonly PriorExperiment[] | undefined;
+}
+
+/** An experiment tried before this one, reduced to who it serves (its variations do not matter here). */
+export interface PriorExperiment {
+  readonly experimentId: string;
+  /** The bucket ranges `[start, end)` of its allocation that serve one of its variations. */
+  readonly served: readonly (readonly [number, number])[];
+  readonly group?: RandomGroup | undefined;
+  /** The user ids its allowlist serves. */
+  readonly allowlist?: ReadonlySet<string> | undefined;
+}
+
+/** Whether a prior experiment serves the unit: its allowlist, else its group's and its own hash. */
+function serves(prior: PriorExperiment, bucketingId: string, userId: string): boolean {
+  if (prior.allowlist?.has(userId)) return true;
+  const group = prior.group;
+  if (group !== undefined && find(bucketOf(bucketingId + group.id), group.allocation) !== prior.experimentId)
+    return false;
+  const value = bucketOf(bucketingId + prior.experimentId);
+  for (const [start, end] of prior.served) if (value >= start && value < end) return true;
+  return false;
 }
 
 /** `floor(murmur3_x86_32(utf8(key), 1) / 2^32 * 10000)`, as `bucketValue` in `./index.ts`. */
@@ -46,7 +69,7 @@ function find<T>(value: number, ranges: readonly AllocationRange<T>[]): T | null
 
 /**
  * Compiled Optimizely bucketing of one experiment. `bucket(bucketingId, userId)` returns the variant index or
- * -1: the allowlist entry of `userId` first (the SDK keys it by user id, not by bucketing id); then, in a
+ * -1: -1 when an experiment tried before (`after`) serves the unit; then the allowlist entry of `userId` first (the SDK keys it by user id, not by bucketing id); then, in a
  * random group, `bucketingId + group.id` must land on this experiment; then `bucketingId + experimentId`
  * picks a range of the allocation, a hole giving -1.
  */
@@ -56,6 +79,7 @@ export class CompiledAllocation {
   private readonly targets: Int32Array;
   private readonly group: RandomGroup | undefined;
   private readonly allowlist: ReadonlyMap<string, number> | undefined;
+  private readonly after: readonly PriorExperiment[];
 
   constructor(spec: AllocationSpec) {
     this.experimentId = spec.experimentId;
@@ -63,9 +87,11 @@ export class CompiledAllocation {
     this.targets = Int32Array.from(spec.allocation, (r) => (r.to === null ? -1 : r.to));
     this.group = spec.group;
     this.allowlist = spec.allowlist !== undefined && spec.allowlist.size > 0 ? spec.allowlist : undefined;
+    this.after = spec.after ?? [];
   }
 
   bucket(bucketingId: string, userId: string = bucketingId): number {
+    for (let i = 0; i < this.after.length; i++) if (serves(this.after[i]!, bucketingId, userId)) return -1;
     if (this.allowlist !== undefined) {
       const forced = this.allowlist.get(userId);
       if (forced !== undefined) return forced;

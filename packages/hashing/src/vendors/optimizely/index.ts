@@ -144,5 +144,6 @@ export {
   type AllocationSpec,
   CompiledAllocation,
   compileAllocation,
+  type PriorExperiment,
   type RandomGroup,
 } from "./allocation.js";
