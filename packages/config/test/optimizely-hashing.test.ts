@@ -26,5 +26,21 @@ describe("hashing mode optimizely: allocation, group, allowlist", () => {
       },
       allowlist: { treatment: ["qa-1", "qa-2"] },
     });
+    expect(manifest.plugins[0]!.experiments[1]!.hashing).toEqual({
+      mode: "optimizely",
+      experimentId: "62",
+      ends: [0, 6000],
+      after: [
+        {
+          experiment: "1886780721",
+          served: [
+            [0, 2500],
+            [5000, 10000],
+          ],
+          group: { id: "19228", allocation: [{ experiment: "1886780721", end: 4000 }] },
+          allowlist: ["qa-1", "qa-2"],
+        },
+      ],
+    });
   });
 });

@@ -3,6 +3,7 @@ import type {
   OptimizelyGroup,
   OptimizelyGroupRange,
   OptimizelyHashing,
+  OptimizelyPrior,
   OptimizelyRange,
   VariantDefinition,
 } from "@assay/core";
@@ -107,10 +108,55 @@ const groupSchema: TableSchema<typeof groupFields, OptimizelyGroup> = {
   },
 };
 
+/** `[start, end)` with 0 <= start <= end <= 10000: bucket values an earlier experiment serves. */
+const servedRange: Check<readonly [number, number]> = (value, path, ctx) => {
+  const expected = "a range [start, end] of bucket values with 0 <= start <= end <= 10000, e.g. [0, 4000]";
+  if (!Array.isArray(value) || value.length !== 2) return mismatch(ctx, path, expected, value);
+  const start = endOfRange(value[0], [...path, 0], ctx);
+  const end = endOfRange(value[1], [...path, 1], ctx);
+  if (start === INVALID || end === INVALID) return INVALID;
+  if (start > end) return mismatch(ctx, path, expected, value);
+  return Object.freeze([start, end] as const);
+};
+
+const priorFields = {
+  experiment: required(
+    nonEmpty("the Optimizely id of an experiment decide tries first"),
+    'the earlier experiment\'s id, e.g. experiment = "1886780721"',
+  ),
+  served: required(
+    arrayOf(servedRange, { expected: "an array of bucket ranges that serve a variation, e.g. [[0, 4000]]" }),
+    "the bucket ranges its allocation serves, e.g. served = [[0, 4000]]",
+  ),
+  group: optional(
+    tableOf(
+      groupSchema,
+      'an inline table like { id = "19228", allocation = [{ experiment = "1886780721", end = 5000 }] }',
+    ),
+  ),
+  allowlist: optional(
+    arrayOf(text({ expected: 'a non-empty unit id (e.g. "qa-alice")' }), {
+      expected: 'an array of the unit ids its allowlist serves, e.g. ["qa-alice"]',
+    }),
+  ),
+};
+const priorSchema: TableSchema<typeof priorFields, OptimizelyPrior> = {
+  where: "in after",
+  fields: priorFields,
+  build: (v) =>
+    Object.freeze({
+      experiment: v.experiment,
+      served: Object.freeze(v.served),
+      ...(v.group === undefined ? {} : { group: v.group }),
+      ...(v.allowlist === undefined ? {} : { allowlist: Object.freeze(v.allowlist) }),
+    }),
+};
+
 /**
  * The keys of `hashing = { mode = "optimizely", ... }`: the experiment id, the attribute bucketed instead of the
  * unit, and the allocation as `ends` (one per variant) or as the datafile's `allocation` (gaps, a variant in
- * several ranges), the random `group`, and the `allowlist` (the datafile's `forcedVariations`).
+ * several ranges), the random `group`, the `allowlist` (the datafile's `forcedVariations`), and `after` (the
+ * experiments `decide` tries first: a flag's experiments before its delivery rules).
  */
 export function optimizelyModeSchema(modeField: Fields[string]): TableSchema<Fields, HashingMode> {
   return {
@@ -135,6 +181,15 @@ export function optimizelyModeSchema(modeField: Fields[string]): TableSchema<Fie
         ),
       ),
       allowlist: optional(forcedTable),
+      after: optional(
+        arrayOf(
+          tableOf(priorSchema, 'an inline table like { experiment = "1886780721", served = [[0, 4000]] }'),
+          {
+            expected:
+              'an array of the experiments decide tries first, e.g. [{ experiment = "1886780721", served = [[0, 4000]] }]',
+          },
+        ),
+      ),
     },
     build: (v, path, ctx) => {
       if (v.ends !== undefined && v.allocation !== undefined) {
@@ -155,6 +210,7 @@ export function optimizelyModeSchema(modeField: Fields[string]): TableSchema<Fie
       if (v.group !== undefined) out.group = v.group as OptimizelyGroup;
       if (v.allowlist !== undefined)
         out.allowlist = v.allowlist as Readonly<Record<string, readonly string[]>>;
+      if (v.after !== undefined) out.after = Object.freeze(v.after as OptimizelyPrior[]);
       return Object.freeze(out);
     },
   };
