@@ -4,7 +4,8 @@ import type { VendorBucketer } from "./vendor-modes.js";
 
 /**
  * The `optimizely` mode: the experiment's traffic allocation (as `allocation`, or one end per variant as `ends`,
- * or the weights scaled to `traffic`), the random group it is in, and the datafile's allowlist, bucketed as
+ * or the weights scaled to `traffic`), the random group it is in, the datafile's allowlist and the experiments
+ * `decide` tries first (`after`: units they serve are out), bucketed as
  * `@optimizely/optimizely-sdk` does (`@assay/hashing`'s `optimizely.compileAllocation`). The allowlist is keyed
  * by the unit (Optimizely's user id); `bucketing_id` names the attribute hashed instead when set (its
  * `$opt_bucketing_id`). Throws RangeError on a definition the mode cannot serve.
@@ -53,6 +54,18 @@ export function optimizelyBucketer(d: ExperimentDefinition, h: OptimizelyHashing
             allocation: h.group.allocation.map((r) => ({ to: r.experiment ?? null, end: r.end })),
           },
     allowlist,
+    after: h.after?.map((prior) => ({
+      experimentId: prior.experiment,
+      served: prior.served,
+      group:
+        prior.group === undefined
+          ? undefined
+          : {
+              id: prior.group.id,
+              allocation: prior.group.allocation.map((r) => ({ to: r.experiment ?? null, end: r.end })),
+            },
+      allowlist: new Set(prior.allowlist ?? []),
+    })),
   });
   const attribute = h.bucketingId;
   return {
