@@ -1,5 +1,6 @@
 import type { UnleashHashing, UnleashOverride, UnleashStrategy, UnleashStrategyVariant } from "@assay/core";
 import type { ManifestPath } from "../path.js";
+import { nearest } from "../suggest.js";
 import { type CheckContext, peek } from "./check.js";
 import { arrayOf } from "./collections.js";
 import { finiteNumber, flag, integer, text } from "./scalars.js";
@@ -162,8 +163,18 @@ export function checkUnleashStrategies(
   path: ManifestPath,
   ctx: CheckContext,
 ): void {
-  if (hashing.strategies === undefined && hashing.overrides === undefined) return;
-  if (hashing.strategies !== undefined && Object.hasOwn(experiment, "traffic") && experiment.traffic !== 1) {
+  if (hashing.strategies === undefined) {
+    const raw = experiment.hashing as Readonly<Record<string, unknown>>;
+    for (const key of ["variant_stickiness", "toggle_variants", "overrides"])
+      if (Object.hasOwn(raw, key))
+        ctx.report(
+          [...path, "hashing", key],
+          "needs `strategies` (the toggle's strategies in order; `strategies = []` when it has none)",
+          "key",
+        );
+    return;
+  }
+  if (Object.hasOwn(experiment, "traffic") && experiment.traffic !== 1) {
     ctx.report(
       [...path, "traffic"],
       "must be left out when hashing.strategies is set: each strategy's rollout decides who is enabled",
@@ -177,11 +188,15 @@ export function checkUnleashStrategies(
   );
   const declared = [...ids].filter((id) => id !== undefined).join(", ");
   const at = [...path, "hashing"];
-  const unknown = (where: ManifestPath, id: string) =>
+  const known = [...ids].filter((id): id is string => id !== undefined);
+  const unknown = (where: ManifestPath, id: string) => {
+    const near = nearest(id, known);
+    const hint = near === undefined ? "" : `; did you mean ${JSON.stringify(near)}?`;
     ctx.report(
       where,
-      `names variant ${JSON.stringify(id)}, which the experiment does not declare (${declared})`,
+      `names variant ${JSON.stringify(id)}, which the experiment does not declare (${declared})${hint}`,
     );
+  };
   hashing.strategies?.forEach((s, i) => {
     s.variants?.forEach((v, j) => {
       if (!ids.has(v.id)) unknown([...at, "strategies", i, "variants", j, "id"], v.id);
