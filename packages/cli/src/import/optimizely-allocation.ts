@@ -1,4 +1,4 @@
-import type { OptimizelyHashing, OptimizelyRange, VariantDefinition } from "@assay/core";
+import type { OptimizelyGroup, OptimizelyHashing, OptimizelyRange, VariantDefinition } from "@assay/core";
 import { ImportError, isObject, quote } from "./imported.js";
 
 /** Optimizely buckets into 0..9999; an `endOfRange` is at most this. */
@@ -130,4 +130,46 @@ export function servesEveryone(rule: Experiment): boolean {
   } catch {
     return false;
   }
+}
+
+/** A `random` group's own allocation as the mode's `group` (an empty entity serves no experiment). */
+export function randomGroup(group: Record<string, unknown>, origin: string): OptimizelyGroup {
+  if (typeof group.id !== "string" || group.id === "")
+    throw new ImportError(`${origin}: a random group needs a string id, got ${quote(group.id)}`);
+  const raw = Array.isArray(group.trafficAllocation) ? group.trafficAllocation : [];
+  let previous = 0;
+  const allocation = raw.map((entry, i) => {
+    if (!isObject(entry) || typeof entry.endOfRange !== "number" || !Number.isInteger(entry.endOfRange))
+      throw new ImportError(
+        `${origin}: trafficAllocation[${i}] needs a whole endOfRange, got ${quote(entry)}`,
+      );
+    // clamped as the SDK reads them (first `value < endOfRange`): nobody moves
+    previous = Math.min(10_000, Math.max(previous, entry.endOfRange));
+    const experiment =
+      typeof entry.entityId === "string" && entry.entityId !== "" ? entry.entityId : undefined;
+    return experiment === undefined ? { end: previous } : { experiment, end: previous };
+  });
+  return { id: group.id, allocation };
+}
+
+/**
+ * The bucket ranges `[start, end)` of an experiment's allocation that serve a variation: the SDK looks the
+ * entity up among every variation of the datafile, so another experiment's variation id serves too.
+ */
+export function servedRanges(experiment: Experiment, variations: ReadonlySet<string>): [number, number][] {
+  const raw = Array.isArray(experiment.trafficAllocation) ? experiment.trafficAllocation : [];
+  const out: [number, number][] = [];
+  let previous = 0;
+  for (const entry of raw) {
+    if (!isObject(entry) || typeof entry.endOfRange !== "number" || !Number.isInteger(entry.endOfRange))
+      continue;
+    const end = Math.min(MAX_RANGE, Math.max(previous, entry.endOfRange));
+    if (end > previous && typeof entry.entityId === "string" && variations.has(entry.entityId)) {
+      const top = out[out.length - 1];
+      if (top !== undefined && top[1] === previous) top[1] = end;
+      else out.push([previous, end]);
+    }
+    previous = end;
+  }
+  return out;
 }

@@ -1,5 +1,12 @@
+import type { OptimizelyGroup, OptimizelyPrior } from "@assay/core";
 import { type ImportedExperiment, isObject, quote } from "./imported.js";
-import { type Experiment, isExperiment, servesEveryone } from "./optimizely-allocation.js";
+import {
+  type Experiment,
+  isExperiment,
+  randomGroup,
+  servedRanges,
+  servesEveryone,
+} from "./optimizely-allocation.js";
 import { audiencesById, excludableAudiences } from "./optimizely-audience.js";
 
 /**
@@ -42,6 +49,68 @@ function experimentKeys(datafile: Record<string, unknown>): Map<string, string> 
   return keys;
 }
 
+/** Every experiment of the datafile by id, with the random group it is in. */
+function experimentsById(
+  datafile: Record<string, unknown>,
+): Map<string, { experiment: Experiment; group: OptimizelyGroup | undefined }> {
+  const out = new Map<string, { experiment: Experiment; group: OptimizelyGroup | undefined }>();
+  for (const e of Array.isArray(datafile.experiments) ? datafile.experiments : [])
+    if (isExperiment(e)) out.set(e.id, { experiment: e, group: undefined });
+  (Array.isArray(datafile.groups) ? datafile.groups : []).forEach((g, i) => {
+    if (!isObject(g) || !Array.isArray(g.experiments)) return;
+    let group: OptimizelyGroup | undefined;
+    if (g.policy === "random") {
+      try {
+        group = randomGroup(g, `groups[${i}]`);
+      } catch {
+        return; // the experiment's own translation reports it
+      }
+    }
+    for (const e of g.experiments) if (isExperiment(e)) out.set(e.id, { experiment: e, group });
+  });
+  return out;
+}
+
+/** Whether an experiment targets everyone: no `audienceConditions` (or an empty one) and no `audienceIds`. */
+function targetsEveryone(experiment: Experiment): boolean {
+  const tree =
+    experiment.audienceConditions !== undefined ? experiment.audienceConditions : experiment.audienceIds;
+  if (tree === undefined) return true;
+  if (!Array.isArray(tree)) return false;
+  const [first, ...rest] = tree;
+  return (first === "and" || first === "or" ? rest : tree).length === 0;
+}
+
+/**
+ * A flag experiment as a prior of the flag's delivery rules (`hashing.after`), or why it cannot be one: its
+ * audiences decide who it serves, which the rule's hashing cannot read. A paused experiment serves nobody.
+ */
+function priorOf(
+  entry: { experiment: Experiment; group: OptimizelyGroup | undefined },
+  variations: ReadonlySet<string>,
+): { prior: OptimizelyPrior | null } | { reason: string } {
+  const e = entry.experiment;
+  if (e.status !== "Running") return { prior: null };
+  if (isObject(e.cmab)) return { reason: "a CMAB experiment" };
+  if (!targetsEveryone(e)) return { reason: `audiences ${quote(e.audienceConditions ?? e.audienceIds)}` };
+  const keys = new Set(
+    e.variations.flatMap((v) => (isObject(v) && typeof v.key === "string" ? [v.key] : [])),
+  );
+  const allowlist = isObject(e.forcedVariations)
+    ? Object.entries(e.forcedVariations)
+        .filter(([, key]) => typeof key === "string" && keys.has(key))
+        .map(([user]) => user)
+    : [];
+  return {
+    prior: {
+      experiment: e.id,
+      served: servedRanges(e, variations),
+      ...(entry.group === undefined ? {} : { group: entry.group }),
+      ...(allowlist.length > 0 ? { allowlist } : {}),
+    },
+  };
+}
+
 /** The running holdouts: `decide` serves their variation before a flag's rules, to the units they take. */
 function holdoutNote(datafile: Record<string, unknown>): string[] {
   const holdouts = (Array.isArray(datafile.holdouts) ? datafile.holdouts : []).filter(
@@ -80,6 +149,7 @@ export type RuleTranslator = (
   origin: string,
   notes: readonly string[],
   exclude: readonly string[],
+  after: readonly OptimizelyPrior[],
 ) => ImportedExperiment;
 
 /**
@@ -89,14 +159,16 @@ export type RuleTranslator = (
  * units that match none of the earlier rules' audiences, which the import writes as `exclude` rules when each
  * earlier audience is an OR of simple conditions; the last rule is also served to units an earlier rule matched
  * but left out of its traffic, which no targeting expresses unless every earlier rule serves all its traffic.
- * Units the flag's experiments serve never reach the rollout.
+ * Units the flag's experiments serve never reach the rollout: those experiments become the rules' `after` when
+ * they target everyone (their allowlist, group and served buckets are then all that decides).
  */
 export function rolloutExperiments(
   datafile: Record<string, unknown>,
+  variations: ReadonlySet<string>,
   translate: RuleTranslator,
 ): { experiments: ImportedExperiment[]; skipped: string[] } {
   const audiences = audiencesById(datafile);
-  const keys = experimentKeys(datafile);
+  const byExperimentId = experimentsById(datafile);
   const holdouts = holdoutNote(datafile);
   const rollouts = Array.isArray(datafile.rollouts) ? datafile.rollouts : [];
   const byId = new Map<string, number>();
@@ -116,7 +188,16 @@ export function rolloutExperiments(
     used.add(index);
     const rollout = rollouts[index] as Record<string, unknown>;
     const rules = Array.isArray(rollout.experiments) ? rollout.experiments : [];
-    const flagExperiments = flag.experimentIds.filter((id) => keys.has(id)).map((id) => quote(keys.get(id)));
+    // the flag's experiments come first: those that target everyone become the rules' `after`
+    const after: OptimizelyPrior[] = [];
+    const unexpressed: string[] = [];
+    for (const id of flag.experimentIds) {
+      const entry = byExperimentId.get(id);
+      if (entry === undefined) continue;
+      const prior = priorOf(entry, variations);
+      if ("reason" in prior) unexpressed.push(`${quote(entry.experiment.key)} (${prior.reason})`);
+      else if (prior.prior !== null) after.push(prior.prior);
+    }
     rules.forEach((rule, i) => {
       const origin = `rollouts[${index}].experiments[${i}]`;
       if (!isExperiment(rule)) {
@@ -125,9 +206,9 @@ export function rolloutExperiments(
       }
       const last = i === rules.length - 1;
       const notes = [...holdouts];
-      if (flagExperiments.length > 0)
+      if (unexpressed.length > 0)
         notes.push(
-          `decide serves flag ${quote(flag.key)} from its experiment(s) ${flagExperiments.join(", ")} first: units they serve get that experiment's variation, not this rule's; here they are bucketed into this rule too`,
+          `decide serves flag ${quote(flag.key)} from its experiment(s) ${unexpressed.join(", ")} first, whose audiences the rule's hashing cannot read: units they serve get that experiment's variation, not this rule's; here they are bucketed into this rule too`,
         );
       const exclude: string[] = [];
       for (let j = 0; j < i; j++) {
@@ -151,6 +232,7 @@ export function rolloutExperiments(
           `${origin} (flag ${quote(flag.key, 80)}, ${what} ${quote(rule.key, 80)})`,
           notes,
           [...new Set(exclude)],
+          after,
         ),
       );
     });

@@ -1,4 +1,4 @@
-import type { OptimizelyGroup, OptimizelyHashing, VariantDefinition } from "@assay/core";
+import type { OptimizelyGroup, OptimizelyHashing, OptimizelyPrior, VariantDefinition } from "@assay/core";
 import {
   checkExperimentCount,
   checkVariationCount,
@@ -12,6 +12,7 @@ import {
 import {
   type Experiment,
   isExperiment,
+  randomGroup,
   type TranslatedAllocation,
   translateAllocation,
   type Variation,
@@ -57,8 +58,10 @@ export function importOptimizely(datafile: unknown): ImportResult {
         experiments.push(translate(experiment, `${origin} (${quote(experiment.key, 80)})`, context, random));
     });
   });
-  const rollouts = rolloutExperiments(datafile, (rule, origin, notes, exclude) =>
-    translateRule(rule, origin, context, notes, exclude),
+  const rollouts = rolloutExperiments(
+    datafile,
+    new Set(context.variations.keys()),
+    (rule, origin, notes, exclude, after) => translateRule(rule, origin, context, notes, exclude, after),
   );
   experiments.push(...rollouts.experiments);
   skipped.push(...rollouts.skipped);
@@ -89,29 +92,6 @@ function datafileContext(datafile: Record<string, unknown>): DatafileContext {
   for (const r of Array.isArray(datafile.rollouts) ? datafile.rollouts : [])
     if (isObject(r)) add(r.experiments);
   return { audiences: audiencesById(datafile), variations, flags: flagContext(datafile) };
-}
-
-/** A `random` group's own allocation as the mode's `group` (an empty entity serves no experiment). */
-function randomGroup(
-  group: Record<string, unknown>,
-  origin: string,
-): OptimizelyGroup {
-  if (typeof group.id !== "string" || group.id === "")
-    throw new ImportError(`${origin}: a random group needs a string id, got ${quote(group.id)}`);
-  const raw = Array.isArray(group.trafficAllocation) ? group.trafficAllocation : [];
-  let previous = 0;
-  const allocation = raw.map((entry, i) => {
-    if (!isObject(entry) || typeof entry.endOfRange !== "number" || !Number.isInteger(entry.endOfRange))
-      throw new ImportError(
-        `${origin}: trafficAllocation[${i}] needs a whole endOfRange, got ${quote(entry)}`,
-      );
-    // clamped as the SDK reads them (first `value < endOfRange`): nobody moves
-    previous = Math.min(10_000, Math.max(previous, entry.endOfRange));
-    const experiment =
-      typeof entry.entityId === "string" && entry.entityId !== "" ? entry.entityId : undefined;
-    return experiment === undefined ? { end: previous } : { experiment, end: previous };
-  });
-  return { id: group.id, allocation };
 }
 
 function variationsOf(experiment: Experiment, origin: string): Variation[] {
@@ -217,6 +197,7 @@ function translateRule(
   context: DatafileContext,
   notes: readonly string[],
   exclude: readonly string[],
+  after: readonly OptimizelyPrior[],
 ): ImportedExperiment {
   const variations = variationsOf(rule, origin);
   const allocation = translateAllocation(rule, origin, variations, context.variations);
@@ -237,6 +218,7 @@ function translateRule(
   ];
   const hashing = hashingOf(rule, allocation, null);
   if (hashing.ends !== undefined) hashing.ends = [0, ...hashing.ends];
+  if (after.length > 0) hashing.after = after;
   return {
     id: rule.assayId,
     origin,
