@@ -161,6 +161,16 @@ function operatorRule(
       rules.include.push(`${attr} matches ${ruleString(operand)}`);
       return;
     }
+    case "$veq":
+    case "$vne":
+    case "$vgt":
+    case "$vgte":
+    case "$vlt":
+    case "$vlte":
+      // checked against the SDK in test/import-versions.test.ts
+      throw new Untranslatable(
+        `${where} (operator not reproduced: GrowthBook compares versions as strings with numbers padded to 5 characters, so values that are not semver such as "1.2" compare too, where Assay's version rule never holds)`,
+      );
     default:
       throw new Untranslatable(`${where} (operator not reproduced)`);
   }

@@ -1,4 +1,5 @@
 import { isObject, quote } from "./imported.js";
+import { semverRules } from "./posthog-semver.js";
 import {
   caseInsensitiveSource,
   ruleAttribute,
@@ -30,7 +31,7 @@ const NOT_PORTABLE = /\(\?(?!:)|[*+?]\+/;
  * strings: `exact` / `is_not` (one value or a list, compared case-insensitively as PostHog does), `icontains` /
  * `not_icontains`, `starts_with` / `ends_with`, `regex` / `not_regex` (portable patterns; posthog-node leaves
  * non-ASCII values to its server, so they do not match here either), `gt` / `gte` / `lt` / `lte` with a number,
- * `is_set`. A property absent from the context is inconclusive locally (the flag is not served), so every
+ * `is_set`, the `semver_*` operators (as regexes of PostHog's own reading of versions, `posthog-semver.ts`). A property absent from the context is inconclusive locally (the flag is not served), so every
  * translated filter also requires the attribute. Anything else returns why, and nothing is translated.
  */
 export function translatePostHogProperties(properties: readonly unknown[]): TranslatedCondition {
@@ -104,6 +105,21 @@ function propertyRules(property: unknown, rules: Rules): void {
       if (text === undefined) throw new Untranslatable(`${where} (only with a number)`);
       // posthog-node compares non-numeric values as strings; those are left out here (listed by the caller)
       rules.include.push(`${attr} ${{ gt: ">", gte: ">=", lt: "<", lte: "<=" }[operator as "gt"]} ${text}`);
+      return;
+    }
+    case "semver_eq":
+    case "semver_neq":
+    case "semver_gt":
+    case "semver_gte":
+    case "semver_lt":
+    case "semver_lte":
+    case "semver_tilde":
+    case "semver_caret":
+    case "semver_wildcard": {
+      // PostHog's reading of versions is not semver precedence: a regex holding for what it reads as satisfying
+      const sources = semverRules(String(operator), value);
+      if (typeof sources === "string") throw new Untranslatable(`${where} (${sources})`);
+      for (const source of sources) rules.include.push(`${attr} matches ${ruleString(source)}`);
       return;
     }
     default:
