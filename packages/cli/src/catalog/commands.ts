@@ -214,9 +214,11 @@ hashing. Simple targeting becomes targeting rules (GrowthBook conditions: string
 $ne, $exists, $regex, numbers with $gt/$gte/$lt/$lte, $and, $not/$nor of one rule; a PostHog flag's single
 condition: exact, is_not, icontains, starts_with, ends_with, regex, gt/gte/lt/lte, is_set, and its rollout;
 Optimizely audiences: an AND of exact, exists, substring on strings; Unleash constraints: IN, NOT_IN,
-STR_CONTAINS, STR_STARTS_WITH, STR_ENDS_WITH, inverted), Optimizely's forcedVariations and Unleash's userId
-overrides forced units, for attributes passed as strings. Statsig (download_config_specs, v1 or v2): the
-manifest's statsig mode reads the payload file itself (its path written relative to FILE), and a targeting
+STR_CONTAINS, STR_STARTS_WITH, STR_ENDS_WITH, inverted), Unleash's userId overrides forced units, for
+attributes passed as strings. Optimizely: random groups, allocation gaps, a variation in several ranges,
+forcedVariations (forced units beside audiences) and the flag experiments ahead of a delivery rule become the
+optimizely mode's group, allocation, allowlist and after; each rollout rule is an experiment flag:rule.
+Statsig (download_config_specs, v1 or v2): the manifest's statsig mode reads the payload file itself (its path written relative to FILE), and a targeting
 gate of one rule becomes targeting rules (user fields and unit ids with any, none, their _case_sensitive
 forms, str_starts_with_any, str_ends_with_any, str_contains_any/none, eq, neq, gt/gte/lt/lte, str_matches;
 fail_gate/pass_gate), its rule passed over by the mode (hashing.skip_rules). What cannot be reproduced is
