@@ -1,3 +1,5 @@
+import type { Targeting } from "../targeting/targeting.js";
+
 /**
  * How an experiment buckets its units. Absent (or `native`), Assay's own hash. The vendor modes reproduce one
  * vendor SDK's bucketing bit for bit, so that an experiment moved off that vendor keeps every unit in its
@@ -91,6 +93,8 @@ export interface OptimizelyPrior {
   readonly group?: OptimizelyGroup;
   /** The units its allowlist serves. */
   readonly allowlist?: readonly string[];
+  /** Its audiences as targeting rules: it serves (beyond its allowlist) only contexts they admit. */
+  readonly audience?: Targeting;
 }
 
 /** One `trafficAllocation` entry of an Optimizely experiment: values below `end` (from the previous end) go to `variant`. */
