@@ -73,6 +73,21 @@ describe("PostHog semver_* operators, as posthog-node reads versions", () => {
       },
     })),
   );
+  for (const [w, target] of ["1.*", "1.2.*", "0.*", "2", "v10.0.*", "1.2.3"].entries())
+    flags.push({
+      ...flags[0]!,
+      id: 2000 + w,
+      key: `v-wildcard-${w}`,
+      filters: {
+        ...flags[0]!.filters,
+        groups: [
+          {
+            properties: [{ key: "appVersion", type: "person", value: target, operator: "semver_wildcard" }],
+            rollout_percentage: 100,
+          },
+        ],
+      },
+    });
   const definitions = { flags, group_type_mapping: {}, cohorts: {} };
   let client: PostHog;
   beforeAll(async () => {
@@ -124,7 +139,7 @@ describe("PostHog semver_* operators, as posthog-node reads versions", () => {
     }
   });
 
-  it(`${VERSIONS.length} versions x ${flags.length} flags: the imported manifest enrolls and assigns as posthog-node`, async () => {
+  it(`${VERSIONS.length} versions x ${flags.length} flags (wildcards too): the imported manifest enrolls and assigns as posthog-node`, async () => {
     const result = importPostHog(definitions);
     for (const e of result.experiments) expect(e.notReproduced, e.id).toEqual([]);
     const dir = tempDir({ "assay.toml": manifestToml(result, "flags.json") });
