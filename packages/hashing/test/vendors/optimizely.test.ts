@@ -331,5 +331,22 @@ describe("compileAllocation's after (experiments decide tries first) against dec
     // 60 % of the 70 % the experiment leaves (its hole included)
     expect(delivered).toBeGreaterThan(7800);
     expect(delivered).toBeLessThan(9000);
+    // an audience the context fails: the experiment serves nobody but its allowlist, so the rule serves more
+    const audienced = optimizely.compileAllocation({
+      experimentId: "62",
+      allocation: [{ to: 0, end: 6000 }],
+      after: [
+        {
+          experimentId: "61",
+          served: [[0, 10000]],
+          allowlist: new Set(["qa-1"]),
+          matches: (c) => c === "in",
+        },
+      ],
+    });
+    expect(audienced.bucket("qa-1", "qa-1", "out")).toBe(-1);
+    const ids = randomIds(2000, 7);
+    expect(ids.every((id) => audienced.bucket(id, id, "in") === -1)).toBe(true);
+    expect(ids.filter((id) => audienced.bucket(id, id, "out") === 0).length).toBeGreaterThan(1100);
   });
 });

@@ -43,11 +43,14 @@ export interface PriorExperiment {
   readonly group?: RandomGroup | undefined;
   /** The user ids its allowlist serves. */
   readonly allowlist?: ReadonlySet<string> | undefined;
+  /** Its audiences, on the context `bucket` is given: it serves (beyond its allowlist) only where this holds. */
+  readonly matches?: ((context: unknown) => boolean) | undefined;
 }
 
 /** Whether a prior experiment serves the unit: its allowlist, else its group's and its own hash. */
-function serves(prior: PriorExperiment, bucketingId: string, userId: string): boolean {
+function serves(prior: PriorExperiment, bucketingId: string, userId: string, context: unknown): boolean {
   if (prior.allowlist?.has(userId)) return true;
+  if (prior.matches !== undefined && !prior.matches(context)) return false;
   const group = prior.group;
   if (group !== undefined && find(bucketOf(bucketingId + group.id), group.allocation) !== prior.experimentId)
     return false;
@@ -69,7 +72,7 @@ function find<T>(value: number, ranges: readonly AllocationRange<T>[]): T | null
 
 /**
  * Compiled Optimizely bucketing of one experiment. `bucket(bucketingId, userId)` returns the variant index or
- * -1: -1 when an experiment tried before (`after`) serves the unit; then the allowlist entry of `userId` first (the SDK keys it by user id, not by bucketing id); then, in a
+ * -1: -1 when an experiment tried before (`after`) serves the unit (its audiences read `context`, the caller's); then the allowlist entry of `userId` first (the SDK keys it by user id, not by bucketing id); then, in a
  * random group, `bucketingId + group.id` must land on this experiment; then `bucketingId + experimentId`
  * picks a range of the allocation, a hole giving -1.
  */
@@ -90,8 +93,9 @@ export class CompiledAllocation {
     this.after = spec.after ?? [];
   }
 
-  bucket(bucketingId: string, userId: string = bucketingId): number {
-    for (let i = 0; i < this.after.length; i++) if (serves(this.after[i]!, bucketingId, userId)) return -1;
+  bucket(bucketingId: string, userId: string = bucketingId, context?: unknown): number {
+    for (let i = 0; i < this.after.length; i++)
+      if (serves(this.after[i]!, bucketingId, userId, context)) return -1;
     if (this.allowlist !== undefined) {
       const forced = this.allowlist.get(userId);
       if (forced !== undefined) return forced;
