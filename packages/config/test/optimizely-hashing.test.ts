@@ -39,6 +39,7 @@ describe("hashing mode optimizely: allocation, group, allowlist", () => {
           ],
           group: { id: "19228", allocation: [{ experiment: "1886780721", end: 4000 }] },
           allowlist: ["qa-1", "qa-2"],
+          audience: { include: ['country == "US"'], exclude: [] },
         },
       ],
     });

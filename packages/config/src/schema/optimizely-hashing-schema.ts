@@ -14,6 +14,7 @@ import { arrayOf } from "./collections.js";
 import { forcedByUnit, forcedTable } from "./environment-schema.js";
 import { integer, mismatch, text } from "./scalars.js";
 import { type Fields, optional, required, type TableSchema, tableOf } from "./table.js";
+import { targetingTable } from "./targeting-schema.js";
 
 /** Optimizely buckets into 0..9999: an `endOfRange` is at most 10000. */
 const MAX_END = 10_000;
@@ -139,6 +140,7 @@ const priorFields = {
       expected: 'an array of the unit ids its allowlist serves, e.g. ["qa-alice"]',
     }),
   ),
+  audience: optional(targetingTable),
 };
 const priorSchema: TableSchema<typeof priorFields, OptimizelyPrior> = {
   where: "in after",
@@ -149,6 +151,7 @@ const priorSchema: TableSchema<typeof priorFields, OptimizelyPrior> = {
       served: Object.freeze(v.served),
       ...(v.group === undefined ? {} : { group: v.group }),
       ...(v.allowlist === undefined ? {} : { allowlist: Object.freeze(v.allowlist) }),
+      ...(v.audience === undefined ? {} : { audience: v.audience }),
     }),
 };
 
