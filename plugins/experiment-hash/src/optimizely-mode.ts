@@ -1,4 +1,10 @@
-import type { ExperimentDefinition, OptimizelyHashing } from "@assay/core";
+import {
+  compileTargeting,
+  type ExperimentContext,
+  type ExperimentDefinition,
+  type OptimizelyHashing,
+  type Targeting,
+} from "@assay/core";
 import { optimizely } from "@assay/hashing";
 import type { VendorBucketer } from "./vendor-modes.js";
 
@@ -65,6 +71,7 @@ export function optimizelyBucketer(d: ExperimentDefinition, h: OptimizelyHashing
               allocation: prior.group.allocation.map((r) => ({ to: r.experiment ?? null, end: r.end })),
             },
       allowlist: new Set(prior.allowlist ?? []),
+      matches: prior.audience === undefined ? undefined : audienceOf(prior.audience),
     })),
   });
   const attribute = h.bucketingId;
@@ -76,9 +83,15 @@ export function optimizelyBucketer(d: ExperimentDefinition, h: OptimizelyHashing
         const value: unknown = ctx.attributes?.[attribute];
         if (typeof value === "string") id = value;
       }
-      return compiled.bucket(id, unit);
+      return compiled.bucket(id, unit, ctx);
     },
   };
+}
+
+/** A prior experiment's audiences over the context the backend is given (the same rules as `targeting`). */
+function audienceOf(audience: Targeting): (context: unknown) => boolean {
+  const admits = compileTargeting(audience);
+  return (context: unknown) => admits(context as ExperimentContext);
 }
 
 /** Optimizely's allocation of relative weights and a traffic share: cumulative ends over 0..10000. */
