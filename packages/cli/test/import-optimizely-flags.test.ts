@@ -11,9 +11,10 @@ import { tempDir } from "./helpers.js";
  * A modern datafile written for this test (fixtures/optimizely-datafile-flags.json, by hand after the v4 format
  * the SDK reads): experiments with uneven weights, a gap and a variation in two ranges, allowlists (one pointing at
  * no variation), a paused one, a random group with its own gap and an overlapping one, typed audiences with
- * simple conditions, and flags: one with two experiments (80 % and 60 % traffic, an allowlist) and a rollout, one
+ * simple conditions, and flags: one with two experiments (80 % with an allowlist, 60 % with an audience) and a
+ * rollout, one
  * with three delivery rules (the second at 50 %, Everyone Else at 20 %), one with a targeted rule and a partial
- * Everyone Else, and one whose experiment has an audience and comes before an Everyone Else. The imported manifest is assigned through the runtime and compared with the
+ * Everyone Else, and one whose experiment has an OR of two audiences and comes before an Everyone Else. The imported manifest is assigned through the runtime and compared with the
  * SDK, offline from the datafile: getVariation for every experiment, decide for every flag.
  */
 const DATAFILE = join(import.meta.dirname, "fixtures", "optimizely-datafile-flags.json");
@@ -120,7 +121,8 @@ describe("assay import optimizely: a datafile with groups, gaps, allowlists, fla
         "pricing_page", // allowlist with audiences: forced units, not enrolled
         "onboarding_old", // paused
         "checkout_copy", // second experiment of a flag
-        "search:search_everyone", // after a flag experiment with an audience
+        "search_ranking", // an OR of two audiences: everyone is bucketed here
+        "search:search_everyone", // after a flag experiment with an OR of audiences
         "new_nav:nav_everyone", // Everyone Else after a 50 % rule
       ].sort(),
     );
@@ -148,7 +150,7 @@ describe("assay import optimizely: a datafile with groups, gaps, allowlists, fla
     expect(byId["checkout:checkout_everyone"]!.hashing).toMatchObject({
       after: [
         { experiment: "2001", served: [[0, 8000]], allowlist: ["qa-alice", "qa-bob"] },
-        { experiment: "2004", served: [[0, 6000]] },
+        { experiment: "2004", served: [[0, 6000]], audience: { include: ["plan exists"], exclude: [] } },
       ],
     });
     expect(byId["new_nav:nav_pro_half"]!.targeting).toEqual({
@@ -213,7 +215,7 @@ describe("assay import optimizely: a datafile with groups, gaps, allowlists, fla
     expect(variantDiffs.get("pricing_page") ?? 0).toBe(0);
     // paused: listed because Optimizely serves nobody, which enabled = false reproduces
     expect((variantDiffs.get("onboarding_old") ?? 0) + (enrolDiffs.get("onboarding_old") ?? 0)).toBe(0);
-    for (const id of ["checkout_copy", "search:search_everyone", "new_nav:nav_everyone"])
+    for (const id of ["checkout_copy", "search_ranking", "search:search_everyone", "new_nav:nav_everyone"])
       expect(variantDiffs.get(id) ?? 0, id).toBeGreaterThan(100);
     expect(compared).toBe(50_006);
     console.log(

@@ -7,7 +7,7 @@ import {
   servedRanges,
   servesEveryone,
 } from "./optimizely-allocation.js";
-import { audiencesById, excludableAudiences } from "./optimizely-audience.js";
+import { audiencesById, excludableAudiences, translateOptimizelyAudiences } from "./optimizely-audience.js";
 
 /**
  * What `decide` adds to an experiment that belongs to a flag: the SDK walks the flag's `experimentIds` in order
@@ -82,17 +82,24 @@ function targetsEveryone(experiment: Experiment): boolean {
 }
 
 /**
- * A flag experiment as a prior of the flag's delivery rules (`hashing.after`), or why it cannot be one: its
- * audiences decide who it serves, which the rule's hashing cannot read. A paused experiment serves nobody.
+ * A flag experiment as a prior of the flag's delivery rules (`hashing.after`), or why it cannot be one (audiences
+ * beyond what targeting rules express, CMAB). A paused experiment serves nobody.
  */
 function priorOf(
   entry: { experiment: Experiment; group: OptimizelyGroup | undefined },
   variations: ReadonlySet<string>,
+  audiences: ReadonlyMap<string, unknown>,
 ): { prior: OptimizelyPrior | null } | { reason: string } {
   const e = entry.experiment;
   if (e.status !== "Running") return { prior: null };
   if (isObject(e.cmab)) return { reason: "a CMAB experiment" };
-  if (!targetsEveryone(e)) return { reason: `audiences ${quote(e.audienceConditions ?? e.audienceIds)}` };
+  let audience: OptimizelyPrior["audience"];
+  if (!targetsEveryone(e)) {
+    const translated = translateOptimizelyAudiences(e, audiences);
+    if (!translated.ok)
+      return { reason: `audiences ${quote(e.audienceConditions ?? e.audienceIds)}: ${translated.reason}` };
+    audience = { include: translated.include, exclude: translated.exclude };
+  }
   const keys = new Set(
     e.variations.flatMap((v) => (isObject(v) && typeof v.key === "string" ? [v.key] : [])),
   );
@@ -107,6 +114,7 @@ function priorOf(
       served: servedRanges(e, variations),
       ...(entry.group === undefined ? {} : { group: entry.group }),
       ...(allowlist.length > 0 ? { allowlist } : {}),
+      ...(audience === undefined ? {} : { audience }),
     },
   };
 }
@@ -159,8 +167,8 @@ export type RuleTranslator = (
  * units that match none of the earlier rules' audiences, which the import writes as `exclude` rules when each
  * earlier audience is an OR of simple conditions; the last rule is also served to units an earlier rule matched
  * but left out of its traffic, which no targeting expresses unless every earlier rule serves all its traffic.
- * Units the flag's experiments serve never reach the rollout: those experiments become the rules' `after` when
- * they target everyone (their allowlist, group and served buckets are then all that decides).
+ * Units the flag's experiments serve never reach the rollout: those experiments become the rules' `after` (their
+ * allowlist, group, served buckets and, when they translate, audiences).
  */
 export function rolloutExperiments(
   datafile: Record<string, unknown>,
@@ -188,13 +196,13 @@ export function rolloutExperiments(
     used.add(index);
     const rollout = rollouts[index] as Record<string, unknown>;
     const rules = Array.isArray(rollout.experiments) ? rollout.experiments : [];
-    // the flag's experiments come first: those that target everyone become the rules' `after`
+    // the flag's experiments come first: they become the rules' `after` (with their audiences when those translate)
     const after: OptimizelyPrior[] = [];
     const unexpressed: string[] = [];
     for (const id of flag.experimentIds) {
       const entry = byExperimentId.get(id);
       if (entry === undefined) continue;
-      const prior = priorOf(entry, variations);
+      const prior = priorOf(entry, variations, audiences);
       if ("reason" in prior) unexpressed.push(`${quote(entry.experiment.key)} (${prior.reason})`);
       else if (prior.prior !== null) after.push(prior.prior);
     }
@@ -208,7 +216,7 @@ export function rolloutExperiments(
       const notes = [...holdouts];
       if (unexpressed.length > 0)
         notes.push(
-          `decide serves flag ${quote(flag.key)} from its experiment(s) ${unexpressed.join(", ")} first, whose audiences the rule's hashing cannot read: units they serve get that experiment's variation, not this rule's; here they are bucketed into this rule too`,
+          `decide serves flag ${quote(flag.key)} from its experiment(s) ${unexpressed.join(", ")} first, whose audiences the manifest cannot express: units they serve get that experiment's variation, not this rule's; here they are bucketed into this rule too`,
         );
       const exclude: string[] = [];
       for (let j = 0; j < i; j++) {
