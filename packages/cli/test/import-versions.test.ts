@@ -6,6 +6,7 @@ import { Statsig, StatsigUser } from "@statsig/statsig-node-core";
 import { PostHog } from "posthog-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postHogTriple, semverSource } from "../src/import/posthog-semver.js";
+import { statsigVersionSource } from "../src/import/statsig-versions.js";
 import { importGrowthBook, importPostHog, importStatsig, manifestToml } from "../src/index.js";
 import { tempDir } from "./helpers.js";
 
@@ -178,7 +179,7 @@ describe("PostHog semver_* operators, as posthog-node reads versions", () => {
   }, 120_000);
 });
 
-describe("GrowthBook $v* and Statsig version_* operators: semantics differ, kept NOT reproduced", () => {
+describe("GrowthBook $v* operators: semantics differ, kept NOT reproduced", () => {
   it("GrowthBook compares padded strings: non-semver values compare too, where Assay's rule never holds", () => {
     const gb = (v: string, op: string, target: string) => evalCondition({ v }, { v: { [op]: target } });
     // the brief's versions: GrowthBook agrees with semver on full versions, not on "1.2"
@@ -196,101 +197,153 @@ describe("GrowthBook $v* and Statsig version_* operators: semantics differ, kept
     expect(e.targeting).toBeUndefined();
     expect(e.notReproduced.join("\n")).toContain("$vgte");
   });
+});
 
-  describe("Statsig", () => {
-    const gate = (condition: string) => ({
-      name: "g_gte",
-      type: "feature_gate",
-      salt: "s",
-      enabled: true,
-      defaultValue: false,
-      entity: "feature_gate",
-      idType: "userID",
-      rules: [
-        {
-          name: "r",
-          id: "r",
-          salt: "r",
-          passPercentage: 100,
-          returnValue: true,
-          idType: "userID",
-          conditions: [condition],
-        },
-      ],
-    });
-    const payload = {
-      feature_gates: { g_gte: gate("c") },
-      dynamic_configs: {},
-      layer_configs: {},
-      condition_map: {
-        c: {
+describe("Statsig version_* operators, as @statsig/statsig-node-core reads versions", () => {
+  const STATSIG_TARGETS = ["1.2.0", "2.0.0", "0.0.3", "10.0.0", "1.2", "0.2.0", "2.0.0-beta", "1.0.0.1", "0"];
+  const OPS = ["version_gt", "version_gte", "version_lt", "version_lte", "version_eq", "version_neq"];
+  // Rust's trim and i128 reading: White_Space (U+0085 yes, U+FEFF no), "+", leading zeros, overflow
+  const EDGES = [
+    "\u00851.2.0",
+    "\ufeff1.2.0",
+    " 1 . 2 ",
+    "+1.+2",
+    "01.02.00",
+    `${"9".repeat(40)}.0`,
+    "1.2.x.5",
+    "1.2.0.0.1",
+    "-1",
+    "",
+    ".",
+    "1..2",
+  ];
+  const values = [...VERSIONS, ...EDGES];
+  const conditionMap: Record<string, unknown> = {};
+  const gates: Record<string, unknown> = {};
+  const cases: { gate: string; op: string; target: string; field: string }[] = [];
+  for (const [t, target] of STATSIG_TARGETS.entries())
+    for (const op of OPS)
+      for (const field of ["appVersion", "build"]) {
+        const gate = `g_${op}_${t}_${field}`;
+        conditionMap[gate] = {
           type: "user_field",
-          field: "appVersion",
-          operator: "version_gte",
-          targetValue: "1.2.0",
+          field,
+          operator: op,
+          targetValue: target,
           idType: "userID",
-        },
-      },
-      experiment_to_layer: {},
-      has_updates: true,
-      time: 1,
-    };
-    const sdk = new Statsig("secret-assay-versions", {
-      dataStore: {
-        initialize: async () => {},
-        shutdown: async () => {},
-        get: async (key: string) =>
-          key.includes("/v2/download_config_specs")
-            ? { result: JSON.stringify(payload), time: Date.now() }
-            : {},
-        set: async () => {},
-        supportPollingUpdatesFor: async () => false,
-      },
-      specAdaptersConfig: [{ adapterType: "data_store", initTimeoutMs: 3000 }],
-      disableNetwork: true,
-      outputLogLevel: "error",
-    });
-    beforeAll(async () => {
-      expect((await sdk.initialize()).isSuccess).toBe(true);
-    });
-    afterAll(() => sdk.shutdown());
-
-    it("cuts at the first '-' and pads with zeros: 1.2 and 1.2.3-beta.1 pass version_gte 1.2.0, v2.0.0 does not", () => {
-      const passes = (appVersion: string) =>
-        sdk.checkGate(new StatsigUser({ userID: "u", appVersion }), "g_gte", {
-          disableExposureLogging: true,
-        });
-      expect(passes("1.2")).toBe(true);
-      expect(passes("1.2.3-beta.1")).toBe(true);
-      expect(passes("10.0.0")).toBe(true);
-      expect(passes("v2.0.0")).toBe(false);
-      expect(assayCompare("1.2", "gte", "1.2.0")).toBe(false);
-      expect(assayCompare("v2.0.0", "gte", "1.2.0")).toBe(true);
-      const e = importStatsig(
-        {
-          ...payload,
-          dynamic_configs: {
-            x: {
-              salt: "x",
-              enabled: true,
-              entity: "experiment",
+        };
+        gates[gate] = {
+          name: gate,
+          type: "feature_gate",
+          salt: "s",
+          enabled: true,
+          defaultValue: false,
+          entity: "feature_gate",
+          idType: "userID",
+          rules: [
+            {
+              name: "r",
+              id: "r",
+              salt: "r",
+              passPercentage: 100,
+              returnValue: true,
               idType: "userID",
-              rules: [
-                { id: "targetingGate", passPercentage: 100, conditions: ["fail"] },
-                { id: "a", groupName: "Control", passPercentage: 100, conditions: ["all"] },
-              ],
+              conditions: [gate],
             },
-          },
-          condition_map: {
-            ...payload.condition_map,
-            fail: { type: "fail_gate", targetValue: "g_gte" },
-            all: { type: "public" },
+          ],
+        };
+        cases.push({ gate, op, target, field });
+      }
+  const payload = {
+    feature_gates: gates,
+    dynamic_configs: {},
+    layer_configs: {},
+    condition_map: conditionMap,
+    experiment_to_layer: {},
+    has_updates: true,
+    time: 1,
+  };
+  const sdk = new Statsig("secret-assay-versions", {
+    dataStore: {
+      initialize: async () => {},
+      shutdown: async () => {},
+      get: async (key: string) =>
+        key.includes("/v2/download_config_specs")
+          ? { result: JSON.stringify(payload), time: Date.now() }
+          : {},
+      set: async () => {},
+      supportPollingUpdatesFor: async () => false,
+    },
+    specAdaptersConfig: [{ adapterType: "data_store", initTimeoutMs: 3000 }],
+    disableNetwork: true,
+    outputLogLevel: "error",
+  });
+  beforeAll(async () => {
+    expect((await sdk.initialize()).isSuccess).toBe(true);
+  });
+  afterAll(() => sdk.shutdown());
+
+  it("differs from Assay's semver rule on the brief's versions: 1.2 and 1.2.3-beta.1 pass version_gte 1.2.0, v2.0.0 not", () => {
+    const passes = (appVersion: string) =>
+      sdk.checkGate(new StatsigUser({ userID: "u", appVersion }), "g_version_gte_0_appVersion", {
+        disableExposureLogging: true,
+      });
+    expect([passes("1.2"), passes("1.2.3-beta.1"), passes("10.0.0"), passes("v2.0.0")]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect([assayCompare("1.2", "gte", "1.2.0"), assayCompare("v2.0.0", "gte", "1.2.0")]).toEqual([
+      false,
+      true,
+    ]);
+  });
+
+  it(`the regex of each operator holds exactly where the SDK's gate passes: ${values.length} values x ${cases.length} gates`, () => {
+    let passed = 0;
+    const patterns = cases.map((c) => {
+      const source = statsigVersionSource(c.op, c.target);
+      return typeof source === "string" ? new RegExp(source) : undefined;
+    });
+    for (const v of values) {
+      const user = new StatsigUser({ userID: "u", appVersion: v, custom: { build: v } });
+      for (const [i, c] of cases.entries()) {
+        const want = sdk.checkGate(user, c.gate, { disableExposureLogging: true });
+        const got = patterns[i]?.test(v) ?? false;
+        expect(got, `${JSON.stringify(v)} ${c.op} ${c.target} (${c.field})`).toBe(want);
+        if (want) passed++;
+      }
+    }
+    expect(passed).toBeGreaterThan((values.length * cases.length) / 10);
+  });
+
+  it("the import writes a targeting gate of version conditions as matches rules, nothing listed", () => {
+    const e = importStatsig(
+      {
+        ...payload,
+        dynamic_configs: {
+          x: {
+            salt: "x",
+            enabled: true,
+            entity: "experiment",
+            idType: "userID",
+            rules: [
+              { id: "targetingGate", passPercentage: 100, conditions: ["fail"] },
+              { id: "a", groupName: "Control", passPercentage: 100, conditions: ["all"] },
+            ],
           },
         },
-        { payloadPath: "./p.json" },
-      ).experiments[0]!;
-      expect(e.targeting).toBeUndefined();
-      expect(e.notReproduced.join("\n")).toContain("v2.0.0 = 0.0.0");
-    });
+        condition_map: {
+          ...payload.condition_map,
+          fail: { type: "fail_gate", targetValue: "g_version_gte_0_appVersion" },
+          all: { type: "public" },
+        },
+      },
+      { payloadPath: "./p.json" },
+    ).experiments[0]!;
+    expect(e.notReproduced).toEqual([]);
+    expect(e.targeting?.include).toHaveLength(1);
+    expect(e.targeting?.include[0]).toMatch(/^appVersion matches "/);
   });
 });

@@ -1,4 +1,5 @@
 import { isObject, quote } from "./imported.js";
+import { statsigVersionSource } from "./statsig-versions.js";
 import { escapeRegex, ruleAttribute, ruleNumber, ruleString } from "./targeting-rules.js";
 
 /**
@@ -153,10 +154,15 @@ export function valueCondition(attribute: string, operator: string, target: unkn
     case "version_lt":
     case "version_lte":
     case "version_eq":
-    case "version_neq":
-      throw new Untranslatable(
-        `${op} ${quote(target, 40)}: Statsig compares versions as dot-separated integers cut at the first "-", missing parts 0 (1.2 = 1.2.0, 1.2.3-beta.1 = 1.2.3, v2.0.0 = 0.0.0), Assay by semver precedence (1.2 is no version, 1.2.3-beta.1 < 1.2.3)`,
-      );
+    case "version_neq": {
+      // Statsig reads versions as dot-separated integers cut at the first "-", missing parts 0 (1.2 = 1.2.0,
+      // 1.2.3-beta.1 = 1.2.3, v2.0.0 = 0.0.0), not as semver precedence: a regex of what it accepts instead
+      const source = statsigVersionSource(op, target);
+      if (source === undefined) throw new Untranslatable(`${op} ${quote(target, 40)} (matches nobody)`);
+      if (typeof source !== "string")
+        throw new Untranslatable(`${op} ${quote(target, 40)} (${source.reason})`);
+      return only([`${attribute} matches ${ruleString(source)}`], []);
+    }
     default:
       throw new Untranslatable(`operator ${quote(operator)} (not reproduced)`);
   }
