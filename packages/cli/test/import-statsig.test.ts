@@ -144,7 +144,9 @@ describe("assay import statsig", () => {
     expect(onboarding).toContain("ip_based");
     expect(onboarding).toContain("derived by Statsig from the IP address");
     // a version comparison is carried over (as Statsig reads versions), the gate's other condition is not
-    expect(byId.team_dashboard!.targeting?.include.some((r) => r.startsWith("appVersion matches"))).toBe(true);
+    expect(byId.team_dashboard!.targeting?.include.some((r) => r.startsWith("appVersion matches"))).toBe(
+      true,
+    );
     expect(byId.onboarding_v2!.targeting).toBeUndefined();
     expect(byId.onboarding_v2!.hashing).toMatchObject({ skipRules: ["targetingGate"] });
     expect(byId.pricing_page!.notReproduced.join("\n")).toContain('"inf"');
