@@ -220,7 +220,8 @@ forcedVariations (forced units beside audiences) and the flag experiments ahead 
 optimizely mode's group, allocation, allowlist and after; each rollout rule is an experiment flag:rule.
 Statsig (download_config_specs, v1 or v2): the manifest's statsig mode reads the payload file itself (its path written relative to FILE), and a targeting
 gate of one rule becomes targeting rules (user fields and unit ids with any, none, their _case_sensitive
-forms, str_starts_with_any, str_ends_with_any, str_contains_any/none, eq, neq, gt/gte/lt/lte, str_matches;
+forms, str_starts_with_any, str_ends_with_any, str_contains_any/none, eq, neq, gt/gte/lt/lte, str_matches,
+version_* as Statsig reads versions;
 fail_gate/pass_gate), its rule passed over by the mode (hashing.skip_rules). What cannot be reproduced is
 listed per experiment on stderr and as comments in the manifest; stderr also names the targeting carried
 over. A payload file of - reads stdin (not for statsig: the mode needs the file).
