@@ -1,10 +1,32 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { decimalAtMost, SDK_VERSION_SOURCE, targetVersion } from "../src/import/unleash-semver.js";
+import {
+  decimalAbove,
+  decimalAtMost,
+  SDK_VERSION_SOURCE,
+  type SemverOperator,
+  targetVersion,
+  versionComparisonSource,
+} from "../src/import/unleash-semver.js";
 
 // the `semver` unleash-client itself loads (its SEMVER_* operators: valid(value) && !value.startsWith("v"))
 const sdkRequire = createRequire(createRequire(import.meta.url).resolve("unleash-client"));
-const semver = sdkRequire("semver") as { valid(v: string): string | null };
+const semver = sdkRequire("semver") as {
+  valid(v: string): string | null;
+  eq(a: string, b: string): boolean;
+  gt(a: string, b: string): boolean;
+  lt(a: string, b: string): boolean;
+  gte(a: string, b: string): boolean;
+  lte(a: string, b: string): boolean;
+};
+/** The SDK's SemverOperator: false unless the value reads as a version, then semver's comparison. */
+const SDK_COMPARE: Record<SemverOperator, (a: string, b: string) => boolean> = {
+  SEMVER_EQ: semver.eq,
+  SEMVER_GT: semver.gt,
+  SEMVER_LT: semver.lt,
+  SEMVER_GTE: semver.gte,
+  SEMVER_LTE: semver.lte,
+};
 const sdkReads = (v: string) => Boolean(semver.valid(v)) && !v.startsWith("v");
 
 function random(seed: number): () => number {
@@ -90,6 +112,42 @@ describe("the SDK's version grammar as a rule", () => {
       if (sdkReads(s)) read++;
     }
     expect(read).toBeGreaterThan(300);
+  });
+
+  it("decimalAbove holds for exactly the numbers above its bound", () => {
+    for (const min of ["0", "9", "10", "37", "99", "909"]) {
+      const re = new RegExp(`^${decimalAbove(min)}$`);
+      for (let n = 0; n < 2000; n++) expect(re.test(String(n)), `${n} > ${min}`).toBe(n > Number(min));
+      expect(re.test("01")).toBe(false);
+    }
+  });
+
+  it("one rule per comparison with a release: the SDK's answer on 40,000 value/target pairs", () => {
+    const rand = random(13);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const nums = ["0", "1", "2", "3", "9", "10", "11", "19", "20", "99", "100", "01"];
+    const targets = ["0.0.0", "1.0.0", "2.4.0", "2.10.1", "10.0.9", "0.9.99", "3.0.0"];
+    const operators = Object.keys(SDK_COMPARE) as SemverOperator[];
+    const rules = new Map<string, RegExp>();
+    let held = 0;
+    for (let i = 0; i < 40_000; i++) {
+      const target = pick(targets);
+      const op = pick(operators);
+      const near = target.split(".");
+      const part = (j: number) => (rand() < 0.5 ? near[j]! : pick(nums));
+      const value = `${pick(["", "", " ", "v", " v"])}${part(0)}.${part(1)}.${part(2)}${pick(["", "", "-rc.1", "-0", "-alpha"])}${pick(["", "+b7"])}${pick(["", "", " ", "x"])}`;
+      const key = `${op} ${target}`;
+      let rule = rules.get(key);
+      if (rule === undefined) {
+        rule = new RegExp(versionComparisonSource(op, target)!);
+        rules.set(key, rule);
+      }
+      const sdk = sdkReads(value) && SDK_COMPARE[op](value, target);
+      if (sdk) held++;
+      expect(rule.test(value), `${JSON.stringify(value)} ${key}`).toBe(sdk);
+    }
+    expect(held).toBeGreaterThan(5000);
+    expect(versionComparisonSource("SEMVER_GT", "1.0.0-rc.1")).toBeUndefined();
   });
 
   it("writes a constraint's target as a rule literal, and refuses what semver refuses", () => {

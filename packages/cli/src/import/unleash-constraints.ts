@@ -6,7 +6,12 @@ import {
   ruleString,
   type TranslatedCondition,
 } from "./targeting-rules.js";
-import { SDK_VERSION_SOURCE, targetVersion } from "./unleash-semver.js";
+import {
+  SDK_VERSION_SOURCE,
+  type SemverOperator,
+  targetVersion,
+  versionComparisonSource,
+} from "./unleash-semver.js";
 
 /**
  * One Unleash constraint as manifest targeting: rules (every `include` holds, no `exclude` does), a constraint
@@ -52,9 +57,10 @@ const SDK_OPERATORS = new Set([
  * unleash-client, with Assay's attributes as the context's properties: `IN` / `NOT_IN` (values trimmed, empty
  * ones dropped, as the SDK does; `caseInsensitive` is ignored there, as by the SDK), `STR_CONTAINS` /
  * `STR_STARTS_WITH` / `STR_ENDS_WITH` (any of the values; `caseInsensitive` with ASCII values), `SEMVER_EQ` /
- * `_GT` / `_LT` / `_GTE` / `_LTE` (a version comparison plus a rule holding for the values the SDK reads as
- * versions), each possibly `inverted` (an inverted version comparison excepted: it is two rules, whose
- * negation no single exclude rule says); on `userId`, `sessionId` or a property.
+ * `_GT` / `_LT` / `_GTE` / `_LTE` (against a release: one `matches` rule of exactly the values the SDK reads as
+ * versions and that compare so; against a prerelease: that grammar rule plus Assay's version comparison), each
+ * possibly `inverted` (not a comparison with a prerelease: two rules, whose negation no single exclude rule
+ * says); on `userId`, `sessionId` or a property.
  */
 export function translateUnleashConstraint(constraint: unknown): ConstraintTranslation {
   // a null entry fails the SDK's `!constraint` check, an unknown operator has no evaluator: nobody passes
@@ -73,7 +79,7 @@ export function translateUnleashConstraint(constraint: unknown): ConstraintTrans
     if (!inverted) return { kind: "rules", include: rules, exclude: [] };
     if (rules.length !== 1)
       throw new Untranslatable(
-        `${describe(constraint)} inverted (a version comparison is two rules: its negation is no single exclude rule)`,
+        `${describe(constraint)} inverted (a comparison with a prerelease is two rules: its negation is no single exclude rule)`,
       );
     return { kind: "rules", include: [], exclude: rules };
   } catch (error) {
@@ -177,6 +183,10 @@ function semverRules(constraint: Record<string, unknown>, field: string, where: 
   const target = targetVersion(constraint.value);
   if (target === undefined) throw new Untranslatable(`${where} (a value semver does not read)`);
   const attr = attributeOf(field);
+  // a release target: one rule (so an inverted constraint is one exclude rule); a prerelease target: the
+  // grammar rule and the comparison, which an inverted constraint cannot negate
+  const single = versionComparisonSource(constraint.operator as SemverOperator, target);
+  if (single !== undefined) return [`${attr} matches ${ruleString(single)}`];
   return [
     `${attr} matches ${ruleString(SDK_VERSION_SOURCE)}`,
     ...comparisons.map((op) => `${attr} ${op} ${target}`),

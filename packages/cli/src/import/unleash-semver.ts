@@ -51,3 +51,61 @@ export function targetVersion(value: string): string | undefined {
   if (m === null) return undefined;
   return `${m[1]}.${m[2]}.${m[3]}${m[4] === undefined ? "" : `-${m[4]}`}`;
 }
+
+/** The decimal numbers without leading zeros above `min` (a decimal string), as a regex source. */
+export function decimalAbove(min: string): string {
+  const alternatives = [`[1-9]\\d{${min.length},}`];
+  for (let i = 0; i < min.length; i++) {
+    const digit = Number(min[i]);
+    if (digit < 9) {
+      const rest = min.length - i - 1;
+      const range = digit + 1 === 9 ? "9" : `[${digit + 1}-9]`;
+      alternatives.push(`${min.slice(0, i)}${range}${rest > 0 ? `\\d{${rest}}` : ""}`);
+    }
+  }
+  return `(?:${alternatives.join("|")})`;
+}
+
+/** The decimal numbers without leading zeros below `max`; undefined when none is (max 0). */
+function decimalBelow(max: string): string | undefined {
+  return max === "0" ? undefined : decimalAtMost(String(BigInt(max) - 1n));
+}
+
+/** The SEMVER_* operators a single rule can say for a target without prerelease. */
+export type SemverOperator = "SEMVER_EQ" | "SEMVER_GT" | "SEMVER_LT" | "SEMVER_GTE" | "SEMVER_LTE";
+
+/**
+ * One regex source holding for exactly the values unleash-client reads as versions AND that compare to
+ * `target` as `operator` says (semver precedence: a prerelease sorts below its release), so that the rule can
+ * also be negated (an `inverted` constraint as an exclude rule). Only for a target without prerelease
+ * (undefined otherwise): then the order is decided by the numeric core and whether the value has a prerelease.
+ */
+export function versionComparisonSource(operator: SemverOperator, target: string): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(target);
+  if (m === null) return undefined;
+  const [major, minor, patch] = [m[1]!, m[2]!, m[3]!];
+  const n = NUMERIC;
+  // after the core: `-` starts a prerelease; `+`, whitespace or the end mean none
+  const end = "(?![0-9])";
+  const release = "(?![0-9-])";
+  const above = [
+    `${decimalAbove(major)}\\.${n}\\.${n}`,
+    `${major}\\.${decimalAbove(minor)}\\.${n}`,
+    `${major}\\.${minor}\\.${decimalAbove(patch)}`,
+  ].map((a) => `${a}${end}`);
+  const below = [
+    [decimalBelow(major), `\\.${n}\\.${n}`, ""],
+    [decimalBelow(minor), `\\.${n}`, `${major}\\.`],
+    [decimalBelow(patch), "", `${major}\\.${minor}\\.`],
+  ].flatMap(([num, after, before]) => (num === undefined ? [] : [`${before}${num}${after}${end}`]));
+  const same = `${major}\\.${minor}\\.${patch}`;
+  const alternatives: Record<SemverOperator, string[]> = {
+    SEMVER_GT: above,
+    SEMVER_GTE: [...above, `${same}${release}`],
+    SEMVER_EQ: [`${same}${release}`],
+    SEMVER_LT: [...below, `${same}-`],
+    SEMVER_LTE: [...below, `${same}${end}`],
+  };
+  const body = alternatives[operator].length === 0 ? "(?!)" : `(?:${alternatives[operator].join("|")})`;
+  return `^(?!v)(?=[\\s\\S]{0,256}$)(?=\\s*${STRICT}\\s*$)\\s*v?${body}`;
+}
