@@ -19,6 +19,7 @@ import { hashingTable } from "./hashing-schema.js";
 import { finiteNumber, flag, integer, recordedName, text } from "./scalars.js";
 import { optional, required, type TableSchema, tableOf, withDefault } from "./table.js";
 import { targetingTable } from "./targeting-schema.js";
+import { unleashEnvironmentAllows } from "./unleash-hashing-schema.js";
 import { variantSchema } from "./variant-schema.js";
 
 /** `unit` values: "user", "session", or a context attribute name for cluster randomization. */
@@ -141,6 +142,7 @@ function effectiveExperiment(
     const merged = applyEnvironment(base, override, at, ctx, { sticky: values.sticky });
     if (merged === INVALID) valid = false;
     else if (!modeAllows(values.hashing?.mode, override, at, ctx)) valid = false;
+    else if (!unleashEnvironmentAllows(values.hashing, override, at, ctx)) valid = false;
     else if (name === ctx.env) selected = merged;
   }
   return valid ? selected : INVALID;

@@ -1,4 +1,10 @@
-import type { UnleashHashing, UnleashOverride, UnleashStrategy, UnleashStrategyVariant } from "@assay/core";
+import type {
+  HashingMode,
+  UnleashHashing,
+  UnleashOverride,
+  UnleashStrategy,
+  UnleashStrategyVariant,
+} from "@assay/core";
 import type { ManifestPath } from "../path.js";
 import { nearest } from "../suggest.js";
 import { type CheckContext, peek } from "./check.js";
@@ -205,4 +211,24 @@ export function checkUnleashStrategies(
   hashing.overrides?.forEach((o, i) => {
     if (!ids.has(o.variant)) unknown([...at, "overrides", i, "variant"], o.variant);
   });
+}
+
+/**
+ * An `env.<name>` block of an experiment with Unleash strategies may not set `traffic`: the strategies' rollouts
+ * decide who is enabled (the backend would refuse the manifest at load).
+ */
+export function unleashEnvironmentAllows(
+  hashing: HashingMode | undefined,
+  override: { readonly traffic?: number | undefined },
+  path: ManifestPath,
+  ctx: CheckContext,
+): boolean {
+  if (hashing?.mode !== "unleash" || hashing.strategies === undefined || override.traffic === undefined)
+    return true;
+  ctx.report(
+    [...path, "traffic"],
+    "must be left out when hashing.strategies is set: each strategy's rollout decides who is enabled",
+    "key",
+  );
+  return false;
 }
