@@ -35,8 +35,8 @@ export function importUnleash(payload: unknown): ImportResult {
       return;
     }
     const translated = translate(feature as Record<string, unknown> & { name: string }, segments);
-    if (translated === undefined) {
-      skipped.push(`toggle ${quote(feature.name)}: fewer than 2 variants (a flag, not an experiment)`);
+    if (typeof translated === "string") {
+      skipped.push(`toggle ${quote(feature.name)}: ${translated}`);
       return;
     }
     experiments.push(translated);
@@ -55,10 +55,11 @@ function segmentsOf(raw: unknown): SegmentConstraints {
   return map;
 }
 
+/** The experiment of one toggle, or why it is none. */
 function translate(
   feature: Record<string, unknown> & { name: string },
   segments: SegmentConstraints,
-): ImportedExperiment | undefined {
+): ImportedExperiment | string {
   const name = feature.name;
   const origin = `toggle ${quote(name)}`;
   const notes: string[] = [];
@@ -94,22 +95,28 @@ function translate(
   const ids = [...weights.keys()];
   for (const s of strategies) for (const v of s.variants ?? []) if (!ids.includes(v.id)) ids.push(v.id);
   checkVariationCount(ids.length, origin);
-  if (ids.length < 2) return undefined;
+  if (ids.length < 2) return "fewer than 2 variants (a flag, not an experiment)";
 
-  // a toggle without variants of its own (or all weighing 0) serves none: its weights are the first
-  // strategy variants' (what an SRM check should expect), unused by the hash
+  // a toggle without variants of its own (or all weighing 0) serves none: its weights are those of the first
+  // untargeted strategy with variants (else the first with variants), what an SRM check should expect; the
+  // hash does not read them
   const toggleVariants = toggleTotal > 0;
-  const firstServed = strategies.find((s) => s.variants?.some((v) => v.weight > 0))?.variants ?? [];
+  const serving = strategies.filter((s) => s.enabled && s.variants?.some((v) => v.weight > 0));
+  const firstServed = (serving.find((s) => s.targeting === undefined) ?? serving[0])?.variants ?? [];
   const weightOf = (id: string) =>
     toggleVariants
       ? (weights.get(id) ?? 0)
       : firstServed.filter((v) => v.id === id).reduce((a, v) => a + v.weight, 0);
-  const variants: VariantDefinition[] = ids.map((id, i) => ({
+  // the variant named "control" is the control when there is one, else the first
+  const control = ids.includes("control") ? "control" : ids[0];
+  const variants: VariantDefinition[] = ids.map((id) => ({
     id,
     weight: weightOf(id),
-    isControl: i === 0,
+    isControl: id === control,
   }));
-  if (variants.every((v) => v.weight === 0)) throw new ImportError(`${origin}: every variant weighs 0`);
+  // every variant weighing 0 everywhere: the SDK serves none of them
+  if (variants.every((v) => v.weight === 0))
+    return "every variant weighs 0 (no variant is ever served: a flag)";
 
   const firstStickiness = rawVariants[0]?.stickiness;
   if (firstStickiness === "")
