@@ -50,7 +50,7 @@ function statsigPayloadPath(place: ImportPlace): string {
 const oneLine = (text: string) => tomlComment(text, "");
 
 /**
- * `assay import growthbook|posthog|optimizely|unleash FILE|- [-o OUT [--force]]`: prints (or writes) an assay.toml whose experiments
+ * `assay import growthbook|posthog|optimizely|unleash|statsig FILE|- [-o OUT [--force]]`: prints (or writes) an assay.toml whose experiments
  * reproduce the vendor's assignments with vendor hashing modes. What hashing cannot reproduce is written as
  * comments in the manifest and, one line per item, on stderr. The payload is read within limits and checked
  * value by value; the output is parsed back, compared with what was meant and validated before it is written.

@@ -328,7 +328,9 @@ interface CompiledSpec {
  *
  * Not reproducible here (`../README.md`): persistent (sticky) assignments, overrides, id lists, and
  * conditions on user fields, IP, user agent, environment or time: evaluating a spec that reaches one throws
- * `UnsupportedConditionError` (statsig-node itself reports such specs as unsupported).
+ * `UnsupportedConditionError` (statsig-node itself reports such specs as unsupported). `contextRules` lists the
+ * rules of an experiment that would, and `skipRules` passes rules over that the caller decides by other means
+ * (the experiment-hash mode: the manifest's targeting). `unit_id` conditions need only the unit and are evaluated.
  */
 export class StatsigEvaluator {
   private readonly gates = new Map<string, CompiledSpec>();
