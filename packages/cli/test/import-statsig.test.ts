@@ -7,6 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importStatsig, manifestToml } from "../src/index.js";
 import { cli, tempDir } from "./helpers.js";
 
+/**
+ * Written for these tests in the shape of Statsig's v2 `/v2/download_config_specs` response (what
+ * `@statsig/statsig-node-core` downloads: specs keyed by name, conditions in `condition_map`, layers with
+ * `experimentAssignment` delegation, `experiment_to_layer`), from a seeded generator: random salts, 22-character
+ * rule ids, layer allocations as bucket maps. The SDK below loads it, so its shape is one Statsig accepts.
+ */
 const FIXTURE = join(import.meta.dirname, "fixtures", "statsig-specs.json");
 const payload = JSON.parse(readFileSync(FIXTURE, "utf8"));
 
