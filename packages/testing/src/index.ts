@@ -11,4 +11,5 @@ export {
   type RequestMiddlewareHarness,
   testRequestMiddleware,
 } from "./request-middleware-suite.js";
+export { type StickyStoreHarness, testStickyStore } from "./sticky-store-suite.js";
 export { testSummaryNumerics } from "./summary-numerics-suite.js";

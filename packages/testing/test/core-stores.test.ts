@@ -2,12 +2,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonLinesEventStore, MemoryEventStore } from "@assay/core";
-import { testEventStore, testSummaryNumerics } from "../src/index.js";
+import { testEventStore, testStickyStore, testSummaryNumerics } from "../src/index.js";
 
 // The two simple stores of @assay/core run the shared suite here (core cannot depend on this package).
 testEventStore("memory", { create: () => new MemoryEventStore() });
 // the in-memory reference keeps a variance under a large mean too (two passes, compensated sums)
 testSummaryNumerics("memory", { create: () => new MemoryEventStore() });
+testStickyStore("memory", { create: async () => new MemoryEventStore() });
 
 testEventStore("jsonl", {
   create: async () =>

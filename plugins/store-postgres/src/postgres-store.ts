@@ -138,6 +138,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
   async loadStickyAssignments(query: StickyQuery): Promise<StickyAssignment[]> {
     await this.init();
     if (query.experiments.length === 0) return [];
+    const environment = query.environment ?? DEFAULT_ENVIRONMENT;
     try {
       const { rows } = await this.pool.query<{
         experiment: string;
@@ -150,16 +151,18 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
            FROM ${this.schema}.sticky_assignments s
            JOIN unnest($1::text[], $2::integer[]) AS wanted(experiment, version)
              ON s.experiment = wanted.experiment AND s.version = wanted.version
-          WHERE s.assigned_at >= $3`,
+          WHERE s.assigned_at >= $3 AND s.environment = $4`,
         [
           query.experiments.map((e) => e.experiment),
           query.experiments.map((e) => e.version),
           query.since?.getTime() ?? Number.MIN_SAFE_INTEGER,
+          environment,
         ],
       );
       return rows.map((r) => ({
         experiment: r.experiment,
         version: r.version,
+        environment,
         unit: r.unit,
         variantId: r.variant_id,
         assignedAt: new Date(Number(r.assigned_at)),
@@ -175,14 +178,15 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     if (rows.length === 0) return;
     try {
       await this.pool.query(
-        `INSERT INTO ${this.schema}.sticky_assignments (experiment, version, unit, variant_id)
-         SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[])
+        `INSERT INTO ${this.schema}.sticky_assignments (experiment, version, unit, variant_id, environment)
+         SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[])
          ON CONFLICT DO NOTHING`,
         [
           rows.map((r) => r.experiment),
           rows.map((r) => r.version),
           rows.map((r) => r.unit),
           rows.map((r) => r.variantId),
+          rows.map((r) => r.environment ?? DEFAULT_ENVIRONMENT),
         ],
       );
     } catch (cause) {

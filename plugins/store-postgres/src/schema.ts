@@ -166,7 +166,7 @@ const ROLLUPS = [
  * the environments and phases with exposures and the manifest versions they name, kept by the fold (a
  * summary's default phase and its list of versions read it, not the events). The new columns have constant
  * defaults, so adding them rewrites no row of \`events\`; earlier events are the "default" environment's,
- * phase 1.
+ * phase 1. Sticky assignments are kept per environment too (a staging unit never pins a production one).
  */
 function SCOPES(s: string): string {
   return `
@@ -179,7 +179,12 @@ function SCOPES(s: string): string {
       PRIMARY KEY (experiment, environment, phase, manifest_version)
     );
     INSERT INTO ${s}.scopes SELECT DISTINCT experiment, 'default', 1, '' FROM ${s}.variant_days;
-    ${ROLLUPS.map((t) => `UPDATE ${s}.${t} SET experiment = experiment || chr(31) || 'default' || chr(31) || '1';`).join("\n    ")}`;
+    ${ROLLUPS.map((t) => `UPDATE ${s}.${t} SET experiment = experiment || chr(31) || 'default' || chr(31) || '1';`).join("\n    ")}
+    ALTER TABLE ${s}.sticky_assignments ADD COLUMN environment text NOT NULL DEFAULT 'default';
+    ALTER TABLE ${s}.sticky_assignments DROP CONSTRAINT sticky_assignments_pkey,
+      ADD PRIMARY KEY (experiment, environment, version, unit);
+    DROP INDEX ${s}.sticky_assignments_by_time;
+    CREATE INDEX sticky_assignments_by_time ON ${s}.sticky_assignments (experiment, environment, version, assigned_at);`;
 }
 
 /**

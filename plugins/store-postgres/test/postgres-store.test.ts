@@ -1,5 +1,5 @@
 import { type OutcomeValue, type StoredEvent, summarizeEvents } from "@assay/core";
-import { testEventStore } from "@assay/testing";
+import { testEventStore, testStickyStore } from "@assay/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import plugin, { migrate, POSTGRES_SCHEMA_VERSION, PostgresEventStore } from "../src/index.js";
@@ -20,6 +20,10 @@ afterAll(async () => {
 });
 
 const suiteSchema = schemaFor("suite");
+testStickyStore("postgres", {
+  create: async () => new PostgresEventStore({ connectionString: POSTGRES_URL, schema: suiteSchema }),
+});
+
 testEventStore("postgres", {
   create: () => new PostgresEventStore({ connectionString: POSTGRES_URL, schema: suiteSchema }),
   reopen: async (store) => {
@@ -67,6 +71,9 @@ function beforeVersion9(schema: string): string {
   return [
     `ALTER TABLE ${schema}.events DROP COLUMN environment, DROP COLUMN phase, DROP COLUMN manifest_version`,
     `DROP TABLE ${schema}.scopes`,
+    `ALTER TABLE ${schema}.sticky_assignments DROP COLUMN environment`,
+    `ALTER TABLE ${schema}.sticky_assignments ADD PRIMARY KEY (experiment, version, unit)`,
+    `CREATE INDEX sticky_assignments_by_time ON ${schema}.sticky_assignments (experiment, version, assigned_at)`,
     ...rollups.map((t) => `UPDATE ${schema}.${t} SET experiment = split_part(experiment, chr(31), 1)`),
     `DELETE FROM ${schema}.assay_migrations WHERE version = 9`,
   ].join(";\n");

@@ -156,11 +156,12 @@ export class SqliteEngine {
     try {
       const since = query.since?.getTime() ?? Number.MIN_SAFE_INTEGER;
       const select = db.prepare(
-        "SELECT unit, variant_id, assigned_at FROM sticky_assignments WHERE experiment = ? AND version = ? AND assigned_at >= ?",
+        "SELECT unit, variant_id, assigned_at FROM sticky_assignments WHERE experiment = ? AND environment = ? AND version = ? AND assigned_at >= ?",
       );
+      const environment = query.environment ?? DEFAULT_ENVIRONMENT;
       const out: StickyAssignment[] = [];
       for (const { experiment, version } of query.experiments) {
-        for (const row of select.iterate(experiment, version, since) as Iterable<{
+        for (const row of select.iterate(experiment, environment, version, since) as Iterable<{
           unit: string;
           variant_id: string;
           assigned_at: number;
@@ -168,6 +169,7 @@ export class SqliteEngine {
           out.push({
             experiment,
             version,
+            environment,
             unit: row.unit,
             variantId: row.variant_id,
             assignedAt: new Date(row.assigned_at),
@@ -188,11 +190,12 @@ export class SqliteEngine {
     const db = this.open();
     try {
       const insert = db.prepare(
-        "INSERT INTO sticky_assignments (experiment, version, unit, variant_id, assigned_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO sticky_assignments (experiment, environment, version, unit, variant_id, assigned_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       );
       const now = Date.now();
       db.transaction(() => {
-        for (const r of rows) insert.run(r.experiment, r.version, r.unit, r.variantId, now);
+        for (const r of rows)
+          insert.run(r.experiment, r.environment ?? DEFAULT_ENVIRONMENT, r.version, r.unit, r.variantId, now);
       })();
     } catch (cause) {
       throw new BackendError(

@@ -25,7 +25,7 @@ export const EVENT_ROWS = `
  * The key rows are few (one per experiment, variant or metric, environment, phase and manifest version), so
  * the scope is made once per key row, not per event. Earlier events were recorded with none of these: they
  * are the "default" environment's, phase 1. The view \`event_rows\` gains the columns; \`scope\` is what the
- * fold reads.
+ * fold reads. Sticky assignments are kept per environment as well (a staging unit never pins a production one).
  */
 export const SCOPED_KEYS = `
   DROP VIEW event_rows;
@@ -70,6 +70,20 @@ export const SCOPED_KEYS = `
       (table) => `UPDATE ${table} SET experiment = experiment || char(31) || 'default' || char(31) || '1';`,
     )
     .join("\n  ")}
+  CREATE TABLE scoped_sticky (
+    experiment  TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    unit        TEXT NOT NULL,
+    variant_id  TEXT NOT NULL,
+    assigned_at INTEGER NOT NULL,
+    PRIMARY KEY (experiment, environment, version, unit)
+  ) WITHOUT ROWID;
+  INSERT INTO scoped_sticky
+  SELECT experiment, 'default', version, unit, variant_id, assigned_at FROM sticky_assignments;
+  DROP TABLE sticky_assignments;
+  ALTER TABLE scoped_sticky RENAME TO sticky_assignments;
+  CREATE INDEX sticky_assignments_by_time ON sticky_assignments (experiment, environment, version, assigned_at);
 `;
 
 /**

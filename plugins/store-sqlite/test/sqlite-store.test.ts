@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type OutcomeValue, type StoredEvent, summarizeEvents } from "@assay/core";
-import { testEventStore } from "@assay/testing";
+import { testEventStore, testStickyStore } from "@assay/testing";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import plugin, { SQLITE_SCHEMA_VERSION, SqliteEventStore } from "../src/index.js";
@@ -42,6 +42,8 @@ function unscopeRollups(db: Database.Database): void {
     db.exec(`UPDATE ${table} SET experiment = substr(experiment, 1, instr(experiment, char(31)) - 1)`);
   }
 }
+
+testStickyStore("sqlite", { create: async () => new SqliteEventStore({ path: await tempPath() }) });
 
 testEventStore("sqlite", {
   create: async () => new SqliteEventStore({ path: await tempPath() }),

@@ -67,7 +67,9 @@ export function reportOf(
   only: readonly string[] | undefined,
 ): ResultsReport {
   const plan = (definition as ExperimentEntry).analysis;
-  const scoped = <R extends ExperimentReport | ExploratoryReport>(report: R): R & { scope?: SummaryScope } => {
+  const scoped = <R extends ExperimentReport | ExploratoryReport>(
+    report: R,
+  ): R & { scope?: SummaryScope } => {
     if (summary.scope === undefined) return report;
     const warnings = [...report.warnings, ...scopeNotes(definition, summary)];
     return { ...report, scope: summary.scope, warnings } as R & { scope?: SummaryScope };

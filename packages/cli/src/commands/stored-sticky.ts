@@ -1,7 +1,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "@assay/config";
-import { type EventStore, hasStickyAssignments, type StickyAssignment } from "@assay/core";
+import {
+  DEFAULT_ENVIRONMENT,
+  type EventStore,
+  hasStickyAssignments,
+  type StickyAssignment,
+} from "@assay/core";
 import { createAssay, loadPlugins } from "@assay/runtime";
 
 /**
@@ -32,6 +37,7 @@ export async function storedStickyAssignments(
     if (!hasStickyAssignments(store)) return [];
     return await store.loadStickyAssignments({
       experiments: [{ experiment, version: entry.sticky.version }],
+      environment: manifest.environment ?? DEFAULT_ENVIRONMENT,
     });
   } finally {
     await assay.close();

@@ -1,5 +1,6 @@
 import type { ExperimentEntry, Manifest } from "@assay/config";
 import {
+  DEFAULT_ENVIRONMENT,
   type ExperimentContext,
   type ExperimentDefinition,
   MemoryEventStore,
@@ -142,7 +143,9 @@ function contextFor(
 /** A client of `manifest` over a memory store holding `sticky`, with no signal handlers and no refresh. */
 async function memoryAssay(manifest: Manifest, sticky: readonly Omit<StickyAssignment, "assignedAt">[]) {
   const store = new MemoryEventStore();
-  if (sticky.length > 0) await store.saveStickyAssignments(sticky);
+  // the rows are this manifest's environment's (the client loads only those)
+  const environment = manifest.environment ?? DEFAULT_ENVIRONMENT;
+  if (sticky.length > 0) await store.saveStickyAssignments(sticky.map((row) => ({ ...row, environment })));
   return createAssay({ manifest, store, handleSignals: false, tracing: false, sticky: { refreshMs: 0 } });
 }
 

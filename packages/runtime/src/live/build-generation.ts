@@ -134,5 +134,11 @@ export function stickyAssignments(
       ),
     );
   }
-  return new StickyAssignments(base as StickyAssignmentStore, sticky, onError, options);
+  return new StickyAssignments(
+    base as StickyAssignmentStore,
+    sticky,
+    onError,
+    options,
+    manifest.environment ?? DEFAULT_ENVIRONMENT,
+  );
 }

@@ -1,4 +1,9 @@
-import { requireId, type StickyAssignment, type StickyAssignmentStore } from "@assay/core";
+import {
+  DEFAULT_ENVIRONMENT,
+  requireId,
+  type StickyAssignment,
+  type StickyAssignmentStore,
+} from "@assay/core";
 
 export interface StickyOptions {
   /**
@@ -46,6 +51,8 @@ export class StickyAssignments {
     experiments: ReadonlyArray<{ readonly experiment: string; readonly version: number }>,
     private readonly onError: (error: unknown, experiment: string) => void,
     options: StickyOptions = {},
+    /** The environment whose first assignments these are (kept apart from other environments'). */
+    private readonly environment: string = DEFAULT_ENVIRONMENT,
   ) {
     for (const { experiment, version } of experiments) {
       this.maps.set(experiment, new Map());
@@ -85,8 +92,9 @@ export class StickyAssignments {
   private async read(since: Date | undefined): Promise<void> {
     const experiments = [...this.versions].map(([experiment, version]) => ({ experiment, version }));
     if (experiments.length === 0) return;
+    const environment = this.environment;
     const rows = await this.store.loadStickyAssignments(
-      since === undefined ? { experiments } : { experiments, since },
+      since === undefined ? { experiments, environment } : { experiments, since, environment },
     );
     for (const row of rows) {
       if (this.versions.get(row.experiment) !== row.version) continue;
@@ -105,7 +113,13 @@ export class StickyAssignments {
       this.onError(error, experiment);
       return;
     }
-    this.pending.push({ experiment, version: this.versions.get(experiment) ?? 1, unit, variantId });
+    this.pending.push({
+      experiment,
+      version: this.versions.get(experiment) ?? 1,
+      unit,
+      variantId,
+      environment: this.environment,
+    });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
