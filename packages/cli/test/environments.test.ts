@@ -30,7 +30,7 @@ interface Report {
   scope: { environment: string; phase: number; phases: number[]; manifestVersions: string[] };
   warnings: string[];
   treatments: Array<{
-    metrics: Array<{ metric: string; control: { mean: number }; treatment: { mean: number } }>;
+    metrics: Array<{ metric: string; controlMean: number; treatmentMean: number }>;
   }>;
 }
 
