@@ -40,6 +40,13 @@ export interface DashboardReport {
   readonly reasons: readonly string[];
   readonly warnings: readonly string[];
   readonly exploratory?: true;
+  /** The environment and phase the report covers, and the phases with data (the summary's scope). */
+  readonly scope?: {
+    readonly environment: string;
+    readonly phase: number;
+    readonly phases: readonly number[];
+    readonly manifestVersions: readonly string[];
+  };
 }
 
 /**

@@ -46,6 +46,9 @@ describe("the pages", () => {
     expect(res.body).toContain('data-arm="late"');
     expect(res.body).toContain('data-chart="trend"');
     expect(res.body).toContain('data-chart="exposures"');
+    // which slice of the events the page shows
+    expect(res.body).toContain('data-scope="default:1"');
+    expect(res.body).toContain("environment default · phase 1");
   });
 
   it("an experiment with no data gets a page that says so", async () => {

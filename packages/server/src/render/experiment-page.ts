@@ -20,7 +20,7 @@ export function experimentPage(
   const root = esc(base);
   const head = `<p class="small"><a href="${root}/">← all experiments</a></p>
 <h1>${esc(definition.id)} ${statusBadge(view.status)}</h1>
-<p class="muted small">${count(view.unitsExposed)} units exposed · ${view.daysRunning} day${view.daysRunning === 1 ? "" : "s"} of data · JSON: <a href="${root}/api/experiments/${encodeURIComponent(definition.id)}">${root}/api/experiments/${esc(definition.id)}</a></p>${simulationNotice(simulation)}`;
+<p class="muted small">${scopeLabel(report)}${count(view.unitsExposed)} units exposed · ${view.daysRunning} day${view.daysRunning === 1 ? "" : "s"} of data · JSON: <a href="${root}/api/experiments/${encodeURIComponent(definition.id)}">${root}/api/experiments/${esc(definition.id)}</a></p>${simulationNotice(simulation)}`;
   const footer = `events from the ${esc(storeName)} store · report as <code>assay results ${esc(definition.id)} --json</code> prints it`;
   if (view.unitsExposed === 0) {
     const body = `${head}
@@ -34,6 +34,14 @@ ${armsSection(view)}${planSection(view)}`;
   const exposures = exposuresSection(view, charts);
   const body = `${head}${banner(report)}${sampleSection(view)}${srmSection(report)}${metrics}${trend}${exposures}${armsSection(view)}${planSection(view)}${warningsSection(view)}`;
   return page({ base, title: definition.id, body, footer });
+}
+
+/** "environment production · phase 2 of 1, 2 · " when the report names the slice of events it covers. */
+function scopeLabel(report: DashboardReport | undefined): string {
+  const scope = report?.scope;
+  if (scope === undefined) return "";
+  const phases = scope.phases.length > 1 ? ` (phases with data: ${scope.phases.join(", ")})` : "";
+  return `<span data-scope="${esc(scope.environment)}:${scope.phase}">environment ${esc(scope.environment)} · phase ${scope.phase}${phases}</span> · `;
 }
 
 /** The URL of one chart image of this data version, without its size. */

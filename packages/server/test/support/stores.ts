@@ -145,7 +145,9 @@ export function openerFor(manifest: string): OpenSource {
       summarize: (id, options) => assay.summarize(id, options),
       report: (definition, summary) => {
         const plan = planOf(definition);
-        if (plan !== undefined) return evaluate(plan, summary) as DashboardReport;
+        // with the summary's scope, as the CLI's reportOf gives it
+        if (plan !== undefined)
+          return { ...evaluate(plan, summary), scope: summary.scope } as DashboardReport;
         const control = definition.variants.find((v) => v.isControl)?.id ?? "control";
         const weights = Object.fromEntries(definition.variants.map((v) => [v.id, v.weight]));
         const { decision: _d, ...rest } = evaluate(
