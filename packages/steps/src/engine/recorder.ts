@@ -50,6 +50,7 @@ export class Recorder {
       ...unitIds(target.unit),
       timestamp,
       eventId,
+      ...environmentOf(),
     });
     await recordEvent(this.store(), exposureEvent(record));
   }
@@ -84,6 +85,7 @@ export class Recorder {
       ...unitIds(ref.unit),
       timestamp,
       eventId,
+      ...environmentOf(),
     });
     await recordEvent(this.store(), outcomeEvent(record));
   }
@@ -154,4 +156,13 @@ function validateRef(ref: unknown): asserts ref is ExperimentRef {
       `steps.score(ref, ...): ref must be the ref returned by group.experiment(id, { withVariant: true }), got ${describe(ref)}`,
     );
   }
+}
+
+/**
+ * The environment records of in-code experiments name: `ASSAY_ENV`, as the runtime's client does (those of
+ * manifest experiments go through the client, which names its own); none, the store's "default", without it.
+ */
+function environmentOf(): { environment?: string } {
+  const env = process.env.ASSAY_ENV;
+  return env === undefined || env === "" ? {} : { environment: env };
 }
