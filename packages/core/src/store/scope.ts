@@ -32,8 +32,10 @@ export function resolveScope(
   phases: readonly number[],
 ): { readonly environment: string; readonly phase: number } {
   const environment = query.environment ?? DEFAULT_ENVIRONMENT;
-  const phase = query.phase ?? (phases.length === 0 ? DEFAULT_PHASE : Math.max(...phases));
-  return { environment, phase };
+  // a loop, not Math.max(...phases): the reference passes one phase per exposure, past the spread's limit
+  let highest = DEFAULT_PHASE;
+  for (const p of phases) if (p > highest) highest = p;
+  return { environment, phase: query.phase ?? highest };
 }
 
 /** A SummaryScope with its lists sorted and deduplicated. */
