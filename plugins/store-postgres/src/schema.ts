@@ -3,7 +3,7 @@ import { centredDayDeltas, exact } from "./fold.js";
 import { schemaNameProblem } from "./schema-name.js";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 9;
+export const POSTGRES_SCHEMA_VERSION = 10;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -142,7 +142,23 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
   8: (s) => CENTRED_TOTALS(s),
   // Environment, phase and manifest version on every event; the rollups kept per analysis scope (SCOPES).
   9: (s) => SCOPES(s),
+  // The dimensions of each exposure, and of each unit's first exposure in the fold (DIMENSIONS).
+  10: (s) => DIMENSIONS(s),
 };
+
+/**
+ * Version 10: the dimensions of an exposure (the attributes its experiment declares in the manifest's
+ * \`dimensions\`, e.g. country and platform) as one JSON object in \`events.dimensions\` (text, keys sorted, NULL
+ * when it carried none, as every earlier event did), and per unit the dimensions of its FIRST exposure in
+ * \`units.dimensions\`, kept by the fold with the unit's variant (a late exposure that happened earlier moves both).
+ * Nullable columns without a default rewrite no row. A breakdown reads \`units.dimensions\` joined to the per-unit
+ * rollups at summary time: O(units).
+ */
+function DIMENSIONS(s: string): string {
+  return `
+    ALTER TABLE ${s}.events ADD COLUMN dimensions text;
+    ALTER TABLE ${s}.units ADD COLUMN dimensions text;`;
+}
 
 /** The rollup tables, whose \`experiment\` column holds the analysis scope from version 9 on. */
 const ROLLUPS = [

@@ -54,6 +54,15 @@ const exposure = (eventId: string, userId: string): StoredEvent => ({
   timestamp: new Date(1_767_225_600_000),
 });
 
+/** SQL taking a version-10 schema back to version 9: no dimensions on events or units. */
+function beforeVersion10(schema: string): string {
+  return [
+    `ALTER TABLE ${schema}.events DROP COLUMN dimensions`,
+    `ALTER TABLE ${schema}.units DROP COLUMN dimensions`,
+    `DELETE FROM ${schema}.assay_migrations WHERE version = 10`,
+  ].join(";\n");
+}
+
 /** SQL taking a version-9 schema back to version 8: no environment, phase or manifest version; rollups per experiment. */
 function beforeVersion9(schema: string): string {
   const rollups = [
@@ -69,6 +78,7 @@ function beforeVersion9(schema: string): string {
     "variant_metric_days",
   ];
   return [
+    beforeVersion10(schema),
     `ALTER TABLE ${schema}.events DROP COLUMN environment, DROP COLUMN phase, DROP COLUMN manifest_version`,
     `DROP TABLE ${schema}.scopes`,
     `ALTER TABLE ${schema}.sticky_assignments DROP COLUMN environment`,
@@ -93,7 +103,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const collation = await pool.query(
       `SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
        WHERE a.attrelid = '${schema}.events'::regclass AND a.attname = 'event_id'`,

@@ -1,6 +1,7 @@
 import { BackendError } from "@assay/core";
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
+import { DIMENSIONS } from "./dimensions.js";
 import { registerExactSums } from "./exact-sums.js";
 import {
   CENTRED_TOTALS,
@@ -12,7 +13,7 @@ import {
 } from "./rollups.js";
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 7;
+export const SQLITE_SCHEMA_VERSION = 8;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -85,6 +86,8 @@ const MIGRATIONS: Record<number, string> = {
   6: CENTRED_TOTALS,
   // Environment, phase and manifest version on the key rows; the rollups kept per analysis scope (see rollups.ts).
   7: SCOPED_KEYS,
+  // The dimensions of each exposure, and of each unit's first exposure in the fold (see dimensions.ts).
+  8: DIMENSIONS,
 };
 
 /** The code of an event_keys row, from the kind and type columns of a version 4 events table. */

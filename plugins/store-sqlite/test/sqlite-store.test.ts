@@ -28,6 +28,13 @@ function eventsBackToVersion4(db: Database.Database): void {
     ALTER TABLE v4_events RENAME TO events;
   `);
   unscopeRollups(db);
+  dimensionsBackToVersion7(db);
+}
+
+/** Version 8 keeps the dimensions of exposures and of each unit's first exposure; before, none. */
+function dimensionsBackToVersion7(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('units')").pluck().all() as string[];
+  if (columns.includes("dimensions")) db.exec("ALTER TABLE units DROP COLUMN dimensions");
 }
 
 /** Version 7 keeps the rollups per scope (experiment, environment, phase); before, per experiment. */
