@@ -1,6 +1,8 @@
 import type { OutcomeKind, OutcomeValue } from "../records/outcome-value.js";
+import type { BreakdownSummary } from "./breakdown.js";
 import type { DailyTruncation } from "./daily-bound.js";
 import type { EventScanPage, EventScanQuery } from "./event-scan.js";
+import type { QuantileRequest, QuantileSummary } from "./quantiles.js";
 
 /** An exposure as stored: the record with its idempotency key made mandatory. */
 export interface ExposureEvent {
@@ -17,6 +19,8 @@ export interface ExposureEvent {
   readonly phase?: number;
   /** Where it was recorded; absent is DEFAULT_ENVIRONMENT ("default"). */
   readonly environment?: string;
+  /** Its dimension values (see ExposureRecord.dimensions); absent when it carried none. */
+  readonly dimensions?: Readonly<Record<string, string>>;
 }
 
 /** An outcome as stored. */
@@ -79,6 +83,17 @@ export interface SummaryQuery {
   readonly windowed?: ReadonlyArray<WindowRequest>;
   /** CUPED covariates to return (`ExperimentSummary.cuped`). */
   readonly cuped?: ReadonlyArray<CupedRequest>;
+  /**
+   * A dimension to cut the summary by (`ExperimentSummary.breakdown`): the name of one of the experiment's
+   * declared dimensions, e.g. "country". Each unit is in the slice of the value its first exposure carried.
+   * Totals only; computed from the per-unit rollups at summary time, so it costs O(units).
+   */
+  readonly breakdown?: string;
+  /**
+   * Quantiles of per-unit values to return (`ExperimentSummary.quantiles`), read from the per-unit values at
+   * summary time. With `metrics` set, list their metrics there too.
+   */
+  readonly quantiles?: ReadonlyArray<QuantileRequest>;
 }
 
 /**
@@ -230,6 +245,10 @@ export interface ExperimentSummary {
   readonly windowed?: readonly WindowedSummary[];
   /** With `query.cuped`: one entry per request, in that order (totals only). */
   readonly cuped?: readonly CupedSummary[];
+  /** With `query.breakdown`: the summary's variants and metrics per slice of that dimension (totals only). */
+  readonly breakdown?: BreakdownSummary;
+  /** With `query.quantiles`: one entry per request, in that order (totals only). */
+  readonly quantiles?: readonly QuantileSummary[];
   /**
    * With `daily: true`: one point per UTC day from the day of the first exposure to the day of the last
    * counted event, cumulative (for plots of the effect over time and SRM over time).

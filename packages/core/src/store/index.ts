@@ -31,6 +31,14 @@ export { recordEvent } from "./event-store.js";
 export { exposureEvent, outcomeEvent } from "./events.js";
 export { JsonLinesEventStore } from "./jsonl-store.js";
 export { MemoryEventStore } from "./memory-store.js";
+export { type OrderStatisticRanks, orderStatisticRanks } from "./order-statistic-ranks.js";
+export {
+  DEFAULT_QUANTILE_CONFIDENCE,
+  type QuantileRequest,
+  type QuantileSummary,
+  type QuantileVariant,
+  quantileSummary,
+} from "./quantiles.js";
 export {
   environmentOf,
   phaseOf,

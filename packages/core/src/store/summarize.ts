@@ -14,6 +14,7 @@ import type {
   SummaryUnit,
   VariantSummary,
 } from "./event-store.js";
+import { quantileSummary } from "./quantiles.js";
 import { environmentOf, phaseOf, resolveScope, summaryScope } from "./scope.js";
 import { windowedSummary } from "./windowing.js";
 
@@ -213,6 +214,17 @@ function summarizeOnce(
     ),
   );
 
+  const quantiles = query.quantiles?.map((request) =>
+    quantileSummary(
+      request,
+      [...(perUnit.get(request.metric) ?? new Map<string, number>())].map(([unit, value]) => ({
+        variantId: first.get(unit)!.variantId,
+        value,
+      })),
+      exposedByVariant,
+    ),
+  );
+
   // Windowed metrics: per unit, the outcomes with first exposure <= time < first exposure + window.
   const windowed = query.windowed?.map((request) => {
     const values = new Map<string, number>();
@@ -280,6 +292,7 @@ function summarizeOnce(
       ...(capped === undefined ? {} : { capped }),
       ...(windowed === undefined ? {} : { windowed }),
       ...(cuped === undefined ? {} : { cuped }),
+      ...(quantiles === undefined ? {} : { quantiles }),
     },
     firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
     lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),

@@ -16,6 +16,7 @@ import type {
   VariantSummary,
   WindowRequest,
 } from "./event-store.js";
+import { type QuantileRequest, quantileSummary } from "./quantiles.js";
 import { windowedSummary } from "./windowing.js";
 
 /**
@@ -48,7 +49,10 @@ export interface SummaryRows {
   readonly scope?: SummaryScope;
   /** Per ratio pair asked for and variant: Σ numerator × denominator over the variant's units (see RatioSummary). */
   readonly ratios?: ReadonlyArray<RatioPair & { readonly variantId: string; readonly sumProducts: number }>;
-  /** Per capped metric asked for, the per-unit values of the units that have one, with their variant. */
+  /**
+   * Per capped or quantile metric asked for (each metric once), the per-unit values of the units that have
+   * one, with their variant.
+   */
   readonly unitValues?: ReadonlyArray<{
     readonly metric: string;
     readonly variantId: string;
@@ -113,6 +117,7 @@ export function summaryFromRows(
     readonly capped?: readonly CapRequest[];
     readonly windowed?: readonly WindowRequest[];
     readonly cuped?: readonly CupedRequest[];
+    readonly quantiles?: readonly QuantileRequest[];
   } = {},
 ): ExperimentSummary {
   const kinds = new Map<string, OutcomeKind>();
@@ -198,6 +203,17 @@ export function summaryFromRows(
               request,
               (rows.cupedValues ?? []).filter((u) => u.request === i),
               variantIds,
+            ),
+          ),
+        }),
+    ...(options.quantiles === undefined
+      ? {}
+      : {
+          quantiles: options.quantiles.map((request) =>
+            quantileSummary(
+              request,
+              (rows.unitValues ?? []).filter((u) => u.metric === request.metric),
+              new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
             ),
           ),
         }),
