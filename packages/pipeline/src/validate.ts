@@ -3,6 +3,7 @@ import {
   describe,
   InvalidContextError,
   MAX_OUTCOME_MAGNITUDE,
+  requireDimensions,
   requireEnvironment,
   requireId,
   requirePhase,
@@ -49,6 +50,7 @@ export function validateStoredEvent(
   if (e.type === "exposure") {
     requireId(e.variantId, "exposure.variantId");
     if (e.manifestVersion !== undefined) requireId(e.manifestVersion, "exposure.manifestVersion");
+    if (e.dimensions !== undefined) requireDimensions(e.dimensions, "exposure.dimensions");
     return;
   }
   if (e.type !== "outcome")

@@ -7,6 +7,7 @@ import { analysisPlan } from "./analysis-plan.js";
 import { analysisTable } from "./analysis-schema.js";
 import { INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
+import { dimensionsList } from "./dimensions-schema.js";
 import {
   applyEnvironment,
   type Effective,
@@ -73,6 +74,8 @@ export const experimentFields = {
     }),
   ),
   env: optional(environmentsTable),
+  /** Context attributes recorded with every exposure, to cut the report by; overrides the top-level default. */
+  dimensions: optional(dimensionsList),
 };
 
 export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEntry> = {
@@ -102,6 +105,7 @@ export const experimentSchema: TableSchema<typeof experimentFields, ExperimentEn
         : { forced: effective.forced }),
       ...(values.sticky ? { sticky: Object.freeze({ version: values.version ?? 1 }) } : {}),
       ...(values.version === undefined ? {} : { phase: values.version }),
+      ...(values.dimensions === undefined ? {} : { dimensions: values.dimensions }),
       ...(values.salt === undefined ? {} : { salt: values.salt }),
       ...(values.description === undefined ? {} : { description: values.description }),
       ...(analysis === undefined ? {} : { analysis }),

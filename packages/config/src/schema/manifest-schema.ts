@@ -6,6 +6,7 @@ import { unitRule } from "../rules/unit-rule.js";
 import { nearest } from "../suggest.js";
 import { INVALID } from "./check.js";
 import { arrayOf } from "./collections.js";
+import { dimensionsList } from "./dimensions-schema.js";
 import { ENVIRONMENT_PATTERN } from "./environment-schema.js";
 import { UNIT_PATTERN } from "./experiment-schema.js";
 import { type LayerEntry, layerSchema } from "./layer-schema.js";
@@ -18,6 +19,26 @@ const environmentName = text({
   expected: 'an environment name (letters, digits, _ and -, e.g. "staging")',
   pattern: ENVIRONMENT_PATTERN,
 });
+
+/** The plugins with the top-level `dimensions` given to every experiment that declares none of its own. */
+function withDefaultDimensions(
+  plugins: readonly PluginEntry[],
+  dimensions: readonly string[] | undefined,
+): readonly PluginEntry[] {
+  if (dimensions === undefined) return plugins;
+  return plugins.map((plugin) =>
+    plugin.experiments.some((e) => e.dimensions === undefined)
+      ? Object.freeze({
+          ...plugin,
+          experiments: Object.freeze(
+            plugin.experiments.map((e) =>
+              e.dimensions === undefined ? Object.freeze({ ...e, dimensions }) : e,
+            ),
+          ),
+        })
+      : plugin,
+  );
+}
 
 /** Keys of the document's top level. */
 export const manifestFields = {
@@ -50,6 +71,8 @@ export const manifestFields = {
   ),
   /** Metric definitions analysis plans refer to by name. */
   metrics: withDefault(metricsList, []),
+  /** The dimensions of every experiment that declares none of its own (`dimensions = []` opts one out). */
+  dimensions: optional(dimensionsList),
 };
 
 export interface ManifestBody {
@@ -115,7 +138,8 @@ export const manifestSchema: TableSchema<typeof manifestFields, ManifestBody> = 
       });
     });
     if (!valid) return INVALID;
-    const plugins = values.plugins.map((plugin) =>
+    const withDimensions = withDefaultDimensions(values.plugins, values.dimensions);
+    const plugins = withDimensions.map((plugin) =>
       plugin.experiments.some((e) => slotOf.has(e.id))
         ? Object.freeze({
             ...plugin,

@@ -52,6 +52,11 @@ export interface ExperimentDefinition {
    * new salt, variants, unit or hashing) starts a new phase, so results are never pooled across it.
    */
   readonly phase?: number;
+  /**
+   * Context attributes recorded with every exposure (`dimensions = ["country", "platform"]`), so its report
+   * can be cut by them (`assay results --by country`). Absent or empty: none.
+   */
+  readonly dimensions?: readonly string[];
 }
 
 export interface StickySettings {

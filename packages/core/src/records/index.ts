@@ -1,3 +1,12 @@
+export {
+  decodeDimensions,
+  dimensionNameProblem,
+  dimensionsFromAttributes,
+  encodeDimensions,
+  MAX_DIMENSION_VALUE_LENGTH,
+  MAX_DIMENSIONS,
+  requireDimensions,
+} from "./dimensions.js";
 export { DEFAULT_TIMESTAMP_WINDOW, MAX_OUTCOME_MAGNITUDE, type TimestampWindow } from "./limits.js";
 export { type OutcomeInput, type OutcomeKind, OutcomeValue, toOutcomeValue } from "./outcome-value.js";
 export {

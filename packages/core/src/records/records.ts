@@ -1,5 +1,6 @@
 import { describe } from "../context/experiment-context.js";
 import { InvalidContextError } from "../errors/experiment-error.js";
+import { requireDimensions } from "./dimensions.js";
 import type { TimestampWindow } from "./limits.js";
 import { type OutcomeValue, toOutcomeValue } from "./outcome-value.js";
 import { requireEnvironment, requirePhase } from "./segment.js";
@@ -28,6 +29,12 @@ export interface ExposureRecord {
    * never mix in a summary. Default DEFAULT_ENVIRONMENT ("default").
    */
   readonly environment?: string;
+  /**
+   * The values of the dimensions the experiment declares (`dimensions = ["country"]` in the manifest), as the
+   * runtime read them from the assignment context's attributes: at most MAX_DIMENSIONS entries, string values
+   * of at most MAX_DIMENSION_VALUE_LENGTH characters. A unit's breakdown slice is its first exposure's.
+   */
+  readonly dimensions?: Readonly<Record<string, string>>;
 }
 
 /** "Unit U did metric M with value V at time T": the numerator. */
@@ -68,6 +75,7 @@ export function validateExposure(record: unknown): ExposureRecord {
   }
   requirePhase(r.phase, "exposure.phase");
   requireEnvironment(r.environment, "exposure.environment");
+  requireDimensions(r.dimensions, "exposure.dimensions");
   return record as ExposureRecord;
 }
 

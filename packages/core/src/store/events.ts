@@ -23,6 +23,7 @@ export function exposureEvent(record: ExposureRecord): ExposureEvent {
   if (record.manifestVersion !== undefined) event.manifestVersion = record.manifestVersion;
   if (record.phase !== undefined) event.phase = record.phase;
   if (record.environment !== undefined) event.environment = record.environment;
+  if (record.dimensions !== undefined) event.dimensions = record.dimensions;
   return event;
 }
 

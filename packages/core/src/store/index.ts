@@ -1,3 +1,10 @@
+export {
+  type BreakdownRows,
+  type BreakdownSlice,
+  type BreakdownSummary,
+  breakdownSummary,
+  requireBreakdownDimension,
+} from "./breakdown.js";
 export { cappedSummary } from "./capping.js";
 export { type CentredSums, CompensatedSum, statsFromCentred, statsOfValues } from "./centred-moments.js";
 export { cupedSummary } from "./cuped.js";

@@ -135,6 +135,9 @@ function parseEvent(line: string): StoredEvent {
       timestamp,
       ...unit,
       ...(typeof raw.manifestVersion === "string" ? { manifestVersion: raw.manifestVersion } : {}),
+      ...(typeof raw.dimensions === "object" && raw.dimensions !== null
+        ? { dimensions: raw.dimensions as Record<string, string> }
+        : {}),
     };
   }
   if (raw.type === "outcome" && typeof raw.metric === "string") {

@@ -1,6 +1,12 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
 import { DEFAULT_ENVIRONMENT } from "../records/segment.js";
+import {
+  type BreakdownRows,
+  type BreakdownSummary,
+  breakdownSummary,
+  requireBreakdownDimension,
+} from "./breakdown.js";
 import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsOfValues } from "./centred-moments.js";
 import { cupedSummary } from "./cuped.js";
@@ -22,6 +28,7 @@ interface FirstExposure {
   variantId: string;
   time: number;
   eventId: string;
+  dimensions: Readonly<Record<string, string>> | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -111,7 +118,8 @@ function summarizeOnce(
   const unitOf = unitKey(query.unit ?? "user");
   const first = new Map<string, FirstExposure>();
   const exposureCounts = new Map<string, number>();
-  const variantsOfUnit = new Map<string, Set<string>>();
+  // unit -> variant -> its exposures to it
+  const variantsOfUnit = new Map<string, Map<string, number>>();
   const outcomes: StoredEvent[] = [];
 
   for (const event of events) {
@@ -126,10 +134,15 @@ function summarizeOnce(
     lastTime = Math.max(lastTime, time);
     const seen = first.get(unit);
     if (seen === undefined || time < seen.time || (time === seen.time && event.eventId < seen.eventId)) {
-      first.set(unit, { variantId: event.variantId, time, eventId: event.eventId });
+      first.set(unit, {
+        variantId: event.variantId,
+        time,
+        eventId: event.eventId,
+        dimensions: event.dimensions,
+      });
     }
-    const variants = variantsOfUnit.get(unit) ?? new Set<string>();
-    variants.add(event.variantId);
+    const variants = variantsOfUnit.get(unit) ?? new Map<string, number>();
+    variants.set(event.variantId, (variants.get(event.variantId) ?? 0) + 1);
     variantsOfUnit.set(unit, variants);
   }
 
@@ -276,6 +289,12 @@ function summarizeOnce(
     );
   });
 
+  // Breakdown: each unit in the slice of its first exposure's value of the dimension (null: not carried).
+  const breakdown =
+    query.breakdown === undefined
+      ? undefined
+      : referenceBreakdown(query.breakdown, first, variantsOfUnit, perUnit, variants, metrics);
+
   let unitsInSeveralVariants = 0;
   for (const set of variantsOfUnit.values()) if (set.size > 1) unitsInSeveralVariants++;
 
@@ -292,11 +311,37 @@ function summarizeOnce(
       ...(capped === undefined ? {} : { capped }),
       ...(windowed === undefined ? {} : { windowed }),
       ...(cuped === undefined ? {} : { cuped }),
+      ...(breakdown === undefined ? {} : { breakdown }),
       ...(quantiles === undefined ? {} : { quantiles }),
     },
     firstDay: first.size === 0 ? undefined : Math.floor(firstTime / DAY_MS),
     lastDay: first.size === 0 ? undefined : Math.floor(lastTime / DAY_MS),
   };
+}
+
+function referenceBreakdown(
+  dimension: string,
+  first: ReadonlyMap<string, FirstExposure>,
+  variantsOfUnit: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  perUnit: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  variants: readonly VariantSummary[],
+  metrics: readonly MetricSummary[],
+): BreakdownSummary {
+  requireBreakdownDimension(dimension);
+  const units: Array<BreakdownRows["units"][number]> = [];
+  const values: Array<BreakdownRows["values"][number]> = [];
+  for (const [unit, exposure] of first) {
+    const value = exposure.dimensions?.[dimension] ?? null;
+    units.push({ value, variantId: exposure.variantId, units: 1, exposures: 0 });
+    // a unit's raw exposures count under the variant of each (as the summary's exposures do)
+    for (const [variantId, exposures] of variantsOfUnit.get(unit) ?? [])
+      units.push({ value, variantId, units: 0, exposures });
+    for (const [metric, byUnit] of perUnit) {
+      const v = byUnit.get(unit);
+      if (v !== undefined) values.push({ value, variantId: exposure.variantId, metric, v });
+    }
+  }
+  return breakdownSummary(dimension, { units, values }, variants, metrics);
 }
 
 function unitKey(unit: SummaryUnit): (event: StoredEvent) => string | undefined {
