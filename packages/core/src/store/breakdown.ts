@@ -1,6 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
-import type { OutcomeKind } from "../records/outcome-value.js";
 import { dimensionNameProblem } from "../records/dimensions.js";
+import type { OutcomeKind } from "../records/outcome-value.js";
 import { statsOfValues } from "./centred-moments.js";
 import type { MetricSummary, VariantSummary } from "./event-store.js";
 
