@@ -468,6 +468,60 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
+    it("keeps ratio, windowed and CUPED sums current as late, earlier and repeated events keep arriving", async () => {
+      // A store may keep these as running totals from the first summary that asks for them on (SQLite and
+      // PostgreSQL do): each later summary must still equal the reference over what was sent so far.
+      const store = await open();
+      for (let seed = 21; seed <= 22; seed++) {
+        const exp = experimentId(`derived${seed}`);
+        const events = randomStream(exp, seed, 700);
+        const random = mulberry32(seed * 104_729);
+        const arrival = [...events].sort(() => random() - 0.5);
+        const sent: StoredEvent[] = [];
+        const seen = new Map<string, StoredEvent>();
+        const query = (unit: "user" | "session", wide: boolean) => ({
+          experiment: exp,
+          unit,
+          ratios: [
+            { numerator: "revenue", denominator: "items" },
+            { numerator: "buy", denominator: "revenue" },
+          ],
+          windowed: [
+            { metric: "revenue", windowMs: 86_400_000 },
+            { metric: "buy", windowMs: 6 * 3_600_000 },
+            // asked for only later: a longer window on a metric the store keeps a window of already
+            ...(wide ? [{ metric: "revenue", windowMs: 3 * 86_400_000 }] : []),
+          ],
+          cuped: [
+            { metric: "revenue", preWindowMs: 2 * 86_400_000 },
+            { metric: "buy", preWindowMs: 86_400_000 },
+          ],
+        });
+        let batch = 0;
+        for (let i = 0; i < arrival.length; i += 60) {
+          const slice = arrival.slice(i, i + 60);
+          // about 10% sent again in a later batch
+          if (sent.length > 0)
+            for (let k = 0; k < 6; k++) slice.push(sent[Math.floor(random() * sent.length)]!);
+          await store.append(slice);
+          for (const e of slice) {
+            sent.push(e);
+            seen.set(e.eventId, e);
+          }
+          batch++;
+          if (batch % 3 !== 1) continue;
+          const wide = batch > 6;
+          for (const unit of ["user", "session"] as const) {
+            const q = query(unit, wide);
+            expectSummariesClose(await store.summarize(q), summarizeEvents([...seen.values()], q));
+          }
+        }
+        const last = query("user", true);
+        expectSummariesClose(await store.summarize(last), summarizeEvents(events, last));
+      }
+      await store.close?.();
+    });
+
     it("keeps environments and phases apart, defaults to the highest phase, and lists the manifest versions", async () => {
       const store = await open();
       const exp = experimentId("scoped");

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   BackendError,
+  type CentredMetricRow,
   DEFAULT_ENVIRONMENT,
   type EventScanPage,
   type EventScanQuery,
@@ -16,9 +17,18 @@ import {
 } from "@assay/core";
 import Database from "better-sqlite3";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
+import {
+  cupedPairKey,
+  type DerivedRequests,
+  ensureDerived,
+  missingDerived,
+  preKey,
+  ratioPairKey,
+  windowKey,
+} from "./derived.js";
 import { EventKeys } from "./event-keys.js";
 import { scanEventRows } from "./event-scan.js";
-import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode, unitExpression } from "./rollups.js";
+import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode } from "./rollups.js";
 import { migrate } from "./schema.js";
 
 /** What the engine needs to open its database (the store's options that reach the writer thread). */
@@ -143,6 +153,16 @@ export class SqliteEngine {
     try {
       const rollup = this.rollup(db, mode);
       while (rollup.refresh(CATCH_UP_STEP) > 0) {}
+      const requests = derivedRequests(query);
+      const experiment = scopeKey(query.experiment, ...scopeOf(readScope(db, query)));
+      if (missingDerived(db, mode, experiment, requests)) {
+        // Registered and built under the write lock with every event folded, so the fold after it
+        // continues exactly where the build stopped (see derived.ts).
+        db.transaction(() => {
+          while (rollup.refresh(CATCH_UP_STEP) > 0) {}
+          ensureDerived(db, mode, experiment, requests);
+        }).immediate();
+      }
       return db.transaction(() => readSummaryRows(db, query, mode))();
     } catch (cause) {
       throw new BackendError(`could not summarize from ${this.options.path}: ${(cause as Error).message}`, {
@@ -365,17 +385,14 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     .prepare("SELECT several FROM unit_counters WHERE experiment = @experiment AND mode = @mode")
     .pluck()
     .get(params) ?? 0) as number;
-  // Ratio cross-products, from the per-unit rollups at summary time: their cost grows with the units.
-  const ratio = db.prepare(
-    `SELECT u.variant_id AS variantId, sum(x.v * y.v) AS sumProducts
-     FROM (${unitValues("@numerator")}) x
-     JOIN (${unitValues("@denominator")}) y ON y.unit = x.unit
-     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = x.unit
-     GROUP BY u.variant_id`,
+  // Ratio cross-products, kept by the fold (derived.ts): rows per variant.
+  const products = db.prepare(
+    `SELECT variant_id AS variantId, sum + sum_lo AS sumProducts FROM variant_products
+     WHERE experiment = @experiment AND mode = @mode AND pair = @pair`,
   );
   const ratios = (query.ratios ?? []).flatMap((pair) =>
     (
-      ratio.all({ experiment, mode, ...pair }) as Array<{
+      products.all({ experiment, mode, pair: ratioPairKey(pair) }) as Array<{
         variantId: string;
         sumProducts: number;
       }>
@@ -394,42 +411,26 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
       }>
     ).map((row) => ({ metric, ...row })),
   );
-  // Windowed metrics, from the raw outcomes (the rollups keep days, not times): O(the metric's events).
-  const U = unitExpression(mode);
-  const inWindow = db.prepare(
-    `SELECT u.variant_id AS variantId,
-            CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS value
-     FROM (SELECT ${U} AS unit, kind, value, ts FROM event_rows
-           WHERE scope = @experiment AND type = 1 AND metric = @metric) e
-     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = e.unit
-     WHERE e.ts >= u.first_ts AND e.ts < u.first_ts + @windowMs
-     GROUP BY e.unit, u.variant_id`,
+  // Windowed metrics and CUPED covariates, kept by the fold as derived metrics (derived.ts): rows per variant.
+  const derivedTotals = db.prepare(
+    `SELECT variant_id AS variantId, 0 AS day, ref AS reference, units AS valuedUnits, dsum AS centredSum,
+            dsum_lo AS centredSumLow, dsq AS centredSquares, dsq_lo AS centredSquaresLow, counted, @metric AS metric
+     FROM derived_totals WHERE experiment = @experiment AND mode = @mode AND metric = @key`,
   );
-  const windowValues = (query.windowed ?? []).flatMap(({ metric, windowMs }, request) =>
+  const totalsOf = (key: string, metric: string, request: number) =>
+    (derivedTotals.all({ experiment, mode, key, metric }) as CentredMetricRow[]).map((row) => ({
+      request,
+      ...row,
+    }));
+  const windowTotals = (query.windowed ?? []).flatMap((w, request) =>
+    totalsOf(windowKey(w), w.metric, request),
+  );
+  const cupedTotals = (query.cuped ?? []).flatMap((c, request) => totalsOf(preKey(c), c.metric, request));
+  const cupedProducts = (query.cuped ?? []).flatMap((c, request) =>
     (
-      inWindow.all({ experiment, mode, metric, windowMs }) as Array<{
+      products.all({ experiment, mode, pair: cupedPairKey(c) }) as Array<{
         variantId: string;
-        value: number;
-      }>
-    ).map((row) => ({ request, ...row })),
-  );
-  // CUPED covariates, from the raw outcomes before each unit's first exposure: O(the metric's events).
-  const preValues = db.prepare(
-    `SELECT u.variant_id AS variantId,
-            CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS x,
-            coalesce((SELECT v FROM (${unitValues("@metric")}) y WHERE y.unit = e.unit), 0) AS y
-     FROM (SELECT ${U} AS unit, kind, value, ts FROM event_rows
-           WHERE scope = @experiment AND type = 1 AND metric = @metric) e
-     JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = e.unit
-     WHERE e.ts < u.first_ts AND e.ts >= u.first_ts - @preWindowMs
-     GROUP BY e.unit, u.variant_id`,
-  );
-  const cupedValues = (query.cuped ?? []).flatMap(({ metric, preWindowMs }, request) =>
-    (
-      preValues.all({ experiment, mode, metric, preWindowMs }) as Array<{
-        variantId: string;
-        x: number;
-        y: number;
+        sumProducts: number;
       }>
     ).map((row) => ({ request, ...row })),
   );
@@ -441,8 +442,9 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     unitsInSeveralVariants: several,
     ratios,
     unitValues: unitValueRows,
-    windowValues,
-    cupedValues,
+    windowTotals,
+    cupedTotals,
+    cupedProducts,
   };
 }
 
@@ -450,4 +452,13 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
 function unitValues(metric: string): string {
   return `SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
     FROM unit_metric_days WHERE experiment = @experiment AND mode = @mode AND metric = ${metric} GROUP BY unit`;
+}
+
+/** What a summary asks the fold to keep (derived.ts). */
+function derivedRequests(query: SummaryQuery): DerivedRequests {
+  return { windowed: query.windowed ?? [], cuped: query.cuped ?? [], ratios: query.ratios ?? [] };
+}
+
+function scopeOf(scope: SummaryScope): [string, number] {
+  return [scope.environment, scope.phase];
 }

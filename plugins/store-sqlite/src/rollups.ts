@@ -1,5 +1,13 @@
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
+import {
+  DERIVED_TABLE_NAMES,
+  derivedTempTables,
+  type MetricTables,
+  productContributions,
+  rebuildDerived,
+  touchDerived,
+} from "./derived.js";
 import { addExact, exactSum } from "./exact-sums.js";
 
 /**
@@ -348,7 +356,8 @@ export class Rollup {
       );
       CREATE TEMP TABLE IF NOT EXISTS touched_${mode} (
         experiment TEXT, unit TEXT, metric TEXT, PRIMARY KEY (experiment, unit, metric)
-      ) WITHOUT ROWID;`);
+      ) WITHOUT ROWID;
+      ${derivedTempTables(mode)}`);
     const sql = [
       `DELETE FROM temp.nx_${mode}`,
       `DELETE FROM temp.no_${mode}`,
@@ -374,7 +383,11 @@ export class Rollup {
       `INSERT OR IGNORE INTO temp.touched_${mode}
        SELECT p.experiment, p.unit, p.metric FROM temp.nx_${mode} n
        JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
+      // the derived metrics (derived.ts) of the touched pairs are touched too
+      ...touchDerived(mode),
       ...variantContributions(mode, "-"),
+      ...metricContributions(mode, "-", DERIVED_TABLE_NAMES),
+      productContributions(mode, "-"),
       // first exposures: new units, or earlier than the known first
       `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id)
        SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM temp.nx_${mode} WHERE true
@@ -418,7 +431,10 @@ export class Rollup {
        FROM temp.moved_${mode} WHERE true GROUP BY experiment, unit, metric, ts / ${DAY_MS}
        ${AGGREGATE}`,
       `DELETE FROM pending_outcomes WHERE rowid IN (SELECT rid FROM temp.moved_${mode})`,
+      ...rebuildDerived(mode),
       ...variantContributions(mode, ""),
+      ...metricContributions(mode, "", DERIVED_TABLE_NAMES),
+      productContributions(mode, ""),
     ];
     this.steps = sql.map((s) => ({ statement: db.prepare(s), ranged: s.includes("@w") }));
     this.getWatermark = db.prepare("SELECT watermark FROM rollup_state WHERE mode = ?").pluck();
@@ -454,15 +470,22 @@ export class Rollup {
   }
 }
 
+/** The recorded metrics' per-unit rows and running totals. */
+const RECORDED_TABLES: MetricTables = {
+  touched: "touched",
+  unitDays: "unit_metric_days",
+  totals: "variant_metrics",
+  days: "variant_metric_days",
+};
+
 /**
- * The contributions of the touched units to the per-variant running totals (metric sums, their daily deltas,
- * first-exposure days, units seen in several variants): a fold subtracts them (sign "-") before it changes
- * those units and adds them back (sign "") after, each time with the unit's variant of that moment.
+ * The touched (unit, metric) pairs' contributions to one set of running totals (`tables`: the recorded
+ * metrics', or the derived ones of derived.ts): per variant the centred sums, and the daily deltas.
  */
-function variantContributions(mode: string, sign: "-" | ""): string[] {
+export function metricContributions(mode: string, sign: "-" | "", t: MetricTables): string[] {
   return [
     // Centred on the row's ref; a row made now takes the value of largest magnitude among its units in this step.
-    `INSERT INTO variant_metrics (experiment, mode, variant_id, metric, ref, units, dsum, dsum_lo, dsq, dsq_lo, counted)
+    `INSERT INTO ${t.totals} (experiment, mode, variant_id, metric, ref, units, dsum, dsum_lo, dsq, dsq_lo, counted)
      SELECT experiment, '${mode}', variant_id, metric, min(ref), ${sign}count(*), ${exactSum(sign, "v - ref")},
             ${exactSum(sign, "(v - ref) * (v - ref)")}, ${sign}sum(c)
      FROM (
@@ -471,34 +494,45 @@ function variantContributions(mode: string, sign: "-" | ""): string[] {
        FROM (
          SELECT a.experiment, a.unit, a.metric,
                 CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-         FROM temp.touched_${mode} a
-         JOIN unit_metric_days m
+         FROM temp.${t.touched}_${mode} a
+         JOIN ${t.unitDays} m
            ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
          GROUP BY a.experiment, a.unit, a.metric
        ) t
        JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-       LEFT JOIN variant_metrics r ON r.experiment = t.experiment AND r.mode = '${mode}'
+       LEFT JOIN ${t.totals} r ON r.experiment = t.experiment AND r.mode = '${mode}'
          AND r.variant_id = u.variant_id AND r.metric = t.metric
      )
      WHERE true GROUP BY experiment, variant_id, metric
      ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-       units = variant_metrics.units + excluded.units, ${addExact("variant_metrics", "dsum")},
-       ${addExact("variant_metrics", "dsq")}, counted = variant_metrics.counted + excluded.counted`,
+       units = ${t.totals}.units + excluded.units, ${addExact(t.totals, "dsum")},
+       ${addExact(t.totals, "dsq")}, counted = ${t.totals}.counted + excluded.counted`,
     // after variant_metrics, so that a row made in this step has its ref
-    `INSERT INTO variant_metric_days (experiment, mode, variant_id, metric, day, units, dsum, dsum_lo, dsq, dsq_lo, counted)
+    `INSERT INTO ${t.days} (experiment, mode, variant_id, metric, day, units, dsum, dsum_lo, dsq, dsq_lo, counted)
      SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref", sign)}
      FROM (${unitDayDeltas(
-       `temp.touched_${mode} a
-        JOIN unit_metric_days m
+       `temp.${t.touched}_${mode} a
+        JOIN ${t.unitDays} m
           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric`,
      )}) d
      JOIN units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
-     JOIN variant_metrics r ON r.experiment = d.experiment AND r.mode = '${mode}'
+     JOIN ${t.totals} r ON r.experiment = d.experiment AND r.mode = '${mode}'
        AND r.variant_id = u.variant_id AND r.metric = d.metric
      WHERE true GROUP BY d.experiment, u.variant_id, d.metric, d.day
      ON CONFLICT (experiment, mode, variant_id, metric, day) DO UPDATE SET
-       units = variant_metric_days.units + excluded.units, ${addExact("variant_metric_days", "dsum")},
-       ${addExact("variant_metric_days", "dsq")}, counted = variant_metric_days.counted + excluded.counted`,
+       units = ${t.days}.units + excluded.units, ${addExact(t.days, "dsum")},
+       ${addExact(t.days, "dsq")}, counted = ${t.days}.counted + excluded.counted`,
+  ];
+}
+
+/**
+ * The contributions of the touched units to the per-variant running totals (metric sums, their daily deltas,
+ * first-exposure days, units seen in several variants): a fold subtracts them (sign "-") before it changes
+ * those units and adds them back (sign "") after, each time with the unit's variant of that moment.
+ */
+function variantContributions(mode: string, sign: "-" | ""): string[] {
+  return [
+    ...metricContributions(mode, sign, RECORDED_TABLES),
     `INSERT INTO variant_first_days (experiment, mode, variant_id, day, units)
      SELECT u.experiment, '${mode}', u.variant_id, u.first_ts / ${DAY_MS}, ${sign}count(*)
      FROM temp.nx_${mode} n JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit

@@ -1,6 +1,7 @@
 import { BackendError } from "@assay/core";
 import type Database from "better-sqlite3";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
+import { DERIVED_TABLES } from "./derived.js";
 import { DIMENSIONS } from "./dimensions.js";
 import { registerExactSums } from "./exact-sums.js";
 import {
@@ -13,7 +14,7 @@ import {
 } from "./rollups.js";
 
 /** The schema version this code writes; `PRAGMA user_version` holds the version of a database file. */
-export const SQLITE_SCHEMA_VERSION = 8;
+export const SQLITE_SCHEMA_VERSION = 9;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -88,6 +89,8 @@ const MIGRATIONS: Record<number, string> = {
   7: SCOPED_KEYS,
   // The dimensions of each exposure, and of each unit's first exposure in the fold (see dimensions.ts).
   8: DIMENSIONS,
+  // Windowed metrics, CUPED covariates and ratio cross-products kept by the fold once asked for (see derived.ts).
+  9: DERIVED_TABLES,
 };
 
 /** The code of an event_keys row, from the kind and type columns of a version 4 events table. */

@@ -29,6 +29,22 @@ function eventsBackToVersion4(db: Database.Database): void {
   `);
   unscopeRollups(db);
   dimensionsBackToVersion7(db);
+  derivedBackToVersion8(db);
+}
+
+/** Version 9 keeps derived metrics and cross-products once asked for (derived.ts); before, none. */
+function derivedBackToVersion8(db: Database.Database): void {
+  for (const table of [
+    "derived_metrics",
+    "window_spans",
+    "window_outcomes",
+    "derived_unit_days",
+    "derived_totals",
+    "derived_days",
+    "product_pairs",
+    "variant_products",
+  ])
+    db.exec(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** Version 8 keeps the dimensions of exposures and of each unit's first exposure; before, none. */

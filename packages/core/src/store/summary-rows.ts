@@ -1,5 +1,6 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
+import { type BreakdownRows, breakdownSummary } from "./breakdown.js";
 import { cappedSummary } from "./capping.js";
 import { CompensatedSum, statsFromCentred } from "./centred-moments.js";
 import { cupedSummary } from "./cuped.js";
@@ -7,6 +8,7 @@ import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
 import type {
   CapRequest,
   CupedRequest,
+  CupedSummary,
   DailySummary,
   ExperimentSummary,
   MetricStats,
@@ -14,6 +16,7 @@ import type {
   RatioSummary,
   SummaryScope,
   VariantSummary,
+  WindowedSummary,
   WindowRequest,
 } from "./event-store.js";
 import { type QuantileRequest, quantileSummary } from "./quantiles.js";
@@ -77,6 +80,23 @@ export interface SummaryRows {
     readonly x: number;
     readonly y: number;
   }>;
+  /**
+   * Per windowed request (its index) and variant, the windowed metric's totals in the form of `metrics` (a
+   * store that keeps windowed metrics as running totals gives these instead of `windowValues`).
+   */
+  readonly windowTotals?: ReadonlyArray<{ readonly request: number } & (PlainMetricRow | CentredMetricRow)>;
+  /**
+   * Per CUPED request (its index) and variant, the pre-period value's totals in the form of `metrics`, and Σx·y
+   * (`cupedProducts`): what a store that keeps covariates as running totals gives instead of `cupedValues`.
+   */
+  readonly cupedTotals?: ReadonlyArray<{ readonly request: number } & (PlainMetricRow | CentredMetricRow)>;
+  readonly cupedProducts?: ReadonlyArray<{
+    readonly request: number;
+    readonly variantId: string;
+    readonly sumProducts: number;
+  }>;
+  /** With a breakdown asked for: the units and per-unit values by slice (see BreakdownRows). */
+  readonly breakdown?: BreakdownRows;
 }
 
 /** What every metric row has: which metric, variant and day, and the outcomes counted that day. */
@@ -117,6 +137,8 @@ export function summaryFromRows(
     readonly capped?: readonly CapRequest[];
     readonly windowed?: readonly WindowRequest[];
     readonly cuped?: readonly CupedRequest[];
+    /** The dimension to cut by (rows.breakdown holds its rows). */
+    readonly breakdown?: string;
     readonly quantiles?: readonly QuantileRequest[];
   } = {},
 ): ExperimentSummary {
@@ -188,22 +210,26 @@ export function summaryFromRows(
       ? {}
       : {
           windowed: options.windowed.map((request, i) =>
-            windowedSummary(
-              request,
-              (rows.windowValues ?? []).filter((u) => u.request === i),
-              new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
-            ),
+            rows.windowTotals !== undefined
+              ? windowedFromTotals(request, i, rows.windowTotals, variants)
+              : windowedSummary(
+                  request,
+                  (rows.windowValues ?? []).filter((u) => u.request === i),
+                  new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
+                ),
           ),
         }),
     ...(options.cuped === undefined
       ? {}
       : {
           cuped: options.cuped.map((request, i) =>
-            cupedSummary(
-              request,
-              (rows.cupedValues ?? []).filter((u) => u.request === i),
-              variantIds,
-            ),
+            rows.cupedTotals !== undefined
+              ? cupedFromTotals(request, i, rows, variants)
+              : cupedSummary(
+                  request,
+                  (rows.cupedValues ?? []).filter((u) => u.request === i),
+                  variantIds,
+                ),
           ),
         }),
     ...(options.quantiles === undefined
@@ -218,9 +244,25 @@ export function summaryFromRows(
           ),
         }),
   };
-  if (options.daily !== true) return summary;
+  const withBreakdown =
+    options.breakdown === undefined
+      ? summary
+      : {
+          ...summary,
+          breakdown: breakdownSummary(
+            options.breakdown,
+            rows.breakdown ?? { units: [], values: [] },
+            variants,
+            summary.metrics,
+          ),
+        };
+  if (options.daily !== true) return withBreakdown;
   const { series, truncated } = dailySeries(rows, variantIds, metricNames);
-  return { ...summary, daily: series, ...(truncated !== undefined ? { dailyTruncated: truncated } : {}) };
+  return {
+    ...withBreakdown,
+    daily: series,
+    ...(truncated !== undefined ? { dailyTruncated: truncated } : {}),
+  };
 }
 
 function dailySeries(
@@ -340,4 +382,66 @@ function ratioSummaries(
         )?.sumProducts ?? 0,
     })),
   }));
+}
+
+/** A windowed metric from the running totals a store keeps of it (SummaryRows.windowTotals). */
+function windowedFromTotals(
+  request: WindowRequest,
+  index: number,
+  rows: NonNullable<SummaryRows["windowTotals"]>,
+  variants: readonly VariantSummary[],
+): WindowedSummary {
+  checkWindow(request.windowMs, `windowed[${JSON.stringify(request.metric)}].windowMs`);
+  const totals = accumulate(rows.filter((r) => r.request === index));
+  return {
+    metric: request.metric,
+    windowMs: request.windowMs,
+    variants: variants.map((v) => ({
+      variantId: v.variantId,
+      ...(totals.get(v.variantId) ?? new Accumulated()).stats(v.exposedUnits),
+    })),
+  };
+}
+
+/** A metric's CUPED covariate statistics from the running totals a store keeps (SummaryRows.cupedTotals). */
+function cupedFromTotals(
+  request: CupedRequest,
+  index: number,
+  rows: SummaryRows,
+  variants: readonly VariantSummary[],
+): CupedSummary {
+  checkWindow(request.preWindowMs, `cuped[${JSON.stringify(request.metric)}].preWindowMs`);
+  const totals = accumulate((rows.cupedTotals ?? []).filter((r) => r.request === index));
+  return {
+    metric: request.metric,
+    preWindowMs: request.preWindowMs,
+    variants: variants.map((v) => {
+      const x = (totals.get(v.variantId) ?? new Accumulated()).stats(v.exposedUnits);
+      const products = (rows.cupedProducts ?? []).find(
+        (p) => p.request === index && p.variantId === v.variantId,
+      );
+      return {
+        variantId: v.variantId,
+        sum: x.sum,
+        sumSquares: x.sumSquares,
+        sumProducts: products?.sumProducts ?? 0,
+      };
+    }),
+  };
+}
+
+function accumulate(rows: ReadonlyArray<PlainMetricRow | CentredMetricRow>): Map<string, Accumulated> {
+  const totals = new Map<string, Accumulated>();
+  for (const row of rows) {
+    const t = totals.get(row.variantId) ?? new Accumulated();
+    t.add(row);
+    totals.set(row.variantId, t);
+  }
+  return totals;
+}
+
+function checkWindow(ms: number, what: string): void {
+  if (!(Number.isFinite(ms) && ms > 0)) {
+    throw new InvalidContextError(`${what} must be a positive number of milliseconds, got ${ms}`);
+  }
 }
