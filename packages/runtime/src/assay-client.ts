@@ -1,5 +1,6 @@
 import {
   describe,
+  dimensionsFromAttributes,
   type EventStore,
   type ExperimentContext,
   type ExperimentDefinition,
@@ -279,6 +280,12 @@ export class Assay {
     }
     // Forced units are never counted, even if a caller rebuilt the Variant as enrolled.
     if (!variant.inExperiment || variant.reason === "forced") return RECORDED_NOTHING;
+    // The experiment's declared dimensions, read from the context's attributes (a missing one is left out).
+    const declared = route.definition.dimensions;
+    const dimensions =
+      declared === undefined || declared.length === 0
+        ? undefined
+        : dimensionsFromAttributes(ctx.attributes, declared);
     return route.plugin.recordExposure({
       experiment: variant.experiment,
       variantId: variant.variantId,
@@ -288,6 +295,7 @@ export class Assay {
       manifestVersion: generation.manifestVersion,
       phase: route.definition.phase ?? 1,
       environment: generation.environment,
+      ...(dimensions === undefined ? {} : { dimensions }),
     });
   }
 
