@@ -468,7 +468,7 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
-    it("keeps ratio, windowed and CUPED sums current as late, earlier and repeated events keep arriving", async () => {
+    it("keeps ratio, capped, windowed and CUPED sums current as late, earlier and repeated events keep arriving", async () => {
       // A store may keep these as running totals from the first summary that asks for them on (SQLite and
       // PostgreSQL do): each later summary must still equal the reference over what was sent so far.
       const store = await open();
@@ -496,6 +496,11 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
             { metric: "revenue", preWindowMs: 2 * 86_400_000 },
             { metric: "buy", preWindowMs: 86_400_000 },
           ],
+          capped: [
+            { metric: "revenue", percentile: 0.8 },
+            { metric: "items", value: 2 },
+            { metric: "revenue", percentile: 0.999 },
+          ],
         });
         let batch = 0;
         for (let i = 0; i < arrival.length; i += 60) {
@@ -518,6 +523,68 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         }
         const last = query("user", true);
         expectSummariesClose(await store.summarize(last), summarizeEvents(events, last));
+      }
+      await store.close?.();
+    });
+
+    it("cuts a summary by a dimension of the units' first exposures, as the reference does", async () => {
+      const store = await open();
+      for (let seed = 31; seed <= 33; seed++) {
+        const exp = experimentId(`dims${seed}`);
+        const events = withDimensions(randomStream(exp, seed, 600), seed);
+        // a late exposure, earlier than every other of its unit, with other dimensions: it moves the unit's
+        // variant and its slice (sent last, after the folds of everything else)
+        const late: StoredEvent = {
+          type: "exposure",
+          eventId: `${exp}-late`,
+          experiment: exp,
+          variantId: "c",
+          userId: "user-3",
+          sessionId: "sess-3",
+          timestamp: new Date(Date.UTC(2026, 1, 27)),
+          dimensions: { country: "JP", platform: "tv" },
+        };
+        const random = mulberry32(seed * 6_271);
+        const arrival = [...events].sort(() => random() - 0.5);
+        for (let i = 0; i < arrival.length; i += 89) await store.append(arrival.slice(i, i + 89));
+        const queries = (all: readonly StoredEvent[]) =>
+          [
+            { experiment: exp, breakdown: "country" },
+            { experiment: exp, breakdown: "country", unit: "session" as const },
+            { experiment: exp, breakdown: "platform", metrics: ["revenue", "buy"] },
+            // a dimension no exposure carried: every unit in the null slice
+            { experiment: exp, breakdown: "tier" },
+          ].map((q) => ({ q, all }));
+        const checks = [...queries(events)];
+        for (const { q, all } of checks) {
+          const summary = await store.summarize(q);
+          expectSummariesClose(summary, summarizeEvents(all, q));
+          expect(summary.breakdown?.slices.length).toBeGreaterThan(0);
+        }
+        const before = await store.summarize({ experiment: exp, breakdown: "country" });
+        await store.append([late, ...events.slice(0, 5)]); // with repeats
+        for (const { q, all } of queries([...events, late])) {
+          expectSummariesClose(await store.summarize(q), summarizeEvents(all, q));
+        }
+        const after = await store.summarize({ experiment: exp, breakdown: "country" });
+        expect(after.breakdown?.slices.find((s) => s.value === "JP")?.variants).toContainEqual(
+          expect.objectContaining({ variantId: "c", exposedUnits: 1 }),
+        );
+        expect(before.breakdown?.slices.some((s) => s.value === "JP")).toBe(false);
+        // every exposed unit in exactly one slice
+        for (const [i, v] of after.variants.entries()) {
+          const slices = after.breakdown!.slices;
+          expect(slices.reduce((n, s) => n + s.variants[i]!.exposedUnits, 0)).toBe(v.exposedUnits);
+          expect(slices.reduce((n, s) => n + s.variants[i]!.exposures, 0)).toBe(v.exposures);
+        }
+        // exports give the dimensions back as recorded
+        if (store.scanEvents !== undefined) {
+          const page = await store.scanEvents({ experiment: exp, limit: 10_000 });
+          const byId = new Map(page.events.map((e) => [e.eventId, e]));
+          for (const e of [...events, late])
+            if (e.type === "exposure")
+              expect((byId.get(e.eventId) as typeof e | undefined)?.dimensions).toEqual(e.dimensions);
+        }
       }
       await store.close?.();
     });
@@ -777,6 +844,24 @@ function randomStream(experiment: string, seed: number, size: number, segmented 
     }
   }
   return events;
+}
+
+/**
+ * The events with dimensions on most exposures: a country of four (or none, one in six), a platform of three
+ * (or none, one in four), so a unit's exposures disagree and only its first one's count.
+ */
+function withDimensions(events: readonly StoredEvent[], seed: number): StoredEvent[] {
+  const random = mulberry32(seed * 31_337);
+  return events.map((e) => {
+    if (e.type !== "exposure") return e;
+    const country = random() < 1 / 6 ? undefined : ["DE", "FR", "US", "BR"][Math.floor(random() * 4)]!;
+    const platform = random() < 1 / 4 ? undefined : ["ios", "android", "web"][Math.floor(random() * 3)]!;
+    const dimensions = {
+      ...(country === undefined ? {} : { country }),
+      ...(platform === undefined ? {} : { platform }),
+    };
+    return Object.keys(dimensions).length === 0 ? e : { ...e, dimensions };
+  });
 }
 
 /** Equal counts and order; sums equal up to floating-point rounding (stores add in another order). */

@@ -1,4 +1,10 @@
-import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, type EventPack, type StoredEvent } from "@assay/core";
+import {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_PHASE,
+  type EventPack,
+  encodeDimensions,
+  type StoredEvent,
+} from "@assay/core";
 
 /**
  * A batch of events packed for the writer thread: the strings of all events in one string, their lengths in
@@ -14,9 +20,9 @@ export interface EventColumns {
   readonly count: number;
   /** The distinct (experiment, code, name) of the batch, in order of first use. */
   readonly keys: readonly BatchKey[];
-  /** eventId, userId, sessionId of every event, concatenated. */
+  /** eventId, userId, sessionId and (exposures) the dimensions' JSON of every event, concatenated. */
   readonly text: string;
-  /** The length of each of those three strings per event; NONE where the field is absent. */
+  /** The length of each of those four strings per event; NONE where the field is absent. */
   readonly lengths: Uint32Array;
   /** Per event: the index of its key in `keys`, the value (bool as 0/1, 0 for exposures), the timestamp in Unix ms. */
   readonly numbers: Float64Array;
@@ -35,7 +41,7 @@ export interface BatchKey {
   readonly manifestVersion: string;
 }
 
-export const STRINGS_PER_EVENT = 3;
+export const STRINGS_PER_EVENT = 4;
 export const NUMBERS_PER_EVENT = 3;
 export const NONE = 0xffff_ffff;
 
@@ -95,6 +101,8 @@ export class ColumnPack implements EventPack {
     }
     put(parts, lengths, s + 1, e.userId);
     put(parts, lengths, s + 2, e.sessionId);
+    // NONE for an outcome and an exposure without dimensions: no string is made for them
+    put(parts, lengths, s + 3, e.type === "exposure" ? encodeDimensions(e.dimensions) : undefined);
     numbers[n + 2] = e.timestamp.getTime();
     this.size++;
   }

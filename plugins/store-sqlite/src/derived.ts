@@ -1,5 +1,6 @@
 import type { CupedRequest, RatioPair, WindowRequest } from "@assay/core";
 import type Database from "better-sqlite3";
+import { CAPPED_TABLES } from "./capped-values.js";
 import { addExact, exactSum } from "./exact-sums.js";
 import { metricContributions, type UnitMode } from "./rollups.js";
 
@@ -23,6 +24,8 @@ const DAY_MS = 86_400_000;
  * - `derived_unit_days`, `derived_totals`, `derived_days`: the derived metrics in the same form as
  *   `unit_metric_days`, `variant_metrics` and `variant_metric_days` (centred double-double sums, daily
  *   deltas), kept by the same statements.
+ * - `capped_metrics` / `unit_values`: every unit's value of a metric capped once, indexed by value, so a
+ *   percentile cap is read from the top of the index (see capped-values.ts).
  * - `product_pairs` / `variant_products`: per variant, Σ over units of a × b for a pair of per-unit values:
  *   numerator × denominator of a ratio metric, metric × pre-period value for CUPED (b derived).
  */
@@ -69,6 +72,7 @@ export const DERIVED_TABLES = `
     sum REAL NOT NULL, sum_lo REAL NOT NULL,
     PRIMARY KEY (experiment, mode, pair, variant_id)
   ) WITHOUT ROWID;
+  ${CAPPED_TABLES}
 `;
 
 /** The tables one set of per-unit rows and its running totals live in (recorded metrics, or derived ones). */

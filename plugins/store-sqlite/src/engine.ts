@@ -16,6 +16,8 @@ import {
   summaryScope,
 } from "@assay/core";
 import Database from "better-sqlite3";
+import { readBreakdownRows } from "./breakdown-rows.js";
+import { cappedFromIndex, ensureCapped, missingCapped } from "./capped-values.js";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
 import {
   cupedPairKey,
@@ -39,7 +41,7 @@ export interface EngineOptions {
 }
 
 const ROWS_PER_INSERT = 100;
-const COLUMNS = 6;
+const COLUMNS = 7;
 /**
  * Events folded per transaction when a summary or `refreshAll` brings the rollups up to date. A step's cost
  * grows with the units it touches more than with its events, so large steps are far cheaper per event
@@ -155,12 +157,14 @@ export class SqliteEngine {
       while (rollup.refresh(CATCH_UP_STEP) > 0) {}
       const requests = derivedRequests(query);
       const experiment = scopeKey(query.experiment, ...scopeOf(readScope(db, query)));
-      if (missingDerived(db, mode, experiment, requests)) {
+      const capped = query.capped ?? [];
+      if (missingDerived(db, mode, experiment, requests) || missingCapped(db, mode, experiment, capped)) {
         // Registered and built under the write lock with every event folded, so the fold after it
         // continues exactly where the build stopped (see derived.ts).
         db.transaction(() => {
           while (rollup.refresh(CATCH_UP_STEP) > 0) {}
           ensureDerived(db, mode, experiment, requests);
+          ensureCapped(db, mode, experiment, capped);
         }).immediate();
       }
       return db.transaction(() => readSummaryRows(db, query, mode))();
@@ -297,7 +301,7 @@ class ColumnReader {
     this.exposure = columns.keys.map((k) => k.code === CODE_EXPOSURE);
   }
 
-  /** Writes event `i` (called with i = 0, 1, 2, ... in order) at `params[at..at+5]`. */
+  /** Writes event `i` (called with i = 0, 1, 2, ... in order) at `params[at..at+6]`. */
   fill(params: unknown[], at: number, i: number): void {
     const { numbers } = this.columns;
     const s = i * STRINGS_PER_EVENT;
@@ -309,6 +313,7 @@ class ColumnReader {
     params[at + 3] = this.next(s + 1);
     params[at + 4] = this.next(s + 2);
     params[at + 5] = numbers[n + 2];
+    params[at + 6] = this.next(s + 3);
   }
 
   private next(at: number): string | null {
@@ -321,8 +326,8 @@ class ColumnReader {
 }
 
 function insertSql(rows: number): string {
-  return `INSERT INTO events (event_id, key, value, user_id, session_id, ts)
-    VALUES ${new Array(rows).fill("(?,?,?,?,?,?)").join(",")} ON CONFLICT (event_id) DO NOTHING`;
+  return `INSERT INTO events (event_id, key, value, user_id, session_id, ts, dimensions)
+    VALUES ${new Array(rows).fill("(?,?,?,?,?,?,?)").join(",")} ON CONFLICT (event_id) DO NOTHING`;
 }
 
 /**
@@ -403,14 +408,28 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     `SELECT u.variant_id AS variantId, x.v AS value FROM (${unitValues("@metric")}) x
      JOIN units u ON u.experiment = @experiment AND u.mode = @mode AND u.unit = x.unit`,
   );
-  const unitValueRows = (query.capped ?? []).flatMap(({ metric }) =>
-    (
-      values.all({ experiment, mode, metric }) as Array<{
-        variantId: string;
-        value: number;
-      }>
-    ).map((row) => ({ metric, ...row })),
-  );
+  // From the fold's index of unit values where the cap is above 0 (capped-values.ts): no pass over units.
+  const pooled = (db
+    .prepare(
+      "SELECT coalesce(sum(units), 0) FROM variant_first_days WHERE experiment = @experiment AND mode = @mode",
+    )
+    .pluck()
+    .get({ experiment, mode }) ?? 0) as number;
+  const cappedTotals = (query.capped ?? []).flatMap((request, i) => {
+    const totals = cappedFromIndex(db, mode, experiment, request, i, pooled);
+    return totals === undefined ? [] : [totals];
+  });
+  const answered = new Set(cappedTotals.map((c) => c.request));
+  const unitValueRows = (query.capped ?? [])
+    .filter((_, i) => !answered.has(i))
+    .flatMap(({ metric }) =>
+      (
+        values.all({ experiment, mode, metric }) as Array<{
+          variantId: string;
+          value: number;
+        }>
+      ).map((row) => ({ metric, ...row })),
+    );
   // Windowed metrics and CUPED covariates, kept by the fold as derived metrics (derived.ts): rows per variant.
   const derivedTotals = db.prepare(
     `SELECT variant_id AS variantId, 0 AS day, ref AS reference, units AS valuedUnits, dsum AS centredSum,
@@ -442,9 +461,13 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     unitsInSeveralVariants: several,
     ratios,
     unitValues: unitValueRows,
+    cappedTotals,
     windowTotals,
     cupedTotals,
     cupedProducts,
+    ...(query.breakdown === undefined
+      ? {}
+      : { breakdown: readBreakdownRows(db, query.breakdown, experiment, mode, params.metrics) }),
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   DEFAULT_ENVIRONMENT,
   DEFAULT_PHASE,
+  decodeDimensions,
   type EventScanPage,
   type EventScanQuery,
   InvalidContextError,
@@ -21,6 +22,7 @@ interface ScanRow {
   environment: string;
   phase: number;
   manifest_version: string;
+  dimensions: string | null;
 }
 
 /**
@@ -37,7 +39,7 @@ export function scanEventRows(db: Database.Database, query: EventScanQuery): Eve
   const rows = db
     .prepare(
       `SELECT e.seq, e.event_id, k.code, k.name, e.value, e.user_id, e.session_id, e.ts, k.environment, k.phase,
-              k.manifest_version
+              k.manifest_version, e.dimensions
        FROM events e JOIN event_keys k ON k.key = e.key
        WHERE k.experiment = ? AND e.seq > ? AND e.ts >= ?
        ORDER BY e.seq LIMIT ?`,
@@ -66,6 +68,7 @@ function eventOf(experiment: string, row: ScanRow): StoredEvent {
       ...unit,
       timestamp,
       ...(row.manifest_version === "" ? {} : { manifestVersion: row.manifest_version }),
+      ...(row.dimensions === null ? {} : { dimensions: decodeDimensions(row.dimensions)! }),
     };
   }
   const raw = row.value ?? 0;

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { refreshUnitValues } from "./capped-values.js";
 import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js";
 import {
   DERIVED_TABLE_NAMES,
@@ -346,7 +347,8 @@ export class Rollup {
     const range = "seq > @w AND seq <= @m";
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS nx_${mode} (
-        experiment TEXT, unit TEXT, variant_id TEXT, ts INTEGER, event_id TEXT, PRIMARY KEY (experiment, unit)
+        experiment TEXT, unit TEXT, variant_id TEXT, ts INTEGER, event_id TEXT, dimensions TEXT,
+        PRIMARY KEY (experiment, unit)
       ) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS no_${mode} (
         experiment TEXT, unit TEXT, metric TEXT, kind TEXT, value REAL, ts INTEGER
@@ -364,8 +366,8 @@ export class Rollup {
       `DELETE FROM temp.moved_${mode}`,
       // the earliest new exposure of each unit
       `INSERT INTO temp.nx_${mode}
-       SELECT experiment, unit, variant_id, ts, event_id FROM (
-         SELECT scope AS experiment, ${U} AS unit, variant_id, ts, event_id,
+       SELECT experiment, unit, variant_id, ts, event_id, dimensions FROM (
+         SELECT scope AS experiment, ${U} AS unit, variant_id, ts, event_id, dimensions,
                 row_number() OVER (PARTITION BY scope, ${U} ORDER BY ts, event_id) AS rn
          FROM event_rows WHERE ${range} AND type = 0 AND ${U} IS NOT NULL
        ) WHERE rn = 1`,
@@ -388,11 +390,12 @@ export class Rollup {
       ...variantContributions(mode, "-"),
       ...metricContributions(mode, "-", DERIVED_TABLE_NAMES),
       productContributions(mode, "-"),
-      // first exposures: new units, or earlier than the known first
-      `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id)
-       SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM temp.nx_${mode} WHERE true
+      // first exposures: new units, or earlier than the known first (its dimensions move with its variant)
+      `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id, dimensions)
+       SELECT experiment, '${mode}', unit, variant_id, ts, event_id, dimensions FROM temp.nx_${mode} WHERE true
        ON CONFLICT (experiment, mode, unit) DO UPDATE SET
-         variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id
+         variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id,
+         dimensions = units.dimensions
        WHERE (excluded.first_ts, excluded.first_event_id) < (units.first_ts, units.first_event_id)`,
       `INSERT INTO unit_variants (experiment, mode, unit, variant_id, exposures)
        SELECT scope, '${mode}', ${U}, variant_id, count(*) FROM event_rows
@@ -432,6 +435,7 @@ export class Rollup {
        ${AGGREGATE}`,
       `DELETE FROM pending_outcomes WHERE rowid IN (SELECT rid FROM temp.moved_${mode})`,
       ...rebuildDerived(mode),
+      refreshUnitValues(mode),
       ...variantContributions(mode, ""),
       ...metricContributions(mode, "", DERIVED_TABLE_NAMES),
       productContributions(mode, ""),

@@ -43,6 +43,8 @@ function derivedBackToVersion8(db: Database.Database): void {
     "derived_days",
     "product_pairs",
     "variant_products",
+    "capped_metrics",
+    "unit_values",
   ])
     db.exec(`DROP TABLE IF EXISTS ${table}`);
 }

@@ -55,11 +55,19 @@ function capOf(
   // Nearest rank over every exposed unit: the units without a value are zeros among the sorted values.
   const sorted = valued.map((u) => u.value).sort((a, b) => a - b);
   const zeros = units - sorted.length;
-  // 1-based; p·N rounded to 12 digits first, so 0.07 · 100 (7.000000000000001 in doubles) is rank 7, not 8
-  const rank = Math.max(1, Math.ceil(Number((p * units).toPrecision(12))));
+  const rank = nearestRank(p, units);
   const negatives = sorted.findIndex((v) => v >= 0);
   const below = negatives === -1 ? sorted.length : negatives;
   if (rank <= below) return sorted[rank - 1]!;
   if (rank <= below + zeros) return 0;
   return sorted[rank - zeros - 1]!;
+}
+
+/**
+ * The 1-based nearest rank of percentile `p` among `n` values: ⌈p·n⌉, at least 1. p·n is rounded to 12 digits
+ * first, so 0.07 · 100 (7.000000000000001 in doubles) is rank 7, not 8. Stores that find the cap themselves
+ * use this too, so they pick the same unit.
+ */
+export function nearestRank(p: number, n: number): number {
+  return Math.max(1, Math.ceil(Number((p * n).toPrecision(12))));
 }

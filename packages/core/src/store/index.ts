@@ -5,7 +5,7 @@ export {
   breakdownSummary,
   requireBreakdownDimension,
 } from "./breakdown.js";
-export { cappedSummary } from "./capping.js";
+export { cappedSummary, nearestRank } from "./capping.js";
 export { type CentredSums, CompensatedSum, statsFromCentred, statsOfValues } from "./centred-moments.js";
 export { cupedSummary } from "./cuped.js";
 export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";

@@ -6,6 +6,7 @@ import { CompensatedSum, statsFromCentred } from "./centred-moments.js";
 import { cupedSummary } from "./cuped.js";
 import { type DailyTruncation, dailyEnd, dayString } from "./daily-bound.js";
 import type {
+  CappedSummary,
   CapRequest,
   CupedRequest,
   CupedSummary,
@@ -79,6 +80,15 @@ export interface SummaryRows {
     readonly variantId: string;
     readonly x: number;
     readonly y: number;
+  }>;
+  /**
+   * Per capped request (its index) a store answered from its own index: the cap, and per variant the capped
+   * values' totals in the form of `metrics`. Requests without an entry are computed from `unitValues`.
+   */
+  readonly cappedTotals?: ReadonlyArray<{
+    readonly request: number;
+    readonly cap: number;
+    readonly rows: ReadonlyArray<PlainMetricRow | CentredMetricRow>;
   }>;
   /**
    * Per windowed request (its index) and variant, the windowed metric's totals in the form of `metrics` (a
@@ -198,12 +208,14 @@ export function summaryFromRows(
     ...(options.capped === undefined
       ? {}
       : {
-          capped: options.capped.map((request) =>
-            cappedSummary(
-              request,
-              (rows.unitValues ?? []).filter((u) => u.metric === request.metric),
-              new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
-            ),
+          capped: options.capped.map(
+            (request, i) =>
+              cappedFromTotals(request, i, rows, variants) ??
+              cappedSummary(
+                request,
+                (rows.unitValues ?? []).filter((u) => u.metric === request.metric),
+                new Map(variants.map((v) => [v.variantId, v.exposedUnits])),
+              ),
           ),
         }),
     ...(options.windowed === undefined
@@ -444,4 +456,25 @@ function checkWindow(ms: number, what: string): void {
   if (!(Number.isFinite(ms) && ms > 0)) {
     throw new InvalidContextError(`${what} must be a positive number of milliseconds, got ${ms}`);
   }
+}
+
+/** A capped metric a store answered from its own index (SummaryRows.cappedTotals), if it did. */
+function cappedFromTotals(
+  request: CapRequest,
+  index: number,
+  rows: SummaryRows,
+  variants: readonly VariantSummary[],
+): CappedSummary | undefined {
+  const entry = rows.cappedTotals?.find((c) => c.request === index);
+  if (entry === undefined) return undefined;
+  const totals = accumulate(entry.rows);
+  return {
+    metric: request.metric,
+    cap: entry.cap,
+    capping: "value" in request ? { value: request.value } : { percentile: request.percentile },
+    variants: variants.map((v) => ({
+      variantId: v.variantId,
+      ...(totals.get(v.variantId) ?? new Accumulated()).stats(v.exposedUnits),
+    })),
+  };
 }
