@@ -395,7 +395,7 @@ export class Rollup {
        SELECT experiment, '${mode}', unit, variant_id, ts, event_id, dimensions FROM temp.nx_${mode} WHERE true
        ON CONFLICT (experiment, mode, unit) DO UPDATE SET
          variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id,
-         dimensions = units.dimensions
+         dimensions = excluded.dimensions
        WHERE (excluded.first_ts, excluded.first_event_id) < (units.first_ts, units.first_event_id)`,
       `INSERT INTO unit_variants (experiment, mode, unit, variant_id, exposures)
        SELECT scope, '${mode}', ${U}, variant_id, count(*) FROM event_rows
