@@ -1,4 +1,10 @@
-import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, type EventPack, type StoredEvent } from "@assay/core";
+import {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_PHASE,
+  type EventPack,
+  encodeDimensions,
+  type StoredEvent,
+} from "@assay/core";
 
 /** An event's code: an exposure, or an outcome by the kind of its value (the `code` parameter of the insert). */
 export const CODE_EXPOSURE = 0;
@@ -25,6 +31,7 @@ export class EventArrays implements EventPack {
   private readonly environments: string[] = [];
   private readonly phases: number[] = [];
   private readonly manifestVersions: Array<string | null> = [];
+  private readonly dimensions: Array<string | null> = [];
 
   add(e: StoredEvent): void {
     this.ids.push(e.eventId);
@@ -45,10 +52,11 @@ export class EventArrays implements EventPack {
     this.environments.push(e.environment ?? DEFAULT_ENVIRONMENT);
     this.phases.push(e.phase ?? DEFAULT_PHASE);
     this.manifestVersions.push(e.type === "exposure" ? (e.manifestVersion ?? null) : null);
+    this.dimensions.push(e.type === "exposure" ? (encodeDimensions(e.dimensions) ?? null) : null);
     this.size++;
   }
 
-  /** $1..$11 of the insert (see insertFromArrays). */
+  /** $1..$12 of the insert (see insertFromArrays). */
   parameters(): string[] {
     return [
       textArray(this.ids),
@@ -62,26 +70,28 @@ export class EventArrays implements EventPack {
       textArray(this.environments),
       numberArray(this.phases),
       textArray(this.manifestVersions),
+      textArray(this.dimensions),
     ];
   }
 }
 
 /**
- * The insert's rows from the eleven arrays of EventArrays.parameters(), in event-id order: two commits in flight
+ * The insert's rows from the twelve arrays of EventArrays.parameters(), in event-id order: two commits in flight
  * that share ids (a retried event) then take the unique index's locks in the same order, so they wait for each
  * other instead of deadlocking (which PostgreSQL detects only after deadlock_timeout, 1 s, and then aborts one).
  */
 export function insertFromArrays(schema: string): string {
   return `INSERT INTO ${schema}.events
       (event_id, experiment, type, variant_id, metric, kind, value, user_id, session_id, ts, environment, phase,
-       manifest_version)
+       manifest_version, dimensions)
     SELECT e.id, e.experiment, CASE WHEN e.code = ${CODE_EXPOSURE} THEN 0 ELSE 1 END,
            CASE WHEN e.code = ${CODE_EXPOSURE} THEN e.name END, CASE WHEN e.code <> ${CODE_EXPOSURE} THEN e.name END,
            CASE e.code WHEN ${CODE_BOOL} THEN 'bool' WHEN ${CODE_NUMERIC} THEN 'numeric' WHEN ${CODE_COUNT} THEN 'count' END,
-           e.value, e.user_id, e.session_id, e.ts, e.environment, e.phase, e.manifest_version
+           e.value, e.user_id, e.session_id, e.ts, e.environment, e.phase, e.manifest_version, e.dimensions
     FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::int8[],
-                $9::text[], $10::int4[], $11::text[])
-      AS e(id, experiment, code, name, value, user_id, session_id, ts, environment, phase, manifest_version)
+                $9::text[], $10::int4[], $11::text[], $12::text[])
+      AS e(id, experiment, code, name, value, user_id, session_id, ts, environment, phase, manifest_version,
+           dimensions)
     ORDER BY e.id COLLATE "C"
     ON CONFLICT (event_id) DO NOTHING`;
 }

@@ -1,6 +1,7 @@
 import {
   DEFAULT_ENVIRONMENT,
   DEFAULT_PHASE,
+  decodeDimensions,
   type EventScanPage,
   type EventScanQuery,
   InvalidContextError,
@@ -22,6 +23,7 @@ interface ScanRow {
   environment: string;
   phase: number;
   manifest_version: string | null;
+  dimensions: string | null;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function scanEventRows(
   const [xid, eventId] = parseCursor(query.after);
   const { rows } = await pool.query<ScanRow>(
     `SELECT xid::text AS xid, event_id, type, variant_id, metric, kind, value, user_id, session_id, ts,
-            environment, phase, manifest_version
+            environment, phase, manifest_version, dimensions
      FROM ${schema}.events
      WHERE experiment = $1 AND ts >= $2
        AND xid < pg_snapshot_xmin(pg_current_snapshot())
@@ -89,6 +91,7 @@ function eventOf(experiment: string, row: ScanRow): StoredEvent {
       variantId: row.variant_id ?? "",
       ...base,
       ...(row.manifest_version === null ? {} : { manifestVersion: row.manifest_version }),
+      ...(row.dimensions === null ? {} : { dimensions: decodeDimensions(row.dimensions)! }),
     };
   }
   const raw = row.value ?? 0;
