@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { DERIVED_TABLE_NAMES, productContributions, rebuildDerived, touchDerived } from "./derived.js";
 
 /**
  * Per-unit rollups in PostgreSQL, the same design as @assay/store-sqlite's (see its rollups.ts), for both unit
@@ -66,8 +67,8 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
   const U = unitExpression(mode);
   return [
     `CREATE TEMP TABLE new_exposures ON COMMIT DROP AS
-     SELECT DISTINCT ON (experiment, unit) experiment, unit, variant_id, ts, event_id FROM (
-       SELECT experiment, ${U} AS unit, variant_id, ts, event_id COLLATE "C" AS event_id FROM fold_batch
+     SELECT DISTINCT ON (experiment, unit) experiment, unit, variant_id, ts, event_id, dimensions FROM (
+       SELECT experiment, ${U} AS unit, variant_id, ts, event_id COLLATE "C" AS event_id, dimensions FROM fold_batch
        WHERE type = 0 AND ${U} IS NOT NULL
      ) x ORDER BY experiment, unit, ts, event_id`,
     `CREATE TEMP TABLE new_outcomes ON COMMIT DROP AS
@@ -80,11 +81,17 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      UNION
      SELECT p.experiment, p.unit, p.metric FROM new_exposures n
      JOIN ${s}.pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
+    // the derived metrics (derived.ts) of the touched pairs are touched too
+    touchDerived(s, mode),
     ...variantContributions(s, mode, "-"),
-    `INSERT INTO ${s}.units (experiment, mode, unit, variant_id, first_ts, first_event_id)
-     SELECT experiment, '${mode}', unit, variant_id, ts, event_id FROM new_exposures
+    ...metricContributions(s, mode, "-", DERIVED_TABLE_NAMES),
+    productContributions(s, mode, "-"),
+    // first exposures: new units, or earlier than the known first (its dimensions move with its variant)
+    `INSERT INTO ${s}.units (experiment, mode, unit, variant_id, first_ts, first_event_id, dimensions)
+     SELECT experiment, '${mode}', unit, variant_id, ts, event_id, dimensions FROM new_exposures
      ON CONFLICT (experiment, mode, unit) DO UPDATE SET
-       variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id
+       variant_id = excluded.variant_id, first_ts = excluded.first_ts, first_event_id = excluded.first_event_id,
+       dimensions = excluded.dimensions
      WHERE (excluded.first_ts, excluded.first_event_id) < (${s}.units.first_ts, ${s}.units.first_event_id)`,
     `INSERT INTO ${s}.unit_variants (experiment, mode, unit, variant_id, exposures)
      SELECT experiment, '${mode}', ${U}, variant_id, count(*) FROM fold_batch
@@ -123,11 +130,15 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      FROM moved GROUP BY experiment, unit, metric, (ts / ${DAY_MS})::int
      ${aggregate(s)}`,
     `DELETE FROM ${s}.pending_outcomes WHERE id IN (SELECT id FROM moved)`,
+    ...rebuildDerived(s, mode),
     ...variantContributions(s, mode, ""),
+    ...metricContributions(s, mode, "", DERIVED_TABLE_NAMES),
+    productContributions(s, mode, ""),
     "DROP TABLE new_exposures",
     "DROP TABLE new_outcomes",
     "DROP TABLE moved",
     "DROP TABLE touched",
+    "DROP TABLE touched_derived",
   ];
 }
 
@@ -135,7 +146,12 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
  * Folds every row committed since the last fold into the rollups, in one transaction. With `wait` false it
  * gives up at once when another fold holds the lock. Returns how many events it folded.
  */
-export async function fold(client: PoolClient, schema: string, wait: boolean): Promise<number> {
+export async function fold(
+  client: PoolClient,
+  schema: string,
+  wait: boolean,
+  afterFold?: (client: PoolClient) => Promise<void>,
+): Promise<number> {
   await client.query("BEGIN");
   try {
     const { rows } = await client.query<{ locked: boolean | null }>(
@@ -161,7 +177,7 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
       `CREATE TEMP TABLE fold_batch ON COMMIT DROP AS
        SELECT e.event_id, e.experiment || chr(31) || e.environment || chr(31) || e.phase AS experiment, e.type,
               e.variant_id, e.metric, e.kind, e.value, e.user_id, e.session_id, e.ts, e.xid,
-              e.experiment AS base_experiment, e.environment, e.phase, e.manifest_version
+              e.experiment AS base_experiment, e.environment, e.phase, e.manifest_version, e.dimensions
        FROM ${schema}.events e
        WHERE e.xid >= $1::xid8 AND NOT EXISTS (SELECT 1 FROM ${schema}.folded_xids f WHERE f.xid = e.xid)`,
       [lower],
@@ -184,6 +200,8 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
     );
     await client.query(`DELETE FROM ${schema}.folded_xids WHERE xid < $1::xid8`, [upper]);
     await client.query(`UPDATE ${schema}.fold_state SET watermark = $1::xid8 WHERE id = 1`, [upper]);
+    // under the fold's lock, with every folded event below the watermark or in folded_xids (derived.ts)
+    if (afterFold !== undefined) await afterFold(client);
     await client.query("COMMIT");
     return n;
   } catch (error) {
@@ -192,16 +210,30 @@ export async function fold(client: PoolClient, schema: string, wait: boolean): P
   }
 }
 
+/** The tables one set of per-unit rows and its running totals live in (recorded metrics, or derived.ts's). */
+export interface MetricTables {
+  readonly touched: string;
+  readonly unitDays: string;
+  readonly totals: string;
+  readonly days: string;
+}
+
+const RECORDED_TABLES: MetricTables = {
+  touched: "touched",
+  unitDays: "unit_metric_days",
+  totals: "variant_metrics",
+  days: "variant_metric_days",
+};
+
 /**
- * The contributions of the touched units to the per-variant running totals (metric sums, their daily deltas,
- * first-exposure days, units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
- * them back (sign "") after, each time with the unit's variant of that moment.
+ * The touched (unit, metric) pairs' contributions to one set of running totals (`t`): per variant the
+ * centred sums, and the daily deltas.
  */
-function variantContributions(s: string, mode: string, sign: "-" | ""): string[] {
+export function metricContributions(s: string, mode: string, sign: "-" | "", t: MetricTables): string[] {
   return [
     // Centred on the row's ref (see CENTRED_TOTALS in schema.ts); a row made now takes the value of largest
     // magnitude among its units in this step.
-    `INSERT INTO ${s}.variant_metrics (experiment, mode, variant_id, metric, ref, units, dsum, dsq, counted)
+    `INSERT INTO ${s}.${t.totals} (experiment, mode, variant_id, metric, ref, units, dsum, dsq, counted)
      SELECT experiment, '${mode}', variant_id, metric, min(ref), ${sign}count(*), ${sign}sum(${exact("v - ref")}),
             ${sign}sum(${exact("v - ref")} * ${exact("v - ref")}), ${sign}sum(c)
      FROM (
@@ -211,22 +243,22 @@ function variantContributions(s: string, mode: string, sign: "-" | ""): string[]
        FROM (
          SELECT a.experiment, a.unit, a.metric,
                 CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-         FROM touched a
-         JOIN ${s}.unit_metric_days m
+         FROM ${t.touched} a
+         JOIN ${s}.${t.unitDays} m
            ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
          GROUP BY a.experiment, a.unit, a.metric
        ) t
        JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-       LEFT JOIN ${s}.variant_metrics r ON r.experiment = t.experiment AND r.mode = '${mode}'
+       LEFT JOIN ${s}.${t.totals} r ON r.experiment = t.experiment AND r.mode = '${mode}'
          AND r.variant_id = u.variant_id AND r.metric = t.metric
      ) c
      GROUP BY experiment, variant_id, metric
      ON CONFLICT (experiment, mode, variant_id, metric) DO UPDATE SET
-       units = ${s}.variant_metrics.units + excluded.units, dsum = ${s}.variant_metrics.dsum + excluded.dsum,
-       dsq = ${s}.variant_metrics.dsq + excluded.dsq, counted = ${s}.variant_metrics.counted + excluded.counted`,
+       units = ${s}.${t.totals}.units + excluded.units, dsum = ${s}.${t.totals}.dsum + excluded.dsum,
+       dsq = ${s}.${t.totals}.dsq + excluded.dsq, counted = ${s}.${t.totals}.counted + excluded.counted`,
     // after variant_metrics, so that a row made in this step has its ref; per (unit, metric) and active day its
     // cumulative value (cv) and the one at its previous active day (pv, NULL on the first)
-    `INSERT INTO ${s}.variant_metric_days (experiment, mode, variant_id, metric, day, units, dsum, dsq, counted)
+    `INSERT INTO ${s}.${t.days} (experiment, mode, variant_id, metric, day, units, dsum, dsq, counted)
      SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref", sign)}
      FROM (
        SELECT experiment, unit, metric, day, c, cv,
@@ -234,20 +266,31 @@ function variantContributions(s: string, mode: string, sign: "-" | ""): string[]
        FROM (
          SELECT m.experiment, m.unit, m.metric, m.day, m.outcomes AS c,
                 CASE WHEN m.kind = 'bool' THEN max(m.value) OVER w ELSE sum(m.value) OVER w END AS cv
-         FROM touched a
-         JOIN ${s}.unit_metric_days m
+         FROM ${t.touched} a
+         JOIN ${s}.${t.unitDays} m
            ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
          WINDOW w AS (PARTITION BY m.experiment, m.unit, m.metric ORDER BY m.day)
        ) cum
      ) d
      JOIN ${s}.units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
-     JOIN ${s}.variant_metrics r ON r.experiment = d.experiment AND r.mode = '${mode}'
+     JOIN ${s}.${t.totals} r ON r.experiment = d.experiment AND r.mode = '${mode}'
        AND r.variant_id = u.variant_id AND r.metric = d.metric
      GROUP BY d.experiment, u.variant_id, d.metric, d.day
      ON CONFLICT (experiment, mode, variant_id, metric, day) DO UPDATE SET
-       units = ${s}.variant_metric_days.units + excluded.units,
-       dsum = ${s}.variant_metric_days.dsum + excluded.dsum, dsq = ${s}.variant_metric_days.dsq + excluded.dsq,
-       counted = ${s}.variant_metric_days.counted + excluded.counted`,
+       units = ${s}.${t.days}.units + excluded.units,
+       dsum = ${s}.${t.days}.dsum + excluded.dsum, dsq = ${s}.${t.days}.dsq + excluded.dsq,
+       counted = ${s}.${t.days}.counted + excluded.counted`,
+  ];
+}
+
+/**
+ * The contributions of the touched units to the per-variant running totals (metric sums, their daily deltas,
+ * first-exposure days, units seen in several variants): a fold subtracts them (sign "-") before it changes those units and adds
+ * them back (sign "") after, each time with the unit's variant of that moment.
+ */
+function variantContributions(s: string, mode: string, sign: "-" | ""): string[] {
+  return [
+    ...metricContributions(s, mode, sign, RECORDED_TABLES),
     `INSERT INTO ${s}.variant_first_days (experiment, mode, variant_id, day, units)
      SELECT u.experiment, '${mode}', u.variant_id, (u.first_ts / ${DAY_MS})::int, ${sign}count(*)
      FROM new_exposures n JOIN ${s}.units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit

@@ -21,6 +21,19 @@ import {
   summaryScope,
 } from "@assay/core";
 import pg from "pg";
+import { readBreakdownRows } from "./breakdown-rows.js";
+import {
+  buildDerived,
+  cappedFromIndex,
+  cupedPairKey,
+  derivedTotals,
+  isEmptyPlan,
+  missingDerived,
+  preKey,
+  products,
+  ratioPairKey,
+  windowKey,
+} from "./derived.js";
 import { EventArrays, insertFromArrays } from "./event-arrays.js";
 import { scanEventRows } from "./event-scan.js";
 import { fold } from "./fold.js";
@@ -250,6 +263,11 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       });
     }
     try {
+      await this.ensureDerived(query);
+    } catch (cause) {
+      throw new BackendError(`could not build the derived metrics: ${(cause as Error).message}`, { cause });
+    }
+    try {
       rows = await withPooledClient(this.pool, async (client) => {
         // One snapshot for the four queries.
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -271,6 +289,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       ...(query.capped === undefined ? {} : { capped: query.capped }),
       ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
       ...(query.cuped === undefined ? {} : { cuped: query.cuped }),
+      ...(query.breakdown === undefined ? {} : { breakdown: query.breakdown }),
     });
   }
 
@@ -282,6 +301,29 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     let total = 0;
     for (let n = await this.foldOnce(true); n > 0; n = await this.foldOnce(true)) total += n;
     return total;
+  }
+
+  /**
+   * Registers and builds what the query asks for that the fold does not keep yet (windows, pre-periods,
+   * products, unit values of capped metrics; derived.ts), inside a fold's transaction under its lock, checked
+   * again there so two instances asking at once build it once.
+   */
+  private async ensureDerived(query: SummaryQuery): Promise<void> {
+    const s = this.schema;
+    const mode = query.unit === "session" ? "s" : "u";
+    const scope = await withPooledClient(this.pool, (client) => this.readScope(client, query));
+    const experiment = scopeKey(query.experiment, scope.environment, scope.phase);
+    const events = { experiment: query.experiment, environment: scope.environment, phase: scope.phase };
+    const first = await withPooledClient(this.pool, (client) =>
+      missingDerived(client, s, mode, experiment, query),
+    );
+    if (isEmptyPlan(first)) return;
+    await withPooledClient(this.maintenance, (client) =>
+      fold(client, s, true, async (locked) => {
+        const plan = await missingDerived(locked, s, mode, experiment, query);
+        if (!isEmptyPlan(plan)) await buildDerived(locked, s, mode, experiment, events, plan);
+      }),
+    );
   }
 
   private async foldOnce(wait: boolean): Promise<number> {
@@ -381,24 +423,26 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       `SELECT several::int AS n FROM ${s}.unit_counters WHERE experiment = $1 AND mode = $2`,
       [experiment, mode],
     );
-    // Ratio cross-products, from the per-unit rollups at summary time: their cost grows with the units.
+    // Ratio cross-products, kept by the fold (derived.ts): rows per variant.
     const ratios = [];
     for (const pair of query.ratios ?? []) {
-      const unitValues = (param: string) =>
-        `SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
-         FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = ${param} GROUP BY unit`;
-      const { rows } = await client.query<{ variantId: string; sumProducts: number }>(
-        `SELECT u.variant_id AS "variantId", sum(x.v * y.v) AS "sumProducts"
-         FROM (${unitValues("$3")}) x JOIN (${unitValues("$4")}) y ON y.unit = x.unit
-         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = x.unit
-         GROUP BY u.variant_id`,
-        [experiment, mode, pair.numerator, pair.denominator],
-      );
-      for (const row of rows) ratios.push({ ...pair, ...row });
+      for (const row of await products(client, s, mode, experiment, ratioPairKey(pair)))
+        ratios.push({ ...pair, ...row });
     }
+    // Capped metrics from the fold's index of unit values where the cap is above 0: no pass over units.
+    const pooled = await client.query<{ n: number }>(
+      `SELECT coalesce(sum(units), 0)::float8 AS n FROM ${s}.variant_first_days WHERE experiment = $1 AND mode = $2`,
+      [experiment, mode],
+    );
+    const cappedTotals = [];
+    for (const [i, request] of (query.capped ?? []).entries()) {
+      const totals = await cappedFromIndex(client, s, mode, experiment, request, i, pooled.rows[0]?.n ?? 0);
+      if (totals !== undefined) cappedTotals.push(totals);
+    }
+    const answered = new Set(cappedTotals.map((c) => c.request));
     // Capped metrics' per-unit values, for the pooled cap and the capped sums (summaryFromRows): O(units).
     const unitValues = [];
-    for (const { metric } of query.capped ?? []) {
+    for (const { metric } of (query.capped ?? []).filter((_, i) => !answered.has(i))) {
       const { rows } = await client.query<{ variantId: string; value: number }>(
         `SELECT u.variant_id AS "variantId", x.v AS value
          FROM (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
@@ -408,40 +452,19 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       );
       for (const row of rows) unitValues.push({ metric, ...row });
     }
-    // Windowed metrics, from the raw outcomes (the rollups keep days, not times): O(the metric's events).
-    const windowValues = [];
-    const U = mode === "s" ? "('s:' || session_id)" : "COALESCE('u:' || user_id, 's:' || session_id)";
-    for (const [request, { metric, windowMs }] of (query.windowed ?? []).entries()) {
-      const { rows } = await client.query<{ variantId: string; value: number }>(
-        `SELECT u.variant_id AS "variantId",
-                CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS value
-         FROM (SELECT ${U} AS unit, kind, value, ts FROM ${s}.events
-               WHERE experiment = $5 AND environment = $6 AND phase = $7 AND type = 1 AND metric = $3) e
-         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = e.unit
-         WHERE e.ts >= u.first_ts AND e.ts < u.first_ts + $4::float8
-         GROUP BY e.unit, u.variant_id`,
-        [experiment, mode, metric, windowMs, query.experiment, scope.environment, scope.phase],
-      );
-      for (const row of rows) windowValues.push({ request, ...row });
+    // Windowed metrics and CUPED covariates, kept by the fold as derived metrics (derived.ts): rows per variant.
+    const windowTotals = [];
+    for (const [request, w] of (query.windowed ?? []).entries()) {
+      for (const row of await derivedTotals(client, s, mode, experiment, windowKey(w), w.metric))
+        windowTotals.push({ request, ...row });
     }
-    // CUPED covariates, from the raw outcomes before each unit's first exposure: O(the metric's events).
-    const cupedValues = [];
-    for (const [request, { metric, preWindowMs }] of (query.cuped ?? []).entries()) {
-      const { rows } = await client.query<{ variantId: string; x: number; y: number }>(
-        `SELECT u.variant_id AS "variantId",
-                CASE WHEN min(e.kind) = 'bool' THEN max(e.value) ELSE sum(e.value) END AS x,
-                coalesce(min(y.v), 0) AS y
-         FROM (SELECT ${U} AS unit, kind, value, ts FROM ${s}.events
-               WHERE experiment = $5 AND environment = $6 AND phase = $7 AND type = 1 AND metric = $3) e
-         JOIN ${s}.units u ON u.experiment = $1 AND u.mode = $2 AND u.unit = e.unit
-         LEFT JOIN (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
-                    FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 AND metric = $3 GROUP BY unit) y
-           ON y.unit = e.unit
-         WHERE e.ts < u.first_ts AND e.ts >= u.first_ts - $4::float8
-         GROUP BY e.unit, u.variant_id`,
-        [experiment, mode, metric, preWindowMs, query.experiment, scope.environment, scope.phase],
-      );
-      for (const row of rows) cupedValues.push({ request, ...row });
+    const cupedTotals = [];
+    const cupedProducts = [];
+    for (const [request, c] of (query.cuped ?? []).entries()) {
+      for (const row of await derivedTotals(client, s, mode, experiment, preKey(c), c.metric))
+        cupedTotals.push({ request, ...row });
+      for (const row of await products(client, s, mode, experiment, cupedPairKey(c)))
+        cupedProducts.push({ request, ...row });
     }
     return {
       scope,
@@ -451,8 +474,15 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       unitsInSeveralVariants: several.rows[0]?.n ?? 0,
       ratios,
       unitValues,
-      windowValues,
-      cupedValues,
+      cappedTotals,
+      windowTotals,
+      cupedTotals,
+      cupedProducts,
+      ...(query.breakdown === undefined
+        ? {}
+        : {
+            breakdown: await readBreakdownRows(client, s, query.breakdown, experiment, mode, query.metrics),
+          }),
     };
   }
 }

@@ -1,9 +1,10 @@
 import type { PoolClient } from "pg";
+import { DERIVED_TABLES } from "./derived.js";
 import { centredDayDeltas, exact } from "./fold.js";
 import { schemaNameProblem } from "./schema-name.js";
 
 /** The schema version this code writes; `<schema>.assay_migrations` lists the versions a database has. */
-export const POSTGRES_SCHEMA_VERSION = 10;
+export const POSTGRES_SCHEMA_VERSION = 11;
 
 /** Each step takes the database from version `n - 1` to `n`, in one transaction. Never edit a shipped step. */
 export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = {
@@ -144,6 +145,9 @@ export const MIGRATIONS: Readonly<Record<number, (schema: string) => string>> = 
   9: (s) => SCOPES(s),
   // The dimensions of each exposure, and of each unit's first exposure in the fold (DIMENSIONS).
   10: (s) => DIMENSIONS(s),
+  // Windowed metrics, CUPED covariates, ratio cross-products and capped metrics' unit values, kept by the fold
+  // once a summary asks for them (derived.ts).
+  11: (s) => DERIVED_TABLES(s),
 };
 
 /**

@@ -54,9 +54,30 @@ const exposure = (eventId: string, userId: string): StoredEvent => ({
   timestamp: new Date(1_767_225_600_000),
 });
 
+/** SQL taking a version-11 schema back to version 10: no derived metrics, products or unit values. */
+function beforeVersion11(schema: string): string {
+  const tables = [
+    "derived_metrics",
+    "window_spans",
+    "window_outcomes",
+    "derived_unit_days",
+    "derived_totals",
+    "derived_days",
+    "product_pairs",
+    "variant_products",
+    "capped_metrics",
+    "unit_values",
+  ];
+  return [
+    ...tables.map((t) => `DROP TABLE ${schema}.${t}`),
+    `DELETE FROM ${schema}.assay_migrations WHERE version = 11`,
+  ].join(";\n");
+}
+
 /** SQL taking a version-10 schema back to version 9: no dimensions on events or units. */
 function beforeVersion10(schema: string): string {
   return [
+    beforeVersion11(schema),
     `ALTER TABLE ${schema}.events DROP COLUMN dimensions`,
     `ALTER TABLE ${schema}.units DROP COLUMN dimensions`,
     `DELETE FROM ${schema}.assay_migrations WHERE version = 10`,
@@ -103,7 +124,7 @@ describe("PostgresEventStore", () => {
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema });
     await store.init();
     const versions = await pool.query(`SELECT version FROM ${schema}.assay_migrations ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const collation = await pool.query(
       `SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
        WHERE a.attrelid = '${schema}.events'::regclass AND a.attname = 'event_id'`,
