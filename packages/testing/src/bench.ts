@@ -220,3 +220,5 @@ function format(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString("en-US");
   return n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(n >= 10 ? 1 : 3);
 }
+
+export * from "./metrics-bench.js";

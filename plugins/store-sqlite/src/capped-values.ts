@@ -32,8 +32,8 @@ export function refreshUnitValues(mode: UnitMode): string {
     SELECT t.experiment, '${mode}', t.metric, t.unit,
            CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END
     FROM temp.touched_${mode} t
-    JOIN capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
-    JOIN unit_metric_days m ON m.experiment = t.experiment AND m.mode = '${mode}' AND m.unit = t.unit
+    CROSS JOIN capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
+    CROSS JOIN unit_metric_days m ON m.experiment = t.experiment AND m.mode = '${mode}' AND m.unit = t.unit
       AND m.metric = t.metric
     WHERE true GROUP BY t.experiment, t.metric, t.unit
     ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value`;

@@ -151,10 +151,10 @@ function derivedRowsFor(mode: UnitMode, pairs: string): string[] {
      SELECT t.experiment, '${mode}', t.unit, t.metric, w.ts / ${DAY_MS}, min(w.kind),
             CASE WHEN min(w.kind) = 'bool' THEN max(w.value) ELSE sum(w.value) END, count(*)
      FROM ${pairs} t
-     JOIN derived_metrics d ON d.experiment = t.experiment AND d.mode = '${mode}' AND d.key = t.metric
+     CROSS JOIN derived_metrics d ON d.experiment = t.experiment AND d.mode = '${mode}' AND d.key = t.metric
        AND d.period = 'window'
-     JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-     JOIN window_outcomes w ON w.experiment = t.experiment AND w.mode = '${mode}' AND w.unit = t.unit
+     CROSS JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+     CROSS JOIN window_outcomes w ON w.experiment = t.experiment AND w.mode = '${mode}' AND w.unit = t.unit
        AND w.metric = d.source
      WHERE w.ts >= u.first_ts AND w.ts < u.first_ts + d.span_ms
      GROUP BY t.experiment, t.unit, t.metric, w.ts / ${DAY_MS}`,
@@ -163,10 +163,10 @@ function derivedRowsFor(mode: UnitMode, pairs: string): string[] {
      SELECT t.experiment, '${mode}', t.unit, t.metric, min(u.first_ts) / ${DAY_MS}, min(p.kind),
             CASE WHEN min(p.kind) = 'bool' THEN max(p.value) ELSE sum(p.value) END, count(*)
      FROM ${pairs} t
-     JOIN derived_metrics d ON d.experiment = t.experiment AND d.mode = '${mode}' AND d.key = t.metric
+     CROSS JOIN derived_metrics d ON d.experiment = t.experiment AND d.mode = '${mode}' AND d.key = t.metric
        AND d.period = 'pre'
-     JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
-     JOIN pending_outcomes p ON p.experiment = t.experiment AND p.mode = '${mode}' AND p.unit = t.unit
+     CROSS JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+     CROSS JOIN pending_outcomes p ON p.experiment = t.experiment AND p.mode = '${mode}' AND p.unit = t.unit
        AND p.metric = d.source
      WHERE p.ts >= u.first_ts - d.span_ms AND p.ts < u.first_ts
      GROUP BY t.experiment, t.unit, t.metric`,

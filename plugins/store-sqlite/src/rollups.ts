@@ -381,10 +381,10 @@ export class Rollup {
        SELECT experiment, unit, metric FROM temp.no_${mode} WHERE unit IS NOT NULL`,
       `INSERT OR IGNORE INTO temp.touched_${mode}
        SELECT m.experiment, m.unit, m.metric FROM temp.nx_${mode} n
-       JOIN unit_metric_days m ON m.experiment = n.experiment AND m.mode = '${mode}' AND m.unit = n.unit`,
+       CROSS JOIN unit_metric_days m ON m.experiment = n.experiment AND m.mode = '${mode}' AND m.unit = n.unit`,
       `INSERT OR IGNORE INTO temp.touched_${mode}
        SELECT p.experiment, p.unit, p.metric FROM temp.nx_${mode} n
-       JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
+       CROSS JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
       // the derived metrics (derived.ts) of the touched pairs are touched too
       ...touchDerived(mode),
       ...variantContributions(mode, "-"),
@@ -425,7 +425,7 @@ export class Rollup {
       `INSERT INTO temp.moved_${mode}
        SELECT p.rowid, p.experiment, p.unit, p.metric, p.kind, p.value, p.ts
        FROM temp.nx_${mode} n
-       JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit
+       CROSS JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit
        JOIN units u ON u.experiment = n.experiment AND u.mode = '${mode}' AND u.unit = n.unit
        WHERE p.ts >= u.first_ts`,
       `INSERT INTO unit_metric_days (experiment, mode, unit, metric, day, kind, value, outcomes)
@@ -499,7 +499,7 @@ export function metricContributions(mode: string, sign: "-" | "", t: MetricTable
          SELECT a.experiment, a.unit, a.metric,
                 CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
          FROM temp.${t.touched}_${mode} a
-         JOIN ${t.unitDays} m
+         CROSS JOIN ${t.unitDays} m
            ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
          GROUP BY a.experiment, a.unit, a.metric
        ) t
@@ -516,7 +516,7 @@ export function metricContributions(mode: string, sign: "-" | "", t: MetricTable
      SELECT d.experiment, '${mode}', u.variant_id, d.metric, d.day, ${centredDayDeltas("r.ref", sign)}
      FROM (${unitDayDeltas(
        `temp.${t.touched}_${mode} a
-        JOIN ${t.unitDays} m
+        CROSS JOIN ${t.unitDays} m
           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric`,
      )}) d
      JOIN units u ON u.experiment = d.experiment AND u.mode = '${mode}' AND u.unit = d.unit
