@@ -7,6 +7,7 @@
  * - `adjust`: Bonferroni, Holm and Benjamini–Hochberg adjusted p-values.
  * - `power`, `sampleSize`, `mde`: fixed-horizon and sequential designs.
  * - `compareRatio`: a ratio metric (Σx/Σy per arm) by the delta method over units, tested like `compare`.
+ * - `compareQuantiles`: the difference of two arms' quantiles, SEs from their order-statistic intervals.
  * - `evaluate`: the decision report of an experiment from its plan and its store summary.
  */
 export * from "./adjust/index.js";
@@ -32,6 +33,7 @@ export type {
   Scale,
 } from "./moments/types.js";
 export * from "./power/index.js";
+export * from "./quantile/index.js";
 export * from "./ratio/index.js";
 export * from "./srm/index.js";
 export { StatsInputError } from "./validation/stats-input-error.js";

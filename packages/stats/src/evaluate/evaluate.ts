@@ -2,12 +2,14 @@ import type { CupedSummary, MetricSummary } from "@assay/core";
 import { adjust } from "../adjust/adjust.js";
 import { compare } from "../frequentist/compare.js";
 import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
+import { compareQuantiles } from "../quantile/compare-quantiles.js";
 import { srm } from "../srm/srm.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
 import { cappedMetric } from "./capped-metric.js";
 import { decideExperiment, decideTreatment, type PairwiseTest } from "./decide.js";
 import { applyCorrection, type MeasureContext, type Mutable, measure, statsOf, typeOf } from "./measure.js";
 import { type ExperimentPlan, type ResolvedPlan, resolvePlan } from "./plan.js";
+import { measureQuantile, quantileEntry } from "./quantile-metric.js";
 import { ratioMetric } from "./ratio-metric.js";
 import type { ArmReport, ExperimentReport, MetricResult, TreatmentReport } from "./report.js";
 import { checkSummary, type SummaryInput } from "./summary.js";
@@ -74,6 +76,9 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   const sources = new Map<string, MetricSummary | undefined>();
   for (const m of p.metrics) {
     if (m.ratio !== undefined) sources.set(m.metric, ratioMetric(m.metric, m.ratio, s, exposed));
+    // A quantile metric reads the summary's quantile entry; the recorded outcome only says it has data.
+    else if (m.quantile !== undefined)
+      sources.set(m.metric, quantileEntry(m, s) === undefined ? undefined : recorded.get(m.outcome));
     else if (m.windowMs !== undefined)
       sources.set(m.metric, windowedMetric(m.metric, m.outcome, m.windowMs, s));
     else if (m.capping !== undefined) {
@@ -101,6 +106,13 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
       );
     } else cuped.set(m.metric, entry);
   }
+  if (p.method === "sequential") {
+    for (const m of p.metrics.filter((x) => x.quantile !== undefined)) {
+      warnings.push(
+        `metric ${JSON.stringify(m.metric)}: the quantile test is fixed-horizon only (no confidence sequence); in this sequential plan read it once, at the planned sample: every further look inflates its false-positive rate`,
+      );
+    }
+  }
   const guardrails = p.metrics.filter((m) => m.role === "guardrail").length;
   const guardrailTuning =
     p.sequentialTuning ?? (minimum === undefined ? DEFAULT_SEQUENTIAL_TUNING : 2 * minimum);
@@ -114,7 +126,10 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
 
   const rows: Array<Array<Mutable<MetricResult>>> = treatmentIds.map((treatment) =>
     p.metrics.map((m) => {
-      const result = measure(ctx, m, sources.get(m.metric), treatment);
+      const result =
+        m.quantile !== undefined
+          ? measureQuantile(ctx, m, quantileEntry(m, s), treatment)
+          : measure(ctx, m, sources.get(m.metric), treatment);
       const cap = caps.get(m.metric);
       if (cap !== undefined) result.cap = cap;
       if (m.capping !== undefined) result.capping = m.capping;
@@ -142,7 +157,7 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
   const treatments: TreatmentReport[] = treatmentIds.map((variant, t) =>
     decideTreatment(p, variant, rows[t] ?? [], check.mismatch, reached),
   );
-  const overall = decideExperiment(treatments, p, check.mismatch, pairwiseTest(p, sources, exposed));
+  const overall = decideExperiment(treatments, p, check.mismatch, pairwiseTest(p, s, sources, exposed));
   return {
     experiment: s.experiment,
     control: p.control,
@@ -181,11 +196,24 @@ function relativeWarning(r: MetricResult, treatment: string, warnings: string[])
 /** Best against another shippable treatment on the first primary metric, with the plan's test. */
 function pairwiseTest(
   p: ResolvedPlan,
+  s: SummaryInput,
   sources: ReadonlyMap<string, MetricSummary | undefined>,
   exposed: ReadonlyMap<string, number>,
 ): PairwiseTest {
   const m = p.metrics.find((x) => x.role === "primary");
   const metric = m === undefined ? undefined : sources.get(m.metric);
+  const quantiles = m === undefined ? undefined : quantileEntry(m, s);
+  if (m?.quantile !== undefined) {
+    const probability = m.quantile.probability;
+    return (best, other) => {
+      const a = quantiles?.variants.find((v) => v.variantId === other);
+      const b = quantiles?.variants.find((v) => v.variantId === best);
+      if (a === undefined || b === undefined) return { pValue: 1, better: false };
+      const r = compareQuantiles(a, b, { probability, alpha: p.alpha });
+      if (r.warning !== undefined) return { pValue: 1, better: false };
+      return { pValue: r.pValue, better: m.direction === "decrease" ? r.estimate < 0 : r.estimate > 0 };
+    };
+  }
   return (best, other) => {
     // The absolute scale: the same null (equal means) as the relative one, with no ratio to estimate.
     const r = compare(statsOf(metric, other, exposed), statsOf(metric, best, exposed), {

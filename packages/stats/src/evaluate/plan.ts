@@ -58,6 +58,13 @@ export interface PlanMetric {
    * the report says so.
    */
   readonly cuped?: { readonly preWindowMs: number };
+  /**
+   * A quantile metric (primary and secondary): the `probability`-quantile of the per-unit values per arm (0.9:
+   * the p90), over every exposed unit (those without an outcome as 0) or, with `ignoreZeros`, the units whose
+   * value is not 0; the difference is tested by `compareQuantiles` (fixed horizon only). The summary must carry
+   * the quantiles (`ExperimentSummary.quantiles`, from `summarize({ quantiles })`). `type` does not apply.
+   */
+  readonly quantile?: { readonly probability: number; readonly ignoreZeros?: boolean };
   /** Which way is good. Default "increase". */
   readonly direction?: Direction;
   /** Effect scale for this metric; default the plan's `scale`. */
@@ -136,6 +143,8 @@ export interface ResolvedPlanMetric {
   readonly windowMs: number | undefined;
   /** Set for a CUPED metric. */
   readonly cuped: { readonly preWindowMs: number } | undefined;
+  /** Set for a quantile metric. */
+  readonly quantile: { readonly probability: number; readonly ignoreZeros: boolean } | undefined;
   readonly role: MetricRole;
   readonly direction: Direction;
   readonly scale: Scale;
@@ -176,6 +185,7 @@ const METRIC_KEYS = new Set([
   "type",
   "ratio",
   "capping",
+  "quantile",
   "windowMs",
   "cuped",
   "direction",
@@ -341,12 +351,35 @@ function resolveMetric(
       "applies to primary and secondary metrics that are not ratios, capped or windowed (not supported yet)",
     );
   }
+  const quantile = m.quantile === undefined ? undefined : checkQuantile(m.quantile, `${field}.quantile`);
+  if (quantile !== undefined) {
+    const other = [
+      ratio !== undefined ? "ratio" : "",
+      capping !== undefined ? "capping" : "",
+      windowMs !== undefined ? "windowMs" : "",
+      cuped !== undefined ? "cuped" : "",
+      m.type !== undefined ? "type" : "",
+    ].filter((key) => key !== "");
+    if (other.length > 0) {
+      throw new StatsInputError(
+        `${field}.quantile`,
+        `a quantile metric cannot also have ${other.join(", ")} (not supported yet; a quantile is of the per-unit values, whatever their type)`,
+      );
+    }
+    if (role === "guardrail") {
+      throw new StatsInputError(
+        `${field}.quantile`,
+        "a quantile metric cannot be a guardrail yet: guardrails are confidence sequences, the quantile test is fixed-horizon only",
+      );
+    }
+  }
   return {
     metric: m.metric,
     ratio,
     capping,
     windowMs,
     cuped,
+    quantile,
     outcome: m.outcome === undefined ? m.metric : (m.outcome as string),
     type:
       m.type === undefined
@@ -381,6 +414,25 @@ function checkCapping(input: unknown, field: string): { value: number } | { perc
   }
   if (keys[0] === "value") return { value: checkFinite(c.value, `${field}.value`) };
   return { percentile: checkOpenUnit(c.percentile, `${field}.percentile`) };
+}
+
+function checkQuantile(input: unknown, field: string): { probability: number; ignoreZeros: boolean } {
+  const q = checkObject(input, field);
+  for (const key of Object.keys(q)) {
+    if (key !== "probability" && key !== "ignoreZeros") {
+      throw new StatsInputError(
+        `${field}.${key}`,
+        "is not a quantile setting (known: probability, ignoreZeros)",
+      );
+    }
+  }
+  if (q.ignoreZeros !== undefined && typeof q.ignoreZeros !== "boolean") {
+    throw new StatsInputError(`${field}.ignoreZeros`, `must be true or false, got ${show(q.ignoreZeros)}`);
+  }
+  return {
+    probability: checkOpenUnit(q.probability, `${field}.probability`),
+    ignoreZeros: q.ignoreZeros === true,
+  };
 }
 
 function checkCuped(input: unknown, field: string): { preWindowMs: number } {

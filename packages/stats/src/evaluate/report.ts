@@ -86,6 +86,31 @@ export interface MetricResult {
   readonly cupedPreWindowMs?: number;
   /** A ratio metric: its numerator and denominator. */
   readonly ratio?: { readonly numerator: string; readonly denominator: string };
+  /**
+   * A quantile metric (then `controlMean`/`treatmentMean` are the arms' quantiles, the effect their
+   * difference, `df` 0: a normal test): which quantile, over which units, and each arm's estimate with its
+   * order-statistic interval at `confidence` and that interval's exact coverage.
+   */
+  readonly quantile?: QuantileResult;
+}
+
+/** One arm's quantile in a report: over n units, the estimate and its order-statistic interval. */
+export interface QuantileArmResult {
+  readonly n: number;
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly coverage: number;
+}
+
+/** What a quantile metric's result says of the quantiles it compared. */
+export interface QuantileResult {
+  readonly probability: number;
+  readonly ignoreZeros: boolean;
+  /** The confidence of the arms' intervals (0 when the summary has no entry). */
+  readonly confidence: number;
+  readonly control: QuantileArmResult;
+  readonly treatment: QuantileArmResult;
 }
 
 /**

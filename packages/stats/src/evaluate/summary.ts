@@ -1,5 +1,12 @@
 import type { ExperimentSummary } from "@assay/core";
-import { checkCount, checkFinite, checkObject, checkOneOf, show } from "../validation/checks.js";
+import {
+  checkCount,
+  checkFinite,
+  checkObject,
+  checkOneOf,
+  checkOpenUnit,
+  show,
+} from "../validation/checks.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
 
 /**
@@ -10,7 +17,13 @@ export type SummaryInput = Pick<ExperimentSummary, "experiment" | "variants" | "
   Partial<
     Pick<
       ExperimentSummary,
-      "unitsInSeveralVariants" | "unattributedOutcomes" | "ratios" | "capped" | "windowed" | "cuped"
+      | "unitsInSeveralVariants"
+      | "unattributedOutcomes"
+      | "ratios"
+      | "capped"
+      | "windowed"
+      | "cuped"
+      | "quantiles"
     >
   >;
 
@@ -78,12 +91,15 @@ export function checkSummary(input: unknown, field = "summary"): SummaryInput {
     });
   }
   // The per-metric extras a store returns on request: each entry names its metric, each variant its id and
-  // finite statistics (capped and windowed metrics carry a metric's statistics; CUPED its covariate sums).
+  // finite statistics (capped and windowed metrics carry a metric's statistics; CUPED its covariate sums; a
+  // quantile its estimate and order-statistic interval, with counts for n and the ranks).
   const extras: ReadonlyArray<readonly [string, readonly string[]]> = [
     ["capped", ["n", "sum", "sumSquares"]],
     ["windowed", ["n", "sum", "sumSquares"]],
     ["cuped", ["sum", "sumSquares", "sumProducts"]],
+    ["quantiles", ["n", "estimate", "rank", "lower", "lowerRank", "upper", "upperRank", "coverage"]],
   ];
+  const counts = new Set(["n", "rank", "lowerRank", "upperRank"]);
   for (const [key, numbers] of extras) {
     const list = s[key];
     if (list === undefined) continue;
@@ -94,6 +110,7 @@ export function checkSummary(input: unknown, field = "summary"): SummaryInput {
       const entry = checkObject(e, f);
       checkId(entry.metric, `${f}.metric`);
       if (key === "capped") checkFinite(entry.cap, `${f}.cap`);
+      if (key === "quantiles") checkOpenUnit(entry.probability, `${f}.probability`);
       if (!Array.isArray(entry.variants)) {
         throw new StatsInputError(`${f}.variants`, `must be an array, got ${show(entry.variants)}`);
       }
@@ -102,7 +119,7 @@ export function checkSummary(input: unknown, field = "summary"): SummaryInput {
         const variant = checkObject(v, g);
         checkId(variant.variantId, `${g}.variantId`);
         for (const name of numbers) {
-          if (name === "n") checkCount(variant.n, `${g}.n`);
+          if (counts.has(name)) checkCount(variant[name], `${g}.${name}`);
           else checkFinite(variant[name], `${g}.${name}`);
         }
       });
