@@ -468,13 +468,13 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
       await store.close?.();
     });
 
-    it("keeps ratio, capped, windowed and CUPED sums current as late, earlier and repeated events keep arriving", async () => {
+    it("keeps ratio, capped, windowed, CUPED and slice sums current as late, earlier and repeated events keep arriving", async () => {
       // A store may keep these as running totals from the first summary that asks for them on (SQLite and
       // PostgreSQL do): each later summary must still equal the reference over what was sent so far.
       const store = await open();
       for (let seed = 21; seed <= 22; seed++) {
         const exp = experimentId(`derived${seed}`);
-        const events = randomStream(exp, seed, 700);
+        const events = withDimensions(randomStream(exp, seed, 700), seed);
         const random = mulberry32(seed * 104_729);
         const arrival = [...events].sort(() => random() - 0.5);
         const sent: StoredEvent[] = [];
@@ -482,6 +482,8 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         const query = (unit: "user" | "session", wide: boolean) => ({
           experiment: exp,
           unit,
+          // slices kept by the fold too, from the first breakdown on (a second dimension asked for later)
+          breakdown: wide && unit === "user" ? "platform" : "country",
           ratios: [
             { numerator: "revenue", denominator: "items" },
             { numerator: "buy", denominator: "revenue" },

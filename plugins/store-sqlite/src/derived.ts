@@ -3,6 +3,7 @@ import type Database from "better-sqlite3";
 import { CAPPED_TABLES } from "./capped-values.js";
 import { addExact, exactSum } from "./exact-sums.js";
 import { metricContributions, type UnitMode } from "./rollups.js";
+import { SLICE_TABLES } from "./slices.js";
 
 const DAY_MS = 86_400_000;
 
@@ -26,6 +27,8 @@ const DAY_MS = 86_400_000;
  *   deltas), kept by the same statements.
  * - `capped_metrics` / `unit_values`: every unit's value of a metric capped once, indexed by value, so a
  *   percentile cap is read from the top of the index (see capped-values.ts).
+ * - `breakdown_dimensions`, `slice_units`, `slice_metrics`: the running totals of each slice of a dimension a
+ *   breakdown asked for (see slices.ts).
  * - `product_pairs` / `variant_products`: per variant, Σ over units of a × b for a pair of per-unit values:
  *   numerator × denominator of a ratio metric, metric × pre-period value for CUPED (b derived).
  */
@@ -73,6 +76,7 @@ export const DERIVED_TABLES = `
     PRIMARY KEY (experiment, mode, pair, variant_id)
   ) WITHOUT ROWID;
   ${CAPPED_TABLES}
+  ${SLICE_TABLES}
 `;
 
 /** The tables one set of per-unit rows and its running totals live in (recorded metrics, or derived ones). */

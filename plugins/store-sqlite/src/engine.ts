@@ -6,6 +6,7 @@ import {
   DEFAULT_ENVIRONMENT,
   type EventScanPage,
   type EventScanQuery,
+  requireBreakdownDimension,
   resolveScope,
   type StickyAssignment,
   type StickyQuery,
@@ -16,7 +17,6 @@ import {
   summaryScope,
 } from "@assay/core";
 import Database from "better-sqlite3";
-import { readBreakdownRows } from "./breakdown-rows.js";
 import { cappedFromIndex, ensureCapped, missingCapped } from "./capped-values.js";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
 import {
@@ -32,6 +32,7 @@ import { EventKeys } from "./event-keys.js";
 import { scanEventRows } from "./event-scan.js";
 import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode } from "./rollups.js";
 import { migrate } from "./schema.js";
+import { ensureSlices, hasSlices, readSliceRows } from "./slices.js";
 
 /** What the engine needs to open its database (the store's options that reach the writer thread). */
 export interface EngineOptions {
@@ -158,13 +159,20 @@ export class SqliteEngine {
       const requests = derivedRequests(query);
       const experiment = scopeKey(query.experiment, ...scopeOf(readScope(db, query)));
       const capped = query.capped ?? [];
-      if (missingDerived(db, mode, experiment, requests) || missingCapped(db, mode, experiment, capped)) {
+      const { breakdown } = query;
+      if (breakdown !== undefined) requireBreakdownDimension(breakdown);
+      if (
+        missingDerived(db, mode, experiment, requests) ||
+        missingCapped(db, mode, experiment, capped) ||
+        (breakdown !== undefined && !hasSlices(db, mode, experiment, breakdown))
+      ) {
         // Registered and built under the write lock with every event folded, so the fold after it
         // continues exactly where the build stopped (see derived.ts).
         db.transaction(() => {
           while (rollup.refresh(CATCH_UP_STEP) > 0) {}
           ensureDerived(db, mode, experiment, requests);
           ensureCapped(db, mode, experiment, capped);
+          if (breakdown !== undefined) ensureSlices(db, mode, experiment, breakdown);
         }).immediate();
       }
       return db.transaction(() => readSummaryRows(db, query, mode))();
@@ -467,7 +475,7 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     cupedProducts,
     ...(query.breakdown === undefined
       ? {}
-      : { breakdown: readBreakdownRows(db, query.breakdown, experiment, mode, params.metrics) }),
+      : { breakdown: readSliceRows(db, mode, experiment, query.breakdown, params.metrics) }),
   };
 }
 

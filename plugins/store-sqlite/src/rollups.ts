@@ -10,6 +10,7 @@ import {
   touchDerived,
 } from "./derived.js";
 import { addExact, exactSum } from "./exact-sums.js";
+import { sliceContributions } from "./slices.js";
 
 /**
  * The events with their names (see schema.ts, version 5), in the shape the fold reads: `seq` is the order
@@ -388,6 +389,7 @@ export class Rollup {
       // the derived metrics (derived.ts) of the touched pairs are touched too
       ...touchDerived(mode),
       ...variantContributions(mode, "-"),
+      ...sliceContributions(mode, "-", `temp.touched_${mode}`, `temp.nx_${mode}`),
       ...metricContributions(mode, "-", DERIVED_TABLE_NAMES),
       productContributions(mode, "-"),
       // first exposures: new units, or earlier than the known first (its dimensions move with its variant)
@@ -437,6 +439,7 @@ export class Rollup {
       ...rebuildDerived(mode),
       refreshUnitValues(mode),
       ...variantContributions(mode, ""),
+      ...sliceContributions(mode, "", `temp.touched_${mode}`, `temp.nx_${mode}`),
       ...metricContributions(mode, "", DERIVED_TABLE_NAMES),
       productContributions(mode, ""),
     ];

@@ -45,6 +45,9 @@ function derivedBackToVersion8(db: Database.Database): void {
     "variant_products",
     "capped_metrics",
     "unit_values",
+    "breakdown_dimensions",
+    "slice_units",
+    "slice_metrics",
   ])
     db.exec(`DROP TABLE IF EXISTS ${table}`);
 }

@@ -1,8 +1,9 @@
 import { InvalidContextError } from "../errors/experiment-error.js";
 import { dimensionNameProblem } from "../records/dimensions.js";
 import type { OutcomeKind } from "../records/outcome-value.js";
-import { statsOfValues } from "./centred-moments.js";
+import { statsFromCentred, statsOfValues } from "./centred-moments.js";
 import type { MetricSummary, VariantSummary } from "./event-store.js";
+import type { CentredMetricRow } from "./summary-rows.js";
 
 /**
  * One slice of a breakdown: the units whose first exposure carried `value` for the dimension (`null`: the
@@ -43,6 +44,11 @@ export interface BreakdownRows {
     readonly metric: string;
     readonly v: number;
   }>;
+  /**
+   * Instead of `values`, a store that keeps the slices' running totals gives them: per slice value, variant and
+   * metric, the centred sums of `SummaryRows.metrics` (one row each).
+   */
+  readonly totals?: ReadonlyArray<{ readonly value: string | null } & CentredMetricRow>;
 }
 
 /** Throws INVALID_CONTEXT unless `dimension` can name a dimension (see dimensionNameProblem). */
@@ -74,6 +80,8 @@ export function breakdownSummary(
     u.exposures += row.exposures;
     units.set(k, u);
   }
+  const totals = new Map<string, CentredMetricRow>();
+  for (const row of rows.totals ?? []) totals.set(`${key(row.value, row.variantId)}\u0001${row.metric}`, row);
   const valued = new Map<string, number[]>();
   for (const row of rows.values) {
     const k = `${key(row.value, row.variantId)}\u0001${row.metric}`;
@@ -98,6 +106,9 @@ export function breakdownSummary(
           metric,
           kind,
           variants: sliceVariants.map((v) => {
+            const total = totals.get(`${key(value, v.variantId)}\u0001${metric}`);
+            if (rows.totals !== undefined)
+              return { variantId: v.variantId, ...statsOfTotal(total, v.exposedUnits) };
             const list = [...(valued.get(`${key(value, v.variantId)}\u0001${metric}`) ?? [])];
             while (list.length < v.exposedUnits) list.push(0);
             return { variantId: v.variantId, ...statsOfValues(list) };
@@ -106,4 +117,17 @@ export function breakdownSummary(
       };
     }),
   };
+}
+
+/** A slice's statistics over `n` exposed units from its one totals row (none: every unit is 0). */
+function statsOfTotal(row: CentredMetricRow | undefined, n: number) {
+  if (row === undefined)
+    return statsFromCentred({ n, reference: 0, valuedUnits: 0, centredSum: 0, centredSquares: 0 });
+  return statsFromCentred({
+    n,
+    reference: row.reference,
+    valuedUnits: row.valuedUnits,
+    centredSum: row.centredSum + (row.centredSumLow ?? 0),
+    centredSquares: row.centredSquares + (row.centredSquaresLow ?? 0),
+  });
 }
