@@ -371,4 +371,100 @@ window = "1d"
       ),
     ]);
   });
+  test('kind = "quantile", quantile = 0.9, ignore_zeros: the plan metric carries it; mistakes at file:line:col', () => {
+    const manifest = parseManifest(
+      `${experiment('primary = ["latency_p90"], secondary = ["revenue_p50"]')}
+[[metrics]]
+name = "latency_p90"
+outcome = "latency_ms"
+kind = "quantile"
+quantile = 0.9
+ignore_zeros = true
+direction = "decrease"
+
+[[metrics]]
+name = "revenue_p50"
+outcome = "revenue"
+kind = "quantile"
+quantile = 0.5
+`,
+      "assay.toml",
+    );
+    expect(manifest.metrics[0]).toMatchObject({ kind: "quantile", quantile: 0.9, ignoreZeros: true });
+    const plan = manifest.plugins[0]!.experiments[0]!.analysis!;
+    expect(plan.primary[0]).toEqual({
+      metric: "latency_p90",
+      outcome: "latency_ms",
+      quantile: { probability: 0.9, ignoreZeros: true },
+      direction: "decrease",
+      scale: "relative",
+    });
+    expect(plan.secondary?.[0]).toMatchObject({
+      metric: "revenue_p50",
+      outcome: "revenue",
+      quantile: { probability: 0.5 },
+    });
+    expect(plan.secondary?.[0]?.type).toBeUndefined();
+    const issues = formattedIssues(`${experiment('primary = ["a"]')}
+[[metrics]]
+name = "a"
+kind = "quantile"
+
+[[metrics]]
+name = "b"
+kind = "quantile"
+quantile = 1
+
+[[metrics]]
+name = "c"
+quantile = 0.9
+ignore_zeros = true
+
+[[metrics]]
+name = "d"
+kind = "quantile"
+quantile = 0.9
+capping = { value = 3 }
+
+[[metrics]]
+name = "e"
+kind = "quantile"
+quantile = 0.9
+window = "7d"
+
+[[metrics]]
+name = "f"
+kind = "quantile"
+quantile = 0.9
+cuped = true
+`);
+    expect(issues).toEqual([
+      expect.stringMatching(/^assay\.toml:10:1: metrics\[0\]: a quantile metric needs `quantile`/),
+      expect.stringMatching(
+        /^assay\.toml:17:12: metrics\[1\]\.quantile: must be a number strictly between 0 and 1/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:21:1: metrics\[2\]\.quantile: applies to quantile metrics only: add kind = "quantile"/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:22:1: metrics\[2\]\.ignore_zeros: applies to quantile metrics only/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:28:1: metrics\[3\]\.capping: a quantile metric cannot use capping yet/,
+      ),
+      expect.stringMatching(
+        /^assay\.toml:34:1: metrics\[4\]\.window: a quantile metric cannot use window yet/,
+      ),
+      expect.stringMatching(/^assay\.toml:40:1: metrics\[5\]\.cuped: a quantile metric cannot use cuped yet/),
+    ]);
+    const guardrail = formattedIssues(`${experiment('primary = ["m"], guardrails = ["latency_p90"]')}
+[[metrics]]
+name = "latency_p90"
+kind = "quantile"
+quantile = 0.9
+`);
+    expect(guardrail).toEqual([
+      expect.stringMatching(/^assay\.toml:\d+:\d+: .*a quantile metric cannot be a guardrail yet/),
+    ]);
+  });
 });

@@ -49,6 +49,14 @@ export function analysisPlan(
           ...(m.capping === undefined ? {} : { capping: m.capping }),
           ...(m.windowMs === undefined ? {} : { windowMs: m.windowMs }),
           ...(m.cuped === undefined ? {} : { cuped: m.cuped }),
+          ...(m.quantile === undefined
+            ? {}
+            : {
+                quantile: Object.freeze({
+                  probability: m.quantile.probability,
+                  ...(m.quantile.ignoreZeros ? { ignoreZeros: true } : {}),
+                }),
+              }),
           direction: m.direction,
           scale: m.scale,
           ...(margin ? { margin: m.margin } : {}),

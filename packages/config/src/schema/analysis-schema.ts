@@ -91,9 +91,16 @@ function withDefinition(entry: PlanMetric, ctx: CheckContext): PlanMetric {
   const kind =
     definition.kind === "ratio" && definition.numerator !== undefined && definition.denominator !== undefined
       ? { ratio: Object.freeze({ numerator: definition.numerator, denominator: definition.denominator }) }
-      : definition.kind === "mean" || definition.kind === "proportion"
-        ? { type: definition.kind }
-        : {};
+      : definition.kind === "quantile" && definition.quantile !== undefined
+        ? {
+            quantile: Object.freeze({
+              probability: definition.quantile,
+              ...(definition.ignoreZeros === true ? { ignoreZeros: true } : {}),
+            }),
+          }
+        : definition.kind === "mean" || definition.kind === "proportion"
+          ? { type: definition.kind }
+          : {};
   return Object.freeze({
     ...entry,
     ...(definition.outcome === definition.name || "ratio" in kind ? {} : { outcome: definition.outcome }),

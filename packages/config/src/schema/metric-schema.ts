@@ -20,7 +20,7 @@ export interface MetricDefinition {
    * "proportion" (a 0/1 outcome per unit, variance p(1 − p)) or "mean" (the sample variance). Absent: from
    * the recorded outcome's kind (bool is a proportion).
    */
-  readonly kind?: "mean" | "proportion" | "ratio";
+  readonly kind?: "mean" | "proportion" | "ratio" | "quantile";
   /**
    * With kind "ratio": Σ numerator / Σ denominator per arm (revenue per order), two recorded outcomes, tested
    * by the delta method over units.
@@ -32,6 +32,13 @@ export interface MetricDefinition {
    * values of the experiment's exposed units (nearest rank); the cap used is reported.
    */
   readonly capping?: { readonly value: number } | { readonly percentile: number };
+  /**
+   * With kind "quantile": which quantile of the per-unit values (0.9: the p90), strictly between 0 and 1,
+   * compared between arms by the order-statistic method of `compareQuantiles` (@assay/stats).
+   */
+  readonly quantile?: number;
+  /** With kind "quantile": only units whose value is not 0 count (`ignore_zeros = true`; latency wants it). */
+  readonly ignoreZeros?: boolean;
   /** `window = "7d"`: only outcomes within this many milliseconds after the unit's first exposure count. */
   readonly windowMs?: number;
   /**
@@ -104,10 +111,16 @@ const metricFields = {
     recordedName({ expected: 'a non-empty string (the outcome name as tracked, e.g. "order_placed")' }),
   ),
   kind: optional(
-    oneOf(["mean", "proportion", "ratio"] as const, {
+    oneOf(["mean", "proportion", "ratio", "quantile"] as const, {
       expected:
-        '"mean" (the sample variance of the per-unit values), "proportion" (a 0/1 outcome per unit) or "ratio" (numerator / denominator, e.g. revenue per order)',
+        '"mean" (the sample variance of the per-unit values), "proportion" (a 0/1 outcome per unit), "ratio" (numerator / denominator, e.g. revenue per order) or "quantile" (a quantile of the per-unit values, e.g. latency p90)',
     }),
+  ),
+  quantile: optional(
+    probability({ expected: "a number strictly between 0 and 1 (which quantile, e.g. 0.9 for the p90)" }),
+  ),
+  ignore_zeros: optional(
+    flag({ expected: "true or false (a quantile over the units whose value is not 0 only)" }),
   ),
   numerator: optional(
     recordedName({
@@ -179,6 +192,34 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
         }
       }
     }
+    if (values.kind === "quantile") {
+      if (values.quantile === undefined) {
+        ctx.report(path, "a quantile metric needs `quantile` (which one, e.g. quantile = 0.9 for the p90)");
+        valid = false;
+      }
+      // The stores' quantiles are of the plain per-unit values; their caps, windows and covariates are not wired.
+      for (const key of ["capping", "window", "cuped"] as const) {
+        if (values[key] !== undefined) {
+          ctx.report(
+            [...path, key],
+            `a quantile metric cannot use ${key} yet (its quantile is of the per-unit values over the whole experiment${key === "capping" ? "; a cap above the quantile would not change it anyway" : ""})`,
+            "key",
+          );
+          valid = false;
+        }
+      }
+    } else {
+      for (const key of ["quantile", "ignore_zeros"] as const) {
+        if (values[key] !== undefined) {
+          ctx.report(
+            [...path, key],
+            'applies to quantile metrics only: add kind = "quantile", or remove it',
+            "key",
+          );
+          valid = false;
+        }
+      }
+    }
     if (values.pre_window !== undefined && values.cuped !== true) {
       ctx.report([...path, "pre_window"], "is CUPED's pre-period: add cuped = true, or remove it", "key");
       valid = false;
@@ -201,6 +242,8 @@ const metricSchema: TableSchema<typeof metricFields, MetricDefinition> = {
       ...(values.kind === undefined ? {} : { kind: values.kind }),
       ...(values.numerator === undefined ? {} : { numerator: values.numerator }),
       ...(values.denominator === undefined ? {} : { denominator: values.denominator }),
+      ...(values.quantile === undefined ? {} : { quantile: values.quantile }),
+      ...(values.ignore_zeros === true ? { ignoreZeros: true } : {}),
       ...(values.capping === undefined ? {} : { capping: values.capping }),
       ...(values.window === undefined ? {} : { windowMs: values.window }),
       ...(values.cuped === true
