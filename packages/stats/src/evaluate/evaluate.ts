@@ -5,6 +5,7 @@ import { DEFAULT_SEQUENTIAL_TUNING } from "../frequentist/sequential.js";
 import { compareQuantiles } from "../quantile/compare-quantiles.js";
 import { srm } from "../srm/srm.js";
 import { StatsInputError } from "../validation/stats-input-error.js";
+import { evaluateBreakdown } from "./breakdown.js";
 import { cappedMetric } from "./capped-metric.js";
 import { decideExperiment, decideTreatment, type PairwiseTest } from "./decide.js";
 import { applyCorrection, type MeasureContext, type Mutable, measure, statsOf, typeOf } from "./measure.js";
@@ -173,6 +174,11 @@ export function evaluate(plan: ExperimentPlan, summary: SummaryInput): Experimen
     treatments,
     ...overall,
     warnings,
+    ...(s.breakdown === undefined
+      ? {}
+      : {
+          breakdown: evaluateBreakdown(plan, s.breakdown, s.experiment, p, evaluate),
+        }),
   };
 }
 

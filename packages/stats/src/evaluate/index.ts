@@ -1,3 +1,4 @@
+export type { BreakdownReport, SliceMetricResult, SliceReport } from "./breakdown.js";
 export { evaluate } from "./evaluate.js";
 export type {
   Direction,

@@ -1,6 +1,7 @@
 import type { Correction } from "../adjust/adjust.js";
 import type { Sides } from "../frequentist/compare.js";
 import type { EstimateWarning, MetricType, Scale } from "../moments/types.js";
+import type { BreakdownReport } from "./breakdown.js";
 import type { Direction, MetricRole } from "./plan.js";
 
 /**
@@ -202,4 +203,10 @@ export interface ExperimentReport {
   readonly reasons: readonly string[];
   /** Data-quality notes that do not change the decision (units in several variants, unknown variants...). */
   readonly warnings: readonly string[];
+  /**
+   * With a summary cut by a dimension (`SummaryQuery.breakdown`): every slice evaluated with the plan, each
+   * with its SRM check, the slice p-values adjusted across the whole breakdown. Exploratory: never part of
+   * the decision above.
+   */
+  readonly breakdown?: BreakdownReport;
 }

@@ -24,6 +24,7 @@ export type SummaryInput = Pick<ExperimentSummary, "experiment" | "variants" | "
       | "windowed"
       | "cuped"
       | "quantiles"
+      | "breakdown"
     >
   >;
 
