@@ -116,8 +116,8 @@ ${ENV_FLAG}
   },
   results: {
     summary: "an experiment's exposures, metrics and statistical report",
-    help: `usage: assay results <experiment> [--metric M]... [--daily] [--json] [--env NAME] [--phase N]
-                     [--manifest PATH]
+    help: `usage: assay results <experiment> [--metric M]... [--by DIMENSION] [--daily] [--json] [--env NAME]
+                     [--phase N] [--manifest PATH]
 
 Per variant the exposed units and exposures, per metric n / mean / sum, as the manifest's event store
 summarizes them, then the statistics report: the analysis plan's decision, or without a plan an exploratory
@@ -127,6 +127,9 @@ exits 3.
 
 options:
   --metric M       show only this metric (repeatable); with a plan, the decision still uses the whole plan
+  --by DIMENSION   add the breakdown by one of the experiment's declared dimensions (dimensions = [...]):
+                   each slice (a unit's is its first exposure's value) evaluated with the plan, with its own
+                   SRM check; exploratory, p-values Holm-adjusted across every slice test
   --daily          add the cumulative per-day series
   --json           print the report as JSON
   --env NAME       the environment whose events to read, and whose env.NAME blocks apply (default

@@ -5,6 +5,7 @@ import { createAssay } from "@assay/runtime";
 import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
+import { breakdownDimension, renderBreakdown } from "./breakdown-report.js";
 import { manifestPath } from "./manifest-path.js";
 import {
   plannedCaps,
@@ -19,14 +20,16 @@ import {
 import { table } from "./table.js";
 
 const USAGE =
-  "usage: assay results <experiment> [--metric M]... [--daily] [--json] [--env NAME] [--phase N] [--manifest PATH]";
+  "usage: assay results <experiment> [--metric M]... [--by DIMENSION] [--daily] [--json] [--env NAME] [--phase N] [--manifest PATH]";
 
 /**
  * `assay results`: per variant the exposed units, and per metric n / mean / sum, as computed by the event
  * store the manifest names; `--daily` adds the cumulative per-day series. Then the statistics engine's
  * report: `evaluate` of the experiment's analysis plan (effects, CIs, raw and adjusted p-values, guardrails,
  * SRM, sample, decision), or without a plan an exploratory comparison of every metric with no decision.
- * `--json` prints the report (plus `daily` with `--daily`).
+ * `--json` prints the report (plus `daily` with `--daily`). `--by country` adds the breakdown by one of the
+ * experiment's declared dimensions: each slice evaluated with the plan, with its SRM check and the
+ * multiple-comparison caveat (the report's `breakdown`).
  */
 export async function results(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -38,6 +41,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       manifest: { type: "string" },
       env: { type: "string" },
       phase: { type: "string" },
+      by: { type: "string" },
     },
     USAGE,
   );
@@ -64,6 +68,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
         EXIT.USAGE,
       );
     }
+    const breakdown = breakdownDimension(values.by, experiment, definition);
     const ratios = definition === undefined ? [] : plannedRatios(definition);
     const capped = definition === undefined ? [] : plannedCaps(definition);
     const windowed = definition === undefined ? [] : plannedWindows(definition);
@@ -79,6 +84,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       ...(capped.length === 0 ? {} : { capped }),
       ...(windowed.length === 0 ? {} : { windowed }),
       ...(cuped.length === 0 ? {} : { cuped }),
+      ...(breakdown === undefined ? {} : { breakdown }),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
     const json = {
@@ -95,7 +101,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       io.stdout,
       values.json
         ? `${JSON.stringify(json, null, 2)}\n`
-        : `${render(shownSummary, assay.store.name, await simulatedLine(manifest, experiment))}${report === undefined ? "" : `\n${renderReport(report)}`}`,
+        : `${render(shownSummary, assay.store.name, await simulatedLine(manifest, experiment))}${report === undefined ? "" : `\n${renderReport(report)}`}${report !== undefined && "breakdown" in report && report.breakdown !== undefined ? `\n${renderBreakdown(report.breakdown, report.control)}` : ""}`,
     );
     return EXIT.OK;
   } finally {
