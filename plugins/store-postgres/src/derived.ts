@@ -9,6 +9,7 @@ import type {
 import { nearestRank } from "@assay/core";
 import type { PoolClient } from "pg";
 import { exact, type MetricTables, metricContributions } from "./fold.js";
+import { SLICE_TABLES } from "./slices.js";
 
 const DAY_MS = 86_400_000;
 
@@ -25,6 +26,7 @@ const DAY_MS = 86_400_000;
  * - `product_pairs` / `variant_products`: per variant Σ a·b over units (ratio numerator × denominator; CUPED
  *   metric × pre-period value), as exact numerics of the double products, so what a fold adds a later one
  *   takes out exactly;
+ * - `breakdown_dimensions`, `slice_units`, `slice_metrics`: the slices' running totals (slices.ts);
  * - `capped_metrics` / `unit_values`: every unit's value of a metric capped once, indexed by value, so a
  *   percentile cap is read from the top of the index and the capped sums are the totals less the excess above.
  */
@@ -81,7 +83,8 @@ export function DERIVED_TABLES(s: string): string {
       value double precision NOT NULL,
       PRIMARY KEY (experiment, mode, metric, unit)
     );
-    CREATE INDEX unit_values_by_value ON ${s}.unit_values (experiment, mode, metric, value);`;
+    CREATE INDEX unit_values_by_value ON ${s}.unit_values (experiment, mode, metric, value);
+    ${SLICE_TABLES(s)}`;
 }
 
 export const DERIVED_TABLE_NAMES: MetricTables = {

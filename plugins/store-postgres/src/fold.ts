@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import { DERIVED_TABLE_NAMES, productContributions, rebuildDerived, touchDerived } from "./derived.js";
+import { sliceContributions } from "./slices.js";
 
 /**
  * Per-unit rollups in PostgreSQL, the same design as @assay/store-sqlite's (see its rollups.ts), for both unit
@@ -84,6 +85,7 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
     // the derived metrics (derived.ts) of the touched pairs are touched too
     touchDerived(s, mode),
     ...variantContributions(s, mode, "-"),
+    ...sliceContributions(s, mode, "-", "touched", "new_exposures"),
     ...metricContributions(s, mode, "-", DERIVED_TABLE_NAMES),
     productContributions(s, mode, "-"),
     // first exposures: new units, or earlier than the known first (its dimensions move with its variant)
@@ -132,6 +134,7 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
     `DELETE FROM ${s}.pending_outcomes WHERE id IN (SELECT id FROM moved)`,
     ...rebuildDerived(s, mode),
     ...variantContributions(s, mode, ""),
+    ...sliceContributions(s, mode, "", "touched", "new_exposures"),
     ...metricContributions(s, mode, "", DERIVED_TABLE_NAMES),
     productContributions(s, mode, ""),
     "DROP TABLE new_exposures",

@@ -8,6 +8,7 @@ import {
   type EventStore,
   ExperimentError,
   type ExperimentSummary,
+  requireBreakdownDimension,
   resolveScope,
   type StickyAssignment,
   type StickyAssignmentStore,
@@ -21,7 +22,6 @@ import {
   summaryScope,
 } from "@assay/core";
 import pg from "pg";
-import { readBreakdownRows } from "./breakdown-rows.js";
 import {
   buildDerived,
   cappedFromIndex,
@@ -39,6 +39,7 @@ import { scanEventRows } from "./event-scan.js";
 import { fold } from "./fold.js";
 import { withPooledClient } from "./pooled-client.js";
 import { checkSchemaName, migrate } from "./schema.js";
+import { buildSlices, hasSlices, readSliceRows } from "./slices.js";
 
 export interface PostgresEventStoreOptions {
   /** `postgres://user@host:port/database`. */
@@ -289,6 +290,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       ...(query.capped === undefined ? {} : { capped: query.capped }),
       ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
       ...(query.cuped === undefined ? {} : { cuped: query.cuped }),
+      ...(query.quantiles === undefined ? {} : { quantiles: query.quantiles }),
       ...(query.breakdown === undefined ? {} : { breakdown: query.breakdown }),
     });
   }
@@ -314,14 +316,22 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
     const scope = await withPooledClient(this.pool, (client) => this.readScope(client, query));
     const experiment = scopeKey(query.experiment, scope.environment, scope.phase);
     const events = { experiment: query.experiment, environment: scope.environment, phase: scope.phase };
-    const first = await withPooledClient(this.pool, (client) =>
-      missingDerived(client, s, mode, experiment, query),
+    const { breakdown } = query;
+    if (breakdown !== undefined) requireBreakdownDimension(breakdown);
+    const [first, sliced] = await withPooledClient(
+      this.pool,
+      async (client) =>
+        [
+          await missingDerived(client, s, mode, experiment, query),
+          breakdown === undefined || (await hasSlices(client, s, mode, experiment, breakdown)),
+        ] as const,
     );
-    if (isEmptyPlan(first)) return;
+    if (isEmptyPlan(first) && sliced) return;
     await withPooledClient(this.maintenance, (client) =>
       fold(client, s, true, async (locked) => {
         const plan = await missingDerived(locked, s, mode, experiment, query);
         if (!isEmptyPlan(plan)) await buildDerived(locked, s, mode, experiment, events, plan);
+        if (breakdown !== undefined) await buildSlices(locked, s, mode, experiment, breakdown);
       }),
     );
   }
@@ -440,9 +450,14 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       if (totals !== undefined) cappedTotals.push(totals);
     }
     const answered = new Set(cappedTotals.map((c) => c.request));
-    // Capped metrics' per-unit values, for the pooled cap and the capped sums (summaryFromRows): O(units).
+    // Per-unit values of the capped metrics the index did not answer, and of every quantile's metric
+    // (quantileSummary sorts them at summary time: O(units)), each metric read once.
     const unitValues = [];
-    for (const { metric } of (query.capped ?? []).filter((_, i) => !answered.has(i))) {
+    const valueMetrics = new Set([
+      ...(query.capped ?? []).filter((_, i) => !answered.has(i)).map((c) => c.metric),
+      ...(query.quantiles ?? []).map((q) => q.metric),
+    ]);
+    for (const metric of valueMetrics) {
       const { rows } = await client.query<{ variantId: string; value: number }>(
         `SELECT u.variant_id AS "variantId", x.v AS value
          FROM (SELECT unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v
@@ -481,7 +496,7 @@ export class PostgresEventStore implements EventStore, StickyAssignmentStore {
       ...(query.breakdown === undefined
         ? {}
         : {
-            breakdown: await readBreakdownRows(client, s, query.breakdown, experiment, mode, query.metrics),
+            breakdown: await readSliceRows(client, s, mode, experiment, query.breakdown, query.metrics),
           }),
     };
   }

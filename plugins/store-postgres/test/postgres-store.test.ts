@@ -67,6 +67,9 @@ function beforeVersion11(schema: string): string {
     "variant_products",
     "capped_metrics",
     "unit_values",
+    "breakdown_dimensions",
+    "slice_units",
+    "slice_metrics",
   ];
   return [
     ...tables.map((t) => `DROP TABLE ${schema}.${t}`),
