@@ -16,7 +16,7 @@ describe("CSV export cells", () => {
       timestamp: at,
     } as unknown as StoredEvent;
     expect(csvLine(exposure)).toBe(
-      `"'=HYPERLINK(""http://x"",""y"")",exposure,checkout,'@SUM(A1),,,,'+1-555,'-s,${at.toISOString()},default,1,`,
+      `"'=HYPERLINK(""http://x"",""y"")",exposure,checkout,'@SUM(A1),,,,'+1-555,'-s,${at.toISOString()},default,1,,`,
     );
     const outcome = {
       type: "outcome",
@@ -28,7 +28,7 @@ describe("CSV export cells", () => {
       timestamp: at,
     } as unknown as StoredEvent;
     expect(csvLine(outcome)).toBe(
-      `e1,outcome,checkout,,refund,numeric,-12.5,u1,,${at.toISOString()},default,1,`,
+      `e1,outcome,checkout,,refund,numeric,-12.5,u1,,${at.toISOString()},default,1,,`,
     );
     const staged = {
       ...exposure,
@@ -36,6 +36,11 @@ describe("CSV export cells", () => {
       phase: 3,
       manifestVersion: "sha256:0123456789abcdef",
     };
-    expect(csvLine(staged as StoredEvent).endsWith(",staging,3,sha256:0123456789abcdef")).toBe(true);
+    expect(csvLine(staged as StoredEvent).endsWith(",staging,3,sha256:0123456789abcdef,")).toBe(true);
+    // the dimensions as one JSON cell, keys sorted, quoted as CSV quotes a cell with quotes or commas
+    const sliced = { ...exposure, dimensions: { platform: "ios", country: "DE" } };
+    expect(csvLine(sliced as StoredEvent).endsWith(`,"{""country"":""DE"",""platform"":""ios""}"`)).toBe(
+      true,
+    );
   });
 });

@@ -245,6 +245,43 @@ describe("environments and phases of ingested records", () => {
     expect(env3?.phase ?? 1).toBe(1);
   });
 
+  it("keeps an exposure's dimensions, and refuses bad ones naming the field", async () => {
+    const ok = await post(`${server.url}/v1/exposures`, [
+      {
+        experiment: "checkout",
+        variantId: "control",
+        userId: "dim-1",
+        dimensions: { country: "DE", platform: "ios" },
+      },
+      { experiment: "checkout", variantId: "treatment", userId: "dim-2", dimensions: { country: "FR" } },
+    ]);
+    expect(ok.status).toBe(202);
+    const page = await server.assay.store.scanEvents?.({ experiment: "checkout", limit: 50_000 });
+    expect(page?.events.find((e) => e.userId === "dim-1")).toMatchObject({
+      dimensions: { country: "DE", platform: "ios" },
+    });
+    const summary = await server.assay.summarize("checkout", { breakdown: "country" });
+    expect(summary.breakdown?.slices.map((s) => s.value)).toEqual(expect.arrayContaining(["DE", "FR", null]));
+    const bad = await post(`${server.url}/v1/exposures`, [
+      { experiment: "checkout", variantId: "control", userId: "dim-3", dimensions: { country: 3 } },
+      { experiment: "checkout", variantId: "control", userId: "dim-4", dimensions: { "bad name": "x" } },
+      {
+        experiment: "checkout",
+        variantId: "control",
+        userId: "dim-5",
+        dimensions: { country: "x".repeat(257) },
+      },
+      { experiment: "checkout", variantId: "control", userId: "dim-6", dimensions: ["DE"] },
+    ]);
+    expect(bad.status).toBe(400);
+    const fields = (bad.body as { problems: Array<{ index: number; field: string }> }).problems.map(
+      (p) => `${p.index}:${p.field.split(".")[0]}`,
+    );
+    expect(fields).toEqual(
+      expect.arrayContaining(["0:dimensions", "1:dimensions", "2:dimensions", "3:dimensions"]),
+    );
+  });
+
   it("refuses an environment that is not a name and a phase below 1, naming the field", async () => {
     const res = await post(`${server.url}/v1/exposures`, [
       { experiment: "checkout", variantId: "control", userId: "bad-1", environment: "prod uction" },

@@ -143,12 +143,12 @@ describe("GET /v1/export", () => {
     expect(res.headers.get("content-type")).toContain("text/csv");
     const rows = (await res.text()).trimEnd().split("\n");
     expect(rows[0]).toBe(
-      "event_id,type,experiment,variant_id,metric,kind,value,user_id,session_id,timestamp,environment,phase,manifest_version",
+      "event_id,type,experiment,variant_id,metric,kind,value,user_id,session_id,timestamp,environment,phase,manifest_version,dimensions",
     );
     // exposures 2000..2344, the outcome, and the late exposure of the test above
     expect(rows.length - 1).toBe(N - 2000 + 2);
     expect(rows).toContain(
-      `o1,outcome,checkout,,revenue,numeric,9.5,u0,,${new Date(start + N * 1000).toISOString()},default,1,`,
+      `o1,outcome,checkout,,revenue,numeric,9.5,u0,,${new Date(start + N * 1000).toISOString()},default,1,,`,
     );
     const all = await (
       await fetch(`${server.url}/v1/export?experiment=checkout&format=csv&limit=50000`, {

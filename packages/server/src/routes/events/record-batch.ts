@@ -4,6 +4,7 @@ import {
   type ExperimentDefinition,
   exposureEvent,
   outcomeEvent,
+  requireDimensions,
   requireId,
   requireTimestamp,
   type StoredEvent,
@@ -150,6 +151,13 @@ function toStoredEvent(
       report("value", (error as Error).message);
     }
   }
+  if (kind !== "outcome" && r.dimensions !== undefined) {
+    try {
+      requireDimensions(r.dimensions, `${what}.dimensions`);
+    } catch (error) {
+      report("dimensions", (error as Error).message);
+    }
+  }
   const experiment = fields.experiment as string;
   const definition = declared.get(experiment);
   if (definition === undefined) {
@@ -179,6 +187,7 @@ function toStoredEvent(
     timestamp,
     ...unit,
     ...(typeof r.manifestVersion === "string" ? { manifestVersion: r.manifestVersion } : {}),
+    ...(r.dimensions === undefined ? {} : { dimensions: r.dimensions as Record<string, string> }),
   });
 }
 

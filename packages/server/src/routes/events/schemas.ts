@@ -18,12 +18,21 @@ const timestamp = {
 
 /** An environment name, as the core's records take it (letters, digits, `_`, `-`). */
 const environment = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
+/** An exposure's dimensions (see requireDimensions of @assay/core, which the record is checked with too). */
+const dimensions = {
+  type: "object",
+  maxProperties: 8,
+  propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_-]{0,63}$" },
+  additionalProperties: { type: "string", minLength: 1, maxLength: 256 },
+} as const;
 /** An experiment's phase: its manifest `version`. */
 const phase = { type: "integer", minimum: 1, maximum: 2_147_483_647 } as const;
 
 /**
- * `{ experiment, variantId, userId | sessionId, eventId?, timestamp?, environment?, phase?, manifestVersion? }`:
- * the core's ExposureRecord. Environment and phase default to the server's and the experiment's current one.
+ * `{ experiment, variantId, userId | sessionId, eventId?, timestamp?, environment?, phase?, manifestVersion?,
+ * dimensions? }`: the core's ExposureRecord. Environment and phase default to the server's and the experiment's
+ * current one. `dimensions`: `{ country: "DE" }`, the values of the experiment's declared dimensions (the core's
+ * rules: at most 8, dimension names, string values of 1 to 256 characters).
  */
 export const EXPOSURE_SCHEMA = {
   type: "object",
@@ -40,6 +49,7 @@ export const EXPOSURE_SCHEMA = {
     environment,
     phase,
     manifestVersion: { type: "string", pattern: "^[a-z0-9]{1,16}:[0-9a-f]{8,64}$" },
+    dimensions,
   },
 } as const;
 

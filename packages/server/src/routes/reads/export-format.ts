@@ -1,4 +1,4 @@
-import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, type StoredEvent } from "@assay/core";
+import { DEFAULT_ENVIRONMENT, DEFAULT_PHASE, encodeDimensions, type StoredEvent } from "@assay/core";
 
 /** The formats `GET /v1/export` writes. */
 export type ExportFormat = "ndjson" | "csv";
@@ -10,7 +10,7 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 /** The CSV columns, in order; NDJSON objects carry the same fields, camelCase, the absent ones left out. */
 export const CSV_HEADER =
-  "event_id,type,experiment,variant_id,metric,kind,value,user_id,session_id,timestamp,environment,phase,manifest_version";
+  "event_id,type,experiment,variant_id,metric,kind,value,user_id,session_id,timestamp,environment,phase,manifest_version,dimensions";
 
 /** One event as one NDJSON line (no newline). */
 export function ndjsonLine(event: StoredEvent): string {
@@ -33,6 +33,7 @@ export function ndjsonLine(event: StoredEvent): string {
       environment,
       phase,
       ...(event.manifestVersion === undefined ? {} : { manifestVersion: event.manifestVersion }),
+      ...(event.dimensions === undefined ? {} : { dimensions: event.dimensions }),
     });
   }
   return JSON.stringify({
@@ -66,6 +67,8 @@ export function csvLine(event: StoredEvent): string {
     event.environment ?? DEFAULT_ENVIRONMENT,
     String(event.phase ?? DEFAULT_PHASE),
     exposure ? (event.manifestVersion ?? "") : "",
+    // the exposure's dimensions as one JSON object (keys sorted), as the stores keep them
+    exposure ? (encodeDimensions(event.dimensions) ?? "") : "",
   ]
     .map((cell, column) => csvCell(column === VALUE_COLUMN ? cell : defuseFormula(cell)))
     .join(",");
