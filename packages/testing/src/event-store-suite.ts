@@ -464,6 +464,22 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         expect(withCuped.cuped?.map((c) => c.variants.length)).toEqual([3, 3]);
         expect(withCuped.cuped?.[0]?.variants.some((v) => v.sum !== 0)).toBe(true);
         expectSummariesClose(withCuped, summarizeEvents(events, cuped));
+        // quantiles of the per-unit values: with the zeros, without them, and next to a cap of the same metric
+        const quantiles = {
+          experiment: exp,
+          capped: [{ metric: "revenue", percentile: 0.5 }],
+          quantiles: [
+            { metric: "revenue", probability: 0.9 },
+            { metric: "revenue", probability: 0.5, ignoreZeros: true, confidence: 0.8 },
+            { metric: "items", probability: 0.25 },
+            { metric: "buy", probability: 0.5 },
+            { metric: "nothing", probability: 0.5 },
+          ],
+        };
+        const withQuantiles = await store.summarize(quantiles);
+        expect(withQuantiles.quantiles?.map((q) => q.variants.length)).toEqual([3, 3, 3, 3, 3]);
+        expect(withQuantiles.quantiles?.[1]?.variants.every((v) => v.estimate !== 0)).toBe(true);
+        expectSummariesClose(withQuantiles, summarizeEvents(events, quantiles));
       }
       await store.close?.();
     });

@@ -428,16 +428,20 @@ function readSummaryRows(db: Database.Database, query: SummaryQuery, mode: UnitM
     return totals === undefined ? [] : [totals];
   });
   const answered = new Set(cappedTotals.map((c) => c.request));
-  const unitValueRows = (query.capped ?? [])
-    .filter((_, i) => !answered.has(i))
-    .flatMap(({ metric }) =>
-      (
-        values.all({ experiment, mode, metric }) as Array<{
-          variantId: string;
-          value: number;
-        }>
-      ).map((row) => ({ metric, ...row })),
-    );
+  // The capped metrics the index did not answer, and every quantile's metric (quantileSummary sorts the
+  // per-unit values at summary time: O(units)), each metric read once.
+  const valueMetrics = new Set([
+    ...(query.capped ?? []).filter((_, i) => !answered.has(i)).map((c) => c.metric),
+    ...(query.quantiles ?? []).map((q) => q.metric),
+  ]);
+  const unitValueRows = [...valueMetrics].flatMap((metric) =>
+    (
+      values.all({ experiment, mode, metric }) as Array<{
+        variantId: string;
+        value: number;
+      }>
+    ).map((row) => ({ metric, ...row })),
+  );
   // Windowed metrics and CUPED covariates, kept by the fold as derived metrics (derived.ts): rows per variant.
   const derivedTotals = db.prepare(
     `SELECT variant_id AS variantId, 0 AS day, ref AS reference, units AS valuedUnits, dsum AS centredSum,

@@ -124,6 +124,7 @@ export class SqliteEventStore implements EventStore, StickyAssignmentStore {
       ...(query.capped === undefined ? {} : { capped: query.capped }),
       ...(query.windowed === undefined ? {} : { windowed: query.windowed }),
       ...(query.cuped === undefined ? {} : { cuped: query.cuped }),
+      ...(query.quantiles === undefined ? {} : { quantiles: query.quantiles }),
       ...(query.breakdown === undefined ? {} : { breakdown: query.breakdown }),
     });
   }
