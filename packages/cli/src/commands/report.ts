@@ -4,6 +4,7 @@ import type {
   CupedRequest,
   ExperimentDefinition,
   ExperimentSummary,
+  QuantileRequest,
   RatioPair,
   SummaryScope,
   WindowRequest,
@@ -122,6 +123,23 @@ export function plannedCuped(definition: ExperimentDefinition): CupedRequest[] {
   if (plan === undefined) return [];
   return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
     m.cuped === undefined ? [] : [{ metric: m.outcome ?? m.metric, preWindowMs: m.cuped.preWindowMs }],
+  );
+}
+
+/** The quantiles of the plan's quantile metrics, which a summary must hold (at the default 95% confidence). */
+export function plannedQuantiles(definition: ExperimentDefinition): QuantileRequest[] {
+  const plan = (definition as ExperimentEntry).analysis;
+  if (plan === undefined) return [];
+  return [...plan.primary, ...(plan.secondary ?? []), ...(plan.guardrails ?? [])].flatMap((m) =>
+    m.quantile === undefined
+      ? []
+      : [
+          {
+            metric: m.outcome ?? m.metric,
+            probability: m.quantile.probability,
+            ...(m.quantile.ignoreZeros === true ? { ignoreZeros: true } : {}),
+          },
+        ],
   );
 }
 
@@ -335,9 +353,10 @@ function ciLegend(
   return parts.length === 0 ? "no CI: nothing could be tested" : `${parts.join("; ")}`;
 }
 
-/** How a metric of `[[metrics]]` was computed, when it is more than an outcome's mean: ratio, window, cap. */
+/** How a metric of `[[metrics]]` was computed, when it is more than an outcome's mean: ratio, window, cap, quantile. */
 function definitionNote(r: MetricResult | ExploratoryMetricResult): string | undefined {
   const parts: string[] = [];
+  if (r.quantile !== undefined) parts.push(quantileNote(r.quantile));
   if (r.ratio !== undefined) parts.push(`ratio ${r.ratio.numerator} / ${r.ratio.denominator}`);
   if (r.windowMs !== undefined) parts.push(`outcomes within ${formatWindow(r.windowMs)} of first exposure`);
   if (r.cupedPreWindowMs !== undefined) {
@@ -352,6 +371,25 @@ function definitionNote(r: MetricResult | ExploratoryMetricResult): string | und
     parts.push(r.cap === undefined ? `capped (${how}), no capped data` : `capped at ${r.cap} (${how})`);
   }
   return parts.length === 0 ? undefined : parts.join("; ");
+}
+
+/**
+ * "p90 of per-unit values, 95% order-statistic interval: control 52.1 [48.3, 57.0] (n 320), …": the table's
+ * means are these quantiles, and the effect is their difference.
+ */
+function quantileNote(q: NonNullable<MetricResult["quantile"]>): string {
+  const name = `p${Number((q.probability * 100).toPrecision(12))}`;
+  const over = q.ignoreZeros ? "nonzero per-unit values (units without one left out)" : "per-unit values";
+  if (q.confidence === 0) return `${name} of ${over}; the summary has no quantile for it`;
+  const arm = (label: string, a: NonNullable<MetricResult["quantile"]>["control"]) =>
+    a.n === 0
+      ? `${label} no units`
+      : `${label} ${short(a.estimate)} [${short(a.lower)}, ${short(a.upper)}] (n ${a.n}${a.coverage < q.confidence ? `, covers ${formatPercent(a.coverage)} only` : ""})`;
+  return `${name} of ${over}, ${formatPercent(q.confidence)} order-statistic interval: ${arm("control", q.control)}, ${arm("treatment", q.treatment)}; the means columns are the quantiles, the effect their difference`;
+}
+
+function short(x: number): number {
+  return Number(x.toPrecision(6));
 }
 
 function formatWindow(ms: number): string {

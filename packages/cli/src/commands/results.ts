@@ -12,6 +12,7 @@ import {
   plannedCuped,
   plannedMetrics,
   plannedOutcomes,
+  plannedQuantiles,
   plannedRatios,
   plannedWindows,
   renderReport,
@@ -73,6 +74,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
     const capped = definition === undefined ? [] : plannedCaps(definition);
     const windowed = definition === undefined ? [] : plannedWindows(definition);
     const cuped = definition === undefined ? [] : plannedCuped(definition);
+    const quantiles = definition === undefined ? [] : plannedQuantiles(definition);
     const summary = await assay.summarize(experiment, {
       // A plan's decision needs all its metrics; --metric then only narrows what is shown.
       ...(values.metric !== undefined
@@ -84,6 +86,7 @@ export async function results(args: readonly string[], io: Io): Promise<number> 
       ...(capped.length === 0 ? {} : { capped }),
       ...(windowed.length === 0 ? {} : { windowed }),
       ...(cuped.length === 0 ? {} : { cuped }),
+      ...(quantiles.length === 0 ? {} : { quantiles }),
       ...(breakdown === undefined ? {} : { breakdown }),
     });
     const report = definition === undefined ? undefined : reportOf(definition, summary, values.metric);
