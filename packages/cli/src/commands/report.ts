@@ -143,6 +143,28 @@ export function plannedQuantiles(definition: ExperimentDefinition): QuantileRequ
   );
 }
 
+/**
+ * Everything the plan's derived metrics need a summary to hold besides the recorded outcomes (ratios' cross-
+ * products, caps, windows, CUPED covariates, quantiles), each key only when the plan has one: what the
+ * dashboard asks the store for, so its report is the one `assay results` prints.
+ */
+export function plannedQueries(definition: ExperimentDefinition): {
+  ratios?: RatioPair[];
+  capped?: CapRequest[];
+  windowed?: WindowRequest[];
+  cuped?: CupedRequest[];
+  quantiles?: QuantileRequest[];
+} {
+  const parts = {
+    ratios: plannedRatios(definition),
+    capped: plannedCaps(definition),
+    windowed: plannedWindows(definition),
+    cuped: plannedCuped(definition),
+    quantiles: plannedQuantiles(definition),
+  };
+  return Object.fromEntries(Object.entries(parts).filter(([, list]) => list.length > 0));
+}
+
 /** The numerator/denominator pairs of the plan's ratio metrics, whose cross-products a summary must hold. */
 export function plannedRatios(definition: ExperimentDefinition): RatioPair[] {
   const plan = (definition as ExperimentEntry).analysis;

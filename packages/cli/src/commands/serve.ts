@@ -20,7 +20,7 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { type Io, write } from "../io.js";
 import { parseCommandArgs } from "./args.js";
 import { manifestPath } from "./manifest-path.js";
-import { reportOf } from "./report.js";
+import { plannedQueries, reportOf } from "./report.js";
 
 const USAGE =
   "usage: assay serve [--manifest PATH | URL] [--watch [--poll-ms N]] [--port N] [--host H] [--keys FILE] [--token-file PATH] [--cors-origin ORIGIN]...";
@@ -66,7 +66,14 @@ export async function serve(args: readonly string[], io: Io): Promise<number> {
     return {
       storeName: assay.store.name,
       experiments: () => assay.experiments(),
-      summarize: (id, options) => assay.summarize(id, options),
+      // With what the plan's derived metrics need (caps, windows, CUPED, ratios, quantiles), as assay results asks.
+      summarize: (id, options) => {
+        const definition = assay.experiments().find((e) => e.id === id);
+        return assay.summarize(id, {
+          ...(definition === undefined ? {} : plannedQueries(definition)),
+          ...options,
+        });
+      },
       report: (definition, summary) => reportOf(definition, summary, undefined) as DashboardReport,
       // The HTTP API ingests through the runtime's pipeline and exports from its store; close drains it.
       events: assay.store,

@@ -139,16 +139,21 @@ function metricSections(view: ExperimentView, charts: ChartUrl): string {
         : `<span class="muted small">${first.direction === "decrease" ? "lower is better" : "higher is better"}</span>`;
     return `<div class="metric" data-metric="${esc(metric)}"><h3>${esc(metric)} ${role}${direction}</h3>
 <figure data-chart="interval" data-metric="${esc(metric)}">${svg}</figure>
-<div class="table-wrap"><table class="stack"><thead><tr><th>treatment</th><th class="num">${esc(report.control)} mean</th><th class="num">mean</th><th class="num">effect</th><th class="num">CI</th><th class="num">p</th><th class="num">adj. p</th><th>result</th></tr></thead>
-<tbody>${rows.map((r) => metricRow(r.variant, r.metric, report.control)).join("")}</tbody></table></div>
+<div class="table-wrap"><table class="stack"><thead><tr><th>treatment</th><th class="num">${esc(report.control)} ${statName(first)}</th><th class="num">${statName(first)}</th><th class="num">effect</th><th class="num">CI</th><th class="num">p</th><th class="num">adj. p</th><th>result</th></tr></thead>
+<tbody>${rows.map((r) => metricRow(r.variant, r.metric, report.control, statName(first))).join("")}</tbody></table></div>
 <p class="muted small">${ciNote(first)}</p></div>`;
   });
   return `<section class="card" id="metrics"><h2>Effects and confidence intervals</h2>${sections.join("")}</section>`;
 }
 
-function metricRow(variant: string, m: DashboardMetric, control: string): string {
+/** What the arms' columns hold: the mean, or a quantile metric's quantile ("p90"). */
+function statName(m: DashboardMetric | undefined): string {
+  return m?.quantile === undefined ? "mean" : `p${Number((m.quantile.probability * 100).toPrecision(12))}`;
+}
+
+function metricRow(variant: string, m: DashboardMetric, control: string, stat: string): string {
   const missing = m.verdict === "insufficient-data";
-  return `<tr data-variant="${esc(variant)}"><td>${esc(variant)}</td><td class="num" data-label="${esc(control)} mean">${mean(m.controlMean, m.controlUnits)}</td><td class="num" data-label="mean">${mean(m.treatmentMean, m.treatmentUnits)}</td>
+  return `<tr data-variant="${esc(variant)}"><td>${esc(variant)}</td><td class="num" data-label="${esc(control)} ${stat}">${mean(m.controlMean, m.controlUnits)}</td><td class="num" data-label="${stat}">${mean(m.treatmentMean, m.treatmentUnits)}</td>
 <td class="num" data-label="effect">${missing ? "–" : effect(m.estimate, m.scale)}</td><td class="num" data-label="CI">${missing ? "–" : `[${effect(m.ci[0], m.scale)}, ${effect(m.ci[1], m.scale)}]`}</td>
 <td class="num" data-label="p">${missing ? "–" : pValue(m.pValue)}</td><td class="num" data-label="adj. p">${missing ? "–" : pValue(m.adjustedPValue)}</td><td data-label="result">${verdictBadge(m)}</td></tr>`;
 }
@@ -171,6 +176,18 @@ function verdictBadge(m: DashboardMetric): string {
 }
 
 function ciNote(m: DashboardMetric | undefined): string {
+  if (m?.quantile !== undefined) {
+    const q = m.quantile;
+    const over = q.ignoreZeros
+      ? "the nonzero per-unit values (units without one left out)"
+      : "the per-unit values";
+    const note = `${statName(m)} of ${over}: each arm's quantile, the effect their difference, its SE from each arm's ${q.confidence > 0 ? percent(q.confidence) : ""} order-statistic interval. `;
+    return m.verdict === "insufficient-data" ? note : `${note}${plainCiNote(m)}`;
+  }
+  return plainCiNote(m);
+}
+
+function plainCiNote(m: DashboardMetric | undefined): string {
   if (m === undefined || m.verdict === "insufficient-data") return "";
   const level = percent(m.ciLevel);
   if (m.role === "guardrail")
