@@ -1,5 +1,5 @@
 import type { EventStore, ExperimentDefinition, ExperimentSummary } from "@assay/core";
-import type { ArmReport, MetricResult } from "@assay/stats";
+import type { ArmReport, BreakdownReport, MetricResult } from "@assay/stats";
 
 /**
  * One metric row as the dashboard reads it: `evaluate`'s result, or the exploratory one of an experiment
@@ -40,6 +40,8 @@ export interface DashboardReport {
   readonly reasons: readonly string[];
   readonly warnings: readonly string[];
   readonly exploratory?: true;
+  /** With a summary cut by a dimension: the slices as `evaluate` reports them (`?by=` on the page). */
+  readonly breakdown?: BreakdownReport;
   /** The environment and phase the report covers, and the phases with data (the summary's scope). */
   readonly scope?: {
     readonly environment: string;
@@ -58,7 +60,11 @@ export interface DashboardSource {
   /** The event store's name, shown in the footer ("events from the sqlite store"). */
   readonly storeName: string;
   experiments(): readonly ExperimentDefinition[];
-  summarize(experiment: string, options: { readonly daily: true }): Promise<ExperimentSummary>;
+  /** The store's summary: with the daily series for the pages, or cut by a dimension (`?by=`) without it. */
+  summarize(
+    experiment: string,
+    options: { readonly daily: true } | { readonly breakdown: string },
+  ): Promise<ExperimentSummary>;
   report(definition: ExperimentDefinition, summary: ExperimentSummary): DashboardReport;
   /**
    * The event store the HTTP API ingests into and exports from: the runtime's store behind its pipeline, so

@@ -176,6 +176,64 @@ describe("the dashboard in Chromium", () => {
     await zero.close();
   });
 
+  it("cuts an experiment by a declared dimension: ?by= links, slices with their SRM badge, the caveat", async () => {
+    const plain = await visit("/experiments/ship_test", "desktop", "breakdown-links");
+    expect(await plain.locator('#breakdown a[data-by="country"]').count()).toBe(1);
+    expect(await plain.locator("#breakdown .slice").count()).toBe(0);
+    await plain.locator('#breakdown a[data-by="country"]').click();
+    await plain.waitForURL(/by=country/);
+    expect(await plain.locator("#breakdown .slice").count()).toBe(4);
+    await plain.close();
+    for (const viewport of ["desktop", "phone"] as const) {
+      const page = await visit("/experiments/ship_test?by=country", viewport, "breakdown");
+      const slices = page.locator("#breakdown .slice");
+      expect(await slices.evaluateAll((els) => els.map((e) => e.getAttribute("data-slice")))).toEqual([
+        "BR",
+        "DE",
+        "FR",
+        "US",
+      ]);
+      expect(await page.locator('#breakdown .slice[data-srm="ok"] [data-srm="ok"]').count()).toBe(4);
+      // ship_test's plan has 3 metrics and 1 treatment: 4 slices × 3 = 12 tests, said in the caveat
+      expect(await page.locator("#breakdown [data-caveat]").textContent()).toMatch(
+        /Exploratory, not part of the decision\. 12 tests across 4 slices of country × 3 metrics/,
+      );
+      expect(
+        await page.locator('#breakdown .slice[data-slice="DE"] tr[data-metric="checkout"]').count(),
+      ).toBe(1);
+      await page
+        .locator("#breakdown")
+        .screenshot({ path: join(ARTIFACTS, `breakdown-section-${viewport}.png`) });
+      await page.close();
+    }
+    // srm_test's extra treatment units are all in BR: that slice's split is off, the others' are not
+    const srm = await visit("/experiments/srm_test?by=country", "desktop", "breakdown-srm");
+    const flags = await srm
+      .locator("#breakdown .slice")
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute("data-slice")}:${e.getAttribute("data-srm")}`));
+    expect(flags).toEqual(["BR:mismatch", "DE:ok", "FR:ok", "US:ok"]);
+    await srm
+      .locator("#breakdown")
+      .screenshot({ path: join(ARTIFACTS, "breakdown-srm-section-desktop.png") });
+    await srm.close();
+    // a dimension the experiment does not declare: said so, no slice
+    const undeclared = await visit("/experiments/ship_test?by=tier", "desktop", "breakdown-undeclared");
+    expect(await undeclared.locator('[data-breakdown="unavailable"]').textContent()).toContain(
+      "does not declare the dimension tier",
+    );
+    await undeclared.close();
+    // the JSON twin
+    const json = (await (
+      await fetch(new URL("/api/experiments/ship_test?by=country", server.url))
+    ).json()) as {
+      breakdown: { dimension: string; tests: number; slices: unknown[] };
+    };
+    expect(json.breakdown).toMatchObject({ dimension: "country", tests: 12 });
+    expect(json.breakdown.slices).toHaveLength(4);
+    const refused = await fetch(new URL("/api/experiments/ship_test?by=tier", server.url));
+    expect(refused.status).toBe(400);
+  });
+
   it("pages without data, an unknown id: readable pages, no console error", async () => {
     const empty = await visit("/experiments/empty_test", "phone", "empty");
     expect(await empty.locator('[data-empty="true"]').count()).toBe(1);

@@ -2,6 +2,7 @@ import { intervalRows } from "../charts/experiment-charts.js";
 import type { ExperimentView } from "../model/experiment-view.js";
 import type { SimulationNote } from "../model/simulation-note.js";
 import type { DashboardMetric, DashboardReport } from "../source.js";
+import { type BreakdownRequest, breakdownSection } from "./breakdown-section.js";
 import { decisionLabel, decisionSummary, decisionTone } from "./decision.js";
 import { count, effect, esc, mean, percent, pValue } from "./format.js";
 import { page } from "./layout.js";
@@ -15,6 +16,7 @@ export function experimentPage(
   storeName: string,
   base = "",
   simulation?: SimulationNote,
+  breakdown?: BreakdownRequest,
 ): string {
   const { definition, report } = view;
   const root = esc(base);
@@ -32,7 +34,7 @@ ${armsSection(view)}${planSection(view)}`;
   const metrics = metricSections(view, charts);
   const trend = trendSection(view, charts);
   const exposures = exposuresSection(view, charts);
-  const body = `${head}${banner(report)}${sampleSection(view)}${srmSection(report)}${metrics}${trend}${exposures}${armsSection(view)}${planSection(view)}${warningsSection(view)}`;
+  const body = `${head}${banner(report)}${sampleSection(view)}${srmSection(report)}${metrics}${breakdownSection(definition, base, breakdown)}${trend}${exposures}${armsSection(view)}${planSection(view)}${warningsSection(view)}`;
   return page({ base, title: definition.id, body, footer });
 }
 

@@ -35,7 +35,20 @@ export function experimentApiRoutes(holder: SourceHolder) {
           known: source.experiments().map((e) => e.id),
         });
       }
-      const daily = (request.query as { daily?: unknown }).daily;
+      const { daily, by } = request.query as { daily?: unknown; by?: unknown };
+      if (by !== undefined) {
+        // ?by=country: the report with its breakdown by a declared dimension
+        const dimension = String(by).slice(0, 64);
+        const declared = definition.dimensions ?? [];
+        const planned = (definition as { readonly analysis?: unknown }).analysis !== undefined;
+        if (!declared.includes(dimension) || !planned) {
+          return reply.code(400).send({
+            error: "breakdown-unavailable",
+            message: `by=${dimension}: ${definition.id} ${declared.includes(dimension) ? "has no analysis plan to evaluate slices with" : `declares ${declared.length === 0 ? "no dimensions" : `the dimensions ${declared.join(", ")}`}`}`,
+          });
+        }
+        return source.report(definition, await source.summarize(definition.id, { breakdown: dimension }));
+      }
       const summary = await source.summarize(definition.id, { daily: true });
       const report = source.report(definition, summary);
       return daily === "1" || daily === "true" ? { ...report, daily: summary.daily } : report;

@@ -5,6 +5,7 @@ import type { ViewCache } from "../model/view-cache.js";
 import { unknownExperimentPage } from "../render/error-page.js";
 import { experimentPage } from "../render/experiment-page.js";
 import { indexPage } from "../render/index-page.js";
+import { breakdownRequest } from "./breakdown-request.js";
 import { findExperiment } from "./experiment-lookup.js";
 import type { SourceHolder } from "./source-holder.js";
 
@@ -44,9 +45,11 @@ export function experimentPageRoutes(holder: SourceHolder, views: ViewCache, pag
       }
       const { view, version } = await views.get(source, definition);
       const note = (await notes()).get(definition.id);
+      // ?by=country: the breakdown by a declared dimension, from a summary of its own (not cached)
+      const by = await breakdownRequest(source, definition, (request.query as { by?: unknown }).by);
       return reply
         .type("text/html; charset=utf-8")
-        .send(experimentPage(view, version, source.storeName, base, note));
+        .send(experimentPage(view, version, source.storeName, base, note, by));
     });
   };
 }

@@ -18,6 +18,7 @@ source = "@assay/experiment-hash"
 
 [[plugins.experiments]]
 id = "ship_test"
+dimensions = ["country", "platform"]
 ${TWO}
 
 [plugins.experiments.analysis]
@@ -33,6 +34,7 @@ analysis = { primary = ["checkout"], guardrails = [{ metric = "errors", directio
 
 [[plugins.experiments]]
 id = "srm_test"
+dimensions = ["country"]
 ${TWO}
 analysis = { primary = ["checkout"], minimum_sample = 400 }
 
@@ -102,7 +104,12 @@ export async function seededManifest(): Promise<string> {
   for (const [experiment, arms] of Object.entries(DATA)) {
     for (const [variantId, arm] of Object.entries(arms)) {
       for (let i = 0; i < arm.units; i++) {
-        const ctx = ExperimentContext.forUser(`${experiment}-${variantId}-${i}`);
+        // a country on every unit (recorded with the exposure where the experiment declares it), no platform:
+        // the first 500 of an arm in DE, FR or US, the rest in BR (so srm_test's extra treatment units all are)
+        const ctx = ExperimentContext.forUser(`${experiment}-${variantId}-${i}`).withAttribute(
+          "country",
+          i < 500 ? ["DE", "FR", "US"][i % 3]! : "BR",
+        );
         const at = START + (i % DAYS) * 86_400_000 + i * 1000;
         const variant = {
           experiment,
