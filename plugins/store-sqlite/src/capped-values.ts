@@ -26,16 +26,13 @@ export const CAPPED_TABLES = `
   CREATE INDEX unit_values_by_value ON unit_values (experiment, mode, metric, value);
 `;
 
-/** Fold statement, after the recorded rollups changed: the touched units' values of capped metrics. */
+/** Fold statement, after the values of the changed rollups were read (fillValues): capped metrics' unit values. */
 export function refreshUnitValues(mode: UnitMode): string {
   return `INSERT INTO unit_values (experiment, mode, metric, unit, value)
-    SELECT t.experiment, '${mode}', t.metric, t.unit,
-           CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END
-    FROM temp.touched_${mode} t
+    SELECT t.experiment, '${mode}', t.metric, t.unit, t.v
+    FROM temp.tv_${mode} t
     CROSS JOIN capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
-    CROSS JOIN unit_metric_days m ON m.experiment = t.experiment AND m.mode = '${mode}' AND m.unit = t.unit
-      AND m.metric = t.metric
-    WHERE true GROUP BY t.experiment, t.metric, t.unit
+    WHERE true
     ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value`;
 }
 
@@ -130,7 +127,7 @@ export function cappedFromIndex(
        LEFT JOIN (
          SELECT u.variant_id, sum(v.value - @cap) AS over,
                 sum((v.value - @cap) * (v.value + @cap - 2 * t.ref)) AS overSquares
-         FROM unit_values v
+         FROM unit_values v INDEXED BY unit_values_by_value
          JOIN units u ON u.experiment = v.experiment AND u.mode = v.mode AND u.unit = v.unit
          JOIN variant_metrics t ON t.experiment = v.experiment AND t.mode = v.mode
            AND t.variant_id = u.variant_id AND t.metric = v.metric

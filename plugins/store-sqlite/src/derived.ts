@@ -82,6 +82,8 @@ export const DERIVED_TABLES = `
 /** The tables one set of per-unit rows and its running totals live in (recorded metrics, or derived ones). */
 export interface MetricTables {
   readonly touched: string;
+  /** The touched pairs' per-unit values of this step (see fillValues). */
+  readonly values: string;
   readonly unitDays: string;
   readonly totals: string;
   readonly days: string;
@@ -124,7 +126,46 @@ export function touchDerived(mode: UnitMode): string[] {
 export function derivedTempTables(mode: UnitMode): string {
   return `CREATE TEMP TABLE IF NOT EXISTS touched_d_${mode} (
       experiment TEXT, unit TEXT, metric TEXT, PRIMARY KEY (experiment, unit, metric)
+    ) WITHOUT ROWID;
+    CREATE TEMP TABLE IF NOT EXISTS tv_${mode} (
+      experiment TEXT, unit TEXT, metric TEXT, v REAL, c INTEGER, PRIMARY KEY (experiment, unit, metric)
+    ) WITHOUT ROWID;
+    CREATE TEMP TABLE IF NOT EXISTS tvd_${mode} (
+      experiment TEXT, unit TEXT, metric TEXT, v REAL, c INTEGER, PRIMARY KEY (experiment, unit, metric)
     ) WITHOUT ROWID;`;
+}
+
+/**
+ * The per-unit values of the touched pairs, read once per half of a fold (before the change, after it) from
+ * the per-unit rows, for every set of totals that needs them: the variants', the slices', the products', the
+ * capped metrics' unit values. Reading them once matters: on a large store each read of a unit's rows is a
+ * random page, and it was read once per set of totals.
+ */
+export function fillValues(mode: UnitMode): string[] {
+  const fill = (values: string, touched: string, days: string) => [
+    `DELETE FROM temp.${values}_${mode}`,
+    `INSERT INTO temp.${values}_${mode} (experiment, unit, metric, v, c)
+     SELECT a.experiment, a.unit, a.metric, CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END,
+            sum(m.outcomes)
+     FROM temp.${touched}_${mode} a
+     CROSS JOIN ${days} m
+       ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+     WHERE true GROUP BY a.experiment, a.unit, a.metric`,
+  ];
+  return [...fill("tv", "touched", "unit_metric_days"), ...fill("tvd", "touched_d", "derived_unit_days")];
+}
+
+/**
+ * Fold statement before the values are read: a pair of a product is touched as a whole (the product changes
+ * when either value does), so the partner of every touched metric of a product is touched too (its own
+ * totals are then taken out and put back unchanged).
+ */
+export function touchPartners(mode: UnitMode): string {
+  return `INSERT OR IGNORE INTO temp.touched_${mode}
+    SELECT t.experiment, t.unit, CASE WHEN p.a = t.metric THEN p.b ELSE p.a END
+    FROM temp.touched_${mode} t
+    CROSS JOIN product_pairs p ON p.experiment = t.experiment AND p.mode = '${mode}'
+      AND (p.a = t.metric OR p.b = t.metric) AND p.b_derived = 0`;
 }
 
 /**
@@ -182,36 +223,25 @@ function derivedRowsFor(mode: UnitMode, pairs: string): string[] {
  * them, "" puts the new ones back), under the unit's variant of that moment. A pair is touched when either of
  * its values is; a unit without both values adds nothing (its product is 0).
  */
-export function productContributions(mode: UnitMode, sign: "-" | "", onlyNewPairs = false): string {
+export function productContributions(mode: UnitMode, sign: "-" | "", onlyNewPairs = false): string[] {
   // at registration: only the pairs made now (parameter @pairs, a JSON array of keys)
   const only = onlyNewPairs ? "AND p.key IN (SELECT value FROM json_each(@pairs))" : "";
-  const value = (table: string, metric: string) =>
-    `(SELECT ${UNIT_VALUE} FROM ${table} v
-      WHERE v.experiment = k.experiment AND v.mode = '${mode}' AND v.unit = k.unit AND v.metric = ${metric})`;
-  return `INSERT INTO variant_products (experiment, mode, pair, variant_id, sum, sum_lo)
-    SELECT x.experiment, '${mode}', x.pair, u.variant_id, ${exactSum(sign, "x.a * x.b")}
-    FROM (
-      SELECT k.experiment, k.unit, k.pair, ${value("unit_metric_days", "k.a")} AS a,
-             CASE WHEN k.b_derived = 1 THEN ${value("derived_unit_days", "k.b")}
-                  ELSE ${value("unit_metric_days", "k.b")} END AS b
-      FROM (
-        SELECT p.experiment, t.unit, p.key AS pair, p.a, p.b, p.b_derived FROM temp.touched_${mode} t
-        JOIN product_pairs p ON p.experiment = t.experiment AND p.mode = '${mode}'
-          AND (p.a = t.metric OR (p.b_derived = 0 AND p.b = t.metric)) ${only}
-        UNION
-        SELECT p.experiment, t.unit, p.key, p.a, p.b, p.b_derived FROM temp.touched_d_${mode} t
-        JOIN product_pairs p ON p.experiment = t.experiment AND p.mode = '${mode}'
-          AND p.b_derived = 1 AND p.b = t.metric ${only}
-      ) k
-    ) x
-    JOIN units u ON u.experiment = x.experiment AND u.mode = '${mode}' AND u.unit = x.unit
-    WHERE x.a IS NOT NULL AND x.b IS NOT NULL
-    GROUP BY x.experiment, x.pair, u.variant_id
+  const statement = (bValues: string, derived: 0 | 1) => `
+    INSERT INTO variant_products (experiment, mode, pair, variant_id, sum, sum_lo)
+    SELECT a.experiment, '${mode}', p.key, u.variant_id, ${exactSum(sign, "a.v * b.v")}
+    FROM temp.tv_${mode} a
+    CROSS JOIN product_pairs p ON p.experiment = a.experiment AND p.mode = '${mode}' AND p.a = a.metric
+      AND p.b_derived = ${derived} ${only}
+    CROSS JOIN temp.${bValues}_${mode} b ON b.experiment = a.experiment AND b.unit = a.unit AND b.metric = p.b
+    CROSS JOIN units u ON u.experiment = a.experiment AND u.mode = '${mode}' AND u.unit = a.unit
+    WHERE true GROUP BY a.experiment, p.key, u.variant_id
     ON CONFLICT (experiment, mode, pair, variant_id) DO UPDATE SET ${addExact("variant_products", "sum")}`;
+  return [statement("tv", 0), statement("tvd", 1)];
 }
 
 export const DERIVED_TABLE_NAMES: MetricTables = {
   touched: "touched_d",
+  values: "tvd",
   unitDays: "derived_unit_days",
   totals: "derived_totals",
   days: "derived_days",
@@ -326,12 +356,19 @@ export function ensureDerived(
       `INSERT OR IGNORE INTO temp.touched_${mode}
        SELECT DISTINCT m.experiment, m.unit, m.metric FROM unit_metric_days m
        JOIN product_pairs p ON p.experiment = m.experiment AND p.mode = m.mode AND p.a = m.metric
+       WHERE m.experiment = @experiment AND m.mode = @mode AND p.key IN (SELECT value FROM json_each(@pairs))
+       UNION
+       SELECT DISTINCT m.experiment, m.unit, p.b FROM unit_metric_days m
+       JOIN product_pairs p ON p.experiment = m.experiment AND p.mode = m.mode AND p.a = m.metric AND p.b_derived = 0
        WHERE m.experiment = @experiment AND m.mode = @mode AND p.key IN (SELECT value FROM json_each(@pairs))`,
     ).run({ experiment, mode, pairs: JSON.stringify(newPairs) });
   }
+  for (const sql of fillValues(mode)) db.prepare(sql).run();
   for (const sql of metricContributions(mode, "", DERIVED_TABLE_NAMES)) db.prepare(sql).run();
-  if (newPairs.length > 0)
-    db.prepare(productContributions(mode, "", true)).run({ pairs: JSON.stringify(newPairs) });
+  if (newPairs.length > 0) {
+    for (const sql of productContributions(mode, "", true))
+      db.prepare(sql).run({ pairs: JSON.stringify(newPairs) });
+  }
   db.exec(`DELETE FROM temp.touched_d_${mode}; DELETE FROM temp.touched_${mode};`);
 }
 

@@ -4,10 +4,12 @@ import { CODE_BOOL, CODE_COUNT, CODE_EXPOSURE, CODE_NUMERIC } from "./columns.js
 import {
   DERIVED_TABLE_NAMES,
   derivedTempTables,
+  fillValues,
   type MetricTables,
   productContributions,
   rebuildDerived,
   touchDerived,
+  touchPartners,
 } from "./derived.js";
 import { addExact, exactSum } from "./exact-sums.js";
 import { sliceContributions } from "./slices.js";
@@ -386,12 +388,14 @@ export class Rollup {
       `INSERT OR IGNORE INTO temp.touched_${mode}
        SELECT p.experiment, p.unit, p.metric FROM temp.nx_${mode} n
        CROSS JOIN pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
-      // the derived metrics (derived.ts) of the touched pairs are touched too
+      // a product's partner metrics and the derived metrics (derived.ts) of the touched pairs are touched too
+      touchPartners(mode),
       ...touchDerived(mode),
+      ...fillValues(mode),
       ...variantContributions(mode, "-"),
-      ...sliceContributions(mode, "-", `temp.touched_${mode}`, `temp.nx_${mode}`),
+      ...sliceContributions(mode, "-", `temp.tv_${mode}`, `temp.nx_${mode}`),
       ...metricContributions(mode, "-", DERIVED_TABLE_NAMES),
-      productContributions(mode, "-"),
+      ...productContributions(mode, "-"),
       // first exposures: new units, or earlier than the known first (its dimensions move with its variant)
       `INSERT INTO units (experiment, mode, unit, variant_id, first_ts, first_event_id, dimensions)
        SELECT experiment, '${mode}', unit, variant_id, ts, event_id, dimensions FROM temp.nx_${mode} WHERE true
@@ -437,11 +441,12 @@ export class Rollup {
        ${AGGREGATE}`,
       `DELETE FROM pending_outcomes WHERE rowid IN (SELECT rid FROM temp.moved_${mode})`,
       ...rebuildDerived(mode),
+      ...fillValues(mode),
       refreshUnitValues(mode),
       ...variantContributions(mode, ""),
-      ...sliceContributions(mode, "", `temp.touched_${mode}`, `temp.nx_${mode}`),
+      ...sliceContributions(mode, "", `temp.tv_${mode}`, `temp.nx_${mode}`),
       ...metricContributions(mode, "", DERIVED_TABLE_NAMES),
-      productContributions(mode, ""),
+      ...productContributions(mode, ""),
     ];
     this.steps = sql.map((s) => ({ statement: db.prepare(s), ranged: s.includes("@w") }));
     this.getWatermark = db.prepare("SELECT watermark FROM rollup_state WHERE mode = ?").pluck();
@@ -480,6 +485,7 @@ export class Rollup {
 /** The recorded metrics' per-unit rows and running totals. */
 const RECORDED_TABLES: MetricTables = {
   touched: "touched",
+  values: "tv",
   unitDays: "unit_metric_days",
   totals: "variant_metrics",
   days: "variant_metric_days",
@@ -498,15 +504,8 @@ export function metricContributions(mode: string, sign: "-" | "", t: MetricTable
      FROM (
        SELECT t.experiment, u.variant_id, t.metric, t.v, t.c,
               coalesce(r.ref, first_value(t.v) OVER (PARTITION BY t.experiment, u.variant_id, t.metric ORDER BY abs(t.v) DESC, t.v DESC)) AS ref
-       FROM (
-         SELECT a.experiment, a.unit, a.metric,
-                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-         FROM temp.${t.touched}_${mode} a
-         CROSS JOIN ${t.unitDays} m
-           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-         GROUP BY a.experiment, a.unit, a.metric
-       ) t
-       JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+       FROM temp.${t.values}_${mode} t
+       CROSS JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
        LEFT JOIN ${t.totals} r ON r.experiment = t.experiment AND r.mode = '${mode}'
          AND r.variant_id = u.variant_id AND r.metric = t.metric
      )

@@ -1,5 +1,6 @@
 import type { BreakdownRows } from "@assay/core";
 import type Database from "better-sqlite3";
+import { fillValues } from "./derived.js";
 import { addExact, exactSum } from "./exact-sums.js";
 import type { UnitMode } from "./rollups.js";
 
@@ -39,14 +40,14 @@ export const SLICE_TABLES = `
 const SLICE_VALUE = `json_extract(u.dimensions, '$."' || d.dimension || '"')`;
 
 /**
- * The slice totals' contributions of `pairs` (a table of experiment, unit, metric: the fold's touched pairs,
- * or every pair at registration) and of `exposed` (experiment, unit: units whose exposures change), with
+ * The slice totals' contributions of `values` (a table of experiment, unit, metric, v, c: the per-unit values
+ * of the fold's touched pairs, or of every pair at registration) and of `exposed` (experiment, unit: units whose exposures change), with
  * `sign` "-" to take them out; `only` restricts the dimensions (parameter @dimension at registration).
  */
 export function sliceContributions(
   mode: UnitMode,
   sign: "-" | "",
-  pairs: string,
+  values: string,
   exposed: string,
   only = "",
 ): string[] {
@@ -63,14 +64,7 @@ export function sliceContributions(
        FROM (
          SELECT a.experiment, d.dimension, ${SLICE_VALUE} IS NOT NULL AS has_value,
                 coalesce(${SLICE_VALUE}, '') AS slice, u.variant_id, a.metric, a.v, a.c
-         FROM (
-           SELECT a.experiment, a.unit, a.metric,
-                  CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-           FROM ${pairs} a
-           CROSS JOIN unit_metric_days m
-             ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-           GROUP BY a.experiment, a.unit, a.metric
-         ) a
+         FROM ${values} a
          CROSS JOIN units u ON u.experiment = a.experiment AND u.mode = '${mode}' AND u.unit = a.unit
          CROSS JOIN breakdown_dimensions d ON d.experiment = a.experiment AND d.mode = '${mode}' ${only}
        ) t
@@ -127,10 +121,11 @@ export function ensureSlices(
     `INSERT INTO temp.nx_${mode} (experiment, unit) SELECT experiment, unit FROM units
      WHERE experiment = @experiment AND mode = @mode`,
   ).run(params);
+  for (const sql of fillValues(mode)) db.prepare(sql).run();
   for (const sql of sliceContributions(
     mode,
     "",
-    `temp.touched_${mode}`,
+    `temp.tv_${mode}`,
     `temp.nx_${mode}`,
     "AND d.dimension = @dimension",
   ))
