@@ -89,6 +89,7 @@ export function DERIVED_TABLES(s: string): string {
 
 export const DERIVED_TABLE_NAMES: MetricTables = {
   touched: "touched_derived",
+  values: "tvd",
   unitDays: "derived_unit_days",
   totals: "derived_totals",
   days: "derived_days",
@@ -136,15 +137,6 @@ export function rebuildDerived(s: string, mode: "u" | "s"): string[] {
     `DELETE FROM ${s}.derived_unit_days d USING touched_derived t
      WHERE d.experiment = t.experiment AND d.mode = '${mode}' AND d.unit = t.unit AND d.metric = t.metric`,
     ...derivedRowsFor(s, mode, "touched_derived"),
-    `INSERT INTO ${s}.unit_values (experiment, mode, metric, unit, value)
-     SELECT t.experiment, '${mode}', t.metric, t.unit,
-            CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END
-     FROM touched t
-     JOIN ${s}.capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
-     JOIN ${s}.unit_metric_days m ON m.experiment = t.experiment AND m.mode = '${mode}' AND m.unit = t.unit
-       AND m.metric = t.metric
-     GROUP BY t.experiment, t.metric, t.unit
-     ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value`,
   ];
 }
 
@@ -176,40 +168,77 @@ function derivedRowsFor(s: string, mode: "u" | "s", pairs: string): string[] {
   ];
 }
 
+/** The temporary tables of the touched pairs' per-unit values (dropped with the fold's others). */
+export function createValues(): string[] {
+  return [
+    "CREATE TEMP TABLE tv (experiment text, unit text, metric text, v double precision, c bigint) ON COMMIT DROP",
+    "CREATE TEMP TABLE tvd (experiment text, unit text, metric text, v double precision, c bigint) ON COMMIT DROP",
+  ];
+}
+
+/**
+ * The per-unit values of the touched pairs, read once per half of a fold (before the change, after it) for
+ * every set of totals that needs them: the variants', the slices', the products', the capped metrics'.
+ */
+export function fillValues(s: string, mode: "u" | "s"): string[] {
+  const fill = (values: string, touched: string, days: string) => [
+    `TRUNCATE ${values}`,
+    `INSERT INTO ${values} (experiment, unit, metric, v, c)
+     SELECT a.experiment, a.unit, a.metric,
+            CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END, sum(m.outcomes)
+     FROM ${touched} a
+     JOIN ${s}.${days} m ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
+     GROUP BY a.experiment, a.unit, a.metric`,
+  ];
+  return [
+    ...fill("tv", "touched", "unit_metric_days"),
+    ...fill("tvd", "touched_derived", "derived_unit_days"),
+  ];
+}
+
+/**
+ * Before the values are read: a product's pair is touched as a whole, so the partner of every touched metric
+ * of a product is touched too (its own totals are taken out and put back unchanged).
+ */
+export function touchPartners(s: string, mode: "u" | "s"): string {
+  return `INSERT INTO touched (experiment, unit, metric)
+    SELECT DISTINCT t.experiment, t.unit, CASE WHEN p.a = t.metric THEN p.b ELSE p.a END FROM touched t
+    JOIN ${s}.product_pairs p ON p.experiment = t.experiment AND p.mode = '${mode}'
+      AND (p.a = t.metric OR p.b = t.metric) AND NOT p.b_derived
+    EXCEPT SELECT experiment, unit, metric FROM touched`;
+}
+
+/** After the values of the changed rollups were read: the capped metrics' unit values. */
+export function refreshUnitValues(s: string, mode: "u" | "s"): string {
+  return `INSERT INTO ${s}.unit_values (experiment, mode, metric, unit, value)
+    SELECT t.experiment, '${mode}', t.metric, t.unit, t.v FROM tv t
+    JOIN ${s}.capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
+    ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value`;
+}
+
 /**
  * The touched units' contributions to the cross-products (sign "-" before the fold changes them, "" after),
- * under the unit's variant of that moment; with `onlyNewPairs`, only the pairs in the text[] parameter $1.
+ * under the unit's variant of that moment: a join of the touched values with themselves (a unit without both
+ * values adds nothing); with `onlyNewPairs`, only the pairs in the text[] parameter $1.
  */
 export function productContributions(
   s: string,
   mode: "u" | "s",
   sign: "-" | "",
   onlyNewPairs = false,
-): string {
+): string[] {
   const only = onlyNewPairs ? "AND p.key = ANY($1::text[])" : "";
-  const value = (table: string, metric: string) =>
-    `(SELECT ${UNIT_VALUE} FROM ${s}.${table} v
-      WHERE v.experiment = k.experiment AND v.mode = '${mode}' AND v.unit = k.unit AND v.metric = ${metric})`;
-  return `INSERT INTO ${s}.variant_products (experiment, mode, pair, variant_id, sum)
-    SELECT x.experiment, '${mode}', x.pair, u.variant_id, ${sign}sum(${exact("x.a * x.b")})
-    FROM (
-      SELECT k.experiment, k.unit, k.pair, ${value("unit_metric_days", "k.a")} AS a,
-             CASE WHEN k.b_derived THEN ${value("derived_unit_days", "k.b")}
-                  ELSE ${value("unit_metric_days", "k.b")} END AS b
-      FROM (
-        SELECT p.experiment, t.unit, p.key AS pair, p.a, p.b, p.b_derived FROM touched t
-        JOIN ${s}.product_pairs p ON p.experiment = t.experiment AND p.mode = '${mode}'
-          AND (p.a = t.metric OR (NOT p.b_derived AND p.b = t.metric)) ${only}
-        UNION
-        SELECT p.experiment, t.unit, p.key, p.a, p.b, p.b_derived FROM touched_derived t
-        JOIN ${s}.product_pairs p ON p.experiment = t.experiment AND p.mode = '${mode}'
-          AND p.b_derived AND p.b = t.metric ${only}
-      ) k
-    ) x
-    JOIN ${s}.units u ON u.experiment = x.experiment AND u.mode = '${mode}' AND u.unit = x.unit
-    WHERE x.a IS NOT NULL AND x.b IS NOT NULL
-    GROUP BY x.experiment, x.pair, u.variant_id
+  const statement = (bValues: string, derived: boolean) => `
+    INSERT INTO ${s}.variant_products (experiment, mode, pair, variant_id, sum)
+    SELECT a.experiment, '${mode}', p.key, u.variant_id, ${sign}sum(${exact("a.v * b.v")})
+    FROM tv a
+    JOIN ${s}.product_pairs p ON p.experiment = a.experiment AND p.mode = '${mode}' AND p.a = a.metric
+      AND p.b_derived = ${derived} ${only}
+    JOIN ${bValues} b ON b.experiment = a.experiment AND b.unit = a.unit AND b.metric = p.b
+    JOIN ${s}.units u ON u.experiment = a.experiment AND u.mode = '${mode}' AND u.unit = a.unit
+    GROUP BY a.experiment, p.key, u.variant_id
     ON CONFLICT (experiment, mode, pair, variant_id) DO UPDATE SET sum = ${s}.variant_products.sum + excluded.sum`;
+  return [statement("tv", false), statement("tvd", true)];
 }
 
 /** A summary's derived requests, unique, in the keys the tables use. */
@@ -277,6 +306,7 @@ export async function buildDerived(
   plan: Plan,
 ): Promise<void> {
   await client.query("CREATE TEMP TABLE touched (experiment text, unit text, metric text) ON COMMIT DROP");
+  for (const sql of createValues()) await client.query(sql);
   await client.query(
     "CREATE TEMP TABLE touched_derived (experiment text, unit text, metric text) ON COMMIT DROP",
   );
@@ -327,6 +357,7 @@ export async function buildDerived(
       [experiment, mode, derived.map((d) => d.key)],
     );
     for (const sql of derivedRowsFor(s, mode, "touched_derived")) await client.query(sql);
+    for (const sql of fillValues(s, mode)) await client.query(sql);
     for (const sql of metricContributions(s, mode, "", DERIVED_TABLE_NAMES)) await client.query(sql);
   }
   const pairs = [
@@ -344,12 +375,18 @@ export async function buildDerived(
     const keys = pairs.map((p) => p.key);
     // every unit with a value of a new pair's first metric (a unit without one has a product of 0)
     await client.query(
-      `INSERT INTO touched SELECT DISTINCT m.experiment, m.unit, m.metric FROM ${s}.unit_metric_days m
+      `INSERT INTO touched SELECT m.experiment, m.unit, m.metric FROM ${s}.unit_metric_days m
        JOIN ${s}.product_pairs p ON p.experiment = m.experiment AND p.mode = m.mode AND p.a = m.metric
+       WHERE m.experiment = $1 AND m.mode = $2 AND p.key = ANY($3::text[])
+       UNION
+       SELECT m.experiment, m.unit, p.b FROM ${s}.unit_metric_days m
+       JOIN ${s}.product_pairs p ON p.experiment = m.experiment AND p.mode = m.mode AND p.a = m.metric
+         AND NOT p.b_derived
        WHERE m.experiment = $1 AND m.mode = $2 AND p.key = ANY($3::text[])`,
       [experiment, mode, keys],
     );
-    await client.query(productContributions(s, mode, "", true), [keys]);
+    for (const sql of fillValues(s, mode)) await client.query(sql);
+    for (const sql of productContributions(s, mode, "", true)) await client.query(sql, [keys]);
   }
   for (const metric of plan.capped) {
     await client.query(
@@ -366,6 +403,8 @@ export async function buildDerived(
   }
   await client.query("DROP TABLE touched");
   await client.query("DROP TABLE touched_derived");
+  await client.query("DROP TABLE tv");
+  await client.query("DROP TABLE tvd");
 }
 
 /** A derived metric's running totals, as summaryFromRows reads them. */

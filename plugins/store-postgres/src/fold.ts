@@ -1,5 +1,14 @@
 import type { PoolClient } from "pg";
-import { DERIVED_TABLE_NAMES, productContributions, rebuildDerived, touchDerived } from "./derived.js";
+import {
+  createValues,
+  DERIVED_TABLE_NAMES,
+  fillValues,
+  productContributions,
+  rebuildDerived,
+  refreshUnitValues,
+  touchDerived,
+  touchPartners,
+} from "./derived.js";
 import { sliceContributions } from "./slices.js";
 
 /**
@@ -64,7 +73,29 @@ function aggregate(s: string): string {
     outcomes = ${s}.unit_metric_days.outcomes + excluded.outcomes`;
 }
 
-function modeSteps(s: string, mode: "u" | "s"): string[] {
+/**
+ * Events in one fold from which it refreshes the planner's statistics as it goes. A large fold (a catch-up)
+ * fills tables that had a few rows when last analyzed, and a plan made from those numbers nests a scan of the
+ * whole table inside a loop over the batch (measured: a breakdown's slice step of a 200k-event fold ran past
+ * the 120 s statement timeout). ANALYZE samples at most 30,000 rows a table, so it costs little against such a
+ * fold, and it counts the fold's own uncommitted rows.
+ */
+const ANALYZE_FROM = 200_000;
+
+function analyzeSteps(s: string, temps: readonly string[]): string[] {
+  const tables = [
+    "units",
+    "unit_variants",
+    "unit_metric_days",
+    "pending_outcomes",
+    "window_outcomes",
+    "derived_unit_days",
+  ];
+  return [`ANALYZE ${[...tables.map((t) => `${s}.${t}`), ...temps].join(", ")}`];
+}
+
+function modeSteps(s: string, mode: "u" | "s", large: boolean): string[] {
+  const analyze = (temps: readonly string[]) => (large ? analyzeSteps(s, temps) : []);
   const U = unitExpression(mode);
   return [
     `CREATE TEMP TABLE new_exposures ON COMMIT DROP AS
@@ -82,12 +113,16 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      UNION
      SELECT p.experiment, p.unit, p.metric FROM new_exposures n
      JOIN ${s}.pending_outcomes p ON p.experiment = n.experiment AND p.mode = '${mode}' AND p.unit = n.unit`,
-    // the derived metrics (derived.ts) of the touched pairs are touched too
+    // a product's partner metrics and the derived metrics (derived.ts) of the touched pairs are touched too
+    touchPartners(s, mode),
     touchDerived(s, mode),
+    ...createValues(),
+    ...analyze(["new_exposures", "new_outcomes", "touched", "touched_derived", "tv", "tvd"]),
+    ...fillValues(s, mode),
     ...variantContributions(s, mode, "-"),
-    ...sliceContributions(s, mode, "-", "touched", "new_exposures"),
+    ...sliceContributions(s, mode, "-", "tv", "new_exposures"),
     ...metricContributions(s, mode, "-", DERIVED_TABLE_NAMES),
-    productContributions(s, mode, "-"),
+    ...productContributions(s, mode, "-"),
     // first exposures: new units, or earlier than the known first (its dimensions move with its variant)
     `INSERT INTO ${s}.units (experiment, mode, unit, variant_id, first_ts, first_event_id, dimensions)
      SELECT experiment, '${mode}', unit, variant_id, ts, event_id, dimensions FROM new_exposures
@@ -133,15 +168,20 @@ function modeSteps(s: string, mode: "u" | "s"): string[] {
      ${aggregate(s)}`,
     `DELETE FROM ${s}.pending_outcomes WHERE id IN (SELECT id FROM moved)`,
     ...rebuildDerived(s, mode),
+    ...fillValues(s, mode),
+    refreshUnitValues(s, mode),
+    ...analyze(["moved", "tv", "tvd"]),
     ...variantContributions(s, mode, ""),
-    ...sliceContributions(s, mode, "", "touched", "new_exposures"),
+    ...sliceContributions(s, mode, "", "tv", "new_exposures"),
     ...metricContributions(s, mode, "", DERIVED_TABLE_NAMES),
-    productContributions(s, mode, ""),
+    ...productContributions(s, mode, ""),
     "DROP TABLE new_exposures",
     "DROP TABLE new_outcomes",
     "DROP TABLE moved",
     "DROP TABLE touched",
     "DROP TABLE touched_derived",
+    "DROP TABLE tv",
+    "DROP TABLE tvd",
   ];
 }
 
@@ -194,7 +234,7 @@ export async function fold(
          WHERE type = 0 ON CONFLICT DO NOTHING`,
       );
       for (const mode of ["u", "s"] as const)
-        for (const sql of modeSteps(schema, mode)) await client.query(sql);
+        for (const sql of modeSteps(schema, mode, n >= ANALYZE_FROM)) await client.query(sql);
     }
     await client.query(
       `INSERT INTO ${schema}.folded_xids SELECT DISTINCT xid FROM fold_batch WHERE xid >= $1::xid8
@@ -216,6 +256,8 @@ export async function fold(
 /** The tables one set of per-unit rows and its running totals live in (recorded metrics, or derived.ts's). */
 export interface MetricTables {
   readonly touched: string;
+  /** The touched pairs' per-unit values of this half of the fold (derived.ts's fillValues). */
+  readonly values: string;
   readonly unitDays: string;
   readonly totals: string;
   readonly days: string;
@@ -223,6 +265,7 @@ export interface MetricTables {
 
 const RECORDED_TABLES: MetricTables = {
   touched: "touched",
+  values: "tv",
   unitDays: "unit_metric_days",
   totals: "variant_metrics",
   days: "variant_metric_days",
@@ -243,14 +286,7 @@ export function metricContributions(s: string, mode: string, sign: "-" | "", t: 
        SELECT t.experiment, u.variant_id, t.metric, t.v, t.c,
               coalesce(r.ref, first_value(t.v) OVER (
                 PARTITION BY t.experiment, u.variant_id, t.metric ORDER BY abs(t.v) DESC, t.v DESC)) AS ref
-       FROM (
-         SELECT a.experiment, a.unit, a.metric,
-                CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-         FROM ${t.touched} a
-         JOIN ${s}.${t.unitDays} m
-           ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-         GROUP BY a.experiment, a.unit, a.metric
-       ) t
+       FROM ${t.values} t
        JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
        LEFT JOIN ${s}.${t.totals} r ON r.experiment = t.experiment AND r.mode = '${mode}'
          AND r.variant_id = u.variant_id AND r.metric = t.metric

@@ -32,14 +32,14 @@ export function SLICE_TABLES(s: string): string {
 const SLICE_VALUE = "(u.dimensions::jsonb ->> d.dimension)";
 
 /**
- * The slice totals' contributions of `pairs` (experiment, unit, metric) and `exposed` (experiment, unit), with
+ * The slice totals' contributions of `values` (experiment, unit, metric, v, c: per-unit values) and `exposed` (experiment, unit), with
  * `sign` "-" to take them out; `only` restricts the dimensions (at registration).
  */
 export function sliceContributions(
   s: string,
   mode: "u" | "s",
   sign: "-" | "",
-  pairs: string,
+  values: string,
   exposed: string,
   only = "",
 ): string[] {
@@ -55,14 +55,7 @@ export function sliceContributions(
        FROM (
          SELECT a.experiment, d.dimension, ${SLICE_VALUE} IS NOT NULL AS has_value,
                 coalesce(${SLICE_VALUE}, '') AS slice, u.variant_id, a.metric, a.v, a.c
-         FROM (
-           SELECT a.experiment, a.unit, a.metric,
-                  CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END AS v, sum(m.outcomes) AS c
-           FROM ${pairs} a
-           JOIN ${s}.unit_metric_days m
-             ON m.experiment = a.experiment AND m.mode = '${mode}' AND m.unit = a.unit AND m.metric = a.metric
-           GROUP BY a.experiment, a.unit, a.metric
-         ) a
+         FROM ${values} a
          JOIN ${s}.units u ON u.experiment = a.experiment AND u.mode = '${mode}' AND u.unit = a.unit
          JOIN ${s}.breakdown_dimensions d ON d.experiment = a.experiment AND d.mode = '${mode}' ${only}
        ) t
@@ -105,8 +98,10 @@ export async function buildSlices(
   );
   if (inserted.rowCount === 0) return; // another instance built it first
   await client.query(
-    `CREATE TEMP TABLE slice_pairs ON COMMIT DROP AS SELECT DISTINCT experiment, unit, metric
-     FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2`,
+    `CREATE TEMP TABLE slice_pairs ON COMMIT DROP AS
+     SELECT experiment, unit, metric, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END AS v,
+            sum(outcomes) AS c
+     FROM ${s}.unit_metric_days WHERE experiment = $1 AND mode = $2 GROUP BY experiment, unit, metric`,
     [experiment, mode],
   );
   await client.query(
