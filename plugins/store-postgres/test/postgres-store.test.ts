@@ -266,6 +266,64 @@ describe("PostgresEventStore", () => {
     await Promise.all([again.close(), pool.end()]);
   });
 
+  it("migrates a version-9 database: its exposures carried no dimensions (the null slice), new ones carry theirs", async () => {
+    const schema = schemaFor("dims");
+    const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+    const old: StoredEvent[] = [
+      { type: "exposure", eventId: "x1", experiment: "m", variantId: "a", userId: "u1", timestamp: t(5) },
+      { type: "exposure", eventId: "x2", experiment: "m", variantId: "b", userId: "u2", timestamp: t(5) },
+      {
+        type: "outcome",
+        eventId: "o1",
+        experiment: "m",
+        metric: "rev",
+        value: { kind: "numeric", value: 3 },
+        userId: "u1",
+        timestamp: t(6),
+      },
+    ];
+    await store.append(old);
+    await store.summarize({ experiment: "m" }); // folded under version 10
+    await store.close();
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL });
+    await pool.query(beforeVersion10(schema));
+    const again = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });
+    const query = { experiment: "m", breakdown: "country" };
+    const migrated = await again.summarize(query);
+    expect(migrated.breakdown?.slices.map((s) => [s.value, s.variants.map((v) => v.exposedUnits)])).toEqual([
+      [null, [1, 1]],
+    ]);
+    const versions = await pool.query(`SELECT max(version) AS v FROM ${schema}.assay_migrations`);
+    expect(versions.rows[0]?.v).toBe(POSTGRES_SCHEMA_VERSION);
+    // new exposures carry their dimensions; an earlier one moves u2 into DE
+    const more: StoredEvent[] = [
+      {
+        type: "exposure",
+        eventId: "x3",
+        experiment: "m",
+        variantId: "a",
+        userId: "u3",
+        timestamp: t(7),
+        dimensions: { country: "FR" },
+      },
+      {
+        type: "exposure",
+        eventId: "x4",
+        experiment: "m",
+        variantId: "b",
+        userId: "u2",
+        timestamp: t(1),
+        dimensions: { country: "DE" },
+      },
+    ];
+    await again.append(more);
+    const after = await again.summarize(query);
+    expect(after).toEqual(summarizeEvents([...old, ...more], query));
+    expect(after.breakdown?.slices.map((s) => s.value)).toEqual(["DE", "FR", null]);
+    await Promise.all([again.close(), pool.end()]);
+  });
+
   it("folds every committed row exactly once around a transaction that stays open", async () => {
     const schema = schemaFor("xids");
     const store = new PostgresEventStore({ connectionString: POSTGRES_URL, schema, foldStep: 0 });

@@ -216,6 +216,78 @@ describe("SqliteEventStore", () => {
     await again.close();
   });
 
+  it("migrates a version-7 file: its exposures carried no dimensions (the null slice), new ones carry theirs", async () => {
+    const path = await tempPath();
+    const store = new SqliteEventStore({ path });
+    const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+    const old: StoredEvent[] = [
+      { type: "exposure", eventId: "x1", experiment: "m", variantId: "a", userId: "u1", timestamp: t(5) },
+      { type: "exposure", eventId: "x2", experiment: "m", variantId: "b", userId: "u2", timestamp: t(5) },
+      {
+        type: "outcome",
+        eventId: "o1",
+        experiment: "m",
+        metric: "rev",
+        value: { kind: "numeric", value: 3 },
+        userId: "u1",
+        timestamp: t(6),
+      },
+    ];
+    await store.append(old);
+    await store.summarize({ experiment: "m" }); // folded under version 8
+    await store.close();
+    // back to version 7: no dimensions column on events or units
+    const db = new Database(path);
+    derivedBackToVersion8(db);
+    db.exec(`
+      DROP VIEW event_rows;
+      ALTER TABLE events DROP COLUMN dimensions;
+      CREATE VIEW event_rows AS
+      SELECT e.seq, e.event_id, k.experiment, k.environment, k.phase,
+             nullif(k.manifest_version, '') AS manifest_version, k.scope,
+             CASE WHEN k.code = 0 THEN 0 ELSE 1 END AS type,
+             CASE WHEN k.code = 0 THEN k.name END AS variant_id,
+             CASE WHEN k.code <> 0 THEN k.name END AS metric,
+             CASE k.code WHEN 1 THEN 'bool' WHEN 2 THEN 'numeric' WHEN 3 THEN 'count' END AS kind,
+             e.value, e.user_id, e.session_id, e.ts
+      FROM events e JOIN event_keys k ON k.key = e.key;
+    `);
+    dimensionsBackToVersion7(db);
+    db.pragma("user_version = 7");
+    db.close();
+    const again = new SqliteEventStore({ path });
+    const query = { experiment: "m", breakdown: "country" };
+    const migrated = await again.summarize(query);
+    expect(migrated.breakdown?.slices.map((s) => [s.value, s.variants.map((v) => v.exposedUnits)])).toEqual([
+      [null, [1, 1]],
+    ]);
+    // new exposures carry their dimensions; an earlier one moves u2 into DE
+    const more: StoredEvent[] = [
+      {
+        type: "exposure",
+        eventId: "x3",
+        experiment: "m",
+        variantId: "a",
+        userId: "u3",
+        timestamp: t(7),
+        dimensions: { country: "FR" },
+      },
+      {
+        type: "exposure",
+        eventId: "x4",
+        experiment: "m",
+        variantId: "b",
+        userId: "u2",
+        timestamp: t(1),
+        dimensions: { country: "DE" },
+      },
+    ];
+    await again.append(more);
+    expect(await again.summarize(query)).toEqual(summarizeEvents([...old, ...more], query));
+    expect((await again.summarize(query)).breakdown?.slices.map((s) => s.value)).toEqual(["DE", "FR", null]);
+    await again.close();
+  });
+
   it("keys the events of a version-4 file, keeping their order, their ids and the fold's place", async () => {
     const path = await tempPath();
     const store = new SqliteEventStore({ path, rollupStep: 0 });
