@@ -6,7 +6,7 @@ import type {
   SummaryQuery,
   WindowRequest,
 } from "@assay/core";
-import { nearestRank } from "@assay/core";
+import { cupedPairKey, nearestRank, preKey, ratioPairKey, windowKey } from "@assay/core";
 import type { PoolClient } from "pg";
 import { exact, type MetricTables, metricContributions } from "./fold.js";
 import { SLICE_TABLES } from "./slices.js";
@@ -94,22 +94,6 @@ export const DERIVED_TABLE_NAMES: MetricTables = {
   totals: "derived_totals",
   days: "derived_days",
 };
-
-export function windowKey(request: WindowRequest): string {
-  return `window:${request.windowMs}:${request.metric}`;
-}
-
-export function preKey(request: CupedRequest): string {
-  return `pre:${request.preWindowMs}:${request.metric}`;
-}
-
-export function ratioPairKey(pair: RatioPair): string {
-  return `m:${JSON.stringify([pair.numerator, pair.denominator])}`;
-}
-
-export function cupedPairKey(request: CupedRequest): string {
-  return `d:${JSON.stringify([request.metric, preKey(request)])}`;
-}
 
 const UNIT_VALUE = "CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END";
 

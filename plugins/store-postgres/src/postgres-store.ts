@@ -1,6 +1,7 @@
 import {
   type AppendResult,
   BackendError,
+  cupedPairKey,
   DEFAULT_ENVIRONMENT,
   type EventPack,
   type EventScanPage,
@@ -8,6 +9,8 @@ import {
   type EventStore,
   ExperimentError,
   type ExperimentSummary,
+  preKey,
+  ratioPairKey,
   requireBreakdownDimension,
   resolveScope,
   type StickyAssignment,
@@ -20,19 +23,16 @@ import {
   scopeKey,
   summaryFromRows,
   summaryScope,
+  windowKey,
 } from "@assay/core";
 import pg from "pg";
 import {
   buildDerived,
   cappedFromIndex,
-  cupedPairKey,
   derivedTotals,
   isEmptyPlan,
   missingDerived,
-  preKey,
   products,
-  ratioPairKey,
-  windowKey,
 } from "./derived.js";
 import { EventArrays, insertFromArrays } from "./event-arrays.js";
 import { scanEventRows } from "./event-scan.js";

@@ -1,4 +1,12 @@
-import type { CupedRequest, RatioPair, WindowRequest } from "@assay/core";
+import {
+  type CupedRequest,
+  cupedPairKey,
+  preKey,
+  type RatioPair,
+  ratioPairKey,
+  type WindowRequest,
+  windowKey,
+} from "@assay/core";
 import type Database from "better-sqlite3";
 import { CAPPED_TABLES } from "./capped-values.js";
 import { addExact, exactSum } from "./exact-sums.js";
@@ -88,26 +96,6 @@ export interface MetricTables {
   readonly totals: string;
   readonly days: string;
 }
-
-/** The key a derived metric is kept under: its period, span and recorded metric (unique per scope and mode). */
-export function windowKey(request: WindowRequest): string {
-  return `window:${request.windowMs}:${request.metric}`;
-}
-
-export function preKey(request: CupedRequest): string {
-  return `pre:${request.preWindowMs}:${request.metric}`;
-}
-
-export function ratioPairKey(pair: RatioPair): string {
-  return `m:${JSON.stringify([pair.numerator, pair.denominator])}`;
-}
-
-export function cupedPairKey(request: CupedRequest): string {
-  return `d:${JSON.stringify([request.metric, preKey(request)])}`;
-}
-
-/** The per-unit value of a metric's rows (bool: max over its days; else the sum). */
-const UNIT_VALUE = "CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END";
 
 /**
  * Fold statements run after the touched (unit, metric) pairs are known and before their contributions are

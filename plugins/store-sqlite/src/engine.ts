@@ -3,9 +3,12 @@ import { dirname } from "node:path";
 import {
   BackendError,
   type CentredMetricRow,
+  cupedPairKey,
   DEFAULT_ENVIRONMENT,
   type EventScanPage,
   type EventScanQuery,
+  preKey,
+  ratioPairKey,
   requireBreakdownDimension,
   resolveScope,
   type StickyAssignment,
@@ -15,19 +18,12 @@ import {
   type SummaryScope,
   scopeKey,
   summaryScope,
+  windowKey,
 } from "@assay/core";
 import Database from "better-sqlite3";
 import { cappedFromIndex, ensureCapped, missingCapped } from "./capped-values.js";
 import { CODE_EXPOSURE, type EventColumns, NONE, NUMBERS_PER_EVENT, STRINGS_PER_EVENT } from "./columns.js";
-import {
-  cupedPairKey,
-  type DerivedRequests,
-  ensureDerived,
-  missingDerived,
-  preKey,
-  ratioPairKey,
-  windowKey,
-} from "./derived.js";
+import { type DerivedRequests, ensureDerived, missingDerived } from "./derived.js";
 import { EventKeys } from "./event-keys.js";
 import { scanEventRows } from "./event-scan.js";
 import { dailyMetricsSql, Rollup, totalMetricsSql, type UnitMode } from "./rollups.js";

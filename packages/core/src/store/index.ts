@@ -9,6 +9,7 @@ export { cappedSummary, nearestRank } from "./capping.js";
 export { type CentredSums, CompensatedSum, statsFromCentred, statsOfValues } from "./centred-moments.js";
 export { cupedSummary } from "./cuped.js";
 export { type DailyTruncation, MAX_DAILY_POINTS } from "./daily-bound.js";
+export { cupedPairKey, preKey, ratioPairKey, windowKey } from "./derived-keys.js";
 export type { EventScanPage, EventScanQuery } from "./event-scan.js";
 export type {
   AppendResult,
