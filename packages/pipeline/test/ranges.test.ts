@@ -56,3 +56,35 @@ describe("the pipeline refuses values and times no store can keep, naming the fi
     ).toThrowError(/timestampWindow\.maxAgeMs must be a non-negative number/);
   });
 });
+
+describe("the pipeline refuses dimensions no store keeps, naming the field", () => {
+  const exposure = (dimensions: unknown): StoredEvent =>
+    ({
+      type: "exposure",
+      eventId: `x${Math.random()}`,
+      experiment: "x",
+      variantId: "control",
+      userId: "u",
+      timestamp: new Date(),
+      dimensions,
+    }) as StoredEvent;
+
+  it("takes string values of declared-name dimensions and refuses the rest before queueing", async () => {
+    const inner = new MemoryEventStore();
+    const store = new BatchingEventStore(inner, { maxDelayMs: 1 });
+    await store.record(exposure({ country: "DE", platform: "ios" }));
+    await expect(store.record(exposure({ country: 49 }))).rejects.toMatchObject({
+      code: "INVALID_CONTEXT",
+      message: "exposure.dimensions.country must be a string, got number 49",
+    });
+    await expect(store.record(exposure({ country: "x".repeat(300) }))).rejects.toThrowError(
+      /exposure\.dimensions\.country must be at most 256 characters, got 300/,
+    );
+    await expect(store.record(exposure("DE"))).rejects.toThrowError(/exposure\.dimensions must be an object/);
+    await store.flush();
+    expect(inner.all().map((e) => (e.type === "exposure" ? e.dimensions : undefined))).toEqual([
+      { country: "DE", platform: "ios" },
+    ]);
+    await store.close();
+  });
+});
