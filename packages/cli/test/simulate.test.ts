@@ -240,6 +240,35 @@ describe("assay simulate", () => {
   });
 });
 
+describe("assay simulate with dimensions", () => {
+  it("gives each unit a value of every declared dimension (1 in 20 without), which --by cuts by", () => {
+    const manifest = THREE_ARMS.replace(
+      'id = "pricing"\n',
+      'id = "pricing"\ndimensions = ["country", "tier"]\n',
+    );
+    const dir = tempDir({ "assay.toml": manifest });
+    const out = simulate(dir, "--users", "6000", "--days", "5", "--seed", "3");
+    expect(out.code).toBe(0);
+    const byCountry = JSON.parse(
+      cli(["results", "pricing", "--by", "country", "--json", "--manifest", join(dir, "assay.toml")]).stdout,
+    ) as {
+      breakdown: { slices: Array<{ value: string | null; units: number; srm: { mismatch: boolean } }> };
+    };
+    const slices = byCountry.breakdown.slices;
+    expect(slices.map((s) => s.value)).toEqual(["BR", "DE", "FR", "GB", "US", null]);
+    const total = slices.reduce((n, s) => n + s.units, 0);
+    expect(total).toBe(6000);
+    // US about 40% of the 95% with a country, the null slice about 5%
+    expect(slices.find((s) => s.value === "US")!.units / total).toBeGreaterThan(0.34);
+    expect(slices.at(-1)!.units / total).toBeLessThan(0.08);
+    expect(slices.every((s) => !s.srm.mismatch)).toBe(true);
+    const byTier = JSON.parse(
+      cli(["results", "pricing", "--by", "tier", "--json", "--manifest", join(dir, "assay.toml")]).stdout,
+    ) as { breakdown: { slices: Array<{ value: string | null }> } };
+    expect(byTier.breakdown.slices.map((s) => s.value)).toEqual(["tier-1", "tier-2", "tier-3", null]);
+  });
+});
+
 describe("SeededRandom", () => {
   it("repeats its stream for a seed, differs across seeds, and stays in [0, 1)", () => {
     const a = new SeededRandom("x");

@@ -20,6 +20,8 @@ export interface SimulatedExperiment {
   readonly guardrails: readonly string[];
   /** Which id the unit is: a user id, or a session id for `unit = "session"`. */
   readonly unit: "user" | "session";
+  /** The dimensions it declares: each unit gets a value of each on all its exposures (see dimensionValues). */
+  readonly dimensions?: readonly string[];
 }
 
 /** What a simulation wrote. */
@@ -43,6 +45,44 @@ const RETURN_WAIT_MS = 36 * HOUR_MS;
 const CONVERSION_WAIT_MS = 3 * HOUR_MS;
 const ACTION_WAIT_MS = 6 * HOUR_MS;
 const BATCH = 20_000;
+
+/** Values a simulated unit may have: a plausible mix for country and platform, three levels for any other. */
+const DIMENSION_VALUES: Readonly<Record<string, ReadonlyArray<readonly [string, number]>>> = {
+  country: [
+    ["US", 40],
+    ["DE", 20],
+    ["FR", 15],
+    ["GB", 15],
+    ["BR", 10],
+  ],
+  platform: [
+    ["web", 50],
+    ["ios", 30],
+    ["android", 20],
+  ],
+};
+
+/**
+ * One unit's dimension values: each declared dimension drawn from DIMENSION_VALUES (or `<name>-1..3` evenly),
+ * left out for 1 unit in 20, as an app that cannot always tell (the breakdown's "not recorded" slice).
+ */
+function dimensionValues(
+  declared: readonly string[],
+  random: SeededRandom,
+): Record<string, string> | undefined {
+  if (declared.length === 0) return undefined;
+  const values: Record<string, string> = {};
+  for (const name of declared) {
+    const levels = DIMENSION_VALUES[name] ?? [1, 2, 3].map((i) => [`${name}-${i}`, 1] as const);
+    const missing = random.chance(0.05);
+    const at = random.pick(
+      levels.map(([, w]) => w),
+      levels.reduce((n, [, w]) => n + w, 0),
+    );
+    if (!missing) values[name] = levels[at]![0];
+  }
+  return Object.keys(values).length === 0 ? undefined : values;
+}
 const IN_FLIGHT = 2;
 
 /**
@@ -58,6 +98,9 @@ export async function generate(
   target: SimulationTarget,
 ): Promise<SimulationCounts> {
   const random = new SeededRandom(`${spec.seed}/${spec.experiment}`);
+  // A stream of its own, so declaring dimensions changes none of the other draws.
+  const dimensionRandom = new SeededRandom(`${spec.seed}/${spec.experiment}/dimensions`);
+  const declared = experiment.dimensions ?? [];
   const traffic = new Traffic(spec.days, spec.end);
   const models = metricModels(spec, experiment.variants, experiment.control, experiment.guardrails);
   // The conversion is drawn first, so an order value can follow it whatever order the plan lists them in.
@@ -97,6 +140,7 @@ export async function generate(
     // Event ids are unique per store, across experiments: the experiment is part of them.
     const id = `sim:${spec.seed}:${spec.experiment}:${n}`;
     const who = experiment.unit === "session" ? { sessionId: unit } : { userId: unit };
+    const dimensions = dimensionValues(declared, dimensionRandom);
     const exposure = (k: number, at: number): StoredEvent => ({
       type: "exposure",
       eventId: `${id}:x${k}`,
@@ -104,6 +148,7 @@ export async function generate(
       variantId: variant,
       ...who,
       timestamp: new Date(at),
+      ...(dimensions === undefined ? {} : { dimensions }),
     });
     batch.push(exposure(0, first));
     exposures++;

@@ -104,7 +104,13 @@ export async function simulateInto(
   const unit = definition.unit === "session" ? "session" : "user";
   const counts = await generate(
     spec,
-    { variants, control, guardrails, unit },
+    {
+      variants,
+      control,
+      guardrails,
+      unit,
+      ...(definition.dimensions === undefined ? {} : { dimensions: definition.dimensions }),
+    },
     {
       assign: (id) => {
         const ctx =
