@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type ExposureEvent, ExperimentContext, MemoryEventStore } from "@assay/core";
+import { ExperimentContext, type ExposureEvent, MemoryEventStore } from "@assay/core";
 import { describe, expect, it } from "vitest";
 import { createAssay } from "../src/index.js";
 import { appDir } from "./helpers.js";
