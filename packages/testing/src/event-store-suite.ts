@@ -717,7 +717,8 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         return;
       }
       const exp = experimentId("pack");
-      const events = randomStream(exp, 11, 300);
+      // with dimensions on most exposures: a pack carries them as an append does
+      const events = withDimensions(randomStream(exp, 11, 300), 11);
       const pack = store.createPack(16); // fewer than it will hold
       for (const e of events) pack.add(e);
       pack.add(events[0]!); // a repeat inside the pack
@@ -728,6 +729,8 @@ export function testEventStore(name: string, harness: EventStoreHarness): void {
         const query = { experiment: exp, unit, daily: true };
         expectSummariesClose(await store.summarize(query), summarizeEvents(events, query));
       }
+      const cut = { experiment: exp, breakdown: "country" };
+      expectSummariesClose(await store.summarize(cut), summarizeEvents(events, cut));
       await store.close?.();
     });
 
