@@ -80,10 +80,10 @@ export function DERIVED_TABLES(s: string): string {
     );
     CREATE TABLE ${s}.unit_values (
       experiment text NOT NULL, mode char(1) NOT NULL, metric text NOT NULL, unit text NOT NULL,
-      value double precision NOT NULL,
+      value double precision NOT NULL, variant_id text NOT NULL,
       PRIMARY KEY (experiment, mode, metric, unit)
     );
-    CREATE INDEX unit_values_by_value ON ${s}.unit_values (experiment, mode, metric, value);
+    CREATE INDEX unit_values_by_value ON ${s}.unit_values (experiment, mode, metric, value, variant_id);
     ${SLICE_TABLES(s)}`;
 }
 
@@ -94,8 +94,6 @@ export const DERIVED_TABLE_NAMES: MetricTables = {
   totals: "derived_totals",
   days: "derived_days",
 };
-
-const UNIT_VALUE = "CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END";
 
 /** After `touched` is made: the derived metrics of the touched (unit, metric) pairs are touched too. */
 export function touchDerived(s: string, mode: "u" | "s"): string {
@@ -194,10 +192,11 @@ export function touchPartners(s: string, mode: "u" | "s"): string {
 
 /** After the values of the changed rollups were read: the capped metrics' unit values. */
 export function refreshUnitValues(s: string, mode: "u" | "s"): string {
-  return `INSERT INTO ${s}.unit_values (experiment, mode, metric, unit, value)
-    SELECT t.experiment, '${mode}', t.metric, t.unit, t.v FROM tv t
+  return `INSERT INTO ${s}.unit_values (experiment, mode, metric, unit, value, variant_id)
+    SELECT t.experiment, '${mode}', t.metric, t.unit, t.v, u.variant_id FROM tv t
     JOIN ${s}.capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
-    ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value`;
+    JOIN ${s}.units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
+    ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value, variant_id = excluded.variant_id`;
 }
 
 /**
@@ -378,9 +377,12 @@ export async function buildDerived(
       [experiment, mode, metric],
     );
     await client.query(
-      `INSERT INTO ${s}.unit_values (experiment, mode, metric, unit, value)
-       SELECT experiment, mode, metric, unit, ${UNIT_VALUE} FROM ${s}.unit_metric_days
-       WHERE experiment = $1 AND mode = $2 AND metric = $3 GROUP BY experiment, mode, metric, unit
+      `INSERT INTO ${s}.unit_values (experiment, mode, metric, unit, value, variant_id)
+       SELECT m.experiment, m.mode, m.metric, m.unit,
+              CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END, min(u.variant_id)
+       FROM ${s}.unit_metric_days m
+       JOIN ${s}.units u ON u.experiment = m.experiment AND u.mode = m.mode AND u.unit = m.unit
+       WHERE m.experiment = $1 AND m.mode = $2 AND m.metric = $3 GROUP BY m.experiment, m.mode, m.metric, m.unit
        ON CONFLICT DO NOTHING`,
       [experiment, mode, metric],
     );
@@ -457,24 +459,22 @@ export async function cappedFromIndex(
   }
   if (cap === undefined || !(cap > 0)) return undefined;
   const over = exact("v.value - $4::float8");
+  // Σ_{v > c}(v − c)² around the ref: Σ(v − c)(v + c) − 2·ref·Σ(v − c), exact in numerics
+  const overSquares = `(coalesce(x.over_products, 0) - 2 * ${exact("r.ref")} * coalesce(x.over, 0))`;
   const { rows } = await client.query<CentredMetricRow>(
     `SELECT $3::text AS metric, r.variant_id AS "variantId", 0 AS day, r.ref AS reference,
             r.units::int AS "valuedUnits", r.counted::int AS counted,
             (r.dsum - coalesce(x.over, 0))::float8 AS "centredSum",
             ((r.dsum - coalesce(x.over, 0)) - (r.dsum - coalesce(x.over, 0))::float8::numeric)::float8 AS "centredSumLow",
-            (r.dsq - coalesce(x.over_squares, 0))::float8 AS "centredSquares",
-            ((r.dsq - coalesce(x.over_squares, 0)) - (r.dsq - coalesce(x.over_squares, 0))::float8::numeric)::float8
-              AS "centredSquaresLow"
+            (r.dsq - ${overSquares})::float8 AS "centredSquares",
+            ((r.dsq - ${overSquares}) - (r.dsq - ${overSquares})::float8::numeric)::float8 AS "centredSquaresLow"
      FROM ${s}.variant_metrics r
      LEFT JOIN (
-       SELECT u.variant_id, sum(${over}) AS over,
-              sum(${exact("(v.value - t.ref) * (v.value - t.ref)")} - ${exact("($4::float8 - t.ref) * ($4::float8 - t.ref)")}) AS over_squares
+       SELECT v.variant_id, sum(${over}) AS over,
+              sum(${exact("(v.value - $4::float8) * (v.value + $4::float8)")}) AS over_products
        FROM ${s}.unit_values v
-       JOIN ${s}.units u ON u.experiment = v.experiment AND u.mode = v.mode AND u.unit = v.unit
-       JOIN ${s}.variant_metrics t ON t.experiment = v.experiment AND t.mode = v.mode
-         AND t.variant_id = u.variant_id AND t.metric = v.metric
        WHERE v.experiment = $1 AND v.mode = $2 AND v.metric = $3 AND v.value > $4::float8
-       GROUP BY u.variant_id
+       GROUP BY v.variant_id
      ) x ON x.variant_id = r.variant_id
      WHERE r.experiment = $1 AND r.mode = $2 AND r.metric = $3`,
     [experiment, mode, request.metric, cap],

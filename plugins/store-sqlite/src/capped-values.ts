@@ -8,7 +8,8 @@ import type { UnitMode } from "./rollups.js";
  * from the top, as far as the cap's rank (p99 of a million units: 10,000 entries), and the capped sums are the
  * metric's running totals less what the units above the cap add beyond it:
  *
- *   Σ(min(v, c) − r) = Σ(v − r) − Σ_{v > c}(v − c),   Σ(min(v, c) − r)² = Σ(v − r)² − Σ_{v > c}(v − c)(v + c − 2r)
+ *   Σ(min(v, c) − r) = Σ(v − r) − Σ_{v > c}(v − c),
+ *   Σ(min(v, c) − r)² = Σ(v − r)² − [Σ_{v > c}(v − c)(v + c) − 2r·Σ_{v > c}(v − c)]
  *
  * with r the running totals' reference value. When the cap is not above 0 (a percentile that lands on the
  * units without a value, or a fixed cap at or below 0) the units below it change too, and the caller falls
@@ -21,19 +22,22 @@ export const CAPPED_TABLES = `
   ) WITHOUT ROWID;
   CREATE TABLE unit_values (
     experiment TEXT NOT NULL, mode TEXT NOT NULL, metric TEXT NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,
+    variant_id TEXT NOT NULL,
     PRIMARY KEY (experiment, mode, metric, unit)
   ) WITHOUT ROWID;
-  CREATE INDEX unit_values_by_value ON unit_values (experiment, mode, metric, value);
+  -- covering: the units above a cap are read by value with their variant, without a lookup per unit
+  CREATE INDEX unit_values_by_value ON unit_values (experiment, mode, metric, value, variant_id);
 `;
 
 /** Fold statement, after the values of the changed rollups were read (fillValues): capped metrics' unit values. */
 export function refreshUnitValues(mode: UnitMode): string {
-  return `INSERT INTO unit_values (experiment, mode, metric, unit, value)
-    SELECT t.experiment, '${mode}', t.metric, t.unit, t.v
+  return `INSERT INTO unit_values (experiment, mode, metric, unit, value, variant_id)
+    SELECT t.experiment, '${mode}', t.metric, t.unit, t.v, u.variant_id
     FROM temp.tv_${mode} t
     CROSS JOIN capped_metrics c ON c.experiment = t.experiment AND c.mode = '${mode}' AND c.metric = t.metric
+    CROSS JOIN units u ON u.experiment = t.experiment AND u.mode = '${mode}' AND u.unit = t.unit
     WHERE true
-    ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value`;
+    ON CONFLICT (experiment, mode, metric, unit) DO UPDATE SET value = excluded.value, variant_id = excluded.variant_id`;
 }
 
 /**
@@ -53,10 +57,13 @@ export function ensureCapped(
       .all(experiment, mode) as string[],
   );
   const fill = db.prepare(
-    `INSERT INTO unit_values (experiment, mode, metric, unit, value)
-     SELECT experiment, mode, metric, unit, CASE WHEN min(kind) = 'bool' THEN max(value) ELSE sum(value) END
-     FROM unit_metric_days WHERE experiment = @experiment AND mode = @mode AND metric = @metric
-     GROUP BY unit`,
+    `INSERT INTO unit_values (experiment, mode, metric, unit, value, variant_id)
+     SELECT m.experiment, m.mode, m.metric, m.unit,
+            CASE WHEN min(m.kind) = 'bool' THEN max(m.value) ELSE sum(m.value) END, min(u.variant_id)
+     FROM unit_metric_days m
+     JOIN units u ON u.experiment = m.experiment AND u.mode = m.mode AND u.unit = m.unit
+     WHERE m.experiment = @experiment AND m.mode = @mode AND m.metric = @metric
+     GROUP BY m.unit`,
   );
   const register = db.prepare("INSERT INTO capped_metrics (experiment, mode, metric) VALUES (?, ?, ?)");
   for (const metric of new Set(capped.map((c) => c.metric))) {
@@ -121,18 +128,15 @@ export function cappedFromIndex(
     .prepare(
       `SELECT r.variant_id AS variantId, 0 AS day, r.ref AS reference, r.units AS valuedUnits, r.counted,
               r.dsum AS centredSum, r.dsum_lo - coalesce(x.over, 0) AS centredSumLow,
-              r.dsq AS centredSquares, r.dsq_lo - coalesce(x.overSquares, 0) AS centredSquaresLow,
+              r.dsq AS centredSquares,
+              r.dsq_lo - (coalesce(x.overSquares, 0) - 2 * r.ref * coalesce(x.over, 0)) AS centredSquaresLow,
               @metric AS metric
        FROM variant_metrics r
        LEFT JOIN (
-         SELECT u.variant_id, sum(v.value - @cap) AS over,
-                sum((v.value - @cap) * (v.value + @cap - 2 * t.ref)) AS overSquares
+         SELECT v.variant_id, sum(v.value - @cap) AS over, sum((v.value - @cap) * (v.value + @cap)) AS overSquares
          FROM unit_values v INDEXED BY unit_values_by_value
-         JOIN units u ON u.experiment = v.experiment AND u.mode = v.mode AND u.unit = v.unit
-         JOIN variant_metrics t ON t.experiment = v.experiment AND t.mode = v.mode
-           AND t.variant_id = u.variant_id AND t.metric = v.metric
          WHERE v.experiment = @experiment AND v.mode = @mode AND v.metric = @metric AND v.value > @cap
-         GROUP BY u.variant_id
+         GROUP BY v.variant_id
        ) x ON x.variant_id = r.variant_id
        WHERE r.experiment = @experiment AND r.mode = @mode AND r.metric = @metric`,
     )
