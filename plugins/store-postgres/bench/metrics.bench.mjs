@@ -20,7 +20,13 @@ try {
   await runMetricsBench(async () => {
     const schema = `assay_bench_metrics_${process.pid}_${randomBytes(3).toString("hex")}`;
     schemas.push(schema);
-    const store = new PostgresEventStore({ connectionString: url, schema, foldStep: 0 });
+    // a catch-up fold of the whole load is one transaction whose statements run for minutes
+    const store = new PostgresEventStore({
+      connectionString: url,
+      schema,
+      foldStep: 0,
+      maintenanceTimeoutMs: 3_600_000,
+    });
     return { store, fold: () => store.foldAll(), close: () => store.close() };
   }, units);
 } finally {
