@@ -17,7 +17,10 @@ const base = {
 
 describe("exposure dimensions", () => {
   it("are validated with an error naming the field", () => {
-    expect(validateExposure({ ...base, dimensions: { country: "DE", platform: "ios" } })).toBeTruthy();
+    expect(validateExposure({ ...base, dimensions: { country: "DE", platform: "ios" } }).dimensions).toEqual({
+      country: "DE",
+      platform: "ios",
+    });
     expect(() => validateExposure({ ...base, dimensions: ["DE"] })).toThrow(
       /exposure\.dimensions must be an object of dimension values/,
     );
